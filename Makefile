@@ -1,0 +1,47 @@
+# The two commands for a researcher: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.bibliofile-setup
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: setup run test test-unit test-gui test-e2e lint bench clean
+
+setup: $(STAMP)
+
+# Rebuilt only when the pins or the project metadata change, so `make run` starts at once after
+# the first time. requirements.lock pins every package (runtime and test) to the versions CI uses.
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Bibliofile needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): on Debian/Ubuntu install python3-venv (apt install python3-venv)"; exit 1; }
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/bibliofile
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+test-unit: setup
+	$(BIN)/python -m pytest tests/unit
+
+test-gui: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/gui
+
+test-e2e: setup
+	$(BIN)/python -m pytest tests/e2e
+
+lint: setup
+	$(BIN)/ruff check desktop tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache

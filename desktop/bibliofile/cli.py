@@ -1,0 +1,159 @@
+"""The headless command line: import, export, search, over the same services as the window.
+
+Exit codes: 0 done (problems listed), 1 nothing could be done (a plain message on stderr),
+2 usage errors (argparse). A bug never shows a traceback: it is logged to the log file and the
+message says where that is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bibliofile import __version__
+from bibliofile.services.locations import default_library_path, log_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bibliofile",
+        description="Bibliofile reference manager. With no command it opens the window.",
+    )
+    p.add_argument("--version", action="version", version=f"Bibliofile {__version__}")
+    p.add_argument(
+        "--library", metavar="PATH", help=f"library file to use (default: {default_library_path()})"
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser("import", help="import BibTeX/BibLaTeX files into the library")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--format", choices=["auto", "bibtex"], default="auto")
+    imp.add_argument("--json", action="store_true", help="print a JSON report")
+
+    exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX")
+    exp.add_argument("--format", choices=["bibtex", "biblatex"], default="bibtex")
+    exp.add_argument("--query", metavar="Q", help="export only what this search finds")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    se = sub.add_parser("search", help="search the library (same syntax as the search field)")
+    se.add_argument("query", metavar="QUERY")
+    se.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    library_path = Path(args.library) if args.library else default_library_path()
+    if args.command is None:
+        from bibliofile.gui.app import run_gui  # Qt is imported only when the window is wanted
+
+        return run_gui(library_path, explicit=args.library is not None)
+    try:
+        return _run(args, library_path)
+    except KeyboardInterrupt:
+        print("Interrupted; the library was left as it was.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from bibliofile.storage.errors import LibraryError
+
+        if isinstance(exc, LibraryError):
+            print(f"bibliofile: {exc}", file=sys.stderr)
+            return 1
+        where = _log_exception(exc)
+        print(
+            f"bibliofile: internal error ({type(exc).__name__}: {exc}). Nothing was changed. "
+            f"Details are in {where}; please report them.",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def _run(args: argparse.Namespace, library_path: Path) -> int:
+    from bibliofile.storage.library import Library
+
+    if args.command == "import":
+        missing = [f for f in args.files if not Path(f).is_file()]
+        if len(missing) == len(args.files):
+            for f in missing:
+                print(f"bibliofile: {f}: no such file", file=sys.stderr)
+            return 1
+    library = Library.open(library_path)
+    try:
+        if args.command == "import":
+            return _import(library, args)
+        if args.command == "export":
+            return _export(library, args)
+        return _search(library, args)
+    finally:
+        library.close()
+
+
+def _import(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.services.importing import import_files
+    from bibliofile.storage.library import Library
+
+    assert isinstance(library, Library)
+    report = import_files(library, args.files, format=args.format)
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for f, fmt in report.formats.items():
+            print(f"{f}: read as {fmt}")
+        print(f"Imported {report.imported} reference{'s' if report.imported != 1 else ''} into {library.display_name}")
+        for p in report.problems:
+            print(f"  {p.file}:{p.line}: {p.message}")
+    if report.nothing_read:
+        for p in report.problems:
+            print(f"bibliofile: {p.file}: {p.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.services.exporting import export_text, write_atomically
+    from bibliofile.storage.library import Library
+
+    assert isinstance(library, Library)
+    text = export_text(library, dialect=args.format, query=args.query)
+    if args.output:
+        write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _search(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.model.query import parse_query
+    from bibliofile.storage.library import Library
+
+    assert isinstance(library, Library)
+    q = parse_query(args.query)
+    if q.hint:
+        print(f"note: {q.hint}", file=sys.stderr)
+    ids = library.search(q)
+    cols = ["citation_key", "authors", "year", "title", "type"]
+    rows = library.rows(ids, cols)
+    if args.json:
+        out = [{"id": i, **dict(zip(cols, rows[i], strict=True))} for i in ids]
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for i in ids:
+            key, authors, year, title, _type = rows[i]
+            print(f"{key or '#' + str(i)}\t{authors}\t{year or 'n.d.'}\t{title}")
+        print(f"{len(ids)} found", file=sys.stderr)
+    return 0
+
+
+def _log_exception(exc: BaseException) -> Path:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(filename=path, level=logging.INFO)
+        logging.getLogger("bibliofile").error("unhandled error", exc_info=exc)
+    except OSError:
+        pass
+    return path

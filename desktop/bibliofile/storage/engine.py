@@ -1,0 +1,105 @@
+"""Engines for library URLs, with SQLite set up the way a desktop library needs it.
+
+WAL lets the window read while an import writes; foreign keys keep creators with their
+reference; busy_timeout turns a brief lock by another process into a wait instead of an error.
+Writers begin with BEGIN IMMEDIATE so two writers queue at the start of a unit of work instead of
+failing half-way through it. Error translation lives here too: SQLite's messages become the
+plain LibraryError kinds the GUI and CLI know how to show.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+from bibliofile.storage.errors import (
+    DiskFullError,
+    LibraryCorruptError,
+    LibraryError,
+    LibraryLockedError,
+)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def library_url(location: str | Path) -> str:
+    """A SQLAlchemy URL for a path or URL: inside the app a library is a URL, not a file."""
+    s = str(location)
+    if "://" in s:
+        return s
+    return f"sqlite:///{Path(s).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory ones."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and ":memory:" not in url:
+        return Path(url[len(prefix) :])
+    return None
+
+
+def make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, future=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours (SQLAlchemy's
+        # documented recipe for pysqlite); then set the per-connection pragmas.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def message_for(exc: BaseException, where: str) -> LibraryError | None:
+    """The LibraryError a database exception means, or None when it is a bug."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).lower()
+    if "locked" in text or "busy" in text:
+        return LibraryLockedError(
+            f"The library {where} is locked by another program (another Bibliofile, or a sync "
+            "tool). Nothing was changed. Close the other program and try again."
+        )
+    if "disk is full" in text or "disk or disk is full" in text or "database or disk is full" in text:
+        return DiskFullError(
+            f"The disk holding {where} is full. Nothing was changed; the library is as it was "
+            "before this action. Free some space and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return LibraryCorruptError(
+            f"{where} is not a Bibliofile library or is damaged ({orig}). It was not changed. "
+            "Backups made before upgrades sit beside it (*.bak)."
+        )
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return LibraryError(f"Cannot write to {where}: {orig}. Nothing was changed.")
+    return None
+
+
+@contextmanager
+def translated_errors(where: str) -> Iterator[None]:
+    """Re-raise known database failures as LibraryError; let bugs through untouched."""
+    try:
+        yield
+    except (DBAPIError, sqlite3.Error) as exc:
+        known = message_for(exc, where)
+        if known is None:
+            raise
+        raise known from exc

@@ -1,0 +1,27 @@
+"""Library problems a user can act on, each with a plain message (DESIGN.md, "Errors")."""
+
+from __future__ import annotations
+
+
+class LibraryError(Exception):
+    """A known problem with the library file; ``str()`` is the message shown to the user."""
+
+
+class LibraryTooNewError(LibraryError):
+    """The file was written by a newer Bibliofile: refuse it and leave it untouched."""
+
+
+class LibraryLockedError(LibraryError):
+    """Another program holds the write lock for longer than busy_timeout."""
+
+
+class LibraryCorruptError(LibraryError):
+    """The file is not an SQLite database or is damaged."""
+
+
+class DiskFullError(LibraryError):
+    """The disk (or the quota) is full; the transaction was rolled back."""
+
+
+class Cancelled(Exception):
+    """Raised inside a unit of work to abandon it; the library is left as it was."""

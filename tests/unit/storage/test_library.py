@@ -1,0 +1,186 @@
+"""The Library on real SQLite files: writes are units of work, reads are plain data."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bibliofile.model import Creator, CreatorRole, Reference
+from bibliofile.model.blocks import BlockKind, PassthroughBlock
+from bibliofile.model.reference import SourceRecord
+from bibliofile.storage.errors import Cancelled
+from bibliofile.storage.library import TRASH, Library, Scope
+
+
+def ref(title: str, year: str = "2008", family: str = "Knox", **fields: str) -> Reference:
+    return Reference(
+        fields={"title": title, "date": year, **fields},
+        creators=[Creator(family=family, given="Colin")],
+    )
+
+
+def test_new_library_uses_wal_foreign_keys(library: Library, library_path: Path) -> None:
+    with library.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    assert library_path.exists()
+
+
+def test_add_and_get_round_trip(library: Library) -> None:
+    r = Reference(
+        item_type="chapter",
+        fields={"title": "The Forms of Capital", "date": "1986", "pages": "241–258"},
+        creators=[
+            Creator(family="Bourdieu", given="Pierre"),
+            Creator(role=CreatorRole.EDITOR, family="Richardson", given="John G."),
+            Creator.institution("World Health Organization"),
+            Creator(family="Berg", given="Hans", particle="van der", suffix="Jr"),
+            Creator.et_al(),
+        ],
+        citation_key="bourdieu1986",
+        extra={"x-custom": "{kept as it was}"},
+    )
+    [rid] = library.add_references([r])
+    back = library.get(rid)
+    assert back.fields == r.fields
+    assert back.creators == r.creators
+    assert back.extra == r.extra
+    assert back.citation_key == "bourdieu1986"
+    assert back.item_type == "chapter"
+
+
+def test_rows_are_plain_tuples_for_the_table(library: Library) -> None:
+    ids = library.add_references([ref("One"), ref("Two", family="Smith")])
+    rows = library.rows(ids, ["authors", "year", "title"])
+    assert rows[ids[0]] == ("Knox", 2008, "One")
+    assert rows[ids[1]] == ("Smith", 2008, "Two")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("muller", ["Über Müller"]),
+        ("MÜLLER", ["Über Müller"]),
+        ("polit iner", ["Political inertia in Kazakhstan"]),
+        ("author:knox", ["Political inertia in Kazakhstan", "Über Müller"]),
+        ("author:smith", ["Zebra studies"]),
+        ("year:2008", ["Political inertia in Kazakhstan"]),
+        ("year:2000..2010", ["Political inertia in Kazakhstan", "Zebra studies"]),
+        ('title:"political inertia"', ["Political inertia in Kazakhstan"]),
+        ('title:"inertia political"', []),
+        ("-muller", ["Political inertia in Kazakhstan", "Zebra studies"]),
+        ("type:book", ["Zebra studies"]),
+        ("kazakh -zebra", ["Political inertia in Kazakhstan"]),
+        ("", ["Political inertia in Kazakhstan", "Über Müller", "Zebra studies"]),
+    ],
+)
+def test_search_language(library: Library, query: str, expected: list[str]) -> None:
+    library.add_references(
+        [
+            ref("Über Müller", "1999"),
+            ref("Political inertia in Kazakhstan", "2008"),
+            Reference(
+                item_type="book",
+                fields={"title": "Zebra studies", "date": "2005"},
+                creators=[Creator(family="Smith")],
+            ),
+        ]
+    )
+    ids = library.search(query, sort="title")
+    assert [library.get(i).title for i in ids] == expected
+
+
+def test_search_text_never_becomes_fts_syntax(library: Library) -> None:
+    library.add_references([ref('A "quoted" AND title')])
+    for nasty in ['"', "AND", "OR NOT", "title:(", "*", "NEAR(a b)", "a:b:c", "{x}", "-"]:
+        library.search(nasty)  # must not raise
+
+
+def test_sorting_in_sql(library: Library) -> None:
+    library.add_references([ref("b", "2001", "Zed"), ref("A", "1999", "Ärni"), ref("c", "", "Bee")])
+    titles = lambda ids: [library.get(i).title for i in ids]  # noqa: E731
+    assert titles(library.search("", sort="title")) == ["A", "b", "c"]
+    assert titles(library.search("", sort="title", descending=True)) == ["c", "b", "A"]
+    assert titles(library.search("", sort="authors")) == ["A", "c", "b"]
+    assert titles(library.search("", sort="year")) == ["A", "b", "c"]  # n.d. last
+
+
+def test_index_kept_in_step_with_update_and_purge(library: Library) -> None:
+    [rid] = library.add_references([ref("Original title")])
+    r = library.get(rid)
+    r.fields["title"] = "Renamed entirely"
+    library.update_reference(r)
+    assert library.search("original") == []
+    assert library.search("renamed") == [rid]
+    assert library.get(rid).edited
+    with library.write() as uow:
+        uow.trash([rid])
+    assert library.search("renamed") == []
+    assert library.search("renamed", scope=TRASH) == [rid]
+    with library.write() as uow:
+        uow.purge([rid])
+    assert library.index_count() == 0
+    assert library.count() == 0 and library.count(TRASH) == 0
+
+
+def test_failed_unit_of_work_leaves_library_as_it_was(library: Library) -> None:
+    library.add_references([ref("Kept")])
+    with pytest.raises(Cancelled), library.write() as uow:
+        uow.add_items([ref("Half"), ref("Way")])
+        raise Cancelled()
+    assert library.count() == 1
+    assert library.index_count() == 1
+    with pytest.raises(RuntimeError), library.write() as uow:
+        uow.add_items([ref("Boom")])
+        raise RuntimeError("bug in the middle of an import")
+    assert [library.get(i).title for i in library.search("")] == ["Kept"]
+
+
+def test_collections_scope(library: Library) -> None:
+    a, b = library.add_references([ref("In collection"), ref("Loose")])
+    with library.write() as uow:
+        cid = uow.add_collection("Reading list")
+        uow.add_to_collection(cid, [a, a])
+    assert library.search("", scope=Scope(collection_id=cid)) == [a]
+    assert library.search("", scope=Scope(unfiled=True)) == [b]
+    assert library.collections() == [(cid, None, "Reading list")]
+
+
+def test_export_items_keep_file_order_and_blocks(library: Library) -> None:
+    items: list[Reference | PassthroughBlock] = [
+        PassthroughBlock(BlockKind.STRING, '@string{j = "J"}', "", 1),
+        Reference(fields={"title": "Z"}, source=SourceRecord("bibtex", "@misc{z, title={Z}}", prefix="\n\n")),
+        PassthroughBlock(BlockKind.COMMENT, "@comment{between}", "\n", 5),
+        Reference(fields={"title": "A"}, source=SourceRecord("bibtex", "@misc{a, title={A}}", prefix="\n")),
+    ]
+    with library.write() as uow:
+        imp = uow.add_import("x.bib", "bibtex", "utf-8")
+        uow.add_items(items, imp)
+    library.add_references([ref("Made in the app")])
+    out = list(library.export_items(batch=1))
+    kinds = [x.kind if isinstance(x, PassthroughBlock) else x.title for x in out]
+    assert kinds == [BlockKind.STRING, "Z", BlockKind.COMMENT, "A", "Made in the app"]
+    assert out[1].source is not None and out[1].source.prefix == "\n\n"  # type: ignore[union-attr]
+
+
+def test_writer_waits_for_a_lock_then_reports_it_plainly(library: Library, library_path: Path) -> None:
+    from bibliofile.storage import engine as engine_mod
+    from bibliofile.storage.errors import LibraryLockedError
+
+    other = sqlite3.connect(library_path, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    old = engine_mod.BUSY_TIMEOUT_MS
+    try:
+        engine_mod.BUSY_TIMEOUT_MS = 100
+        lib2 = Library.open(library_path)
+        with pytest.raises(LibraryLockedError, match="locked by another program"), lib2.write() as uow:
+            uow.add_items([ref("x")])
+        lib2.close()
+    finally:
+        engine_mod.BUSY_TIMEOUT_MS = old
+        other.rollback()
+        other.close()
+    assert library.count() == 0

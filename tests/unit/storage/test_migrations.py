@@ -1,0 +1,120 @@
+"""Start-up safety: newer libraries refused untouched, backups before upgrades, crash = no change."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from bibliofile.model import Reference
+from bibliofile.storage import migrate
+from bibliofile.storage.errors import LibraryCorruptError, LibraryError, LibraryTooNewError
+from bibliofile.storage.library import Library
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _closed_library(path: Path, titles: list[str]) -> None:
+    lib = Library.open(path)
+    lib.add_references([Reference(fields={"title": t}) for t in titles])
+    lib.close()
+    # fold the WAL back so the file alone is the library
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+
+
+def test_library_from_newer_version_is_refused_and_untouched(library_path: Path) -> None:
+    _closed_library(library_path, ["A"])
+    con = sqlite3.connect(library_path)
+    con.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    con.commit()
+    con.close()
+    before = _digest(library_path)
+    mtime = library_path.stat().st_mtime_ns
+    with pytest.raises(LibraryTooNewError, match="newer version of Bibliofile"):
+        Library.open(library_path)
+    assert _digest(library_path) == before
+    assert library_path.stat().st_mtime_ns == mtime
+    assert not Path(f"{library_path}-wal").exists()
+    assert not list(library_path.parent.glob("*.bak"))
+
+
+def test_older_library_is_backed_up_then_upgraded(library_path: Path) -> None:
+    _closed_library(library_path, ["A"])
+    # Take the file back to an empty, pre-first-migration state that still has its version table.
+    cfg = migrate.alembic_config()
+    lib = Library.open(library_path)
+    with lib.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    lib.close()
+    assert migrate.check_version(library_path) is True
+    lib = Library.open(library_path)
+    backups = list(library_path.parent.glob("library.sqlite.before-upgrade-*.bak"))
+    assert len(backups) == 1
+    assert lib.count() == 0 and lib.search("anything") == []
+    lib.close()
+    assert migrate.check_version(library_path) is False
+
+
+def test_up_to_date_library_is_not_backed_up_again(library_path: Path) -> None:
+    _closed_library(library_path, ["A"])
+    Library.open(library_path).close()
+    assert not list(library_path.parent.glob("*.bak"))
+
+
+def test_not_a_database_is_refused_untouched(tmp_path: Path) -> None:
+    p = tmp_path / "notes.sqlite"
+    p.write_bytes(b"this is a text file, not SQLite" * 100)
+    before = _digest(p)
+    with pytest.raises(LibraryCorruptError, match="not a Bibliofile library"):
+        Library.open(p)
+    assert _digest(p) == before
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    p = tmp_path / "other.sqlite"
+    con = sqlite3.connect(p)
+    con.execute("CREATE TABLE moz_places (id INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(LibraryError, match="not a Bibliofile library"):
+        Library.open(p)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_import_leaves_library_as_before(library_path: Path) -> None:
+    _closed_library(library_path, ["Before 1", "Before 2"])
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from bibliofile.model import Reference
+        from bibliofile.storage.library import Library
+        lib = Library.open({str(library_path)!r})
+        with lib.write() as uow:
+            for n in range(20):
+                uow.add_items([Reference(fields={{"title": f"half {{n}}-{{i}}"}}) for i in range(500)])
+            print("WRITING", flush=True)
+            time.sleep(60)
+        """
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "WRITING"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    lib = Library.open(library_path)
+    assert sorted(lib.get(i).title for i in lib.search("")) == ["Before 1", "Before 2"]
+    assert lib.index_count() == 2
+    lib.close()
