@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from bibliofile.gui.app import run_gui  # Qt is imported only when the window is wanted
 
-        return run_gui(library_path, explicit=args.library is not None)
+        return int(run_gui(library_path, explicit=args.library is not None))
     try:
         return _run(args, library_path)
     except KeyboardInterrupt:

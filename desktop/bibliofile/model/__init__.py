@@ -2,16 +2,16 @@
 
 from bibliofile.model.creators import Creator, CreatorRole
 from bibliofile.model.dates import PartialDate
+from bibliofile.model.item_types import ITEM_TYPES, ItemType, item_type
 from bibliofile.model.reference import Reference, SourceRecord
-from bibliofile.model.item_types import ItemType, ITEM_TYPES, item_type
 
 __all__ = [
+    "ITEM_TYPES",
     "Creator",
     "CreatorRole",
+    "ItemType",
     "PartialDate",
     "Reference",
     "SourceRecord",
-    "ItemType",
-    "ITEM_TYPES",
     "item_type",
 ]

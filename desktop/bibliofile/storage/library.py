@@ -184,9 +184,9 @@ class Library:
         stmt = self._search_select(q, scope)
         stmt = stmt.order_by(*_order(sort, descending))
         with self._read() as conn:
-            return list(conn.execute(stmt).scalars())
+            return [int(x) for x in conn.execute(stmt).scalars()]
 
-    def _search_select(self, q: Query, scope: Scope) -> Select[tuple[int]]:
+    def _search_select(self, q: Query, scope: Scope) -> Select[Any]:
         conds: list[ColumnElement[bool]] = list(_scope_conditions(scope))
         text_terms = [t for t in q.terms if _is_text(t)]
         conds.extend(self.index.matching(text_terms, R.id))
@@ -459,7 +459,7 @@ def _field_condition(t: Term) -> ColumnElement[bool]:
     v = t.text.strip()
     if t.field == "year":
         lo, hi = t.year_from, t.year_to
-        parts = [R.year.is_not(None)]
+        parts: list[ColumnElement[bool]] = [R.year.is_not(None)]
         if lo is not None:
             parts.append(R.year >= lo)
         if hi is not None:

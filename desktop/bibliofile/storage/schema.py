@@ -9,6 +9,7 @@ can sort and page in SQL with an index instead of in Python.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -152,11 +154,11 @@ class ReferenceTagRow(Base):
     )
 
 
-references_t = ReferenceRow.__table__
-creators_t = CreatorRow.__table__
-blocks_t = BlockRow.__table__
-imports_t = ImportSource.__table__
-collections_t = CollectionRow.__table__
-collection_items_t = CollectionItemRow.__table__
-tags_t = TagRow.__table__
-reference_tags_t = ReferenceTagRow.__table__
+references_t = cast(Table, ReferenceRow.__table__)
+creators_t = cast(Table, CreatorRow.__table__)
+blocks_t = cast(Table, BlockRow.__table__)
+imports_t = cast(Table, ImportSource.__table__)
+collections_t = cast(Table, CollectionRow.__table__)
+collection_items_t = cast(Table, CollectionItemRow.__table__)
+tags_t = cast(Table, TagRow.__table__)
+reference_tags_t = cast(Table, ReferenceTagRow.__table__)
