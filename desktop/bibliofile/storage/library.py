@@ -364,15 +364,19 @@ class UnitOfWork:
         self.index.add(self.conn, fts)
         return ids
 
-    def update(self, ref: Reference) -> None:
-        """Replace a reference's data; it is marked edited so export writes it in clean style."""
+    def update(self, ref: Reference, *, edited: bool = True) -> None:
+        """Replace a reference's data, marked edited so export writes it in clean style.
+
+        ``edited=False`` is for undo putting back the data exactly as imported: the entry is then
+        written back byte for byte again.
+        """
         assert ref.id is not None
         old = self.conn.execute(
             select(R.date_added, R.import_id, R.position, R.deleted).where(R.id == ref.id)
         ).one_or_none()
         if old is None:
             raise KeyError(ref.id)
-        ref.edited = True
+        ref.edited = edited
         row = reference_row(ref, ref.id, _now(), old.import_id, old.position)
         row.update(date_added=old.date_added, deleted=old.deleted)
         del row["id"]

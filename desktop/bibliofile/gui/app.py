@@ -1,0 +1,90 @@
+"""Starting the window: the QApplication, the library, the crash hook, the first-run offer.
+
+``run_gui`` is what the CLI calls when no sub-command is given. A library that cannot be opened
+(too new, locked, corrupt) gets a plain message and exit code 1, and is left untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from bibliofile import __version__
+from bibliofile.gui import messages
+from bibliofile.gui.crash_dialog import install_excepthook
+from bibliofile.services.locations import log_path, sample_library_file
+from bibliofile.storage.errors import LibraryError
+from bibliofile.storage.library import Library
+
+log = logging.getLogger("bibliofile")
+
+SAMPLE_QUESTION = "Your library is empty. Open the sample reading list?"
+
+
+def _setup_logging() -> None:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("bibliofile")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName("Bibliofile")
+    app.setOrganizationName("Bibliofile")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("bibliofile")
+    return app
+
+
+def offer_sample(window: object, library: Library, settings: QSettings) -> bool:
+    """On a first run with an empty library, offer to import the sample reading list."""
+    if os.environ.get("BIBLIOFILE_NO_SAMPLE_PROMPT") == "1":
+        return False
+    if settings.value("firstrun/sample_offered", False, bool) or library.count() > 0:
+        return False
+    sample = sample_library_file()
+    if not sample.is_file():
+        return False
+    settings.setValue("firstrun/sample_offered", True)
+    if not messages.ask(window, "Welcome to Bibliofile", SAMPLE_QUESTION, yes="Open Sample", default_yes=True):  # type: ignore[arg-type]
+        return False
+    window.import_files([sample])  # type: ignore[attr-defined]
+    return True
+
+
+def run_gui(library_path: Path, explicit: bool = False) -> int:
+    """Open the main window on ``library_path``; returns the process exit code."""
+    _setup_logging()
+    app = make_application()
+    install_excepthook()
+    try:
+        library = Library.open(library_path)
+    except LibraryError as exc:
+        log.warning("cannot open %s: %s", library_path, exc)
+        messages.warn(None, "Bibliofile", str(exc))
+        return 1
+    from bibliofile.gui.main_window import MainWindow
+
+    settings = QSettings("Bibliofile", "Bibliofile")
+    window = MainWindow(library, settings=settings)
+    window.show()
+    QTimer.singleShot(0, lambda: offer_sample(window, library, settings))
+    try:
+        return int(app.exec())
+    finally:
+        window.runner.wait()
+        library.close()

@@ -1,0 +1,667 @@
+"""The detail pane: every field of the selected reference, grouped and editable in place.
+
+Each finished edit (Return, or leaving the field) is one ``EditReferenceCommand`` on the window's
+shared undo stack, written at once; with several references selected, the fields they share are
+shown and an edit sets it on all of them as one step. User text is only ever shown through
+plain-text widgets (line edits, plain-text labels): a title holding ``<b>`` shows the tags.
+Colours and fonts come from the palette, so dark mode works.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QPalette,
+    QResizeEvent,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSizePolicy,
+    QStackedWidget,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor
+from bibliofile.gui.undo import EditReferenceCommand
+from bibliofile.model.creators import Creator
+from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
+from bibliofile.model.item_types import ITEM_TYPES, item_type
+from bibliofile.model.reference import Reference
+from bibliofile.services import editing
+from bibliofile.storage.errors import LibraryError
+
+if TYPE_CHECKING:  # the library is passed in; only its type is needed here
+    from bibliofile.storage.library import Library
+
+log = logging.getLogger(__name__)
+
+# Beyond this many selected references the pane shows the count only: loading every reference to
+# find common values would make selecting a whole large library slow.
+MULTI_EDIT_LIMIT = 1000
+OTHER_GROUP = "Other fields"
+CREATORS = "creators"
+
+
+def open_url(url: str) -> bool:
+    """Hand a link to the desktop's browser (tests replace this)."""
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` literally (Qt guesses rich text for tooltips)."""
+    return f"<p>{html.escape(text)}</p>"
+
+
+class GrowingTextEdit(QTextEdit):
+    """Plain text that wraps and grows with its content (titles, abstracts, notes).
+
+    Signals: editingFinished() — focus left with changes, or Return in a one-paragraph field.
+    """
+
+    editingFinished = Signal()
+
+    def __init__(self, one_paragraph: bool, min_lines: int, max_lines: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.one_paragraph = one_paragraph
+        self.min_lines = min_lines
+        self.max_lines = max_lines
+        self.stored = ""
+        self.mixed = False  # showing "(multiple values)"
+        self.setAcceptRichText(False)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().setDocumentMargin(2)
+        self.document().contentsChanged.connect(self._fit)
+        self._fit()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+        self.document().setModified(False)
+
+    def isModified(self) -> bool:
+        return self.document().isModified()
+
+    def setModified(self, modified: bool) -> None:
+        self.document().setModified(modified)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if _revert_or_clear(self, e):
+            return
+        enter = e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and (self.one_paragraph or e.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            self.editingFinished.emit()
+            return
+        super().keyPressEvent(e)
+
+    def focusOutEvent(self, e: QFocusEvent) -> None:
+        super().focusOutEvent(e)
+        if self.isModified():
+            self.editingFinished.emit()
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        """Pasted line breaks become spaces in one-paragraph fields (titles)."""
+        if self.one_paragraph and source.hasText():
+            self.insertPlainText(" ".join(source.text().split()))
+            return
+        super().insertFromMimeData(source)
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        super().resizeEvent(e)
+        self._fit()
+
+    def _fit(self) -> None:
+        doc = self.document()
+        doc.setTextWidth(self.viewport().width())
+        line = self.fontMetrics().lineSpacing()
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        lo = self.min_lines * line + 2 * doc.documentMargin()
+        hi = self.max_lines * line + 2 * doc.documentMargin()
+        h = int(min(max(doc.size().height(), lo), hi)) + margins + 2
+        if h != self.height() or self.minimumHeight() != h:
+            self.setFixedHeight(h)
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.height())
+
+
+class FieldLineEdit(QLineEdit):
+    """A one-line field; Escape puts back the stored value."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stored = ""
+        self.mixed = False  # showing "(multiple values)"
+        self.setMinimumWidth(60)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if _revert_or_clear(self, e):
+            return
+        super().keyPressEvent(e)
+
+
+FieldEditor = FieldLineEdit | GrowingTextEdit
+
+
+def _revert_or_clear(editor: FieldEditor, e: QKeyEvent) -> bool:
+    """Escape puts back the stored value; Delete or Backspace in an empty "(multiple values)"
+    field means "clear it in all of them" (the placeholder goes, so the intent is visible)."""
+    cleared = editor.mixed and editor.placeholderText() != MULTIPLE
+    if e.key() == Qt.Key.Key_Escape and (editor.isModified() or cleared):
+        editor.setText(editor.stored)
+        if editor.mixed:
+            editor.setPlaceholderText(MULTIPLE)
+        return True
+    if editor.mixed and not editor.text() and e.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete):
+        editor.setPlaceholderText("")
+        editor.setModified(True)
+        return True
+    return False
+
+
+def _plain_label(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
+
+
+def _quiet(label: QLabel) -> QLabel:
+    """Secondary text in the palette's placeholder colour (right in light and dark themes)."""
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    return label
+
+
+class DetailPane(QWidget):
+    """The fields of the selected references, editable in place.
+
+    Signals: referencesChanged(list) — ids whose data this pane just saved (the table refreshes them).
+    """
+
+    referencesChanged = Signal(list)
+
+    def __init__(self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.undo_stack = undo_stack
+        self._ids: list[int] = []
+        self._refs: list[Reference] = []
+        self._common: dict[str, str | None] = {}
+        self._structure: tuple[object, ...] | None = None
+        self._visible: list[str] = []
+        self._generation = 0
+        self.editors: dict[str, FieldEditor] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.link_buttons: dict[str, QToolButton] = {}
+        self.type_combo: QComboBox | None = None
+        self.key_edit: FieldLineEdit | None = None
+        self.key_warning: QLabel | None = None
+        self.creators_editor: CreatorsEditor | None = None
+        self.header: QLabel | None = None
+        self.source_label: QLabel | None = None
+        self.setMinimumWidth(220)
+
+        self.stack = QStackedWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        # Empty state: a quiet hint, centred.
+        self.empty_page = QWidget(self)
+        self.empty_title = _quiet(_plain_label("No reference selected", self.empty_page))
+        font = QFont(self.empty_title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.empty_title.setFont(font)
+        self.empty_hint = _quiet(_plain_label("", self.empty_page))
+        self.empty_hint.setWordWrap(True)
+        for lab in (self.empty_title, self.empty_hint):
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_layout = QVBoxLayout(self.empty_page)
+        empty_layout.setContentsMargins(24, 24, 24, 24)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_title)
+        empty_layout.addWidget(self.empty_hint)
+        empty_layout.addStretch(2)
+        self.stack.addWidget(self.empty_page)
+
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setObjectName("detailScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack.addWidget(self.scroll_area)
+        self._show_empty()
+
+    # ---- public -------------------------------------------------------------------------------
+    def show_references(self, ids: list[int]) -> None:
+        """0 ids: the empty state; 1: the editor; more: the count and the values they share."""
+        ids = list(ids)
+        same = ids == self._ids and bool(self._refs)
+        if not same:
+            self.commit_pending()
+        self._ids = ids
+        self._reload(keep_layout=same)
+
+    @property
+    def references(self) -> list[Reference]:
+        return list(self._refs)
+
+    def commit_pending(self) -> None:
+        """Store an edit still being typed (the selection is about to change)."""
+        if not self._refs:
+            return
+        for key, editor in list(self.editors.items()):
+            if editor.isModified():
+                self._field_finished(key, self._generation)
+        if self.key_edit is not None and self.key_edit.isModified():
+            self._field_finished(editing.CITATION_KEY, self._generation)
+        if self.creators_editor is not None:
+            self.creators_editor.commit()
+
+    # ---- loading ------------------------------------------------------------------------------
+    def _reload(self, keep_layout: bool) -> None:
+        ids = self._ids
+        if not ids:
+            self._refs = []
+            self._show_empty()
+            return
+        if len(ids) > MULTI_EDIT_LIMIT:
+            self._refs = []
+            self._show_empty(
+                f"{len(ids):,} references selected",
+                f"Select at most {MULTI_EDIT_LIMIT:,} references to edit them together.",
+            )
+            return
+        refs = self.library.get_many(ids)
+        if not refs:
+            self._refs = []
+            self._show_empty()
+            return
+        self._refs = refs
+        self._common = editing.common_fields(refs)
+        inherited = editing.inherited_fields(self.library, refs[0]) if len(refs) == 1 else {}
+        defs = editing.visible_fields(refs)
+        keys = [f.key for f in defs]
+        for k in inherited:
+            if k in FIELD_BY_KEY and k not in keys:
+                keys.append(k)
+        types = tuple(sorted({r.item_type for r in refs}))
+        if keep_layout and self._structure is not None and self._structure[1] == types:
+            # Same references, same type: a field just emptied keeps its row until they change.
+            keys = list(dict.fromkeys([*self._visible, *keys]))
+        others = tuple(editing.other_field_keys(refs))
+        structure = (len(refs) > 1, types, tuple(sorted(keys)), others)
+        self._visible = keys
+        if structure != self._structure or self.stack.currentWidget() is not self.scroll_area:
+            self._build(refs, keys, list(others), keep_scroll=keep_layout)
+            self._structure = structure
+        elif not keep_layout:
+            # Another reference with the same rows (arrowing through a list): refill only.
+            self.scroll_area.verticalScrollBar().setValue(0)
+        self._fill(refs, inherited, keep_focus_edits=keep_layout)
+        self.stack.setCurrentWidget(self.scroll_area)
+
+    def _show_empty(self, title: str = "No reference selected", hint: str = "") -> None:
+        self.empty_title.setText(title)
+        self.empty_hint.setText(hint or "Select a reference in the list to see and edit its details.")
+        self.stack.setCurrentWidget(self.empty_page)
+        self.setFocusProxy(None)  # type: ignore[arg-type]  # None clears it; the stub omits that
+        self._structure = None
+
+    # ---- building -----------------------------------------------------------------------------
+    def _build(self, refs: list[Reference], keys: list[str], others: list[str], keep_scroll: bool) -> None:
+        focus_key = self._focused_key()
+        scroll_value = self.scroll_area.verticalScrollBar().value() if keep_scroll else 0
+        self._generation += 1
+        gen = self._generation
+        multi = len(refs) > 1
+        self.editors, self.labels, self.link_buttons = {}, {}, {}
+
+        content = QWidget()
+        content.setObjectName("detailContent")
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(10, 8, 10, 10)
+        outer.setSpacing(4)
+
+        self.header = None
+        if multi:
+            self.header = _plain_label(f"{len(refs)} references selected", content)
+            self.header.setObjectName("detailHeader")
+            f = QFont(self.header.font())
+            f.setBold(True)
+            f.setPointSizeF(f.pointSizeF() * 1.15)
+            self.header.setFont(f)
+            outer.addWidget(self.header)
+            note = _quiet(_plain_label("An edit here applies to all of them.", content))
+            note.setWordWrap(True)
+            outer.addWidget(note)
+        self.source_label = _quiet(_plain_label("", content))
+        self.source_label.setObjectName("detailSource")
+        self.source_label.setWordWrap(True)
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.source_label)
+
+        # One form for everything, so labels line up from the type to the last field.
+        form = self._form()
+        outer.addLayout(form)
+        self.type_combo = QComboBox(content)
+        self.type_combo.setObjectName("itemTypeCombo")
+        self.type_combo.setAccessibleName("Item type")
+        for t in ITEM_TYPES:
+            self.type_combo.addItem(t.label, t.csl)
+        self.type_combo.setPlaceholderText(MULTIPLE)
+        self.type_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.type_combo.setMinimumContentsLength(10)
+        self.type_combo.activated.connect(lambda i, g=gen: self._type_chosen(i, g))
+        self._add_row(form, "Item type", self.type_combo, content)
+        self.key_edit = None
+        self.key_warning = None
+        if not multi:
+            self.key_edit = FieldLineEdit(content)
+            self.key_edit.setObjectName("citationKeyEdit")
+            self.key_edit.setAccessibleName("Citation key")
+            self.key_edit.editingFinished.connect(
+                lambda g=gen: self._field_finished(editing.CITATION_KEY, g)
+            )
+            self.key_warning = _plain_label("", content)
+            self.key_warning.setObjectName("citationKeyWarning")
+            self.key_warning.setWordWrap(True)
+            self.key_warning.setVisible(False)
+            box = QWidget(content)
+            col = QVBoxLayout(box)
+            col.setContentsMargins(0, 0, 0, 0)
+            col.setSpacing(1)
+            col.addWidget(self.key_edit)
+            col.addWidget(self.key_warning)
+            self._add_row(form, "Citation key", box, content, buddy=self.key_edit)
+
+        defs = self._defs_for(refs, keys)
+        self.creators_editor = None
+        for group in FieldGroup:
+            in_group = [d for d in defs if d.group is group]
+            if group is FieldGroup.MAIN:
+                form.addRow(self._group_label(group.value, content))
+                first, rest = in_group[:1], in_group[1:]
+                for d in first:
+                    self._add_field(form, d, content, gen)
+                self.creators_editor = CreatorsEditor(content)
+                self.creators_editor.setObjectName("creatorsEditor")
+                self.creators_editor.creatorsEdited.connect(lambda cs, g=gen: self._creators_edited(cs, g))
+                self._add_row(form, "Creators", self.creators_editor, content, buddy=self.creators_editor.list)
+                for d in rest:
+                    self._add_field(form, d, content, gen)
+            elif in_group:
+                form.addRow(self._group_label(group.value, content))
+                for d in in_group:
+                    self._add_field(form, d, content, gen)
+        if others:
+            form.addRow(self._group_label(OTHER_GROUP, content))
+            hint = _quiet(_plain_label("Fields this version does not know, kept as written.", content))
+            hint.setWordWrap(True)
+            form.addRow(hint)
+            for k in others:
+                self._add_field(form, _unknown_field(k), content, gen)
+        outer.addStretch(1)
+
+        old = self.scroll_area.takeWidget()
+        self.scroll_area.setWidget(content)
+        if old is not None:
+            old.hide()
+            old.deleteLater()  # it may be the sender of the signal that led here
+        self.scroll_area.verticalScrollBar().setValue(scroll_value)
+        # The window focuses the pane on double-click: that means "edit the title".
+        self.setFocusProxy(self.editors.get("title"))  # type: ignore[arg-type]  # None clears it
+        if focus_key is not None:
+            target = self._widget_for_key(focus_key)
+            if target is not None:
+                target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _defs_for(self, refs: list[Reference], keys: list[str]) -> list[FieldDef]:
+        labelled = {d.key: d for d in editing.visible_fields(refs)}
+        if len({r.item_type for r in refs}) == 1:
+            labelled.update({d.key: d for d in editing.fields_for_type(refs[0].item_type)})
+        wanted = set(keys)
+        return [labelled.get(f.key, f) for f in FIELD_BY_KEY.values() if f.key in wanted]
+
+    def _form(self) -> QFormLayout:
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        form.setVerticalSpacing(4)
+        return form
+
+    def _group_label(self, text: str, parent: QWidget) -> QLabel:
+        label = _plain_label(text, parent)
+        f = QFont(label.font())
+        f.setBold(True)
+        label.setFont(f)
+        label.setContentsMargins(0, 10, 0, 2)
+        label.setObjectName(f"group_{text}")
+        return label
+
+    def _add_row(self, form: QFormLayout, text: str, field: QWidget, parent: QWidget, buddy: QWidget | None = None) -> QLabel:
+        label = _plain_label(text, parent)
+        label.setBuddy(buddy or field)
+        label.setWordWrap(False)
+        form.addRow(label, field)
+        return label
+
+    def _add_field(self, form: QFormLayout, d: FieldDef, parent: QWidget, gen: int) -> None:
+        editor: FieldEditor
+        if d.multiline:
+            editor = GrowingTextEdit(False, 3 if d.key == "abstract" else 2, 14, parent)
+        elif d.key == "title":
+            editor = GrowingTextEdit(True, 1, 6, parent)
+        else:
+            editor = FieldLineEdit(parent)
+        editor.setObjectName(f"field_{d.key}")
+        editor.setAccessibleName(d.label)
+        editor.editingFinished.connect(lambda k=d.key, g=gen: self._field_finished(k, g))
+        self.editors[d.key] = editor
+        field: QWidget = editor
+        if d.key in ("doi", "url"):
+            field = QWidget(parent)
+            row = QHBoxLayout(field)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(2)
+            row.addWidget(editor, 1)
+            button = QToolButton(field)
+            button.setObjectName(f"open_{d.key}")
+            button.setText("Open")
+            button.setToolTip("Open the DOI at doi.org" if d.key == "doi" else "Open the link in the browser")
+            button.setAccessibleName(button.toolTip())
+            button.clicked.connect(lambda _c=False, k=d.key: self._open_link(k))
+            row.addWidget(button)
+            self.link_buttons[d.key] = button
+        self.labels[d.key] = self._add_row(form, d.label, field, parent, buddy=editor)
+
+    # ---- filling ------------------------------------------------------------------------------
+    def _fill(self, refs: list[Reference], inherited: dict[str, str], keep_focus_edits: bool) -> None:
+        common = self._common
+        multi = len(refs) > 1
+
+        def put(editor: FieldEditor, value: str | None, placeholder: str = "") -> None:
+            editor.stored = value or ""
+            busy = keep_focus_edits and editor.hasFocus() and editor.isModified()
+            if not busy and editor.text() != (value or ""):
+                editor.setText(value or "")
+                if isinstance(editor, QLineEdit):
+                    editor.setCursorPosition(0)  # show the start of a long DOI or URL
+            if not busy:
+                editor.setModified(False)
+                editor.mixed = value is None
+                editor.setPlaceholderText(MULTIPLE if value is None else placeholder)
+
+        for key, editor in self.editors.items():
+            value = common.get(key, "")
+            inh = inherited.get(key, "") if not value else ""
+            put(editor, value, inh)
+            editor.setToolTip(plain_tooltip(f"Inherited from {refs[0].fields.get('crossref', '')}") if inh else "")
+        if self.key_edit is not None and not multi:
+            put(self.key_edit, refs[0].citation_key, "")
+            self._check_key(refs[0])
+        if self.type_combo is not None:
+            t = common.get(editing.ITEM_TYPE)
+            self.type_combo.setCurrentIndex(self.type_combo.findData(item_type(t).csl) if t is not None else -1)
+        if self.creators_editor is not None:
+            self.creators_editor.set_creators(editing.common_creators(refs), keep_state=keep_focus_edits)
+        for key, button in self.link_buttons.items():
+            button.setEnabled(bool(self._link(key)))
+        if self.header is not None:
+            self.header.setText(f"{len(refs)} references selected")
+        if self.source_label is not None:
+            self.source_label.setText(self._source_text(refs))
+            self.source_label.setVisible(bool(self.source_label.text()))
+
+    def _source_text(self, refs: list[Reference]) -> str:
+        if len(refs) != 1:
+            return ""
+        src = refs[0].source
+        if src is None or not src.file:
+            return ""
+        where = src.file.replace("\\", "/").rsplit("/", 1)[-1]
+        text = f"From {where}, line {src.line}" if src.line else f"From {where}"
+        return text + (" · edited since import" if refs[0].edited else "")
+
+    def _check_key(self, ref: Reference) -> None:
+        if self.key_warning is None:
+            return
+        key = ref.citation_key
+        clash = bool(key) and any(i != ref.id for i in self.library.by_citation_key([key]))
+        self.key_warning.setText("Another reference has this key." if clash else "")
+        self.key_warning.setVisible(clash)
+
+    # ---- editing ------------------------------------------------------------------------------
+    def _push(self, pairs: list[tuple[Reference, Reference]], text: str) -> None:
+        if not pairs:
+            return
+        cmd = EditReferenceCommand(
+            self.library,
+            [b for b, _ in pairs],
+            [a for _, a in pairs],
+            text,
+            on_applied=self._applied,
+            on_error=self._write_failed,
+        )
+        self.undo_stack.push(cmd)
+
+    def _applied(self, ids: list[int]) -> None:
+        if set(ids) & set(self._ids):
+            self._reload(keep_layout=True)
+        self.referencesChanged.emit(list(ids))
+
+    def _write_failed(self, exc: LibraryError) -> None:
+        from bibliofile.gui import messages
+
+        self._reload(keep_layout=True)
+        messages.show_error(self, exc)
+
+    def _what(self, label: str) -> str:
+        n = len(self._refs)
+        return f"Edit {label}" if n == 1 else f"Edit {label} of {n} references"
+
+    def _field_finished(self, key: str, gen: int) -> None:
+        if gen != self._generation or not self._refs:
+            return  # an editor from a layout already replaced
+        editor = self.key_edit if key == editing.CITATION_KEY else self.editors.get(key)
+        if editor is None:
+            return
+        common = self._common.get(key, "")
+        value = editor.text()
+        if common is None and not editor.isModified():
+            return  # "(multiple values)" left alone
+        editor.setModified(False)
+        pairs = editing.edit_all(self._refs, lambda r: editing.set_field(r, key, value))
+        if not pairs:
+            stored = common if common is not None else ""
+            if editor.text() != stored and common is not None:
+                editor.setText(stored)  # e.g. only spaces were added
+            return
+        label = "citation key" if key == editing.CITATION_KEY else self._label_of(key)
+        self._push(pairs, self._what(label))
+
+    def _label_of(self, key: str) -> str:
+        lab = self.labels.get(key)
+        text = lab.text() if lab is not None else key
+        return text if text.isupper() else text.lower()
+
+    def _type_chosen(self, index: int, gen: int) -> None:
+        if gen != self._generation or not self._refs or index < 0 or self.type_combo is None:
+            return
+        csl = str(self.type_combo.itemData(index))
+        pairs = editing.edit_all(self._refs, lambda r: editing.set_item_type(r, csl))
+        self._push(pairs, f"Change type to {item_type(csl).label}")
+
+    def _creators_edited(self, creators: list[Creator], gen: int) -> None:
+        if gen != self._generation or not self._refs:
+            return
+        pairs = editing.edit_all(self._refs, lambda r: editing.set_creators(r, creators))
+        self._push(pairs, self._what("creators"))
+
+    # ---- links --------------------------------------------------------------------------------
+    def _link(self, key: str) -> str:
+        value = self._common.get(key) or ""
+        if key == "doi":
+            return editing.doi_url(value)
+        return editing.web_url(value)
+
+    def _open_link(self, key: str) -> None:
+        url = self._link(key)
+        if url:
+            open_url(url)
+
+    # ---- focus --------------------------------------------------------------------------------
+    def _focused_key(self) -> str | None:
+        w = self.focusWidget()
+        if w is None or not self.isAncestorOf(w):
+            return None
+        for key, editor in self.editors.items():
+            if w is editor:
+                return key
+        if w is self.key_edit:
+            return editing.CITATION_KEY
+        if w is self.type_combo:
+            return editing.ITEM_TYPE
+        if self.creators_editor is not None and self.creators_editor.isAncestorOf(w):
+            return CREATORS
+        return None
+
+    def _widget_for_key(self, key: str) -> QWidget | None:
+        if key == editing.CITATION_KEY:
+            return self.key_edit
+        if key == editing.ITEM_TYPE:
+            return self.type_combo
+        if key == CREATORS:
+            return self.creators_editor.list if self.creators_editor is not None else None
+        return self.editors.get(key)
+
+
+def _unknown_field(key: str) -> FieldDef:
+    """A row for a field this version does not know: labelled with its name as written."""
+    return FieldDef(key, key, FieldGroup.NOTES, key, key, None)
+

@@ -1,0 +1,475 @@
+"""The big table: a model that holds only ids, and the view set up to show it.
+
+Following Anki's browser table, the model keeps just the ordered ids the current search returns;
+``data()`` reads plain tuples from a small cache filled a page at a time with one
+``Library.rows`` query. Sorting and filtering are SQL (``Library.search``), never a proxy model, so
+100k references open as fast as 100. Cell text is always plain: the default delegate paints
+DisplayRole as text, and tooltips are HTML-escaped so a title like ``<b>x</b>`` shows literally.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QItemSelection,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QMenu,
+    QStyle,
+    QStyleOptionHeader,
+    QTableView,
+    QWidget,
+)
+
+from bibliofile.gui.task_runner import TaskRunner
+from bibliofile.model.item_types import item_type
+from bibliofile.model.query import parse_query
+from bibliofile.storage.library import LIBRARY, Library, Scope
+
+# Drag payload between the table and the sidebar: a JSON list of reference ids.
+IDS_MIME = "application/x-bibliofile-reference-ids"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # Library.COLUMNS / SORT_COLUMNS name
+    title: str
+    optional: bool  # hidden until chosen from the header's context menu
+
+
+TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("authors", "Authors", False),
+    Column("year", "Year", False),
+    Column("title", "Title", False),
+    Column("container", "Journal/Book", False),
+    Column("type", "Type", False),
+    Column("date_added", "Date added", False),
+    Column("status", "Status", True),
+    Column("citation_key", "Citation key", True),
+    Column("doi", "DOI", True),
+    Column("pages", "Pages", True),
+)
+COLUMN_KEYS = tuple(c.key for c in TABLE_COLUMNS)
+TITLE_COLUMN = COLUMN_KEYS.index("title")
+PAGE_SIZE = 200
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+CACHE_ROWS = 3000
+
+
+def ids_to_mime(ids: Sequence[int], plain_text: str = "") -> QMimeData:
+    mime = QMimeData()
+    mime.setData(IDS_MIME, QByteArray(json.dumps(list(ids)).encode()))
+    if plain_text:
+        mime.setText(plain_text)
+    return mime
+
+
+def ids_from_mime(mime: QMimeData) -> list[int]:
+    if not mime.hasFormat(IDS_MIME):
+        return []
+    try:
+        data = json.loads(bytes(mime.data(IDS_MIME).data()).decode())
+    except ValueError:
+        return []
+    return [int(x) for x in data if isinstance(x, int)]
+
+
+def _format(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key == "type":
+        return item_type(str(value)).label
+    if key == "date_added" and isinstance(value, datetime):
+        return value.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+class LibraryTableModel(QAbstractTableModel):
+    """Ids of the current search, shown a page of cached rows at a time.
+
+    Signals:
+        searchFinished(): new ids were applied (the selection can be restored by id).
+        queryHintChanged(str): the query parser's hint for the current text ("" when fine).
+        countsChanged(int, int): shown, and total in the current scope.
+    """
+
+    searchFinished = Signal()
+    queryHintChanged = Signal(str)
+    countsChanged = Signal(int, int)
+
+    def __init__(self, library: Library, runner: TaskRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.runner = runner
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] | None = None
+        self._cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
+        self._query = ""
+        self._scope: Scope = LIBRARY
+        self._sort = "title"
+        self._descending = False
+        self._serial = 0
+        self._applied_serial = 0
+        self.total = 0
+
+    # ---- search state --------------------------------------------------------------------
+    @property
+    def query(self) -> str:
+        return self._query
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    @property
+    def sort_key(self) -> str:
+        return self._sort
+
+    @property
+    def descending(self) -> bool:
+        return self._descending
+
+    def set_query(self, text: str) -> None:
+        self._query = text
+        self.queryHintChanged.emit(parse_query(text).hint)
+        self.refresh()
+
+    def set_scope(self, scope: Scope) -> None:
+        self._scope = scope
+        self.refresh()
+
+    def set_sort(self, key: str, descending: bool) -> None:
+        self._sort, self._descending = key, descending
+        self.refresh()
+
+    def configure(self, query: str | None = None, scope: Scope | None = None) -> None:
+        """Change the query and/or scope with one search."""
+        if query is not None:
+            self._query = query
+            self.queryHintChanged.emit(parse_query(query).hint)
+        if scope is not None:
+            self._scope = scope
+        self.refresh()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(TABLE_COLUMNS):
+            self.set_sort(COLUMN_KEYS[column], order == Qt.SortOrder.DescendingOrder)
+
+    def refresh(self) -> None:
+        """Re-run the search in the background; only the latest request's result is applied."""
+        self._serial += 1
+        serial = self._serial
+        query, sort, desc, scope = self._query, self._sort, self._descending, self._scope
+        lib = self.library
+
+        def work(_ctx: Any) -> tuple[list[int], int]:
+            return lib.search(query, sort, desc, scope), lib.count(scope)
+
+        self.runner.read(work, lambda res: self._apply(serial, *res), self._search_failed)
+
+    def _search_failed(self, exc: BaseException) -> None:
+        from bibliofile.gui import messages
+
+        messages.show_error(None, exc)
+
+    def _apply(self, serial: int, ids: list[int], total: int) -> None:
+        if serial < self._applied_serial or serial != self._serial:
+            return  # a newer search is on its way
+        self._applied_serial = serial
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = None
+        self._cache.clear()
+        self.total = total
+        self.endResetModel()
+        self.countsChanged.emit(len(ids), total)
+        self.searchFinished.emit()
+
+    def invalidate(self) -> None:
+        """Forget cached rows and repaint once (after a write); ids stay until the next search."""
+        self._cache.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(TABLE_COLUMNS) - 1))
+
+    # ---- ids ---------------------------------------------------------------------------------
+    @property
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, rid: int) -> int | None:
+        if self._row_of is None:
+            self._row_of = {r: i for i, r in enumerate(self._ids)}
+        return self._row_of.get(rid)
+
+    def row_tuple(self, row: int) -> tuple[Any, ...]:
+        rid = self._ids[row]
+        cached = self._cache.get(rid)
+        if cached is not None:
+            self._cache.move_to_end(rid)
+            return cached
+        self._fill_page(row)
+        return self._cache.get(rid) or tuple("" for _ in COLUMN_KEYS)
+
+    def _fill_page(self, row: int) -> None:
+        start = max(0, row - PAGE_SIZE // 4)
+        page = [i for i in self._ids[start : start + PAGE_SIZE] if i not in self._cache]
+        fetched = self.library.rows(page, COLUMN_KEYS)
+        for rid in page:
+            self._cache[rid] = fetched.get(rid, tuple(None for _ in COLUMN_KEYS))
+        while len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+
+    # ---- Qt model API ------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(TABLE_COLUMNS)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            key = COLUMN_KEYS[index.column()]
+            text = _format(key, self.row_tuple(index.row())[index.column()])
+            if role == Qt.ItemDataRole.ToolTipRole:
+                # Tooltips guess rich text; escaping makes user text show literally.
+                return f"<p>{html.escape(text)}</p>" if text and key in ("authors", "title", "container") else None
+            return text
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMN_KEYS[index.column()] == "year":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(TABLE_COLUMNS):
+            return TABLE_COLUMNS[section].title
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        # Called per cell by Qt's selection code, so it returns a precomputed value.
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def mimeTypes(self) -> list[str]:
+        return [IDS_MIME]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
+
+    def mimeData(self, indexes: Iterable[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        ids = [self._ids[r] for r in rows]
+        # The drag starts synchronously: citation keys come from the cache or one small query.
+        keys = [self.row_tuple(r)[COLUMN_KEYS.index("citation_key")] or "" for r in rows[:500]]
+        return ids_to_mime(ids, ", ".join(k for k in keys if k))
+
+
+class _Header(QHeaderView):
+    """A horizontal header that paints without asking whether whole columns are selected.
+
+    QHeaderView::initStyleOptionForIndex checks isColumnSelected for each section and its
+    neighbours, which walks every row through flags(): seconds after Select All on 100k rows.
+    Painting the section ourselves (as the style would) keeps selection changes instant.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
+        if not rect.isValid():
+            return
+        opt = QStyleOptionHeader()
+        self.initStyleOption(opt)
+        opt.rect = rect
+        opt.section = logical
+        model = self.model()
+        text = model.headerData(logical, Qt.Orientation.Horizontal) if model is not None else ""
+        opt.text = str(text or "")
+        opt.textAlignment = self.defaultAlignment()
+        opt.iconAlignment = Qt.AlignmentFlag.AlignVCenter
+        opt.orientation = Qt.Orientation.Horizontal
+        state = QStyle.StateFlag.State_Horizontal
+        if self.isEnabled():
+            state |= QStyle.StateFlag.State_Enabled
+        if self.window().isActiveWindow():
+            state |= QStyle.StateFlag.State_Active
+        opt.state = state
+        if self.isSortIndicatorShown() and self.sortIndicatorSection() == logical:
+            ascending = self.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+            opt.sortIndicator = (
+                QStyleOptionHeader.SortIndicator.SortDown if ascending else QStyleOptionHeader.SortIndicator.SortUp
+            )
+        visual = self.visualIndex(logical)
+        shown = [v for v in range(self.count()) if not self.isSectionHidden(self.logicalIndex(v))]
+        if len(shown) == 1:
+            opt.position = QStyleOptionHeader.SectionPosition.OnlyOneSection
+        elif shown and visual == shown[0]:
+            opt.position = QStyleOptionHeader.SectionPosition.Beginning
+        elif shown and visual == shown[-1]:
+            opt.position = QStyleOptionHeader.SectionPosition.End
+        else:
+            opt.position = QStyleOptionHeader.SectionPosition.Middle
+        opt.selectedPosition = QStyleOptionHeader.SelectedPosition.NotAdjacent
+        self.style().drawControl(QStyle.ControlElement.CE_Header, opt, painter, self)
+
+
+class LibraryTableView(QTableView):
+    """The table view: whole-row multi-selection, uniform rows, columns chosen from the header.
+
+    Signals:
+        selectionIdsChanged(list): ids of the selected rows, in table order.
+    """
+
+    selectionIdsChanged = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHorizontalHeader(_Header(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setTabKeyNavigation(False)
+        self.setObjectName("libraryTable")
+        vh = self.verticalHeader()
+        vh.setVisible(False)
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # uniform row heights
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        hh = self.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(False)
+        hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._header_menu)
+        hh.setSortIndicator(TITLE_COLUMN, Qt.SortOrder.AscendingOrder)
+        self._restoring: list[int] | None = None
+
+    def table_model(self) -> LibraryTableModel:
+        model = self.model()
+        assert isinstance(model, LibraryTableModel)
+        return model
+
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        self.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.apply_default_columns()
+
+    def apply_default_columns(self) -> None:
+        hh = self.horizontalHeader()
+        widths = {"authors": 200, "year": 60, "title": 380, "container": 200, "type": 130,
+                  "date_added": 130, "status": 90, "citation_key": 150, "doi": 160, "pages": 80}
+        for i, col in enumerate(TABLE_COLUMNS):
+            hh.setSectionHidden(i, col.optional)
+            hh.resizeSection(i, widths.get(col.key, 120))
+
+    def fit_columns(self) -> None:
+        """First run: share the visible width among the columns (later runs restore widths)."""
+        hh = self.horizontalHeader()
+        fm = self.fontMetrics()
+        pad = 24
+        fixed = {
+            "year": fm.horizontalAdvance("0000") + pad,
+            "date_added": fm.horizontalAdvance("0000-00-00 00:00") + pad,
+            "type": fm.horizontalAdvance("Conference paper") + pad,
+        }
+        shares = {"authors": 0.25, "title": 0.5, "container": 0.25}
+        width = self.viewport().width()
+        if not self.verticalScrollBar().isVisible():  # it appears once rows arrive
+            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width -= sum(w for k, w in fixed.items() if not hh.isSectionHidden(COLUMN_KEYS.index(k)))
+        width = max(width, 400)
+        for i, key in enumerate(COLUMN_KEYS):
+            if key in fixed:
+                hh.resizeSection(i, fixed[key])
+            elif key in shares:
+                hh.resizeSection(i, int(width * shares[key]) - 1)
+
+    def _header_menu(self, pos: Any) -> None:
+        menu = self.columns_menu(self)
+        menu.exec(self.horizontalHeader().mapToGlobal(pos))
+
+    def columns_menu(self, parent: QWidget) -> QMenu:
+        menu = QMenu("Columns", parent)
+        hh = self.horizontalHeader()
+        for i, col in enumerate(TABLE_COLUMNS):
+            act = menu.addAction(col.title)
+            act.setCheckable(True)
+            act.setChecked(not hh.isSectionHidden(i))
+            act.setEnabled(col.key != "title")
+            act.toggled.connect(lambda on, i=i: self.set_column_visible(i, on))
+        return menu
+
+    def set_column_visible(self, section: int, visible: bool) -> None:
+        self.horizontalHeader().setSectionHidden(section, not visible)
+
+    # ---- selection by id ------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        model = self.table_model()
+        rows: set[int] = set()
+        for rng in self.selectionModel().selection():  # ranges, not one index per cell
+            rows.update(range(rng.top(), rng.bottom() + 1))
+        n = model.rowCount()
+        return [model.id_at(r) for r in sorted(rows) if r < n]
+
+    def current_id(self) -> int | None:
+        idx = self.currentIndex()
+        return self.table_model().id_at(idx.row()) if idx.isValid() else None
+
+    def select_ids(self, ids: Sequence[int], current: int | None = None) -> None:
+        """Select these ids (those shown), merging runs of rows so big selections stay cheap."""
+        model = self.table_model()
+        rows = sorted(r for r in (model.row_of(i) for i in ids) if r is not None)
+        sel = QItemSelection()
+        last_col = model.columnCount() - 1
+        start = prev = None
+        for r in [*rows, None]:
+            if r is not None and prev is not None and r == prev + 1:
+                prev = r
+                continue
+            if start is not None and prev is not None:
+                sel.select(model.index(start, 0), model.index(prev, last_col))
+            start = prev = r
+        sm = self.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        cur_row = model.row_of(current) if current is not None else None
+        if cur_row is None and rows:
+            cur_row = rows[0]
+        if cur_row is not None:
+            sm.setCurrentIndex(model.index(cur_row, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+        sm.select(sel, flags)
+        if cur_row is not None:
+            self.scrollTo(model.index(cur_row, 0), QAbstractItemView.ScrollHint.EnsureVisible)
+        self._selection_changed()
+
+    def _selection_changed(self, *_args: Any) -> None:
+        self.selectionIdsChanged.emit(self.selected_ids())

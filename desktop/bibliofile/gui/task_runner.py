@@ -1,0 +1,190 @@
+"""Background work for the window: reads on a small pool, writes on one thread, results by signal.
+
+Following Anki's ``taskman.py`` and Picard's save pool, every write goes through one single-thread
+executor so two writes never race, while searches and exports run on a small read pool. A task's
+callbacks always run on the GUI thread: the worker emits a signal of a QObject that lives on the
+GUI thread, so Qt queues the call. ``SyncTaskRunner`` runs the same tasks at once in the calling
+thread (JabRef's ``CurrentThreadTaskExecutor``); tests use it so they need no waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+log = logging.getLogger(__name__)
+
+
+class TaskContext:
+    """What a running task may use: report progress and ask whether it was cancelled."""
+
+    def __init__(self, task: Task, runner: TaskRunner) -> None:
+        self._task = task
+        self._runner = runner
+
+    def progress(self, value: int) -> None:
+        self._runner._progressed.emit(self._task, int(value))
+
+    def cancelled(self) -> bool:
+        return self._task.is_cancelled
+
+
+class Task:
+    """One piece of work, as plain Python: no QObject crosses threads, so none dies in a worker."""
+
+    def __init__(
+        self,
+        fn: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[BaseException], None] | None,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self.fn = fn
+        self.on_done = on_done
+        self.on_error = on_error
+        self.on_progress = on_progress
+        self._cancel = threading.Event()
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Ask the task to stop; it decides where (imports roll back through ``Cancelled``)."""
+        self._cancel.set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, runner: TaskRunner, task: Task) -> None:
+        super().__init__()
+        self.runner = runner
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.runner._execute(self.task)
+
+
+class TaskRunner(QObject):
+    """Runs tasks off the GUI thread: ``read`` on a pool, ``write`` one at a time.
+
+    Signals:
+        taskFinished(object): a Task ended (after its callbacks ran).
+    """
+
+    taskFinished = Signal(object)
+    # Emitted from worker threads; the runner lives on the GUI thread, so delivery is queued.
+    _succeeded = Signal(object, object)
+    _failed = Signal(object, object)
+    _progressed = Signal(object, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._readers = QThreadPool(self)
+        self._readers.setMaxThreadCount(2)
+        self._writer = QThreadPool(self)
+        self._writer.setMaxThreadCount(1)  # one writer at a time
+        self._live: set[Task] = set()
+        self._succeeded.connect(self._deliver_result)
+        self._failed.connect(self._deliver_error)
+        self._progressed.connect(self._deliver_progress)
+
+    @property
+    def synchronous(self) -> bool:
+        return False
+
+    def read(
+        self,
+        fn: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Task:
+        return self._submit(self._readers, fn, on_done, on_error, on_progress)
+
+    def write(
+        self,
+        fn: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Task:
+        return self._submit(self._writer, fn, on_done, on_error, on_progress)
+
+    def _submit(self, pool: QThreadPool | None, fn, on_done, on_error, on_progress) -> Task:
+        task = Task(fn, on_done, on_error, on_progress)
+        self._live.add(task)
+        if pool is None:
+            self._execute(task)
+        else:
+            pool.start(_Runnable(self, task))
+        return task
+
+    def _execute(self, task: Task) -> None:
+        """Run a task's function in the current thread and emit the outcome."""
+        try:
+            value = task.fn(TaskContext(task, self))
+        except BaseException as exc:
+            self._failed.emit(task, exc)
+        else:
+            self._succeeded.emit(task, value)
+
+    @Slot(object, int)
+    def _deliver_progress(self, task: Task, value: int) -> None:
+        if task.on_progress is not None and not task.done:
+            task.on_progress(value)
+
+    @Slot(object, object)
+    def _deliver_result(self, task: Task, value: Any) -> None:
+        task.result = value
+        task.done = True
+        self._live.discard(task)
+        try:
+            if task.on_done is not None:
+                task.on_done(value)
+        finally:
+            self.taskFinished.emit(task)
+
+    @Slot(object, object)
+    def _deliver_error(self, task: Task, exc: BaseException) -> None:
+        task.error = exc
+        task.done = True
+        self._live.discard(task)
+        try:
+            if task.on_error is not None:
+                task.on_error(exc)
+            else:
+                log.error("background task failed", exc_info=exc)
+                raise exc
+        finally:
+            self.taskFinished.emit(task)
+
+    def busy(self) -> bool:
+        return bool(self._live)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until running work ends (used when the window closes)."""
+        ok = self._writer.waitForDone(msecs)
+        return self._readers.waitForDone(msecs) and ok
+
+
+class SyncTaskRunner(TaskRunner):
+    """Runs every task at once in the calling thread, callbacks included (for tests)."""
+
+    @property
+    def synchronous(self) -> bool:
+        return True
+
+    def read(self, fn, on_done=None, on_error=None, on_progress=None) -> Task:
+        return self._submit(None, fn, on_done, on_error, on_progress)
+
+    def write(self, fn, on_done=None, on_error=None, on_progress=None) -> Task:
+        return self._submit(None, fn, on_done, on_error, on_progress)
