@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bibliofile-setup
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# npm ci writes node_modules/.package-lock.json; older than package-lock.json means reinstall.
+NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: setup run test test-unit test-gui test-e2e lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 
 # Rebuilt only when the pins or the project metadata change, so `make run` starts at once after
 # the first time. requirements.lock pins every package (runtime and test) to the versions CI uses.
@@ -19,6 +21,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# citeproc-js (citation formatting, run in-process by mini-racer) from the pinned package-lock.json.
+# A target of its own, so a deleted node_modules/ comes back on the next `make`.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || \
+		{ echo "Bibliofile needs npm (Node.js) to install citeproc-js: on Debian/Ubuntu apt install npm"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	@touch $(NODE_STAMP)
 
 run: setup
 	$(BIN)/bibliofile
@@ -44,4 +54,4 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules build dist *.egg-info desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -436,7 +436,8 @@ class LibraryTableView(QTableView):
     def selected_ids(self) -> list[int]:
         model = self.table_model()
         rows: set[int] = set()
-        for rng in self.selectionModel().selection():  # ranges, not one index per cell
+        sel = self.selectionModel().selection()
+        for rng in (sel.at(i) for i in range(sel.count())):  # ranges, not one index per cell
             rows.update(range(rng.top(), rng.bottom() + 1))
         n = model.rowCount()
         return [model.id_at(r) for r in sorted(rows) if r < n]

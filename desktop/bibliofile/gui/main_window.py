@@ -316,8 +316,8 @@ class MainWindow(QMainWindow):
         if isinstance(header, QByteArray) and not header.isEmpty() and hh.restoreState(header):
             hh.setSectionHidden(TITLE_COLUMN, False)
             self._fit_columns_when_shown = False
-        self.act_show_sidebar.setChecked(not self.sidebar.isHidden() and s.value("window/sidebar", True, bool))
-        self.act_show_detail.setChecked(s.value("window/detail", True, bool))
+        self.act_show_sidebar.setChecked(not self.sidebar.isHidden() and bool(s.value("window/sidebar", True, bool)))
+        self.act_show_detail.setChecked(bool(s.value("window/detail", True, bool)))
 
     def save_settings(self) -> None:
         s = self.settings

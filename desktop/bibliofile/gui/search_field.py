@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-
 DEBOUNCE_MS = 150
 PLACEHOLDER = 'Search   e.g. author:knox  year:2000..2010  "exact phrase"  -exclude'
 

@@ -144,7 +144,7 @@ class Sidebar(QWidget):
             self._by_id = {}
             pending = list(rows)
             while pending:
-                rest = []
+                rest: list[tuple[int, int | None, str]] = []
                 for cid, parent_id, name in pending:
                     parent = self.collections_root if parent_id is None else self._by_id.get(parent_id)
                     if parent is None:
@@ -188,7 +188,7 @@ class Sidebar(QWidget):
             return TRASH
         if kind == "unfiled":
             return Scope(unfiled=True)
-        if kind == "collection":
+        if kind == "collection" and item is not None:
             return Scope(collection_id=int(item.data(0, ID_ROLE)))
         return LIBRARY
 
@@ -229,7 +229,7 @@ class Sidebar(QWidget):
         item = self.tree.itemAt(pos)
         menu = QMenu(self)
         kind = item.data(0, KIND_ROLE) if item else None
-        if kind == "collection":
+        if kind == "collection" and item is not None:
             cid = int(item.data(0, ID_ROLE))
             menu.addAction("New Sub-collection…", lambda: self.newCollectionRequested.emit(cid))
             menu.addAction("Rename…", lambda: self.renameCollectionRequested.emit(cid))

@@ -16,7 +16,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +118,7 @@ class TaskRunner(QObject):
     ) -> Task:
         return self._submit(self._writer, fn, on_done, on_error, on_progress)
 
-    def _submit(self, pool: QThreadPool | None, fn, on_done, on_error, on_progress) -> Task:
+    def _submit(self, pool: QThreadPool | None, fn: Any, on_done: Any, on_error: Any, on_progress: Any) -> Task:
         task = Task(fn, on_done, on_error, on_progress)
         self._live.add(task)
         if pool is None:
@@ -183,8 +182,8 @@ class SyncTaskRunner(TaskRunner):
     def synchronous(self) -> bool:
         return True
 
-    def read(self, fn, on_done=None, on_error=None, on_progress=None) -> Task:
+    def read(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)
 
-    def write(self, fn, on_done=None, on_error=None, on_progress=None) -> Task:
+    def write(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)

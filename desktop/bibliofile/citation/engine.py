@@ -1,0 +1,502 @@
+"""CSL formatting with citeproc-js (the processor Zotero and Mendeley use) running in-process in V8.
+
+citeproc-js is the reference CSL implementation; no Python processor formats the ~10,000 CSL
+styles as faithfully. It runs through mini-racer (V8 embedded in this process), so formatting
+needs no Node.js at run time and no subprocess per call. The JavaScript comes from
+``node_modules/citeproc`` (installed by ``make setup`` with ``npm ci`` from the pinned
+package-lock.json); it is found by walking up from this package, or ``BIBLIOFILE_NODE_MODULES``.
+
+Cost model, measured (see the report in tests/unit/citation/test_engine.py::test_timings):
+loading citeproc.js into a fresh V8 context is ~0.1 s; building a ``CSL.Engine`` for a big style
+(APA 7) is ~0.8 s of citeproc-js's own work (the same under Node). Formatting with an engine that
+exists is milliseconds per item. So one ``CiteprocEngine`` (one V8 context) is kept per process,
+and inside it one ``CSL.Engine`` per (style, locale) in a small LRU cache. The output format is
+not part of the key, unlike "one engine per (style, locale, format)": ``setOutputFormat`` is a
+cheap switch in citeproc-js, and copying to the clipboard wants HTML and text of the same
+citation at once, which would otherwise build the same 0.8 s engine twice.
+
+Item ids given to citeproc-js are digests of the CSL-JSON item, so an engine's registry (which
+caches sort keys and disambiguation by id) never confuses two different references that came in
+under the same position or citation key across calls.
+
+V8 is not fork-safe: do not fork a process (multiprocessing's "fork" start method) after an engine
+has been made in it. Engines are closed at interpreter exit, because a mini-racer context left to
+the garbage collector at shutdown can hang the exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import os
+import threading
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from bibliofile.citation.csl_json import CslItem, to_csl_json
+from bibliofile.citation.locales import DEFAULT_LOCALE, locale_xml, primary_dialect, resolve_locale
+from bibliofile.citation.styles import ResolvedStyle, StyleCatalogue, catalogue
+from bibliofile.model.reference import Reference
+
+if TYPE_CHECKING:
+    from py_mini_racer import MiniRacer
+
+OutputFormat = Literal["text", "html", "rtf"]
+# What can be cited: one of our References, or a CSL-JSON item read from a .json file as it is.
+Citable = Reference | CslItem
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "html", "rtf")
+CITEPROC_FILE = Path("node_modules") / "citeproc" / "citeproc_commonjs.js"
+NODE_MODULES_ENV = "BIBLIOFILE_NODE_MODULES"
+
+# Our bridge between Python and citeproc-js. Every function returns something JSON can carry,
+# because mini-racer's call() hands results back as JSON.
+_BRIDGE_JS = r"""
+var BF = (function () {
+  var items = {};
+  var locales = {};
+  var engines = {};
+  function findLocale(lang) {
+    var k = String(lang).replace(/_/g, "-");
+    if (locales[k]) { return locales[k]; }
+    var lower = k.toLowerCase();
+    var language = lower.split("-")[0];
+    var key;
+    for (key in locales) { if (key.toLowerCase() === lower) { return locales[key]; } }
+    for (key in locales) { if (key.toLowerCase().split("-")[0] === language) { return locales[key]; } }
+    return locales["en-US"];
+  }
+  var sys = {
+    retrieveItem: function (id) { return items[id]; },
+    retrieveLocale: findLocale
+  };
+  function engine(key, fmt, ids) {
+    var e = engines[key];
+    e.setOutputFormat(fmt);
+    e.updateItems(ids);
+    return e;
+  }
+  return {
+    addLocale: function (tag, xml) { locales[tag] = xml; return true; },
+    hasLocale: function (tag) { return Object.prototype.hasOwnProperty.call(locales, tag); },
+    newEngine: function (key, style, lang, force) {
+      engines[key] = new CSL.Engine(sys, style, lang, force);
+      return {hasBibliography: !!engines[key].bibliography.tokens.length,
+              styleClass: engines[key].opt["class"] || ""};
+    },
+    dropEngine: function (key) { delete engines[key]; return true; },
+    setItems: function (list) {
+      items = {};
+      for (var i = 0; i < list.length; i++) { items[list[i].id] = list[i]; }
+      return list.length;
+    },
+    bibliography: function (key, fmt, ids) {
+      var out = engine(key, fmt, ids).makeBibliography();
+      return out ? out : null;
+    },
+    citation: function (key, fmt, ids, cites) {
+      return engine(key, fmt, ids).makeCitationCluster(cites);
+    }
+  };
+})();
+true
+"""
+
+
+class EngineUnavailable(RuntimeError):
+    """citeproc-js or mini-racer is not installed; the message tells the user how to fix it."""
+
+
+class CitationError(RuntimeError):
+    """citeproc-js failed on a style or an item (a bug in a style, or in our CSL-JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CitationItem:
+    """One reference in a citation, with what the writer adds around it.
+
+    ``label`` names the locator's unit with a CSL locator term ("page", "chapter", "section").
+    ``suppress_author`` gives "(2008)" for "Knox (2008) argues"; ``author_only`` gives "Knox".
+    """
+
+    ref: Citable
+    locator: str = ""
+    label: str = "page"
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+    author_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BibliographyParams:
+    """Layout the style asks of the whole list (citeproc-js's bibliography parameters)."""
+
+    hanging_indent: bool = False
+    entry_spacing: int = 0
+    line_spacing: int = 1
+    max_offset: int = 0
+    second_field_align: str = ""
+    bibstart: str = ""
+    bibend: str = ""
+
+
+@dataclass(slots=True)
+class Bibliography:
+    """Formatted entries in the style's order; ``order`` maps each entry to its input position."""
+
+    entries: list[str]
+    fmt: OutputFormat
+    params: BibliographyParams = field(default_factory=BibliographyParams)
+    order: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def document(self) -> str:
+        """The entries as one pasteable document: plain lines, an HTML div, or an RTF file."""
+        if self.fmt == "html":
+            start = self.params.bibstart or '<div class="csl-bib-body">\n'
+            end = self.params.bibend or "</div>"
+            return start + "".join(f"  {e}\n" for e in self.entries) + end
+        if self.fmt == "rtf":
+            indent = r"\fi-720\li720 " if self.params.hanging_indent else ""
+            spacing = r"\sl480\slmult1 " if self.params.line_spacing >= 2 else ""
+            body = "".join(f"{{\\pard {indent}{spacing}{e}\\par}}\n" for e in self.entries)
+            return "{\\rtf1\\ansi\\deff0\\uc1\n" + body + "}"
+        return "\n".join(self.entries)
+
+
+@dataclass(slots=True)
+class _CachedEngine:
+    key: str
+    has_bibliography: bool
+    style_class: str
+    built_in: float
+
+
+def find_citeproc_js(start: Path | None = None) -> Path:
+    """citeproc_commonjs.js in the nearest node_modules above this package (or the env override)."""
+    override = os.environ.get(NODE_MODULES_ENV)
+    if override:
+        cand = Path(override) / "citeproc" / "citeproc_commonjs.js"
+        if cand.is_file():
+            return cand
+    here = (start or Path(__file__)).resolve()
+    for parent in [here, *here.parents]:
+        cand = parent / CITEPROC_FILE
+        if cand.is_file():
+            return cand
+    raise EngineUnavailable(
+        "Citation formatting needs citeproc-js, which is not installed (no node_modules/citeproc "
+        "above the Bibliofile package). Run `make setup` in the Bibliofile folder; it needs npm "
+        f"(Node.js). To use a copy elsewhere, set {NODE_MODULES_ENV} to its node_modules folder."
+    )
+
+
+def _new_context() -> MiniRacer:
+    try:
+        from py_mini_racer import MiniRacer
+    except ImportError as exc:  # pragma: no cover - the lock file installs it
+        raise EngineUnavailable(
+            "Citation formatting needs the Python package mini-racer; run `make setup`."
+        ) from exc
+    return MiniRacer()
+
+
+def _item_ids(items: list[dict[str, Any]]) -> list[str]:
+    """Content digests as ids; a repeated identical reference gets "#2", "#3" so it stays."""
+    seen: Counter[str] = Counter()
+    ids: list[str] = []
+    for item in items:
+        body = {k: v for k, v in item.items() if k != "id"}
+        digest = hashlib.blake2b(
+            json.dumps(body, sort_keys=True, ensure_ascii=False).encode(), digest_size=10
+        ).hexdigest()
+        seen[digest] += 1
+        ids.append(digest if seen[digest] == 1 else f"{digest}#{seen[digest]}")
+    return ids
+
+
+class CiteprocEngine:
+    """One V8 context with citeproc-js loaded, formatting in any style, locale and format.
+
+    Thread-safe: calls are serialised by a lock, so the GUI's worker and the CLI may share it.
+    Keeps up to ``max_engines`` ``CSL.Engine`` objects (one per style and locale) alive.
+    """
+
+    def __init__(
+        self,
+        citeproc_js: Path | None = None,
+        styles: StyleCatalogue | None = None,
+        max_engines: int = 6,
+    ) -> None:
+        self._js_path = citeproc_js or find_citeproc_js()
+        self._styles = styles
+        self._max = max(1, max_engines)
+        self._lock = threading.RLock()
+        self._engines: OrderedDict[str, _CachedEngine] = OrderedDict()
+        self._ctx: MiniRacer | None = None
+        self.load_seconds = 0.0
+
+    # ---- life cycle ------------------------------------------------------------------------
+    def _context(self) -> MiniRacer:
+        if self._ctx is None:
+            t0 = time.perf_counter()
+            ctx = _new_context()
+            source = self._js_path.read_text(encoding="utf-8")
+            try:
+                ctx.eval("var module = {exports: {}}; var exports = module.exports; true")
+                ctx.eval(source)
+                ctx.eval("var CSL = module.exports; true")
+                ctx.eval(_BRIDGE_JS)
+            except Exception as exc:
+                ctx.close()
+                raise EngineUnavailable(f"{self._js_path} could not be loaded: {exc}") from exc
+            self._ctx = ctx
+            self.load_seconds = time.perf_counter() - t0
+        return self._ctx
+
+    def close(self) -> None:
+        """Free the V8 context (also done at exit; closing twice is harmless)."""
+        with self._lock:
+            self._engines.clear()
+            if self._ctx is not None:
+                self._ctx.close()
+                self._ctx = None
+
+    def __enter__(self) -> CiteprocEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def styles(self) -> StyleCatalogue:
+        """The catalogue styles are looked up in (the process-wide one unless given)."""
+        if self._styles is None:
+            self._styles = catalogue()
+        return self._styles
+
+    @property
+    def cached_engines(self) -> int:
+        return len(self._engines)
+
+    # ---- engines ---------------------------------------------------------------------------
+    def _call(self, fn: str, *args: Any) -> Any:
+        try:
+            return self._context().call(f"BF.{fn}", *args)
+        except EngineUnavailable:
+            raise
+        except Exception as exc:
+            raise CitationError(f"citeproc-js failed in {fn}: {exc}") from exc
+
+    def _load_locale(self, tag: str) -> None:
+        if not self._call("hasLocale", tag):
+            self._call("addLocale", tag, locale_xml(tag))
+
+    def _engine(self, style: str, locale: str | None) -> _CachedEngine:
+        resolved: ResolvedStyle = self.styles.resolve(style)
+        force = locale is not None
+        lang = resolve_locale(locale if force else resolved.default_locale or DEFAULT_LOCALE)
+        digest = hashlib.blake2b(resolved.xml.encode(), digest_size=8).hexdigest()
+        key = f"{resolved.independent.id}|{digest}|{lang}|{int(force)}"
+        cached = self._engines.get(key)
+        if cached is not None:
+            self._engines.move_to_end(key)
+            return cached
+        needed = {DEFAULT_LOCALE, lang}
+        primary = primary_dialect(lang.split("-", 1)[0])
+        if primary:
+            needed.add(resolve_locale(primary))
+        if resolved.default_locale:
+            needed.add(resolve_locale(resolved.default_locale))
+        for tag in sorted(needed):
+            self._load_locale(tag)
+        t0 = time.perf_counter()
+        meta = self._call("newEngine", key, resolved.xml, lang, force)
+        built = _CachedEngine(
+            key, bool(meta["hasBibliography"]), str(meta["styleClass"]), time.perf_counter() - t0
+        )
+        self._engines[key] = built
+        while len(self._engines) > self._max:
+            old, _ = self._engines.popitem(last=False)
+            self._call("dropEngine", old)
+        return built
+
+    def prepare(self, style: str = "apa", locale: str | None = None) -> float:
+        """Build (or find) the engine for a style ahead of need; returns seconds spent building."""
+        with self._lock:
+            before = len(self._engines)
+            engine = self._engine(style, locale)
+            return engine.built_in if len(self._engines) != before else 0.0
+
+    # ---- formatting ------------------------------------------------------------------------
+    def bibliography(
+        self,
+        refs: Sequence[Citable],
+        style: str = "apa",
+        locale: str | None = None,
+        fmt: OutputFormat = "text",
+    ) -> Bibliography:
+        """The formatted reference list, sorted and disambiguated (2008a/2008b) by the style.
+
+        A style with no bibliography (some note styles) gets one full citation per reference,
+        as Zotero does, so "copy bibliography" never comes back empty.
+        """
+        _check_format(fmt)
+        if not refs:
+            return Bibliography([], fmt)
+        items = [_as_csl(r) for r in refs]
+        ids = _item_ids(items)
+        for item, iid in zip(items, ids, strict=True):
+            item["id"] = iid
+        position = {iid: i for i, iid in enumerate(ids)}
+        with self._lock:
+            engine = self._engine(style, locale)
+            self._call("setItems", items)
+            if not engine.has_bibliography:
+                entries = [
+                    _clean(self._call("citation", engine.key, fmt, ids, [{"id": iid}]), fmt)
+                    for iid in ids
+                ]
+                return Bibliography(entries, fmt, order=list(range(len(ids))))
+            result = self._call("bibliography", engine.key, fmt, ids)
+        if result is None:
+            return Bibliography([], fmt)
+        meta, raw_entries = cast(tuple[dict[str, Any], list[str]], result)
+        order = [position[str(group[0])] for group in meta.get("entry_ids", []) if group]
+        return Bibliography(
+            [_clean(e, fmt) for e in raw_entries],
+            fmt,
+            _params(meta),
+            order,
+            [str(e) for e in meta.get("bibliography_errors", [])],
+        )
+
+    def citation(
+        self,
+        items: Sequence[CitationItem | Citable],
+        style: str = "apa",
+        locale: str | None = None,
+        fmt: OutputFormat = "text",
+        all_refs: Sequence[Citable] = (),
+    ) -> str:
+        """One in-text citation (or note) for the items: "(Knox, 2008, p. 5; Smith, 2010)".
+
+        ``all_refs`` are the other references of the same document: numeric styles number and
+        author-date styles disambiguate against the whole list, not just this citation.
+        """
+        _check_format(fmt)
+        cites = [i if isinstance(i, CitationItem) else CitationItem(i) for i in items]
+        if not cites:
+            return ""
+        # The document's references in their order, then cited ones it lacks: citeproc-js
+        # numbers (IEEE, Vancouver) and disambiguates in the order items are registered.
+        everything: list[Citable] = list(all_refs)
+        for c in cites:
+            if all(c.ref is not r for r in everything):
+                everything.append(c.ref)
+        csl_items = [_as_csl(r) for r in everything]
+        ids = _item_ids(csl_items)
+        for item, iid in zip(csl_items, ids, strict=True):
+            item["id"] = iid
+        by_ref = {id(r): iid for r, iid in zip(everything, ids, strict=True)}
+        payload = [_cite_json(c, by_ref[id(c.ref)]) for c in cites]
+        with self._lock:
+            engine = self._engine(style, locale)
+            self._call("setItems", csl_items)
+            out = self._call("citation", engine.key, fmt, ids, payload)
+        return _clean(str(out), fmt)
+
+
+def _as_csl(ref: Citable) -> CslItem:
+    """A copy, because the engine rewrites ids and must not touch the caller's dicts."""
+    return to_csl_json(ref) if isinstance(ref, Reference) else dict(ref)
+
+
+def _cite_json(c: CitationItem, iid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": iid}
+    if c.locator:
+        out["locator"] = c.locator
+        out["label"] = c.label or "page"
+    if c.prefix:
+        out["prefix"] = c.prefix
+    if c.suffix:
+        out["suffix"] = c.suffix
+    if c.suppress_author:
+        out["suppress-author"] = True
+    if c.author_only:
+        out["author-only"] = True
+    return out
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in OUTPUT_FORMATS:
+        raise ValueError(f"unknown output format {fmt!r} (use one of: {', '.join(OUTPUT_FORMATS)})")
+
+
+def _clean(entry: str, fmt: OutputFormat) -> str:
+    """citeproc-js pads HTML entries and ends text ones with a newline; a list wants neither."""
+    return entry.strip()
+
+
+def _params(meta: dict[str, Any]) -> BibliographyParams:
+    align = meta.get("second-field-align") or ""
+    return BibliographyParams(
+        hanging_indent=bool(meta.get("hangingindent")),
+        entry_spacing=int(meta.get("entryspacing") or 0),
+        line_spacing=int(meta.get("linespacing") or 1),
+        max_offset=int(meta.get("maxoffset") or 0),
+        second_field_align=str(align) if align else "",
+        bibstart=str(meta.get("bibstart") or ""),
+        bibend=str(meta.get("bibend") or ""),
+    )
+
+
+# ---- the process-wide engine ---------------------------------------------------------------
+_default: CiteprocEngine | None = None
+_default_lock = threading.Lock()
+
+
+def get_engine() -> CiteprocEngine:
+    """The engine this process shares (made on first use, closed at exit)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = CiteprocEngine()
+            atexit.register(_default.close)
+        return _default
+
+
+def format_bibliography(
+    refs: Sequence[Citable],
+    style: str = "apa",
+    locale: str | None = None,
+    fmt: OutputFormat = "text",
+) -> list[str]:
+    """The reference list as one string per entry, in the style's order."""
+    return get_engine().bibliography(refs, style, locale, fmt).entries
+
+
+def make_bibliography(
+    refs: Sequence[Citable],
+    style: str = "apa",
+    locale: str | None = None,
+    fmt: OutputFormat = "text",
+) -> Bibliography:
+    """The reference list with the style's layout parameters (hanging indent, spacing)."""
+    return get_engine().bibliography(refs, style, locale, fmt)
+
+
+def format_citation(
+    items: Sequence[CitationItem | Citable],
+    style: str = "apa",
+    locale: str | None = None,
+    fmt: OutputFormat = "text",
+    all_refs: Sequence[Citable] = (),
+) -> str:
+    """One citation cluster for the items (locator, prefix, suffix, suppress-author per item)."""
+    return get_engine().citation(items, style, locale, fmt, all_refs)
