@@ -39,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--query", metavar="Q", help="export only what this search finds")
     exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
+    ci = sub.add_parser("cite", help="format a bibliography or citation in a CSL style")
+    ci.add_argument("keys", nargs="*", metavar="KEY", help="citation keys, in this order")
+    ci.add_argument("--input", metavar="FILE", help="cite from a .bib or CSL-JSON file instead of the library")
+    ci.add_argument("--style", default="apa", metavar="NAME|FILE.csl", help="style id, alias or .csl file (default apa)")
+    ci.add_argument("--locale", default=None, metavar="xx-XX", help="language (default: the style's own)")
+    ci.add_argument("--format", choices=["text", "html", "rtf"], default="text")
+    ci.add_argument("--citation", action="store_true", help="an in-text citation instead of a bibliography")
+    ci.add_argument("--query", metavar="Q", help="cite what this search finds")
+
     se = sub.add_parser("search", help="search the library (same syntax as the search field)")
     se.add_argument("query", metavar="QUERY")
     se.add_argument("--json", action="store_true")
@@ -81,12 +90,16 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             for f in missing:
                 print(f"bibliofile: {f}: no such file", file=sys.stderr)
             return 1
+    if args.command == "cite" and args.input:
+        return _cite(None, args)
     library = Library.open(library_path)
     try:
         if args.command == "import":
             return _import(library, args)
         if args.command == "export":
             return _export(library, args)
+        if args.command == "cite":
+            return _cite(library, args)
         return _search(library, args)
     finally:
         library.close()
@@ -123,6 +136,34 @@ def _export(library: object, args: argparse.Namespace) -> int:
         write_atomically(args.output, text)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _cite(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.citation.engine import CitationError, EngineUnavailable
+    from bibliofile.citation.styles import StyleNotFound
+    from bibliofile.services.citing import CitingError, cite
+    from bibliofile.storage.library import Library
+
+    assert library is None or isinstance(library, Library)
+    if args.keys and args.query:
+        print("bibliofile: give citation keys or --query, not both", file=sys.stderr)
+        return 2
+    try:
+        text = cite(
+            library,
+            input_file=args.input,
+            style=args.style,
+            locale=args.locale,
+            fmt=args.format,
+            citation=args.citation,
+            query=args.query,
+            keys=args.keys,
+        )
+    except (CitingError, CitationError, EngineUnavailable, StyleNotFound) as exc:
+        print(f"bibliofile: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
 

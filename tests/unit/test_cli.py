@@ -134,3 +134,19 @@ def test_sample_library_imports_cleanly(tmp_path: Path) -> None:
     assert report["problems"] == []
     seed = json.loads(run("search", "title:kazakhstan", "--json", lib=tmp_path / "l.sqlite").stdout)
     assert len(seed) == 1 and seed[0]["authors"] == ""
+
+
+def test_cite_from_library_and_from_file(tmp_path: Path, bib: Path) -> None:
+    lib = tmp_path / "l.sqlite"
+    run("import", str(bib), lib=lib)
+    res = run("cite", "knox2008", lib=lib)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("Knox, C. (2008). Kazakhstan: Modernizing government")
+    res = run("cite", "--citation", "knox2008", "who2020", lib=lib)
+    assert res.stdout.strip() == "(Knox, 2008; World Health Organization, 2020)"
+    res = run("cite", "--input", str(bib), "--format", "html", "--style", "ieee", "knox2008", lib=lib)
+    assert "<i>Journal of Things Quarterly</i>" in res.stdout
+    res = run("cite", "--style", "no-such-style", "knox2008", lib=lib)
+    assert res.returncode == 1 and "No citation style" in res.stderr
+    res = run("cite", "missing-key", lib=lib)
+    assert res.returncode == 1 and "missing-key" in res.stderr
