@@ -1,0 +1,324 @@
+"""Import speed: our whole import against bibtexparser's bare parse of the same file, same run.
+
+    python bench/bench_import.py [--n 100000] [--seed 1] [--repeat 1] [--workers 2] [--json OUT]
+    python bench/bench_import.py --profile [--n 100000]     (where our import's time goes)
+
+(a) baseline: ``bibtexparser.parse_file(path)`` with its default parse stack (parse only, no
+    storage); (b) ours: ``Library.open(fresh file)`` + ``import_files(lib, [path])`` (read,
+    decode, parse in worker processes, store references, creators, FTS rows, kept blocks, commit).
+
+Each measurement runs in its own child process, so peak RSS (``ru_maxrss``) belongs to one
+variant and neither warms the other's caches; the .bib file itself is in the page cache for both.
+With ``--repeat`` the variants alternate and the median is reported. The target from the issue is
+ratio = baseline seconds / our seconds >= 1.0 (goal 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from generate_bib import DATA_DIR, ensure_bib
+
+TARGET_RATIO = 1.0
+GOAL_RATIO = 1.5
+
+
+def _peak_rss_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest waited-for child (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def run_baseline(path: Path) -> dict[str, Any]:
+    import bibtexparser
+
+    t0 = time.perf_counter()
+    library = bibtexparser.parse_file(str(path))  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - t0
+    own, kids = _peak_rss_mb()
+    return {
+        "variant": "baseline",
+        "seconds": seconds,
+        "entries": len(library.entries),
+        "failed_blocks": len(library.failed_blocks),
+        "rss_mb": own,
+        "workers_rss_mb": kids,
+    }
+
+
+def run_ours(path: Path, workers: int) -> dict[str, Any]:
+    from bibliofile.services.importing import import_files
+    from bibliofile.storage.library import Library
+
+    tmp = Path(tempfile.mkdtemp(prefix="import-", dir=DATA_DIR))
+    try:
+        t0 = time.perf_counter()
+        lib = Library.open(tmp / "library.sqlite")
+        t1 = time.perf_counter()
+        report = import_files(lib, [path], workers=workers)
+        seconds = time.perf_counter() - t0
+        own, kids = _peak_rss_mb()
+        stored = lib.count()
+        lib.close()
+        return {
+            "variant": "ours",
+            "seconds": seconds,
+            "open_seconds": t1 - t0,
+            "entries": report.imported,
+            "stored": stored,
+            "problems": len(report.problems),
+            "first_problems": [f"{p.file}:{p.line}: {p.message}" for p in report.problems[:5]],
+            "rss_mb": own,
+            "workers_rss_mb": kids,
+            "workers": workers,
+        }
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _child(variant: str, path: Path, workers: int) -> dict[str, Any]:
+    """Run one variant in a fresh interpreter and return what it measured."""
+    cmd = [sys.executable, __file__, "--child", variant, "--file", str(path), "--workers", str(workers)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(n: int, seed: int = 1, repeat: int = 1, workers: int = 2) -> dict[str, Any]:
+    path = ensure_bib(n, seed)
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "ours": []}
+    for _ in range(repeat):
+        for variant in ("baseline", "ours"):
+            runs[variant].append(_child(variant, path, workers))
+    base_s = statistics.median(r["seconds"] for r in runs["baseline"])
+    ours_s = statistics.median(r["seconds"] for r in runs["ours"])
+    last_ours = runs["ours"][-1]
+    return {
+        "n": n,
+        "file": str(path),
+        "file_mb": path.stat().st_size / 1e6,
+        "repeat": repeat,
+        "baseline_seconds": base_s,
+        "ours_seconds": ours_s,
+        "ours_open_seconds": statistics.median(r["open_seconds"] for r in runs["ours"]),
+        "baseline_eps": n / base_s,
+        "ours_eps": n / ours_s,
+        "ratio": base_s / ours_s,
+        "baseline_rss_mb": max(r["rss_mb"] for r in runs["baseline"]),
+        "ours_rss_mb": max(r["rss_mb"] for r in runs["ours"]),
+        "ours_workers_rss_mb": max(r["workers_rss_mb"] for r in runs["ours"]),
+        "baseline_count_ok": all(r["entries"] == n for r in runs["baseline"]),
+        "ours_count_ok": all(r["entries"] == n and r["stored"] == n for r in runs["ours"]),
+        "ours_imported": last_ours["entries"],
+        "ours_stored": last_ours["stored"],
+        "ours_problems": last_ours["problems"],
+        "first_problems": last_ours["first_problems"],
+        "runs": runs,
+    }
+
+
+def report(r: dict[str, Any]) -> None:
+    n = r["n"]
+    print(f"import of {n:,} entries ({r['file_mb']:.1f} MB, {Path(r['file']).name}), "
+          f"median of {r['repeat']} run(s)")
+    print(f"  (a) bibtexparser.parse_file  {r['baseline_seconds']:8.2f} s  "
+          f"{r['baseline_eps']:9,.0f} entries/s  peak RSS {r['baseline_rss_mb']:,.0f} MB  "
+          f"count {'ok' if r['baseline_count_ok'] else 'WRONG'}")
+    print(f"  (b) open + import_files      {r['ours_seconds']:8.2f} s  "
+          f"{r['ours_eps']:9,.0f} entries/s  peak RSS {r['ours_rss_mb']:,.0f} MB "
+          f"(+ largest worker {r['ours_workers_rss_mb']:,.0f} MB)  "
+          f"count {'ok' if r['ours_count_ok'] else 'WRONG'} "
+          f"({r['ours_imported']:,} imported, {r['ours_stored']:,} stored, "
+          f"{r['ours_problems']} problems; open {r['ours_open_seconds']:.2f} s)")
+    for p in r["first_problems"]:
+        print(f"      problem: {p}")
+    verdict = "goal met" if r["ratio"] >= GOAL_RATIO else "target met" if r["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+    print(f"  ratio baseline/ours = {r['ratio']:.2f}  (target >= {TARGET_RATIO}, goal {GOAL_RATIO}): {verdict}")
+
+
+# ---- profiling ---------------------------------------------------------------------------------
+
+
+def _cum(stats: Any, name: str, file_part: str = "") -> tuple[float, int]:
+    """Cumulative seconds and calls of functions called ``name`` in a file containing ``file_part``."""
+    total, calls = 0.0, 0
+    for (file, _line, func), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+        if func == name and file_part in file:
+            total += ct
+            calls += nc
+    return total, calls
+
+
+def _statement_kind(statement: str) -> str:
+    words = statement.split(None, 4)
+    if words[:1] == ["INSERT"] and len(words) > 2:
+        return "INSERT " + words[2].strip('"')
+    return " ".join(words[:2])
+
+
+def profile_ours(path: Path, workers: int, parse_sample: int = 10_000) -> None:
+    """Where our import's time goes: the main process under cProfile (storage), SQL time per
+    statement from SQLAlchemy's cursor events, and a single-process profile of the parse the
+    workers do, on the first ``parse_sample`` entries."""
+    import cProfile
+    import pickle
+    import pstats
+    from collections import defaultdict
+
+    from sqlalchemy import event
+
+    from bibliofile.formats.bibtex_reader import decode_bytes, read_bibtex
+    from bibliofile.services.importing import import_files
+    from bibliofile.storage.library import Library
+
+    tmp = Path(tempfile.mkdtemp(prefix="profile-", dir=DATA_DIR))
+    try:
+        lib = Library.open(tmp / "library.sqlite")
+        sql: dict[str, float] = defaultdict(float)
+        sql_rows: dict[str, int] = defaultdict(int)
+        started: list[float] = []
+
+        @event.listens_for(lib.engine, "before_cursor_execute")
+        def _before(*_args: Any) -> None:
+            started.append(time.perf_counter())
+
+        @event.listens_for(lib.engine, "after_cursor_execute")
+        def _after(_conn: Any, _cur: Any, statement: str, params: Any, _ctx: Any, many: bool) -> None:
+            kind = _statement_kind(statement)
+            sql[kind] += time.perf_counter() - started.pop()
+            sql_rows[kind] += len(params) if many else 1
+
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        import_files(lib, [path], workers=workers)
+        prof.disable()
+        wall = time.perf_counter() - t0
+        lib.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    st = pstats.Stats(prof)
+    lines: list[tuple[str, float, int]] = []
+
+    def add(label: str, name: str, file_part: str = "") -> None:
+        secs, calls = _cum(st, name, file_part)
+        lines.append((label, secs, calls))
+
+    print(f"\nmain process of import_files, under cProfile: {wall:.1f} s wall (profiling slows Python code)")
+    add("waiting for parsed batches (Future.result)", "result", "concurrent/futures/_base.py")
+    add("read file + decode + detect", "decode_bytes", "")
+    add("  looks_like_bibtex", "looks_like_bibtex", "")
+    add("split into jobs: _segments", "_segments", "bibtex_reader")
+    add("split into jobs: _string_definitions", "_string_definitions", "bibtex_reader")
+    add("duplicate keys (_flag_duplicates)", "_flag_duplicates", "bibtex_reader")
+    add("storing: UnitOfWork.add_items", "add_items", "storage/library.py")
+    add("  reference_row (all of it)", "reference_row", "storage/rows.py")
+    add("    json.dumps (fields, extra, source fields)", "dumps", "json/__init__.py")
+    add("    sort_key (title, authors, container)", "sort_key", "storage/rows.py")
+    add("    PartialDate.parse", "parse", "model/dates.py")
+    add("    authors_display", "authors_display", "model/creators.py")
+    add("  creator_rows", "creator_rows", "storage/rows.py")
+    add("  fts_row", "fts_row", "storage/rows.py")
+    add("  SQLAlchemy Connection.execute (Core inserts)", "execute", "sqlalchemy/engine/base.py")
+    add("    of which compiling/param processing (_init_compiled)", "_init_compiled", "sqlalchemy/engine/default.py")
+    add("  exec_driver_sql (FTS rows)", "exec_driver_sql", "sqlalchemy/engine/base.py")
+    add("  sqlite3 executemany (all tables)", "<method 'executemany' of 'sqlite3.Cursor' objects>", "")
+    add("commit (sqlite3 COMMIT, WAL fsync)", "<method 'commit' of 'sqlite3.Connection' objects>", "")
+    for label, secs, calls in lines:
+        print(f"  {label:58} {secs:7.2f} s  {secs / wall:5.1%}  ({calls:,} calls)")
+    print("  SQL time per statement (cursor events; executemany row counts):")
+    for kind, secs in sorted(sql.items(), key=lambda kv: -kv[1]):
+        print(f"    {kind:40} {secs:7.2f} s  {sql_rows[kind]:>9,} rows")
+    print("  top 15 by own time (main thread):")
+    st.sort_stats("tottime").print_stats(15)
+
+    text, _enc = decode_bytes(path.read_bytes(), str(path))
+    cut = 0
+    for _ in range(parse_sample):
+        cut = text.find("\n@", cut + 1)
+        if cut < 0:
+            cut = len(text)
+            break
+    sample = text[:cut]
+    t0 = time.perf_counter()
+    result = read_bibtex(sample, str(path))
+    plain = time.perf_counter() - t0
+    n_refs = result.entries_in_file
+    t0 = time.perf_counter()
+    blob = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    pickled = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pickle.loads(blob)
+    unpickled = time.perf_counter() - t0
+    import bibtexparser
+
+    t0 = time.perf_counter()
+    bibtexparser.parse_string(sample)  # type: ignore[attr-defined]
+    bp_default = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bibtexparser.parse_string(sample, parse_stack=[])  # type: ignore[attr-defined]
+    bp_bare = time.perf_counter() - t0
+    print(f"\nparse, single process, first {n_refs:,} entries (no profiler):")
+    print(f"  read_bibtex                         {plain:7.2f} s  {n_refs / plain:9,.0f} entries/s")
+    print(f"  bibtexparser.parse_string default   {bp_default:7.2f} s  {n_refs / bp_default:9,.0f} entries/s")
+    print(f"  bibtexparser.parse_string bare []   {bp_bare:7.2f} s  {n_refs / bp_bare:9,.0f} entries/s")
+    print(f"  pickle result {pickled:.2f} s / unpickle {unpickled:.2f} s ({len(blob) / 1e6:.1f} MB)")
+    prof = cProfile.Profile()
+    prof.enable()
+    read_bibtex(sample, str(path))
+    prof.disable()
+    st = pstats.Stats(prof)
+    total, _ = _cum(st, "read_bibtex", "bibtex_reader")
+    lines = []
+    add("bibtexparser split (parse_string, no middlewares)", "parse_string", "bibtexparser/entrypoint.py")
+    add("decode_fields", "decode_fields", "bibtex_reader")
+    add("  latex_to_unicode", "latex_to_unicode", "latex_text")
+    add("    pylatexenc fallback (_pylatexenc)", "_pylatexenc", "latex_text")
+    add("  parse_names", "parse_names", "bibtex_names")
+    add("  evaluate_value (macros, #)", "evaluate_value", "bibtex_reader")
+    add("  PartialDate.parse", "parse", "model/dates.py")
+    print(f"  under cProfile: {total:.2f} s")
+    for label, secs, calls in lines:
+        print(f"  {label:58} {secs:7.2f} s  {secs / total:5.1%}  ({calls:,} calls)")
+    print("  top 12 by own time:")
+    st.sort_stats("tottime").print_stats(12)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Import benchmark against bibtexparser.parse_file")
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--profile", action="store_true", help="profile our import instead of timing it")
+    ap.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
+    ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        result = run_baseline(args.file) if args.child == "baseline" else run_ours(args.file, args.workers)
+        print(json.dumps(result))
+        return 0
+    if args.profile:
+        profile_ours(ensure_bib(args.n, args.seed), args.workers)
+        return 0
+    r = measure(args.n, args.seed, args.repeat, args.workers)
+    report(r)
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2))
+    return 0 if r["baseline_count_ok"] and r["ours_count_ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
