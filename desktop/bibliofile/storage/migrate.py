@@ -3,18 +3,25 @@
 The version check opens the file read-only with the sqlite3 module before any engine exists,
 because merely connecting through our engine would switch the file to WAL, and a library from a
 newer Bibliofile must be left exactly as it was.
+
+Alembic itself (about 200 ms to import) is loaded only when an upgrade runs: the everyday check
+reads the revision ids from the migration scripts' own ``revision``/``down_revision`` lines,
+and a unit test holds that reading equal to Alembic's.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import datetime
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from bibliofile.storage.errors import LibraryCorruptError, LibraryError, LibraryTooNewError
 
@@ -22,15 +29,32 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
-def known_revisions() -> tuple[set[str], set[str]]:
-    """(every revision this version knows, the head revisions)."""
-    script = ScriptDirectory.from_config(alembic_config())
-    return {r.revision for r in script.walk_revisions()}, set(script.get_heads())
+_REVISION_RE = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_RE = re.compile(r"^down_revision(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+@cache
+def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(every revision this version knows, the head revisions), read from the scripts."""
+    known: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = script.read_text(encoding="utf-8")
+        rev = _REVISION_RE.search(text)
+        if rev is None:
+            continue
+        known.add(rev.group(1))
+        down = _DOWN_RE.search(text)
+        if down is not None:
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return frozenset(known), frozenset(known - parents)
 
 
 def current_revisions(path: Path) -> set[str] | None:
@@ -89,6 +113,8 @@ def backup(path: Path, label: str) -> Path | None:
 
 def upgrade(engine: Engine) -> None:
     """Run every pending migration in one transaction on the engine's own connection."""
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         conn = conn.execution_options(sqlite_begin="IMMEDIATE")

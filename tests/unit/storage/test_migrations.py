@@ -118,3 +118,22 @@ def test_killed_import_leaves_library_as_before(library_path: Path) -> None:
     assert sorted(lib.get(i).title for i in lib.search("")) == ["Before 1", "Before 2"]
     assert lib.index_count() == 2
     lib.close()
+
+
+def test_revision_scan_agrees_with_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    known, heads = migrate.known_revisions()
+    assert known == {r.revision for r in script.walk_revisions()}
+    assert heads == set(script.get_heads())
+
+
+def test_opening_an_up_to_date_library_does_not_load_alembic(library_path: Path) -> None:
+    Library.open(library_path).close()
+    code = (
+        "import sys; from bibliofile.storage.library import Library;"
+        f"Library.open({str(library_path)!r}).close(); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,210 @@
+"""The main window at 100k references, measured offscreen beside a bare Qt baseline.
+
+Usage: python bench/bench_window.py [--n 100000] [--repeat 3]
+
+Measures, in one run:
+- launch to first paint of the populated window (process start -> the table viewport painted
+  with rows), against a bare baseline that only imports PySide6 + sqlalchemy and shows an empty
+  QTableView (targets: <= 1.5x baseline, goal 1.2x);
+- a keystroke in the search field to the table repainted (median < 30 ms, worst < 100 ms);
+- sort by title / authors / year to repainted (< 150 ms); scroll a page (< 16 ms);
+- resident memory with the library open (< 300 MB).
+The library is bench/data/lib-N.sqlite (made by bench_export/bench_search, or imported here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+BASELINE = r"""
+import os, sys, time, json
+import PySide6.QtWidgets, sqlalchemy  # what the bare baseline pays for
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QTableView
+t0 = float(os.environ["BENCH_T0"])
+app = QApplication(sys.argv[:1])
+view = QTableView()
+class Spy(QObject):
+    def eventFilter(self, obj, ev):
+        if ev.type() == QEvent.Type.Paint:
+            print(json.dumps({"first_paint": time.time() - t0}), flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+spy = Spy()
+view.viewport().installEventFilter(spy)
+view.resize(1200, 800)
+view.show()
+app.exec()
+"""
+
+
+def _app_probe(library: str) -> dict[str, Any]:
+    """Runs inside the child process: open the real window and measure it."""
+    t0 = float(os.environ["BENCH_T0"])
+    from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from bibliofile.gui.app import make_application
+    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.storage.library import Library
+
+    app = make_application()
+    assert isinstance(app, QApplication)
+    lib = Library.open(library)
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(Path(os.environ["BENCH_TMP"]) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(lib, settings=settings)
+    window.resize(1280, 800)
+    view = window.table
+    model = view.table_model()
+    out: dict[str, Any] = {}
+    painted: list[float] = []
+
+    class Spy(QObject):
+        def eventFilter(self, obj: Any, ev: Any) -> bool:
+            if ev.type() == QEvent.Type.Paint and model.rowCount() > 0:
+                painted.append(time.perf_counter())
+                if "first_paint" not in out:
+                    out["first_paint"] = time.time() - t0
+            return False
+
+    spy = Spy()
+    view.viewport().installEventFilter(spy)
+    window.show()
+
+    def wait(cond: Any, timeout: float = 30.0) -> None:
+        end = time.perf_counter() + timeout
+        while not cond() and time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+        if not cond():
+            raise TimeoutError("the window did not get there in time")
+
+    wait(lambda: "first_paint" in out)
+    out["rows"] = model.rowCount()
+
+    def after_search(action: Any) -> float:
+        """Time from an action to the next paint after the model applied a new search."""
+        done: list[float] = []
+        model.searchFinished.connect(lambda: done.append(time.perf_counter()))
+        start = time.perf_counter()
+        action()
+        wait(lambda: bool(done) and bool(painted) and painted[-1] >= done[0])
+        model.searchFinished.disconnect()
+        first = next(p for p in painted if p >= done[0])
+        return (first - start) * 1000
+
+    field = window.search_field if hasattr(window, "search_field") else None
+    line = getattr(field, "line_edit", field)
+    keys: list[float] = []
+    if line is not None:
+        line.setFocus()
+        text = ""
+        for ch in "polit inert":
+            text += ch
+            if ch == " ":
+                ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Space, Qt.KeyboardModifier.NoModifier, " ")
+                QApplication.sendEvent(line, ev)
+                continue
+            ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, ch)
+            keys.append(after_search(lambda ev=ev: QApplication.sendEvent(line, ev)))
+        line.clear()
+        wait(lambda: model.rowCount() == out["rows"])
+    out["keystroke_ms"] = keys
+    sorts: dict[str, float] = {}
+    from bibliofile.gui.library_table import COLUMN_KEYS
+
+    for key in ("title", "authors", "year"):
+        col = COLUMN_KEYS.index(key)
+        for order in (Qt.SortOrder.DescendingOrder, Qt.SortOrder.AscendingOrder):
+            ms = after_search(lambda col=col, order=order: view.sortByColumn(col, order))
+        sorts[key] = ms
+    out["sort_ms"] = sorts
+    bar = view.verticalScrollBar()
+    scrolls = []
+    for _ in range(30):
+        start = time.perf_counter()
+        bar.setValue(bar.value() + bar.pageStep())
+        view.viewport().repaint()
+        scrolls.append((time.perf_counter() - start) * 1000)
+    out["scroll_ms"] = scrolls
+    with open("/proc/self/status") as fh:
+        rss = next(int(x.split()[1]) for x in fh if x.startswith("VmRSS:"))
+    out["rss_mb"] = rss / 1024
+    QTimer.singleShot(0, app.quit)
+    window.close()
+    lib.close()
+    return out
+
+
+def _child(mode: str, library: str, tmp: str) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BENCH_T0": repr(time.time()), "BENCH_TMP": tmp,
+           "BIBLIOFILE_NO_SAMPLE_PROMPT": "1", "XDG_CONFIG_HOME": tmp}
+    env["BENCH_T0"] = repr(time.time())
+    if mode == "baseline":
+        cmd = [sys.executable, "-c", BASELINE]
+    else:
+        cmd = [sys.executable, __file__, "--probe", library]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--library", help="measure this library instead of bench/data/lib-N.sqlite")
+    ap.add_argument("--probe", metavar="LIBRARY", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.probe:
+        print(json.dumps(_app_probe(args.probe)))
+        return 0
+    library = Path(args.library) if args.library else DATA / f"lib-{args.n}.sqlite"
+    if not library.exists():
+        print(f"{library} is missing: run bench/bench_search.py --n {args.n} first", file=sys.stderr)
+        return 1
+    import tempfile
+
+    base: list[float] = []
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        _child("baseline", "", tmp)  # warm the file cache for both
+        _child("app", str(library), tmp)
+        for _ in range(args.repeat):
+            base.append(_child("baseline", "", tmp)["first_paint"])
+            runs.append(_child("app", str(library), tmp))
+    b = statistics.median(base)
+    a = statistics.median(r["first_paint"] for r in runs)
+    keys = [k for r in runs for k in r["keystroke_ms"]]
+    scrolls = [s for r in runs for s in r["scroll_ms"]]
+    print(f"load: {os.getloadavg()[0]:.2f}   references: {runs[0]['rows']}")
+    print(f"launch to first paint: bare baseline {b * 1000:.0f} ms, Bibliofile {a * 1000:.0f} ms, "
+          f"ratio {a / b:.2f} (target <= 1.5, goal 1.2)")
+    if keys:
+        print(f"keystroke -> repainted: median {statistics.median(keys):.1f} ms, worst {max(keys):.1f} ms "
+              f"(target median < 30, worst < 100)")
+    for key in ("title", "authors", "year"):
+        print(f"sort by {key}: {statistics.median(r['sort_ms'][key] for r in runs):.0f} ms (target < 150)")
+    print(f"scroll a page: median {statistics.median(scrolls):.1f} ms, worst {max(scrolls):.1f} ms (target < 16)")
+    print(f"resident memory: {statistics.median(r['rss_mb'] for r in runs):.0f} MB (target < 300)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
