@@ -12,11 +12,12 @@ from __future__ import annotations
 import gc
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar, overload
 
 from bibtexparser import model as bp
 from bibtexparser.entrypoint import parse_string
@@ -33,9 +34,11 @@ from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference, SourceRecord
 
 __all__ = [
+    "ConvertedBatch",
     "ReadResult",
     "decode_bytes",
     "decode_fields",
+    "entry_raw_fields",
     "evaluate_value",
     "iter_bibtex_batches",
     "looks_like_bibtex",
@@ -44,6 +47,7 @@ __all__ = [
 ]
 
 Item = Reference | PassthroughBlock
+T = TypeVar("T")
 
 _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -381,6 +385,19 @@ def _parse_blocks(text: str) -> list[bp.Block]:
     return blocks
 
 
+def entry_raw_fields(text: str) -> list[tuple[str, str]]:
+    """The raw fields of one entry's kept text, as ``SourceRecord.raw_fields`` has them.
+
+    Imports do not store raw fields (they are in the kept text); the writer re-reads them here
+    for the few edited entries that need them.
+    """
+    for block in _parse_blocks(text):
+        entry = block.ignore_error_block if isinstance(block, bp.DuplicateBlockKeyBlock) else block
+        if isinstance(entry, bp.Entry):
+            return [(f.key, f.value) for f in entry.fields]
+    return []
+
+
 def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str]) -> ReadResult:
     """Read one piece of a file whose first line is ``first_line``; ``macros`` is updated."""
     result = ReadResult()
@@ -481,15 +498,15 @@ def _flag_duplicates(result: ReadResult, seen: dict[str, int]) -> None:
             if first is None:
                 seen[key] = item.source.line
             else:
-                result.problems.append(
-                    Problem(
-                        item.source.file,
-                        item.source.line,
-                        f"citation key '{key}' is used again (first at line {first}); both entries "
-                        "were imported, rename one so citations find the right one",
-                    )
-                )
+                result.problems.append(Problem(item.source.file, item.source.line, _duplicate_message(key, first)))
     result.problems.sort(key=lambda p: p.line)
+
+
+def _duplicate_message(key: str, first: int) -> str:
+    return (
+        f"citation key '{key}' is used again (first at line {first}); both entries "
+        "were imported, rename one so citations find the right one"
+    )
 
 
 def read_bibtex(text: str, file: str = "<text>") -> ReadResult:
@@ -603,41 +620,139 @@ def _segments(text: str, batch_entries: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _parse_batch(args: tuple[str, str, int, dict[str, str]]) -> ReadResult:
-    text, file, first_line, macros = args
+@dataclass
+class ConvertedBatch(Generic[T]):
+    """One batch of ``iter_bibtex_batches(..., convert=f)``: ``f(items)`` made in the worker.
+
+    ``lead`` is text that belongs before the batch's first item (what the previous batch ended
+    with); the consumer puts it there, as ``read_bibtex`` would have. ``problems`` include the
+    duplicate citation keys.
+    """
+
+    payload: T
+    problems: list[Problem]
+    entries_in_file: int
+    lead: str = ""
+
+
+# A job: (text, file, first line, macros, is the last job, convert or None).
+_Job = tuple[str, str, int, dict[str, str], bool, "Callable[[list[Item]], Any] | None"]
+# What a worker gives back: the ReadResult, or for a convert job (payload, problems, entries,
+# tail text, [(citation key, line)]) of plain data, cheap to pickle.
+_Done = ReadResult | tuple[Any, list[Problem], int, str, list[tuple[str, int]]]
+
+
+def _parse_batch(job: _Job) -> _Done:
+    text, file, first_line, macros, last, convert = job
     with _gc_paused():
-        return _read_segment(text, file, first_line, macros)
+        result = _read_segment(text, file, first_line, macros)
+        if convert is None:
+            return result
+        items = result.items
+        tail = ""
+        if not last and items and items[-1].__class__ is PassthroughBlock:
+            block = items[-1]
+            assert isinstance(block, PassthroughBlock)
+            if block.kind is BlockKind.TRAILER:
+                tail = block.text
+                items.pop()
+        keys = [
+            (x.citation_key, x.source.line)
+            for x in items
+            if isinstance(x, Reference) and x.citation_key and x.source is not None
+        ]
+        return convert(items), result.problems, result.entries_in_file, tail, keys
+
+
+def _flag_keys(keys: list[tuple[str, int]], file: str, problems: list[Problem], seen: dict[str, int]) -> None:
+    for key, line in keys:
+        first = seen.get(key)
+        if first is None:
+            seen[key] = line
+        else:
+            problems.append(Problem(file, line, _duplicate_message(key, first)))
+    problems.sort(key=lambda p: p.line)
+
+
+@overload
+def iter_bibtex_batches(
+    text: str, file: str, workers: int = 2, batch_entries: int = 2000, convert: None = None
+) -> Iterator[ReadResult]: ...
+
+
+@overload
+def iter_bibtex_batches(
+    text: str, file: str, workers: int = 2, batch_entries: int = 2000, *, convert: Callable[[list[Item]], T]
+) -> Iterator[ConvertedBatch[T]]: ...
 
 
 def iter_bibtex_batches(
-    text: str, file: str, workers: int = 2, batch_entries: int = 2000
-) -> Iterator[ReadResult]:
+    text: str,
+    file: str,
+    workers: int = 2,
+    batch_entries: int = 2000,
+    convert: Callable[[list[Item]], Any] | None = None,
+) -> Iterator[ReadResult] | Iterator[ConvertedBatch[Any]]:
     """The same result as read_bibtex, in file-order batches parsed on worker processes.
 
     The caller stores batch N while batches N+1.. are parsed. Small texts are read in one go
-    without processes, which would cost more to start than they save.
+    without processes, which would cost more to start than they save. With ``convert`` (a
+    picklable top-level function), each batch's items are turned into ``convert(items)`` in the
+    worker and ConvertedBatches are yielded: the References never cross the process boundary.
     """
-    if len(text) < SMALL_TEXT or workers < 1:
-        yield read_bibtex(text, file)
-        return
+    if convert is not None:
+        return _converted_batches(text, file, workers, batch_entries, convert)
+    return _read_batches(text, file, workers, batch_entries)
+
+
+def _jobs(
+    text: str, file: str, batch_entries: int, convert: Callable[[list[Item]], Any] | None
+) -> list[_Job]:
     segments = _segments(text, batch_entries)
     definitions = _string_definitions(text)
-    jobs: list[tuple[str, str, int, dict[str, str]]] = []
+    jobs: list[_Job] = []
     macros = dict(DEFAULT_MACROS)
     d = 0
     line = 1
     prev = 0
-    for a, b in segments:
+    for i, (a, b) in enumerate(segments):
         while d < len(definitions) and definitions[d][0] < a:
             _, name, raw = definitions[d]
             macros[name] = evaluate_value(raw, macros)
             d += 1
         line += text.count("\n", prev, a)
         prev = a
-        jobs.append((text[a:b], file, line, dict(macros)))
+        jobs.append((text[a:b], file, line, dict(macros), i == len(segments) - 1, convert))
+    return jobs
+
+
+def _converted_batches(
+    text: str, file: str, workers: int, batch_entries: int, convert: Callable[[list[Item]], T]
+) -> Iterator[ConvertedBatch[T]]:
+    if len(text) < SMALL_TEXT or workers < 1:
+        result = read_bibtex(text, file)
+        yield ConvertedBatch(convert(result.items), result.problems, result.entries_in_file)
+        return
     seen: dict[str, int] = {}
     carry = ""
-    for index, result in enumerate(_run_jobs(jobs, workers)):
+    for done in _run_jobs(lambda: _jobs(text, file, batch_entries, convert), workers):
+        assert isinstance(done, tuple)
+        payload, problems, entries, tail, keys = done
+        _flag_keys(keys, file, problems, seen)
+        yield ConvertedBatch(payload, problems, entries, carry)
+        carry = tail
+
+
+def _read_batches(text: str, file: str, workers: int, batch_entries: int) -> Iterator[ReadResult]:
+    if len(text) < SMALL_TEXT or workers < 1:
+        yield read_bibtex(text, file)
+        return
+    jobs = _jobs(text, file, batch_entries, None)
+    seen: dict[str, int] = {}
+    carry = ""
+    line = 1
+    for index, result in enumerate(_run_jobs(lambda: jobs, workers)):
+        assert isinstance(result, ReadResult)
         if carry:
             _prepend(result, carry)
             carry = ""
@@ -646,6 +761,7 @@ def iter_bibtex_batches(
             assert isinstance(last, PassthroughBlock)
             if last.kind is BlockKind.TRAILER:
                 carry = last.text
+                line = last.line
                 result.items.pop()
         _flag_duplicates(result, seen)
         yield result
@@ -667,19 +783,27 @@ def _prepend(result: ReadResult, text: str) -> None:
         first.prefix = text + first.prefix
 
 
-def _run_jobs(jobs: list[tuple[str, str, int, dict[str, str]]], workers: int) -> Iterator[ReadResult]:
+def _warm_up() -> None:
+    """Nothing: submitted first so the workers start (and import this module) while the main
+    process is still cutting the text into jobs."""
+
+
+def _run_jobs(make_jobs: Callable[[], list[_Job]], workers: int) -> Iterator[_Done]:
     """Results in job order, at most a few jobs ahead of the consumer."""
     done = 0
     try:
         import multiprocessing
 
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(workers):
+            executor.submit(_warm_up)
     except (OSError, ValueError, ImportError):
-        for job in jobs:
+        for job in make_jobs():
             yield _parse_batch(job)
         return
     try:
-        pending: list[Future[ReadResult]] = []
+        jobs = make_jobs()
+        pending: list[Future[_Done]] = []
         submitted = 0
         while done < len(jobs):
             while submitted < len(jobs) and len(pending) < workers + 1:

@@ -18,6 +18,7 @@ from bibliofile.formats.bibtex_reader import (
     ROLE_FIELDS,
     THESIS_GENRES,
     decode_fields,
+    entry_raw_fields,
     evaluate_value,
 )
 from bibliofile.formats.latex_text import balance_braces, unicode_to_latex_safe
@@ -106,16 +107,18 @@ class _Unchanged:
     def __init__(self, ref: Reference, macros: dict[str, str]) -> None:
         self.raw: dict[str, list[tuple[str, str]]] = {}
         source = ref.source
-        if source is None or source.format != "bibtex" or not source.raw_fields:
+        if source is None or source.format != "bibtex":
+            return
+        # An import keeps only the entry's text; its raw fields are read again when needed.
+        raw_fields = source.raw_fields or (entry_raw_fields(source.text) if source.text else [])
+        if not raw_fields:
             return
         undefined: list[tuple[str, str]] = []
         origins: dict[str, list[int]] = {}
-        _, fields, creators, _ = decode_fields(
-            source.entry_type, source.raw_fields, macros, undefined, origins
-        )
+        _, fields, creators, _ = decode_fields(source.entry_type, raw_fields, macros, undefined, origins)
         bad = {name.lower() for name, _ in undefined}
         for key, indexes in origins.items():
-            pairs = [source.raw_fields[i] for i in indexes]
+            pairs = [raw_fields[i] for i in indexes]
             if any(name.lower() in bad for name, _ in pairs):
                 continue  # uses a macro the output does not define
             if key.startswith("creators:"):

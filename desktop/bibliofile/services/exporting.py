@@ -23,7 +23,8 @@ def export_text(
     if query:
         ids = library.search(query)
     whole = ids is None
-    items = library.export_items(ids)
+    # Light items: an untouched BibTeX entry needs only its kept text (write_bibtex's contract).
+    items = library.bibtex_export_items(ids)
     return write_bibtex(items, dialect=dialect, preserve_layout=whole)
 
 

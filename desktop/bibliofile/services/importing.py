@@ -17,6 +17,7 @@ from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.storage.errors import Cancelled
 from bibliofile.storage.library import Library
+from bibliofile.storage.rows import imported_rows
 
 FORMATS = ("auto", "bibtex")
 
@@ -66,7 +67,7 @@ def import_files(
 ) -> ImportReport:
     """Import every file in one transaction; unreadable files are reported, not fatal."""
     report = ImportReport()
-    with library.write() as uow:
+    with library.write() as uow, uow.bulk_load():
         for p in paths:
             name = str(p)
             try:
@@ -85,11 +86,16 @@ def import_files(
             report.formats[name] = fmt
             import_id = uow.add_import(str(Path(p).resolve()), fmt, encoding)
             position = 0
-            for batch in iter_bibtex_batches(text, name, workers=workers):
+            # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
+            # only inserts them.
+            for batch in iter_bibtex_batches(text, name, workers=workers, convert=imported_rows):
                 if cancelled is not None and cancelled():
                     raise Cancelled()
-                ids = uow.add_items(batch.items, import_id, position)
-                position += len(batch.items)
+                rows = batch.payload
+                if batch.lead:
+                    rows.prepend(batch.lead)
+                ids = uow.add_rows(rows, import_id, position)
+                position += rows.item_count
                 report.ids.extend(ids)
                 report.imported += len(ids)
                 report.problems.extend(batch.problems)

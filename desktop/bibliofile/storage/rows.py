@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.creators import Creator, CreatorRole, authors_display
 from bibliofile.model.dates import PartialDate
 from bibliofile.model.reference import Reference, SourceRecord
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A str.translate table deleting combining marks, filled in as code points are met."""
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.combining(chr(cp)) else cp
+        self[cp] = value
+        return value
+
+
+_STRIP_MARKS = _CombiningMarks()
 
 
 def sort_key(text: str) -> str:
@@ -17,61 +33,97 @@ def sort_key(text: str) -> str:
     t = text.strip().lstrip("{\"'“‘([").casefold()
     if t.isascii():
         return t
-    return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFKD", t).translate(_STRIP_MARKS)
+
+
+# Row tuples for bulk inserts. The import builds them in its parse workers (``item_rows``), so
+# they hold only str/int/bool and use batch-local numbers; ``UnitOfWork.add_rows`` puts in the
+# ids, positions, import and time. The column names below name the tuple positions; the SQL is
+# built from them and checked against the Table (tests/unit/storage/test_rows.py).
+REFERENCE_HEAD = ("id", "date_added", "date_modified", "import_id", "position")
+REFERENCE_BODY = (
+    "item_type", "citation_key", "title", "container_title", "date", "year", "authors_display",
+    "doi", "pages", "status", "sort_title", "sort_authors", "sort_container", "fields_json",
+    "extra_json", "edited", "deleted", "source_format", "source_text", "source_entry_type",
+    "source_fields_json", "source_file", "source_line", "source_prefix",
+)
+REFERENCE_COLUMNS = REFERENCE_HEAD + REFERENCE_BODY
+CREATOR_COLUMNS = ("reference_id", "position", "role", "family", "given", "particle", "suffix", "literal", "others")
+BLOCK_COLUMNS = ("import_id", "position", "kind", "text", "prefix", "line")
+SOURCE_PREFIX = REFERENCE_BODY.index("source_prefix")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+@lru_cache(maxsize=4096)
+def _date_columns(text: str) -> tuple[str, int | None]:
+    """(date, year) columns of a date field; dates repeat a lot within a library."""
+    date = PartialDate.parse(text)
+    return date.iso(), date.year
+
+
+_container_sort_key = lru_cache(maxsize=4096)(sort_key)  # journals and series repeat too
+
+
+def reference_body(ref: Reference, raw_fields: bool = True) -> tuple[Any, ...]:
+    """The REFERENCE_BODY values of a reference: everything that does not depend on where it goes.
+
+    ``raw_fields=False`` stores "[]" for the source's raw fields: an import's are in the kept
+    text, and the BibTeX writer reads them from there for the few edited entries that need them.
+    """
+    f = ref.fields
+    date, year = _date_columns(f.get("date", ""))
+    creators = ref.creators
+    src = ref.source
+    title = f.get("title", "")
+    container = f.get("container_title", "")
+    head = (
+        ref.item_type,
+        ref.citation_key,
+        title,
+        container,
+        date,
+        year,
+        authors_display(creators),
+        f.get("doi", ""),
+        f.get("pages", ""),
+        f.get("status", ""),
+        sort_key(title),
+        sort_key(" ".join(c.sort_name for c in creators[:3])) if creators else "",
+        _container_sort_key(container),
+        _dumps(f),
+        _dumps(ref.extra) if ref.extra else "{}",
+        ref.edited,
+        False,
+    )
+    if src is None:
+        return (*head, "", "", "", "[]", "", 0, "")
+    return (
+        *head,
+        src.format,
+        src.text,
+        src.entry_type,
+        _dumps(src.raw_fields) if raw_fields and src.raw_fields else "[]",
+        src.file,
+        src.line,
+        src.prefix,
+    )
 
 
 def reference_row(ref: Reference, rid: int, now: datetime, import_id: int | None, position: int) -> dict[str, Any]:
-    date = PartialDate.parse(ref.fields.get("date", ""))
-    display = authors_display(ref.creators)
-    src = ref.source
-    return {
-        "id": rid,
-        "item_type": ref.item_type,
-        "citation_key": ref.citation_key,
-        "title": ref.fields.get("title", ""),
-        "container_title": ref.fields.get("container_title", ""),
-        "date": date.iso(),
-        "year": date.year,
-        "authors_display": display,
-        "doi": ref.fields.get("doi", ""),
-        "pages": ref.fields.get("pages", ""),
-        "status": ref.fields.get("status", ""),
-        "sort_title": sort_key(ref.fields.get("title", "")),
-        "sort_authors": sort_key(" ".join(c.sort_name for c in ref.creators[:3])),
-        "sort_container": sort_key(ref.fields.get("container_title", "")),
-        "fields_json": json.dumps(ref.fields, ensure_ascii=False),
-        "extra_json": json.dumps(ref.extra, ensure_ascii=False) if ref.extra else "{}",
-        "date_added": now,
-        "date_modified": now,
-        "edited": ref.edited,
-        "deleted": False,
-        "import_id": import_id,
-        "position": position,
-        "source_format": src.format if src else "",
-        "source_text": src.text if src else "",
-        "source_entry_type": src.entry_type if src else "",
-        "source_fields_json": json.dumps(src.raw_fields, ensure_ascii=False) if src else "[]",
-        "source_file": src.file if src else "",
-        "source_line": src.line if src else 0,
-        "source_prefix": src.prefix if src else "",
-    }
+    return dict(zip(REFERENCE_COLUMNS, (rid, now, now, import_id, position, *reference_body(ref)), strict=True))
+
+
+def creator_values(ref: Reference, rid: int) -> list[tuple[Any, ...]]:
+    """CREATOR_COLUMNS tuples of a reference's creators."""
+    return [
+        (rid, i, c.role.value, c.family, c.given, c.particle, c.suffix, c.literal, c.others)
+        for i, c in enumerate(ref.creators)
+    ]
 
 
 def creator_rows(ref: Reference, rid: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "reference_id": rid,
-            "position": i,
-            "role": c.role.value,
-            "family": c.family,
-            "given": c.given,
-            "particle": c.particle,
-            "suffix": c.suffix,
-            "literal": c.literal,
-            "others": c.others,
-        }
-        for i, c in enumerate(ref.creators)
-    ]
+    return [dict(zip(CREATOR_COLUMNS, row, strict=True)) for row in creator_values(ref, rid)]
 
 
 def fts_row(ref: Reference, rid: int) -> tuple[int, str, str, str, str, str, str]:
@@ -79,9 +131,70 @@ def fts_row(ref: Reference, rid: int) -> tuple[int, str, str, str, str, str, str
     names = " ".join(
         c.literal if c.literal else f"{c.given} {c.particle} {c.family}" for c in ref.creators if not c.others
     )
-    keywords = " ".join(x for x in (f.get("keywords", ""), f.get("subject_areas", "")) if x)
-    notes = " ".join(x for x in (f.get("note", ""), f.get("annote", "")) if x)
-    return (rid, f.get("title", ""), names, f.get("container_title", ""), f.get("abstract", ""), keywords, notes)
+    get = f.get
+    keywords = " ".join(x for x in (get("keywords", ""), get("subject_areas", "")) if x)
+    notes = " ".join(x for x in (get("note", ""), get("annote", "")) if x)
+    return (rid, get("title", ""), names, get("container_title", ""), get("abstract", ""), keywords, notes)
+
+
+@dataclass(slots=True)
+class RowBatch:
+    """Rows of a run of items in order, numbered within the batch (picklable plain tuples).
+
+    ``refs``: (item index, *REFERENCE_BODY); ``creators``: CREATOR_COLUMNS with the reference's
+    index in ``refs`` as reference_id; ``fts``: fts_row with that index as id; ``blocks``:
+    (item index, kind, text, prefix, line).
+    """
+
+    refs: list[tuple[Any, ...]] = field(default_factory=list)
+    creators: list[tuple[Any, ...]] = field(default_factory=list)
+    fts: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
+    blocks: list[tuple[int, str, str, str, int]] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        """How many items (references and blocks) the rows came from."""
+        return len(self.refs) + len(self.blocks)
+
+    def prepend(self, text: str) -> None:
+        """Put text before the first item (the tail of the previous batch), as the reader would."""
+        if self.refs and self.refs[0][0] == 0:
+            first = self.refs[0]
+            p = 1 + SOURCE_PREFIX
+            self.refs[0] = (*first[:p], text + first[p], *first[p + 1 :])
+        elif self.blocks and self.blocks[0][0] == 0:
+            pos, kind, body, prefix, line = self.blocks[0]
+            if kind == BlockKind.TRAILER.value:
+                self.blocks[0] = (pos, kind, text + body, prefix, line)
+            else:
+                self.blocks[0] = (pos, kind, body, text + prefix, line)
+        else:
+            self.blocks.insert(0, (0, BlockKind.TRAILER.value, text, "", 0))
+
+
+def imported_rows(items: Sequence[Reference | PassthroughBlock]) -> RowBatch:
+    """``item_rows`` for an import's parse workers: top-level, so it pickles by name."""
+    return item_rows(items, raw_fields=False)
+
+
+def item_rows(items: Sequence[Reference | PassthroughBlock], raw_fields: bool = True) -> RowBatch:
+    """The rows of items (see RowBatch)."""
+    batch = RowBatch()
+    refs = batch.refs
+    creators = batch.creators
+    fts = batch.fts
+    for pos, item in enumerate(items):
+        if item.__class__ is PassthroughBlock:
+            assert isinstance(item, PassthroughBlock)
+            batch.blocks.append((pos, item.kind.value, item.text, item.prefix, item.line))
+            continue
+        assert isinstance(item, Reference)
+        local = len(refs)
+        refs.append((pos, *reference_body(item, raw_fields)))
+        if item.creators:
+            creators.extend(creator_values(item, local))
+        fts.append(fts_row(item, local))
+    return batch
 
 
 def creator_from_row(row: Any) -> Creator:

@@ -56,20 +56,20 @@ class ReferenceRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     container_title: Mapped[str] = mapped_column(Text, default="")
     date: Mapped[str] = mapped_column(String(40), default="")
-    year: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
     authors_display: Mapped[str] = mapped_column(Text, default="")
     doi: Mapped[str] = mapped_column(Text, default="")
     pages: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(Text, default="")
-    sort_title: Mapped[str] = mapped_column(Text, default="", index=True)
-    sort_authors: Mapped[str] = mapped_column(Text, default="", index=True)
-    sort_container: Mapped[str] = mapped_column(Text, default="", index=True)
+    sort_title: Mapped[str] = mapped_column(Text, default="")
+    sort_authors: Mapped[str] = mapped_column(Text, default="")
+    sort_container: Mapped[str] = mapped_column(Text, default="")
     fields_json: Mapped[str] = mapped_column(Text, default="{}")
     extra_json: Mapped[str] = mapped_column(Text, default="{}")
-    date_added: Mapped[datetime] = mapped_column(DateTime, index=True)
+    date_added: Mapped[datetime] = mapped_column(DateTime)
     date_modified: Mapped[datetime] = mapped_column(DateTime)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_sources.id", ondelete="SET NULL"), nullable=True
     )
@@ -82,7 +82,18 @@ class ReferenceRow(Base):
     source_line: Mapped[int] = mapped_column(Integer, default=0)
     source_prefix: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_references_import_position", "import_id", "position"),)
+    # The table's default sorts read these in order, filtering ``deleted`` inside the index:
+    # ``Library.search`` keeps full-text searches off them (they go by the FTS hits' rowids).
+    # No index on ``deleted`` alone: half the library on each value helps no query, and it
+    # misled the planner into reading every row of the library for a text search.
+    __table_args__ = (
+        Index("ix_references_import_position", "import_id", "position"),
+        Index("ix_references_title_order", "deleted", "sort_title", "sort_authors", "year"),
+        Index("ix_references_authors_order", "deleted", "sort_authors", "year"),
+        Index("ix_references_year_order", "deleted", "year", "sort_authors"),
+        Index("ix_references_container_order", "deleted", "sort_container", "sort_authors", "year"),
+        Index("ix_references_date_added_order", "deleted", "date_added", "sort_authors", "year"),
+    )
 
 
 class CreatorRow(Base):

@@ -286,3 +286,21 @@ def test_batches_equal_one_read(monkeypatch: pytest.MonkeyPatch, workers: int) -
 def test_small_text_is_one_batch() -> None:
     batches = list(iter_bibtex_batches(ENTRY, "x.bib"))
     assert len(batches) == 1 and batches[0] == read_bibtex(ENTRY, "x.bib")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_converted_batches_equal_one_read(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """With ``convert`` the worker's payload plus each batch's ``lead`` give the same items."""
+    text = generated(300)
+    monkeypatch.setattr(bibtex_reader, "SMALL_TEXT", 0)
+    single = read_bibtex(text, "g.bib")
+    items: list[object] = []
+    problems = []
+    for batch in iter_bibtex_batches(text, "g.bib", workers=workers, batch_entries=40, convert=list):
+        part = bibtex_reader.ReadResult(items=batch.payload)
+        if batch.lead:
+            bibtex_reader._prepend(part, batch.lead)
+        items.extend(part.items)
+        problems.extend(batch.problems)
+    assert items == single.items
+    assert problems == single.problems

@@ -137,3 +137,42 @@ def test_opening_an_up_to_date_library_does_not_load_alembic(library_path: Path)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_schema_at_head_matches_the_models(library_path: Path) -> None:
+    """Every schema change goes through a migration: the upgraded file and the models agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bibliofile.storage.schema import Base
+
+    lib = Library.open(library_path)
+    try:
+        with lib.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn)
+            diff = [d for d in compare_metadata(ctx, Base.metadata) if "fts" not in repr(d)]
+    finally:
+        lib.close()
+    assert diff == []
+
+
+def test_library_at_first_schema_keeps_its_references_through_upgrade(library_path: Path) -> None:
+    _closed_library(library_path, ["Kept through the upgrade", "And this one"])
+    cfg = migrate.alembic_config()
+    lib = Library.open(library_path)
+    with lib.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    lib.close()
+    assert migrate.current_revisions(library_path) == {"0001"}
+    lib = Library.open(library_path)
+    try:
+        assert lib.count() == 2
+        assert len(lib.search("upgrade")) == 1
+        with lib.engine.connect() as conn:
+            names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "ix_references_title_order" in names and "ix_references_deleted" not in names
+    finally:
+        lib.close()
+    _, heads = migrate.known_revisions()
+    assert migrate.current_revisions(library_path) == set(heads)
