@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 
 BIB_SUFFIXES = {".bib", ".bibtex"}
 
+# Installers called at the end of MainWindow.__init__, each ``install(window) -> None`` from its
+# own module (gui/<area>_actions.py). Order matters only for the order of menu entries.
+FEATURES: list[Callable[[MainWindow], None]] = []
+
 
 def default_settings() -> QSettings:
     return QSettings("Bibliofile", "Bibliofile")
@@ -187,6 +191,7 @@ class MainWindow(QMainWindow):
         self.sidebar.deleteCollectionRequested.connect(self._ask_delete_collection)
         self.undo_stack.cleanChanged.connect(lambda _c: None)
 
+        self._install_features()
         self.reload_collections()
         self.restore_settings()
         # Enabling sorting asks the model to sort by the header's indicator: the first search.
@@ -195,6 +200,13 @@ class MainWindow(QMainWindow):
         self.table.setFocus()
 
     # ---- construction -------------------------------------------------------------------------
+    def _install_features(self) -> None:
+        """Each feature area (citations, curation, other formats) adds its actions, menus and
+        wiring from its own module, so the window stays a frame and the areas stay apart.
+        Menus to add to: menu_file, menu_edit, menu_view, menu_tools (make it visible), menu_help."""
+        for install in FEATURES:
+            install(self)
+
     def _make_detail_pane(self) -> QWidget:
         try:
             from bibliofile.gui.detail_pane import DetailPane  # written separately; optional here
@@ -254,11 +266,12 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
-        m = mb.addMenu("&File")
+        m = self.menu_file = mb.addMenu("&File")
         m.addActions([self.act_import, self.act_export])
         m.addSeparator()
+        self.file_quit_separator = m.addSeparator()
         m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
+        m = self.menu_edit = mb.addMenu("&Edit")
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_new, self.act_trash, self.act_restore, self.act_empty_trash])
@@ -266,11 +279,13 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_new_collection, self.act_remove_from_collection])
         m.addSeparator()
         m.addAction(self.act_find)
-        m = mb.addMenu("&View")
+        m = self.menu_view = mb.addMenu("&View")
         self.columns_menu = m.addMenu("&Columns")
         self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
         m.addActions([self.act_show_sidebar, self.act_show_detail])
-        m = mb.addMenu("&Help")
+        self.menu_tools = mb.addMenu("&Tools")
+        self.menu_tools.menuAction().setVisible(False)  # shown once a feature adds to it
+        m = self.menu_help = mb.addMenu("&Help")
         m.addAction(self.act_about)
 
     def _fill_columns_menu(self) -> None:
