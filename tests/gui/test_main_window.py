@@ -333,3 +333,34 @@ def test_window_screenshot(window, lib, shots, qtbot) -> None:
     window.table.selectRow(2)
     window.grab().save(str(shots / "main_window.png"))
     assert (shots / "main_window.png").stat().st_size > 10_000
+
+
+def test_columns_fill_the_table_when_it_grows(window, lib, qtbot) -> None:
+    lib.add_references(many_refs(30))
+    window.resize(1000, 700)
+    window.reload()
+    window.show()
+    qtbot.wait(20)
+    hh = window.table.horizontalHeader()
+    title_before = hh.sectionSize(COL["title"])
+    window.act_show_detail.setChecked(False)  # the table takes the detail pane's room
+    window.resize(1400, 700)
+    qtbot.waitUntil(lambda: hh.length() >= window.table.viewport().width())
+    assert hh.sectionSize(COL["title"]) > title_before
+    assert hh.sectionSize(COL["authors"]) > 0
+
+
+def test_total_is_counted_once_per_scope_and_again_after_writes(window, lib, qtbot) -> None:
+    lib.add_references(many_refs(10))
+    window.reload()
+    window.set_query("author:ostrom")
+    qtbot.waitUntil(lambda: window.count_label.text().endswith("of 10 references"))
+    # Written behind the window's back: a keystroke reuses the count it has...
+    lib.add_references([make_ref("Governing the commons", 1990, "Ostrom")])
+    window.set_query("author:ostro")
+    qtbot.waitUntil(lambda: window.model.query == "author:ostro" and "of 10" in window.count_label.text())
+    # ... and a reload after a write counts again.
+    window.reload()
+    qtbot.waitUntil(lambda: window.count_label.text().endswith("of 11 references"))
+    window.set_query("")
+    qtbot.waitUntil(lambda: window.count_label.text() == "11 of 11 references")

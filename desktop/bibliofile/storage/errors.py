@@ -19,6 +19,10 @@ class LibraryCorruptError(LibraryError):
     """The file is not an SQLite database or is damaged."""
 
 
+class LibraryUpgradeError(LibraryError):
+    """A schema upgrade failed; it ran in one transaction, so the file is as it was."""
+
+
 class DiskFullError(LibraryError):
     """The disk (or the quota) is full; the transaction was rolled back."""
 

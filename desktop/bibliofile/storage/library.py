@@ -9,6 +9,7 @@ them across threads.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -33,6 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import Text
 
 from bibliofile.model.blocks import BlockKind, PassthroughBlock
@@ -41,7 +43,14 @@ from bibliofile.model.item_types import BIBTEX_IMPORT, ITEM_TYPES
 from bibliofile.model.query import Query, Term, parse_query, words
 from bibliofile.model.reference import Reference, SourceRecord
 from bibliofile.storage import migrate
-from bibliofile.storage.engine import library_url, make_engine, sqlite_path, translated_errors
+from bibliofile.storage.engine import (
+    library_url,
+    make_engine,
+    message_for,
+    sqlite_path,
+    translated_errors,
+)
+from bibliofile.storage.errors import LibraryUpgradeError
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
     CREATOR_COLUMNS,
@@ -130,14 +139,27 @@ class Library:
         where = str(path or url)
         with translated_errors(where):
             needs_upgrade = True
+            backup: Path | None = None
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 needs_upgrade = migrate.check_version(path)
                 if needs_upgrade and migrate.current_revisions(path) is not None:
-                    migrate.backup(path, "before-upgrade")
+                    backup = migrate.backup(path, "before-upgrade")
             engine = make_engine(url)
             if needs_upgrade:
-                migrate.upgrade(engine)
+                try:
+                    migrate.upgrade(engine)
+                except (DBAPIError, sqlite3.Error) as exc:
+                    engine.dispose()
+                    if message_for(exc, where) is not None:
+                        raise  # locked, disk full...: translated_errors says it plainly
+                    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+                    kept = f" A copy from before the upgrade is at {backup}." if backup else ""
+                    raise LibraryUpgradeError(
+                        f"{where} could not be upgraded to this version's schema ({cause}). "
+                        "The upgrade ran in one transaction, so the library was left as it was."
+                        + kept
+                    ) from exc
         return cls(engine, url)
 
     @property

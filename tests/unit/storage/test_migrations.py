@@ -176,3 +176,40 @@ def test_library_at_first_schema_keeps_its_references_through_upgrade(library_pa
         lib.close()
     _, heads = migrate.known_revisions()
     assert migrate.current_revisions(library_path) == set(heads)
+
+
+def test_failed_upgrade_leaves_the_library_as_it_was(
+    library_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that fails half-way (here: after every step has run) rolls back as one
+    transaction: the old schema and the data stay, and the message names the backup."""
+    from bibliofile.storage.errors import LibraryUpgradeError
+
+    _closed_library(library_path, ["Survives a failed upgrade"])
+    cfg = migrate.alembic_config()
+    lib = Library.open(library_path)
+    with lib.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    lib.close()
+
+    real_upgrade = command.upgrade
+
+    def upgrade_then_fail(config, revision, **kw):  # type: ignore[no-untyped-def]
+        real_upgrade(config, revision, **kw)
+        config.attributes["connection"].exec_driver_sql("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    with pytest.raises(LibraryUpgradeError, match="left as it was") as err:
+        Library.open(library_path)
+    assert "before-upgrade" in str(err.value)
+    assert migrate.current_revisions(library_path) == {"0001"}
+    con = sqlite3.connect(library_path)
+    indexes = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    con.close()
+    assert "ix_references_sort_title" in indexes and "ix_references_title_order" not in indexes
+
+    monkeypatch.setattr(command, "upgrade", real_upgrade)
+    lib = Library.open(library_path)
+    assert [lib.get(i).fields["title"] for i in lib.search("survives")] == ["Survives a failed upgrade"]
+    lib.close()

@@ -39,14 +39,16 @@ _NEW = {
 
 
 def upgrade() -> None:
+    # IF (NOT) EXISTS: an index is a cache of the table, so a library whose indexes differ from
+    # 0001's (a development build's) still upgrades instead of refusing to open.
     for name in _OLD:
-        op.drop_index(name, table_name="references")
+        op.drop_index(name, table_name="references", if_exists=True)
     for name, columns in _NEW.items():
-        op.create_index(name, "references", columns, unique=False)
+        op.create_index(name, "references", columns, unique=False, if_not_exists=True)
 
 
 def downgrade() -> None:
     for name in _NEW:
-        op.drop_index(name, table_name="references")
+        op.drop_index(name, table_name="references", if_exists=True)
     for name, columns in _OLD.items():
-        op.create_index(name, "references", columns, unique=False)
+        op.create_index(name, "references", columns, unique=False, if_not_exists=True)
