@@ -58,6 +58,15 @@ BIB_SUFFIXES = {".bib", ".bibtex"}
 FEATURES: list[Callable[[MainWindow], None]] = []
 
 
+def _appearance(w: MainWindow) -> None:
+    from bibliofile.gui.appearance import install
+
+    install(w)
+
+
+FEATURES.append(_appearance)
+
+
 def default_settings() -> QSettings:
     return QSettings("Bibliofile", "Bibliofile")
 
