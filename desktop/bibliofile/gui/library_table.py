@@ -28,6 +28,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QRect,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QPainter, QResizeEvent
@@ -131,6 +132,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._serial = 0
         self._applied_serial = 0
         self._totals: dict[Scope, int] = {}
+        self._prepared_scope: Scope | None = None
         self.total = 0
 
     # ---- search state --------------------------------------------------------------------
@@ -213,6 +215,28 @@ class LibraryTableModel(QAbstractTableModel):
         self.endResetModel()
         self.countsChanged.emit(len(ids), total)
         self.searchFinished.emit()
+        self._prepare_orders(scope)
+
+    def _prepare_orders(self, scope: Scope) -> None:
+        """Warm the library's order cache in the background: the current sort always (after a
+        write it was dropped), and on a new scope the common sorts too, so the next keystroke
+        or header click is answered from memory (storage/orders.py)."""
+        if self.runner.synchronous:
+            return
+        lib = self.library
+
+        def prepare(sort: str, desc: bool) -> None:
+            if scope == self._scope:  # still wanted
+                self.runner.read(lambda _c: lib.prepare_order(sort, desc, scope), None, lambda _e: None)
+
+        prepare(self._sort, self._descending)
+        if scope != self._prepared_scope:
+            self._prepared_scope = scope
+            # The other common sorts a little later, one task each, so the first keystrokes do
+            # not queue behind them (a failed warm-up only costs speed).
+            others = [(k, d) for k in ("title", "authors", "year") for d in (False, True)]
+            for n, (sort, desc) in enumerate(others):
+                QTimer.singleShot(1500 + 150 * n, self, lambda s=sort, d=desc: prepare(s, d))
 
     def invalidate(self) -> None:
         """Forget cached rows and repaint once (after a write); ids stay until the next search."""

@@ -51,6 +51,7 @@ from bibliofile.storage.engine import (
     translated_errors,
 )
 from bibliofile.storage.errors import LibraryUpgradeError
+from bibliofile.storage.orders import OrderCache, keep_in_order
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
     CREATOR_COLUMNS,
@@ -129,6 +130,8 @@ class Library:
         self.url = url
         self.index: SearchIndex = index_for(engine.dialect.name)
         self._write_lock = threading.Lock()
+        path = sqlite_path(url)
+        self._orders: OrderCache | None = OrderCache(path) if path is not None else None
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -171,6 +174,9 @@ class Library:
         return str(self.path or self.url)
 
     def close(self) -> None:
+        if self._orders is not None:
+            self._orders.close()
+            self._orders = None
         self.engine.dispose()
 
     # ---- writing -------------------------------------------------------------------------
@@ -210,6 +216,34 @@ class Library:
     ) -> list[int]:
         """Ids matching a query in display order. Sorting and filtering happen in SQL."""
         q = parse_query(query) if isinstance(query, str) else query
+        if self._orders is not None:
+            return self._search_with_order(q, sort, descending, scope, self._orders)
+        return self._search_sql(q, sort, descending, scope)
+
+    def _search_with_order(
+        self, q: Query, sort: str, descending: bool, scope: Scope, orders: OrderCache
+    ) -> list[int]:
+        """The scope's whole order from the cache (read once), then only the matching ids from
+        SQL, unordered (see storage/orders.py)."""
+        key = (sort, descending, scope)
+        if not q.terms:
+            return orders.get_or_read(key, lambda: self._search_sql(q, sort, descending, scope))
+        order = orders.get(key)
+        if order is None:
+            return self._search_sql(q, sort, descending, scope)
+        with self._read() as conn:
+            if all(_is_text(t) for t in q.terms):
+                hits, excluded = self.index.hit_sets(conn, q.terms)
+                return keep_in_order(order, hits, excluded)
+            return keep_in_order(order, set(conn.execute(self._search_select(q, scope)).scalars().all()))
+
+    def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:
+        """Read a display order into the cache ahead of need (the window does this in the
+        background for the current sort after each write, so the next keystroke is quick)."""
+        if self._orders is not None:
+            self.search("", sort, descending, scope)
+
+    def _search_sql(self, q: Query, sort: str, descending: bool, scope: Scope) -> list[int]:
         stmt = self._search_select(q, scope)
         with self._read() as conn:
             if sort == "year" and not _by_text_hits(q):

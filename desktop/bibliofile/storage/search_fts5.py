@@ -85,6 +85,26 @@ class Fts5Index:
         return conds
 
 
+    def hit_sets(self, conn: Connection, terms: Sequence[Term]) -> tuple[set[int] | None, set[int]]:
+        """(rowids matching every positive term or None when there is none, rowids matching any
+        negated term), straight from the index: for callers that already hold the scope's rows
+        in order, this skips a lookup in the references table per hit (~2 us each)."""
+        positive = [p for p in (fts_expression(t) for t in terms if not t.negated) if p]
+        negative = [n for n in (fts_expression(t) for t in terms if t.negated) if n]
+        # The driver's own cursor: SQLAlchemy's result rows cost ~0.5 us each, as much as FTS5
+        # itself for a broad prefix with 50,000 hits.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        query = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+        hits = None
+        if positive:
+            hits = {r for (r,) in raw.execute(query, (" AND ".join(positive),))}
+        excluded: set[int] = set()
+        if negative:
+            excluded = {r for (r,) in raw.execute(query, (" OR ".join(negative),))}
+        return hits, excluded
+
+
 def _match_subquery(expr: str, name: str) -> TextualSelect:
     return (
         text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :{name}")

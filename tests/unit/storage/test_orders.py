@@ -1,0 +1,74 @@
+"""The in-memory display orders: same answers as SQL, never stale after any write."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bibliofile.model import Creator, Reference
+from bibliofile.model.query import parse_query
+from bibliofile.storage.library import LIBRARY, TRASH, Library, Scope
+
+
+def _refs(n: int) -> list[Reference]:
+    words = ["policy", "politics", "inertia", "reform", "state", "market", "trust"]
+    return [
+        Reference(
+            fields={"title": f"{words[i % 7].capitalize()} {words[(i * 3) % 7]} {i}", "date": str(1990 + i % 17)},
+            creators=[Creator(family=["Knox", "Ostrom", "Hood", "Weber"][i % 4], given="A")],
+        )
+        for i in range(n)
+    ]
+
+
+QUERIES = [
+    "", "pol", "polit inert", "-reform", "-reform -state", "pol -market", 'title:"market politics"',
+    "year:1995..2000", "author:knox state", "type:book", "zzz", "-zzz",
+]
+
+
+@pytest.mark.parametrize("sort", ["title", "authors", "year", "container", "date_added"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_cached_orders_answer_like_sql(library: Library, sort: str, descending: bool) -> None:
+    ids = library.add_references(_refs(120))
+    with library.write() as uow:
+        uow.trash(ids[::7])
+        cid = uow.add_collection("Reading list", None)
+        uow.add_to_collection(cid, ids[::3])
+    for scope in (LIBRARY, TRASH, Scope(collection_id=cid)):
+        library.prepare_order(sort, descending, scope)
+        found = 0
+        for q in QUERIES:
+            expected = library._search_sql(parse_query(q), sort, descending, scope)
+            assert library.search(q, sort, descending, scope) == expected, (q, scope)
+            found += len(expected)
+        assert found > 0
+
+
+def test_a_write_from_another_program_is_seen_at_once(library: Library, library_path: Path) -> None:
+    ids = library.add_references(_refs(20))
+    library.prepare_order("title")
+    assert library.search("")[0] != ids[5]
+    # Another program (not our engine) renames one reference so that it sorts first.
+    con = sqlite3.connect(library_path)
+    con.execute('UPDATE "references" SET sort_title = ?, title = ? WHERE id = ?', ("aaa", "Aaa", ids[5]))
+    con.commit()
+    con.close()
+    assert library.search("")[0] == ids[5]
+    assert library.search("politics")[0] == ids[5]  # its indexed words still match; it now sorts first
+
+
+def test_our_own_writes_drop_the_orders(library: Library) -> None:
+    ids = library.add_references(_refs(30))
+    library.prepare_order("title")
+    before = library.search("")
+    with library.write() as uow:
+        uow.trash(ids[:10])
+    after = library.search("")
+    assert len(after) == len(before) - 10 and not set(ids[:10]) & set(after)
+    assert library.search("", scope=TRASH) == [i for i in before if i in set(ids[:10])]
+    new = library.add_references([Reference(fields={"title": "A first title", "date": "2001"})])
+    assert library.search("")[0] == new[0]
+    assert library.search("first") == new
