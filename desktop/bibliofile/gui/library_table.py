@@ -105,6 +105,12 @@ def _format(key: str, value: Any) -> str:
     return str(value)
 
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ANSWERED = frozenset(
+    int(r) for r in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole, Qt.ItemDataRole.TextAlignmentRole)
+)
+
+
 class LibraryTableModel(QAbstractTableModel):
     """Ids of the current search, shown a page of cached rows at a time.
 
@@ -125,6 +131,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
         self._cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
+        self._texts: OrderedDict[int, tuple[str, ...]] = OrderedDict()  # as shown, per id
         self._query = ""
         self._scope: Scope = LIBRARY
         self._sort = "title"
@@ -211,6 +218,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._ids = ids
         self._row_of = None
         self._cache.clear()
+        self._texts.clear()
         self.total = total
         self.endResetModel()
         self.countsChanged.emit(len(ids), total)
@@ -241,6 +249,7 @@ class LibraryTableModel(QAbstractTableModel):
     def invalidate(self) -> None:
         """Forget cached rows and repaint once (after a write); ids stay until the next search."""
         self._cache.clear()
+        self._texts.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(TABLE_COLUMNS) - 1))
 
@@ -266,6 +275,16 @@ class LibraryTableModel(QAbstractTableModel):
         self._fill_page(row)
         return self._cache.get(rid) or tuple("" for _ in COLUMN_KEYS)
 
+    def _texts_of(self, row: int) -> tuple[str, ...]:
+        rid = self._ids[row]
+        texts = self._texts.get(rid)
+        if texts is None:
+            texts = tuple(_format(k, v) for k, v in zip(COLUMN_KEYS, self.row_tuple(row), strict=True))
+            self._texts[rid] = texts
+            while len(self._texts) > CACHE_ROWS:
+                self._texts.popitem(last=False)
+        return texts
+
     def _fill_page(self, row: int) -> None:
         start = max(0, row - PAGE_SIZE // 4)
         page = [i for i in self._ids[start : start + PAGE_SIZE] if i not in self._cache]
@@ -282,16 +301,22 @@ class LibraryTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(TABLE_COLUMNS)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._ids):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        # Called ~10 times per visible cell per paint (one per role): the common roles are
+        # answered first and from formatted text kept per row, so a repaint after a keystroke
+        # stays a few ms.
+        if role == _DISPLAY:
+            row = index.row()
+            if 0 <= row < len(self._ids):
+                return self._texts_of(row)[index.column()]
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role not in _ANSWERED or not index.isValid() or index.row() >= len(self._ids):
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
             key = COLUMN_KEYS[index.column()]
-            text = _format(key, self.row_tuple(index.row())[index.column()])
-            if role == Qt.ItemDataRole.ToolTipRole:
-                # Tooltips guess rich text; escaping makes user text show literally.
-                return f"<p>{html.escape(text)}</p>" if text and key in ("authors", "title", "container") else None
-            return text
+            text = self._texts_of(index.row())[index.column()]
+            # Tooltips guess rich text; escaping makes user text show literally.
+            return f"<p>{html.escape(text)}</p>" if text and key in ("authors", "title", "container") else None
         if role == Qt.ItemDataRole.UserRole:
             return self._ids[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMN_KEYS[index.column()] == "year":
