@@ -235,7 +235,7 @@ class Library:
             if all(_is_text(t) for t in q.terms):
                 hits, excluded = self.index.hit_sets(conn, q.terms)
                 return keep_in_order(order, hits, excluded)
-            return keep_in_order(order, set(conn.execute(self._search_select(q, scope)).scalars().all()))
+            return keep_in_order(order, set(_fetch_ids(conn, self._search_select(q, scope))))
 
     def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:
         """Read a display order into the cache ahead of need (the window does this in the
@@ -251,9 +251,8 @@ class Library:
                 # ix_references_year_order, then the undated ones (2 x 70 ms instead of 290 ms).
                 dated = stmt.where(R.year.is_not(None)).order_by(*_order(sort, descending, nulls=False))
                 undated = stmt.where(R.year.is_(None)).order_by(R.sort_authors, R.id)
-                return [*conn.execute(dated).scalars().all(), *conn.execute(undated).scalars().all()]
-            # .all() fetches in one DBAPI fetchall: iterating fetched row by row (2 us a row).
-            return list(conn.execute(stmt.order_by(*_order(sort, descending))).scalars().all())
+                return [*_fetch_ids(conn, dated), *_fetch_ids(conn, undated)]
+            return _fetch_ids(conn, stmt.order_by(*_order(sort, descending)))
 
     def _search_select(self, q: Query, scope: Scope) -> Select[Any]:
         conds: list[ColumnElement[bool]] = list(_scope_conditions(scope, _by_text_hits(q)))
@@ -598,6 +597,19 @@ def _export_columns(light: bool) -> list[ColumnElement[Any]]:
     if light:
         cols += [R.edited, R.source_format, R.source_text, R.source_prefix, R.citation_key, R.item_type]
     return cols
+
+
+def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
+    """The ids a one-column select returns, read on the driver's cursor. SQLAlchemy's result
+    rows cost ~1 us each: 100 of the 150 ms it took to read the library's 100k ids in order
+    (the window's first search). The statement is still built and compiled by SQLAlchemy."""
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(stmt).scalars().all())
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return [i for (i,) in raw.execute(str(compiled), params)]
 
 
 def _is_text(t: Term) -> bool:
