@@ -20,7 +20,43 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
-KEEP = 8  # orders kept: a few sort keys x scopes; each is 8 bytes per reference
+KEEP = 8  # orders kept: a few sort keys x scopes; each is 8 bytes per reference (+4 ranked)
+
+
+class CachedOrder:
+    """One scope's ids in display order, and (made on first need) each id's place in it."""
+
+    __slots__ = ("_lock", "_rank", "ids")
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = array("q", ids)
+        self._rank: array[int] | None = None
+        self._lock = threading.Lock()
+
+    def rank(self) -> array[int]:
+        """Position of each id (-1 when absent), indexed by id: 4 bytes per id up to the largest."""
+        with self._lock:
+            if self._rank is None:
+                rank = array("l", [-1]) * ((max(self.ids) + 1) if self.ids else 0)
+                for pos, rid in enumerate(self.ids):
+                    rank[rid] = pos
+                self._rank = rank
+            return self._rank
+
+    def keep(self, hits: set[int] | None, excluded: set[int] | None = None) -> list[int]:
+        """The ids in order that are in ``hits`` (all when None) and not in ``excluded``. Hits
+        outside this scope (the trash, other collections) simply drop out."""
+        if hits is None:
+            return [i for i in self.ids if i not in excluded] if excluded else self.ids.tolist()
+        if excluded:
+            hits = hits - excluded
+        if len(hits) * 8 < len(self.ids):
+            # A few hits: sort them by their place (k log k) rather than walk the whole order
+            # (~8 ms at 100k however few the hits).
+            rank = self.rank()
+            size = len(rank)
+            return sorted((i for i in hits if i < size and rank[i] >= 0), key=rank.__getitem__)
+        return list(filter(hits.__contains__, self.ids))  # no bytecode loop: ~10 ms for 100k
 
 
 class OrderCache:
@@ -32,7 +68,7 @@ class OrderCache:
         )
         self._lock = threading.Lock()
         self._version: int | None = None
-        self._orders: OrderedDict[Hashable, array[int]] = OrderedDict()
+        self._orders: OrderedDict[Hashable, CachedOrder] = OrderedDict()
 
     def _current(self) -> int:
         """The file's data version; clears the orders when it moved. Caller holds the lock."""
@@ -42,7 +78,7 @@ class OrderCache:
             self._version = version
         return version
 
-    def get(self, key: Hashable) -> array[int] | None:
+    def get(self, key: Hashable) -> CachedOrder | None:
         with self._lock:
             self._current()
             order = self._orders.get(key)
@@ -59,7 +95,7 @@ class OrderCache:
         with self._lock:
             if self._current() != version:
                 return
-            self._orders[key] = array("q", ids)
+            self._orders[key] = CachedOrder(ids)
             self._orders.move_to_end(key)
             while len(self._orders) > KEEP:
                 self._orders.popitem(last=False)
@@ -68,7 +104,7 @@ class OrderCache:
         """The cached order, or ``read()`` it now (and keep it when still current)."""
         order = self.get(key)
         if order is not None:
-            return order.tolist()
+            return order.ids.tolist()
         version = self.version()
         ids = read()
         self.put(key, ids, version)
@@ -78,13 +114,3 @@ class OrderCache:
         with self._lock:
             self._orders.clear()
             self._probe.close()
-
-
-def keep_in_order(order: array[int], hits: set[int] | None, excluded: set[int] | None = None) -> list[int]:
-    """The ids of ``order`` that are in ``hits`` (all when None) and not in ``excluded``.
-    Hits outside the order (other scopes: the trash, other collections) simply drop out."""
-    if hits is None:
-        return [i for i in order if i not in excluded] if excluded else order.tolist()
-    if excluded:
-        hits = hits - excluded
-    return list(filter(hits.__contains__, order))  # ~10 ms for 100k in CPython, no bytecode loop
