@@ -431,6 +431,9 @@ class LibraryTableView(QTableView):
         hh.customContextMenuRequested.connect(self._header_menu)
         hh.setSortIndicator(TITLE_COLUMN, Qt.SortOrder.AscendingOrder)
         self._restoring: list[int] | None = None
+        self._auto_fit = False  # True from a first-run fit until the user resizes a column
+        self._fitting = False
+        hh.sectionResized.connect(self._section_resized)
 
     def table_model(self) -> LibraryTableModel:
         model = self.model()
@@ -451,7 +454,20 @@ class LibraryTableView(QTableView):
             hh.resizeSection(i, widths.get(col.key, 120))
 
     def fit_columns(self) -> None:
-        """First run: share the visible width among the columns (later runs restore widths)."""
+        """First run: share the visible width among the columns (later runs restore widths).
+        Until the user drags a column, later resizes of the table fit again."""
+        self._auto_fit = True
+        self._fitting = True
+        try:
+            self._fit_columns()
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, *_args: Any) -> None:
+        if not self._fitting:
+            self._auto_fit = False  # the user's widths hold from now on
+
+    def _fit_columns(self) -> None:
         hh = self.horizontalHeader()
         fm = self.fontMetrics()
         pad = 24
@@ -461,9 +477,8 @@ class LibraryTableView(QTableView):
             "type": fm.horizontalAdvance("Conference paper") + pad,
         }
         shares = {"authors": 0.25, "title": 0.5, "container": 0.25}
-        width = self.viewport().width()
-        if not self.verticalScrollBar().isVisible():  # it appears once rows arrive
-            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        available = self._usable_width()
+        width = available
         width -= sum(w for k, w in fixed.items() if not hh.isSectionHidden(COLUMN_KEYS.index(k)))
         width = max(width, 400)
         for i, key in enumerate(COLUMN_KEYS):
@@ -471,18 +486,45 @@ class LibraryTableView(QTableView):
                 hh.resizeSection(i, fixed[key])
             elif key in shares:
                 hh.resizeSection(i, int(width * shares[key]) - 1)
+        # Sections never go below the style's minimum (a header's text and sort arrow), which
+        # can add a few pixels: take them from the title so no horizontal scroll bar appears.
+        excess = hh.length() - available
+        if excess > 0:
+            title = hh.sectionSize(TITLE_COLUMN)
+            hh.resizeSection(TITLE_COLUMN, max(hh.minimumSectionSize(), title - excess))
+        self._fill_width()  # rounding leaves a pixel or two
+
+    def _usable_width(self) -> int:
+        """The viewport's width, less the vertical scroll bar's when the rows are about to need
+        it (it appears only after this resize or search has been handled)."""
+        width = self.viewport().width()
+        model = self.model()
+        rows_height = (model.rowCount() if model is not None else 0) * self.verticalHeader().defaultSectionSize()
+        if not self.verticalScrollBar().isVisible() and rows_height > self.viewport().height():
+            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return width
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Columns always fill the table: the gap a wider window (or a hidden pane) leaves goes to
         the Title column, as in Zotero. Columns are never narrowed here; the user's widths hold."""
         super().resizeEvent(event)
-        self.fill_width()
+        if self._auto_fit:
+            self.fit_columns()
+        else:
+            self.fill_width()
 
     def fill_width(self) -> None:
+        self._fitting = True
+        try:
+            self._fill_width()
+        finally:
+            self._fitting = False
+
+    def _fill_width(self) -> None:
         hh = self.horizontalHeader()
         if hh.isSectionHidden(TITLE_COLUMN) or hh.count() == 0:
             return
-        gap = self.viewport().width() - hh.length()
+        gap = self._usable_width() - hh.length()
         if gap > 0:
             hh.resizeSection(TITLE_COLUMN, hh.sectionSize(TITLE_COLUMN) + gap)
 
