@@ -1,4 +1,5 @@
-"""The whole app under Xvfb: open a filled library, search by typing, trash with the Delete key."""
+"""The whole app under Xvfb, driven like a person: import through File > Import, edit a field in
+the detail pane, search by typing, trash with the Delete key, quit, start again and find the edit."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from bibliofile.model import Creator, Reference
 from bibliofile.storage.library import TRASH, Library
 
 pytestmark = pytest.mark.e2e
+
+# The detail pane's Title field, from the window's top: below the source line, item type,
+# citation key and the "Main" heading (see docs/screenshots/main-window.png).
+TITLE_FIELD_Y = 177
 
 
 def fill_library(path: Path) -> None:
@@ -48,7 +53,13 @@ def wait_for(predicate, timeout: float = 10.0, step: float = 0.1) -> bool:
 def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, bibliofile_exe) -> None:
     lib_path = tmp_path / "lib.sqlite"
     fill_library(lib_path)
-    log = (tmp_path / "app.log").open("w")
+    bib = tmp_path / "to-import.bib"
+    bib.write_text(
+        "@book{ostrom1990,\n  author = {Ostrom, Elinor},\n  title = {Governing the Commons},\n"
+        "  publisher = {Cambridge University Press},\n  year = {1990},\n}\n",
+        encoding="utf-8",
+    )
+    log = (tmp_path / "app.log").open("a")
     app = subprocess.Popen(
         [str(bibliofile_exe), "--library", str(lib_path)], env=xvfb.env, stdout=log, stderr=subprocess.STDOUT
     )
@@ -58,11 +69,34 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         time.sleep(1.0)  # first paint and the first search
         xvfb.screenshot(screenshots / "main_window_start.png")
 
-        # Click into the search field (top right of the toolbar), then type a query.
+        # File > Import (Ctrl+I): Qt's file dialog, type the path, Enter; then close the summary.
+        xvfb.xdotool("windowfocus", "--sync", wid)
+        xvfb.xdotool("key", "ctrl+i")
+        dialog = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", "^Import", timeout=20).splitlines()[0]
+        xvfb.xdotool("windowfocus", "--sync", dialog)
+        time.sleep(0.5)
+        xvfb.xdotool("type", "--delay", "10", str(bib))
+        xvfb.xdotool("key", "Return")
+        summary = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", "^Import finished", timeout=20)
+        time.sleep(0.5)
+        xvfb.screenshot(screenshots / "main_window_import_summary.png")
+        xvfb.xdotool("windowfocus", "--sync", summary.splitlines()[0])
+        xvfb.xdotool("key", "Escape")
+        time.sleep(0.8)  # the imported reference is selected and shown in the detail pane
+
+        # Edit its title in the detail pane (top of the right-hand pane), saved on Tab.
         geo = dict(
             line.split("=") for line in xvfb.xdotool("getwindowgeometry", "--shell", wid).splitlines()
         )
         width = int(geo["WIDTH"])
+        xvfb.xdotool("mousemove", "--window", wid, str(width - 120), str(TITLE_FIELD_Y), "click", "1")
+        xvfb.xdotool("key", "ctrl+a")
+        xvfb.xdotool("type", "--delay", "20", "Governing the Commons Revisited")
+        xvfb.xdotool("key", "Tab")
+        time.sleep(0.8)
+        xvfb.screenshot(screenshots / "main_window_edited.png")
+
+        # Click into the search field (top right of the toolbar), then type a query.
         xvfb.xdotool("windowfocus", "--sync", wid)
         xvfb.xdotool("mousemove", "--window", wid, str(width - 200), "38", "click", "1")
         xvfb.xdotool("key", "ctrl+a")
@@ -91,11 +125,35 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         if app.poll() is None:
             app.terminate()
             app.wait(10)
-        log.close()
+        log.flush()
     lib = Library.open(lib_path)
     try:
         trashed = lib.search("", scope=TRASH)
         assert [r.citation_key for r in lib.get_many(trashed)] == ["knox2008"], (tmp_path / "app.log").read_text()
-        assert lib.count() == 300
+        assert lib.count() == 301
+        [edited] = lib.get_many(lib.search("key:ostrom1990"))
+        assert edited.fields["title"] == "Governing the Commons Revisited", (tmp_path / "app.log").read_text()
     finally:
         lib.close()
+
+    # Start again: the edit is there, found by typing.
+    app = subprocess.Popen(
+        [str(bibliofile_exe), "--library", str(lib_path)], env=xvfb.env, stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        wid = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", "^Bibliofile — ", timeout=30).splitlines()[0]
+        time.sleep(1.0)
+        xvfb.xdotool("windowfocus", "--sync", wid)
+        xvfb.xdotool("key", "ctrl+f")
+        xvfb.xdotool("type", "--delay", "30", "revisited")
+        time.sleep(1.0)
+        shot = xvfb.screenshot(screenshots / "main_window_after_restart.png")
+        assert shot["colours"] > 20, shot
+        xvfb.xdotool("key", "ctrl+q")
+        assert wait_for(lambda: app.poll() is not None, 15), "Ctrl+Q did not quit"
+        assert app.returncode == 0
+    finally:
+        if app.poll() is None:
+            app.terminate()
+            app.wait(10)
+        log.close()

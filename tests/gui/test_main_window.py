@@ -364,3 +364,24 @@ def test_total_is_counted_once_per_scope_and_again_after_writes(window, lib, qtb
     qtbot.waitUntil(lambda: window.count_label.text().endswith("of 11 references"))
     window.set_query("")
     qtbot.waitUntil(lambda: window.count_label.text() == "11 of 11 references")
+
+
+def test_selecting_a_row_keeps_the_keyboard_in_the_table(window, lib, qtbot) -> None:
+    """The pane gives the focus back to the field being edited when it rebuilds, but only if
+    that field has the focus now: Delete after a click on a row must reach the table."""
+    # Different types: the pane rebuilds its form (the case where it restores the focus).
+    ids = lib.add_references([make_ref("Alpha"), make_ref("Beta", item_type="book"), make_ref("Gamma")])
+    window.show()
+    qtbot.waitExposed(window)
+    window.reload()
+    window.table.select_ids([ids[0]])
+    title = window.detail.editors["title"]
+    title.setFocus()
+    qtbot.waitUntil(title.hasFocus)
+    window.table.setFocus()
+    qtbot.waitUntil(window.table.hasFocus)
+    window.table.select_ids([ids[1]])
+    qtbot.wait(10)
+    assert window.table.hasFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert lib.search("", scope=TRASH) == [ids[1]]

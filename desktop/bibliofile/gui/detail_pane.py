@@ -637,8 +637,11 @@ class DetailPane(QWidget):
 
     # ---- focus --------------------------------------------------------------------------------
     def _focused_key(self) -> str | None:
+        # focusWidget() is the child that last had focus, even when the focus has since moved
+        # to the table: only a field that has the focus now gets it back after a rebuild (else
+        # selecting a row would pull the keyboard away from the table).
         w = self.focusWidget()
-        if w is None or not self.isAncestorOf(w):
+        if w is None or not w.hasFocus() or not self.isAncestorOf(w):
             return None
         for key, editor in self.editors.items():
             if w is editor:
