@@ -141,6 +141,8 @@ class LibraryTableModel(QAbstractTableModel):
         self._totals: dict[Scope, int] = {}
         self._prepared_scope: Scope | None = None
         self.total = 0
+        # Adds formatted citations to a drag of rows (gui/citation_actions.py sets it).
+        self.mime_extender: Any = None
 
     # ---- search state --------------------------------------------------------------------
     @property
@@ -343,7 +345,10 @@ class LibraryTableModel(QAbstractTableModel):
         ids = [self._ids[r] for r in rows]
         # The drag starts synchronously: citation keys come from the cache or one small query.
         keys = [self.row_tuple(r)[COLUMN_KEYS.index("citation_key")] or "" for r in rows[:500]]
-        return ids_to_mime(ids, ", ".join(k for k in keys if k))
+        mime = ids_to_mime(ids, ", ".join(k for k in keys if k))
+        if self.mime_extender is not None:
+            self.mime_extender(ids, mime)
+        return mime
 
 
 class _Header(QHeaderView):

@@ -67,6 +67,15 @@ def _appearance(w: MainWindow) -> None:
 FEATURES.append(_appearance)
 
 
+def _citations(w: MainWindow) -> None:
+    from bibliofile.gui.citation_actions import install
+
+    install(w)
+
+
+FEATURES.append(_citations)
+
+
 def default_settings() -> QSettings:
     return QSettings("Bibliofile", "Bibliofile")
 

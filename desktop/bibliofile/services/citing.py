@@ -67,7 +67,9 @@ def cite_references(
     if not refs:
         raise CitingError("No references to cite.")
     if citation:
-        return format_citation(list(refs), style, locale, fmt)
+        out = format_citation(list(refs), style, locale, fmt)
+        # A citation in RTF is a fragment; pasted or saved it must be a whole RTF document.
+        return "{\\rtf1\\ansi\\deff0\\uc1\n" + out + "\n}" if fmt == "rtf" else out
     return make_bibliography(refs, style, locale, fmt).document()
 
 
@@ -123,6 +125,16 @@ def _from_library(library: Library, query: str | None, keys: Sequence[str]) -> l
         raise CitingError(f"No references match {query!r}." if query else "The library is empty.")
     parents = _library_parents(library, chosen)
     return [resolve_crossref(r, parents) if _parent_keys(r) else r for r in chosen]
+
+
+def references_by_ids(library: Library, ids: Sequence[int]) -> list[Reference]:
+    """The GUI's selection as References in table order, crossref/xdata parents resolved, so a
+    chapter copied from the table cites its book's editors and publisher like `bibliofile cite`."""
+    refs = library.get_many(ids)
+    if not any(_parent_keys(r) for r in refs):
+        return refs
+    parents = _library_parents(library, refs)
+    return [resolve_crossref(r, parents) if _parent_keys(r) else r for r in refs]
 
 
 def _library_parents(library: Library, refs: Iterable[Reference]) -> dict[str, Reference]:
