@@ -149,6 +149,58 @@ def test_empty_input(engine: CiteprocEngine) -> None:
     assert engine.citation([]) == ""
 
 
+def test_apa_chapter_with_one_editor_is_ed(engine: CiteprocEngine) -> None:
+    one_editor = Reference(
+        item_type="chapter",
+        fields={**CHAPTER.fields, "container_title": "Handbook of theory"},
+        creators=CHAPTER.creators[:2],
+    )
+    assert engine.bibliography([one_editor]).entries == [
+        "Bourdieu, P. (1986). The forms of capital. In J. G. Richardson (Ed.), Handbook of theory "
+        "(pp. 241–258). Greenwood."
+    ]
+
+
+def test_apa_second_edition(engine: CiteprocEngine) -> None:
+    book = Reference(
+        item_type="book",
+        fields={"title": "Statistics", "date": "2015", "edition": "2", "publisher": "Sage"},
+        creators=[Creator(family="Field", given="Andy")],
+    )
+    assert engine.bibliography([book]).entries == ["Field, A. (2015). Statistics (2nd ed.). Sage."]
+
+
+def test_apa_same_author_same_year_in_text(engine: CiteprocEngine) -> None:
+    assert engine.citation([LEE_ALPHA, LEE_BETA]) == "(Lee, 2008a, 2008b)"
+    # APA's CSL sorts a citation by author and year only, so two works of one year stay in the
+    # order they were cited: "(Lee, 2008b, 2008a)" for [beta, alpha], as in Zotero.
+    assert engine.citation([LEE_BETA, LEE_ALPHA]) == "(Lee, 2008b, 2008a)"
+
+
+def test_apa_two_undated_works_by_one_author(engine: CiteprocEngine) -> None:
+    other = Reference(
+        item_type="book",
+        fields={"title": "Another undated pamphlet", "publisher": "Self-published"},
+        creators=UNDATED.creators,
+    )
+    assert engine.bibliography([other, UNDATED]).entries == [
+        "Roe, R. (n.d.-a). An undated pamphlet. Self-published.",
+        "Roe, R. (n.d.-b). Another undated pamphlet. Self-published.",
+    ]
+    assert engine.citation([UNDATED, other]) == "(Roe, n.d.-a, n.d.-b)"
+
+
+def test_apa_three_authors_et_al_in_text(engine: CiteprocEngine) -> None:
+    three = Reference(
+        fields={"title": "Three authors", "date": "2019", "container_title": "Nature", "volume": "5", "issue": "2", "pages": "10--20"},
+        creators=[Creator(family="Ames", given="Ann"), Creator(family="Bell", given="Bob"), Creator(family="Cole", given="Cy")],
+    )
+    assert engine.citation([three]) == "(Ames et al., 2019)"
+    assert engine.bibliography([three]).entries == [
+        "Ames, A., Bell, B., & Cole, C. (2019). Three authors. Nature, 5(2), 10–20."
+    ]
+
+
 # ---- output formats ------------------------------------------------------------------------------
 def test_html_output(engine: CiteprocEngine) -> None:
     bib = engine.bibliography([ARTICLE], fmt="html")
