@@ -18,6 +18,9 @@ BUNDLED_LICENCES: tuple[tuple[str, str], ...] = (
     ("bibtexparser", "MIT"),
     ("pylatexenc", "MIT"),
     ("platformdirs", "MIT"),
+    ("citeproc-js", "CPAL 1.0 / AGPL 3.0"),
+    ("mini-racer (V8)", "ISC / BSD-3-Clause"),
+    ("CSL citation styles and locales, Citation Style Language project", "CC BY-SA 3.0"),
 )
 
 
