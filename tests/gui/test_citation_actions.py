@@ -216,3 +216,13 @@ def test_nothing_selected_drags_nothing_formatted(two) -> None:
     window, _ids = two
     mime = window.model.mimeData([QModelIndex()])
     assert not mime.hasFormat("text/html")
+
+
+def test_a_huge_drag_carries_ids_only(two, monkeypatch) -> None:
+    from bibliofile.gui import citation_actions
+
+    window, ids = two
+    monkeypatch.setattr(citation_actions, "DRAG_FORMAT_LIMIT", 1)
+    mime = _drag(window, ids)
+    assert sorted(ids_from_mime(mime)) == sorted(ids) and not mime.hasFormat("text/html")
+    assert "too many to format in a drag" in window.statusBar().currentMessage()

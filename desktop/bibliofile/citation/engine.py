@@ -30,13 +30,14 @@ import atexit
 import hashlib
 import json
 import os
+import queue
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from bibliofile.citation.csl_json import CslItem, to_csl_json
 from bibliofile.citation.locales import DEFAULT_LOCALE, locale_xml, primary_dialect, resolve_locale
@@ -46,6 +47,7 @@ from bibliofile.model.reference import Reference
 if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
 
+T = TypeVar("T")
 OutputFormat = Literal["text", "html", "rtf"]
 # What can be cited: one of our References, or a CSL-JSON item read from a .json file as it is.
 Citable = Reference | CslItem
@@ -206,6 +208,57 @@ def _new_context() -> MiniRacer:
     return MiniRacer()
 
 
+class _OwnerThread:
+    """One daemon thread that makes and frees V8 contexts, so both happen on the same thread.
+
+    Calls into the context run on whichever thread asks (serialised by the engine's lock);
+    only its creation and its freeing are bound to a thread. A daemon thread, because
+    ``atexit`` (where the process-wide engine is closed) runs after non-daemon threads and
+    concurrent.futures executors have been shut down.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], list[Any], threading.Event]] = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, name="bibliofile-v8-owner", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            fn, out, done = self._jobs.get()
+            try:
+                out.append((True, fn()))
+            except BaseException as exc:
+                out.append((False, exc))
+            finally:
+                done.set()
+
+    def run(self, fn: Callable[[], T]) -> T:
+        if threading.current_thread() is self._thread:
+            return fn()
+        out: list[Any] = []
+        done = threading.Event()
+        self._jobs.put((fn, out, done))
+        done.wait()
+        ok, value = out[0]
+        if not ok:
+            raise value
+        return cast(T, value)
+
+
+
+_owner_thread: _OwnerThread | None = None
+_owner_lock = threading.Lock()
+
+
+def _owner() -> _OwnerThread:
+    """The thread every V8 context of this process is made and freed on (started on first use)."""
+    global _owner_thread
+    with _owner_lock:
+        if _owner_thread is None:
+            _owner_thread = _OwnerThread()
+        return _owner_thread
+
+
 def _item_ids(items: list[dict[str, Any]]) -> list[str]:
     """Content digests as ids; a repeated identical reference gets "#2", "#3" so it stays."""
     seen: Counter[str] = Counter()
@@ -245,27 +298,36 @@ class CiteprocEngine:
     def _context(self) -> MiniRacer:
         if self._ctx is None:
             t0 = time.perf_counter()
-            ctx = _new_context()
-            source = self._js_path.read_text(encoding="utf-8")
-            try:
-                ctx.eval("var module = {exports: {}}; var exports = module.exports; true")
-                ctx.eval(source)
-                ctx.eval("var CSL = module.exports; true")
-                ctx.eval(_BRIDGE_JS)
-            except Exception as exc:
-                ctx.close()
-                raise EngineUnavailable(f"{self._js_path} could not be loaded: {exc}") from exc
-            self._ctx = ctx
+            self._ctx = _owner().run(self._load)
             self.load_seconds = time.perf_counter() - t0
         return self._ctx
 
+    def _load(self) -> MiniRacer:
+        ctx = _new_context()
+        source = self._js_path.read_text(encoding="utf-8")
+        try:
+            ctx.eval("var module = {exports: {}}; var exports = module.exports; true")
+            ctx.eval(source)
+            ctx.eval("var CSL = module.exports; true")
+            ctx.eval(_BRIDGE_JS)
+        except Exception as exc:
+            ctx.close()
+            raise EngineUnavailable(f"{self._js_path} could not be loaded: {exc}") from exc
+        return ctx
+
     def close(self) -> None:
-        """Free the V8 context (also done at exit; closing twice is harmless)."""
+        """Free the V8 context (also done at exit; closing twice is harmless).
+
+        Contexts are made and freed on one thread for the whole process (``_owner``):
+        mini-racer crashes the process (SIGSEGV) when a context made on one thread is freed on
+        another, which is what the GUI would do (made on a worker of the read pool, freed at
+        exit on the main thread), and also when contexts are made on several short-lived threads.
+        """
         with self._lock:
             self._engines.clear()
             if self._ctx is not None:
-                self._ctx.close()
-                self._ctx = None
+                ctx, self._ctx = self._ctx, None
+                _owner().run(ctx.close)
 
     def __enter__(self) -> CiteprocEngine:
         return self

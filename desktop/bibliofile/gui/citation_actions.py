@@ -35,6 +35,9 @@ from bibliofile.services.citation_payload import Payload, PayloadCache
 log = logging.getLogger(__name__)
 
 PREFETCH_LIMIT = 200
+# A drag of more references than this carries ids and keys only: formatting thousands on the
+# spot would freeze the window (File > Export formats any number in the background).
+DRAG_FORMAT_LIMIT = 1000
 PREFETCH_DELAY_MS = 200
 
 
@@ -161,6 +164,12 @@ class CitationController(QObject):
     def extend_mime(self, ids: list[int], mime: QMimeData) -> None:
         """Add the formatted payload to a drag of rows (Shift held: in-text citations)."""
         if not ids:
+            return
+        if len(ids) > DRAG_FORMAT_LIMIT:
+            self.window.statusBar().showMessage(
+                f"{len(ids)} references are too many to format in a drag; "
+                "use File > Export / Create Bibliography.", 8000
+            )
             return
         citation = bool(QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier)
         t0 = time.perf_counter()

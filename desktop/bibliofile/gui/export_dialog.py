@@ -159,7 +159,7 @@ class ExportDialog(QDialog):
         style_label.setTextFormat(Qt.TextFormat.PlainText)
         left.addWidget(style_label)
         self.picker = StylePicker(parent=self)
-        self.picker.setMinimumWidth(330)
+        self.picker.setMinimumWidth(400)
         left.addWidget(self.picker, 1)
         self.add_style_button = QPushButton("Add Style File…", self)
         self.add_style_button.setAutoDefault(False)
@@ -224,7 +224,7 @@ class ExportDialog(QDialog):
         self.language.currentIndexChanged.connect(self._changed)
         self.group.buttonToggled.connect(self._scope_toggled)
         self._update_enabled()
-        self.resize(1020, 640)
+        self.resize(1120, 660)
         self.refresh_preview()
 
     def _restore(self) -> None:

@@ -57,7 +57,9 @@ class StyleListModel(QAbstractListModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            short = f" ({row.info.short_title})" if row.info.short_title and row.info.short_title not in row.info.title else ""
+            st = row.info.short_title
+            # A short title helps when it is an abbreviation ("Acc. Chem. Res."), not a subtitle.
+            short = f" ({st})" if st and len(st) <= 24 and st not in row.info.title else ""
             return f"{row.info.title}{short}"
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [row.info.id]

@@ -437,3 +437,23 @@ def test_timings(citeproc_installed: None, styles: object, capsys: pytest.Captur
             f"50 refs first {first:.3f}s, again as HTML {again:.3f}s; 3-item citation {cite:.4f}s"
         )
     assert again < 5.0 and build < 30.0
+
+
+# ---- threads -----------------------------------------------------------------------------------
+def test_engine_made_on_a_worker_thread_exits_cleanly(citeproc_installed: None) -> None:
+    """The GUI makes the engine on a worker and closes it at exit on the main thread: mini-racer
+    crashed the process (SIGSEGV) when a context was freed on another thread than its own."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from bibliofile.citation.engine import get_engine\n"
+        "from bibliofile.model import Creator, Reference\n"
+        "r = Reference(item_type='book', fields={'title': 'X', 'date': '2001'}, creators=[Creator(family='Roe')])\n"
+        "t = threading.Thread(target=lambda: print(get_engine().citation([r])))\n"
+        "t.start(); t.join()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "(Roe, 2001)"
