@@ -85,7 +85,8 @@ def formatted_options() -> list[OutputOption]:
 # ---- data writers (RIS and CSL-JSON may come from modules written separately) ---------------
 Writer = Callable[[Sequence[Reference]], str]
 
-# (module, function) pairs tried in order; the first that exists writes the format.
+# (module, function) pairs tried in order; the first that exists writes the format. The writers
+# are written separately (formats/ris.py, formats/csl_json*.py); each takes References, returns str.
 _WRITER_CANDIDATES: dict[str, tuple[tuple[str, str], ...]] = {
     "ris": (
         ("bibliofile.formats.ris", "write_ris"),
@@ -95,6 +96,8 @@ _WRITER_CANDIDATES: dict[str, tuple[tuple[str, str], ...]] = {
     "csl-json": (
         ("bibliofile.formats.csl_json_writer", "write_csl_json"),
         ("bibliofile.formats.csl_json", "write_csl_json"),
+        ("bibliofile.formats.csljson", "write_csl_json"),
+        ("bibliofile.formats.csljson", "write_csljson"),
         ("bibliofile.formats.csl_json", "dumps"),
     ),
 }
