@@ -213,3 +213,30 @@ def test_failed_upgrade_leaves_the_library_as_it_was(
     lib = Library.open(library_path)
     assert [lib.get(i).fields["title"] for i in lib.search("survives")] == ["Survives a failed upgrade"]
     lib.close()
+
+
+def _fts_sql(path: Path) -> str:
+    con = sqlite3.connect(path)
+    try:
+        return str(con.execute("SELECT sql FROM sqlite_master WHERE name = 'reference_fts'").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_fts_prefix_index_comes_with_0003_and_keeps_every_row(library_path: Path) -> None:
+    _closed_library(library_path, ["Polycentric governance", "Political inertia", "Markets"])
+    cfg = migrate.alembic_config()
+    lib = Library.open(library_path)
+    with lib.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    lib.close()
+    assert "prefix" not in _fts_sql(library_path)
+    lib = Library.open(library_path)
+    try:
+        assert "prefix = '1 2'" in _fts_sql(library_path)
+        assert lib.index_count() == 3
+        assert len(lib.search("p")) == 2 and len(lib.search("po")) == 2 and lib.search("pol inert")
+        assert len(lib.search("m")) == 1
+    finally:
+        lib.close()

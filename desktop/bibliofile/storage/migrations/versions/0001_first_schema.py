@@ -202,7 +202,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reference_tags_tag_id"), ["tag_id"], unique=False)
 
     # ### end Alembic commands ###
-    search_fts5.create_index(op.get_bind())
+    search_fts5.create_index(op.get_bind(), prefix=None)  # as first released; 0003 adds prefixes
 
 
 def downgrade() -> None:
