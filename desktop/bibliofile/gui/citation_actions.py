@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 
 from bibliofile.gui.preferences_dialog import PreferencesDialog, quick_copy_locale, quick_copy_style
-from bibliofile.services.citation_payload import Payload, PayloadCache
+
+if TYPE_CHECKING:
+    from bibliofile.services.citation_payload import Payload, PayloadCache
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class CitationController(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
-        self.cache = PayloadCache()
+        self._cache: PayloadCache | None = None
         self.last_drag_seconds = 0.0
         self.prefetched = 0  # payloads rendered ahead of need (for tests and the bench)
         self._timer = QTimer(self)
@@ -131,6 +133,16 @@ class CitationController(QObject):
         return dlg
 
     # ---- payloads ----------------------------------------------------------------------------
+    @property
+    def cache(self) -> PayloadCache:
+        """Made on first use: the citation services import bibtexparser and the engine module
+        (~100 ms), which the window's start should not wait for."""
+        if self._cache is None:
+            from bibliofile.services.citation_payload import PayloadCache
+
+            self._cache = PayloadCache()
+        return self._cache
+
     def payload(self, ids: list[int], citation: bool, build: bool = True) -> Payload | None:
         """The selection formatted in the quick-copy style: from the cache, else rendered now."""
         library, style, locale = self.window.library, self.style(), self.locale()
