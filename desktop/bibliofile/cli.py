@@ -21,7 +21,8 @@ from bibliofile.services.locations import default_library_path, log_path
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bibliofile",
-        description="Bibliofile reference manager. With no command it opens the window.",
+        description="Bibliofile reference manager. With no command it opens the window; "
+        "`bibliofile FILE.bib|FILE.ris ...` opens it and imports the files.",
     )
     p.add_argument("--version", action="version", version=f"Bibliofile {__version__}")
     p.add_argument(
@@ -54,13 +55,49 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(arguments for the parser, files to open): ``bibliofile A.bib B.ris`` is what a file manager
+    runs on a double-click (the .desktop entry's ``Exec=bibliofile %F``); it opens the window and
+    imports the files. A command word where a file would be means an ordinary command line."""
+    rest: list[str] = []
+    files: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            files.extend(argv[i + 1 :])
+            break
+        if arg == "--library":
+            rest.extend(argv[i : i + 2])
+            i += 2
+            continue
+        if arg.startswith("-"):
+            rest.append(arg)
+        elif not files and arg in COMMANDS:
+            return list(argv), []
+        else:
+            files.append(arg)
+        i += 1
+    return rest, files
+
+
+COMMANDS = ("import", "export", "cite", "search")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser_argv, open_files = split_open_files(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(parser_argv)
     library_path = Path(args.library) if args.library else default_library_path()
     if args.command is None:
+        missing = [f for f in open_files if not Path(f).is_file()]
+        for f in missing:
+            print(f"bibliofile: {f}: no such file (commands: {', '.join(COMMANDS)})", file=sys.stderr)
+        if missing:
+            return 2
         from bibliofile.gui.app import run_gui  # Qt is imported only when the window is wanted
 
-        return int(run_gui(library_path, explicit=args.library is not None))
+        files = [Path(f) for f in open_files]
+        return int(run_gui(library_path, explicit=args.library is not None, open_files=files))
     try:
         return _run(args, library_path)
     except KeyboardInterrupt:

@@ -64,8 +64,8 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         [str(bibliofile_exe), "--library", str(lib_path)], env=xvfb.env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        wid = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", "^Bibliofile — ", timeout=30).splitlines()[0]
-        assert xvfb.xdotool("getwindowname", wid) == "Bibliofile — lib.sqlite"
+        wid = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", r"^lib\.sqlite$", timeout=30).splitlines()[0]
+        assert xvfb.xdotool("getwindowname", wid) == "lib.sqlite — Bibliofile"
         time.sleep(1.0)  # first paint and the first search
         xvfb.screenshot(screenshots / "main_window_start.png")
 
@@ -141,7 +141,7 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         [str(bibliofile_exe), "--library", str(lib_path)], env=xvfb.env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
-        wid = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", "^Bibliofile — ", timeout=30).splitlines()[0]
+        wid = xvfb.xdotool("search", "--sync", "--onlyvisible", "--name", r"^lib\.sqlite$", timeout=30).splitlines()[0]
         time.sleep(1.0)
         xvfb.xdotool("windowfocus", "--sync", wid)
         xvfb.xdotool("key", "ctrl+f")

@@ -6,9 +6,10 @@ import platform
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bibliofile import __version__
+from bibliofile.gui.app_icon import app_icon
 
 # (component, licence) for everything shipped inside a packaged build.
 BUNDLED_LICENCES: tuple[tuple[str, str], ...] = (
@@ -42,7 +43,13 @@ class AboutDialog(QDialog):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         title.setFont(font)
-        layout.addWidget(title)
+        self.icon_label = QLabel(self)
+        self.icon_label.setTextFormat(Qt.TextFormat.PlainText)  # every label here is plain text
+        self.icon_label.setPixmap(app_icon().pixmap(64, 64))
+        header = QHBoxLayout()
+        header.addWidget(self.icon_label)
+        header.addWidget(title, 1)
+        layout.addLayout(header)
         layout.addWidget(_plain("A reference manager that keeps your BibTeX files faithful.", self))
         self.library_label = _plain(f"Library: {library_location}", self)
         layout.addWidget(self.library_label)

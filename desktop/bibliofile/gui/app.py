@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import QApplication
 
 from bibliofile import __version__
 from bibliofile.gui import messages
+from bibliofile.gui.app_icon import APP_ID, DISPLAY_NAME, app_icon
 from bibliofile.gui.crash_dialog import install_excepthook
+from bibliofile.gui.file_open import FileOpenHandler
 from bibliofile.services.locations import log_path, sample_library_file
 from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import Library
@@ -46,7 +49,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("Bibliofile")
     app.setOrganizationName("Bibliofile")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("bibliofile")
+    # The name and icon on every window, the about box and the task bar; the desktop file name
+    # lets the shell match windows to packaging/linux/<APP_ID>.desktop.
+    app.setApplicationDisplayName(DISPLAY_NAME)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     return app
 
 
@@ -66,8 +73,24 @@ def offer_sample(window: object, library: Library, settings: QSettings) -> bool:
     return True
 
 
-def run_gui(library_path: Path, explicit: bool = False) -> int:
-    """Open the main window on ``library_path``; returns the process exit code."""
+EXIT_AFTER_START = "BIBLIOFILE_EXIT_AFTER_START"
+
+
+def _exit_after_start(app: QApplication, window: object, importing: bool) -> None:
+    """Packagers' smoke test (packaging/README.md): the window is built and painted once, and any
+    files given are imported, then the app exits: 0, or 1 if the import failed."""
+    if not importing:
+        QTimer.singleShot(0, lambda: (window.repaint(), app.quit()))  # type: ignore[attr-defined]
+        return
+    importer = window.importer  # type: ignore[attr-defined]
+    importer.imported.connect(lambda _r: QTimer.singleShot(0, app.quit))
+    importer.cancelled.connect(lambda: QTimer.singleShot(0, lambda: app.exit(1)))
+    importer.failed.connect(lambda _e: QTimer.singleShot(0, lambda: app.exit(1)))
+
+
+def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Path] = ()) -> int:
+    """Open the main window on ``library_path`` (importing ``open_files``, what a double-click on
+    a .bib or .ris hands us); returns the process exit code."""
     _setup_logging()
     app = make_application()
     install_excepthook()
@@ -82,7 +105,13 @@ def run_gui(library_path: Path, explicit: bool = False) -> int:
     settings = QSettings("Bibliofile", "Bibliofile")
     window = MainWindow(library, settings=settings)
     window.show()
-    QTimer.singleShot(0, lambda: offer_sample(window, library, settings))
+    app.installEventFilter(FileOpenHandler(window))  # macOS sends double-clicked files as events
+    if open_files:
+        QTimer.singleShot(0, lambda: window.import_files(list(open_files)))
+    else:
+        QTimer.singleShot(0, lambda: offer_sample(window, library, settings))
+    if os.environ.get(EXIT_AFTER_START) == "1":
+        _exit_after_start(app, window, importing=bool(open_files))
     try:
         return int(app.exec())
     finally:

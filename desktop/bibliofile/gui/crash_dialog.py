@@ -49,7 +49,7 @@ def write_log(details: str) -> Path:
 class CrashDialog(QDialog):
     def __init__(self, details: str, where: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Bibliofile — Something went wrong")
+        self.setWindowTitle("Something went wrong")  # Qt adds " — Bibliofile"
         layout = QVBoxLayout(self)
         self.message = QLabel(
             "Bibliofile hit a bug and stopped what it was doing.\n\n"

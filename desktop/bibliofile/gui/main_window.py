@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self._last_hint = ""
         self.setObjectName("mainWindow")
         name = library.path.name if library.path is not None else library.display_name
-        self.setWindowTitle(f"Bibliofile — {name}")
+        self.setWindowTitle(name)  # Qt adds " — Bibliofile", the application display name
         self.setAcceptDrops(True)
 
         # ---- panes ---------------------------------------------------------------------------
