@@ -7,7 +7,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # npm ci writes node_modules/.package-lock.json; older than package-lock.json means reinstall.
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: setup run test test-unit test-gui test-e2e lint bench clean
+.PHONY: setup run test test-unit test-gui test-e2e lint bench package clean
 
 # Byte-compiled once here (quick when current), as an installed package would be: with the
 # source checkout installed editable, every start otherwise compiles our modules (~60 ms).
@@ -55,6 +55,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# A self-contained app in dist/bibliofile/ (dist/Bibliofile.app on macOS); see packaging/README.md.
+package: setup
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/bibliofile.spec
 
 clean:
 	rm -rf $(VENV) node_modules build dist *.egg-info desktop/*.egg-info .pytest_cache .mypy_cache .ruff_cache

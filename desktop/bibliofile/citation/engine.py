@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import queue
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -187,7 +188,9 @@ def find_citeproc_js(start: Path | None = None) -> Path:
         if cand.is_file():
             return cand
     here = (start or Path(__file__)).resolve()
-    for parent in [here, *here.parents]:
+    # A PyInstaller bundle carries its copy at <bundle>/node_modules (packaging/bibliofile.spec).
+    bundle = getattr(sys, "_MEIPASS", None)
+    for parent in [*([Path(bundle)] if bundle else []), here, *here.parents]:
         cand = parent / CITEPROC_FILE
         if cand.is_file():
             return cand
