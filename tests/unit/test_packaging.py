@@ -258,3 +258,47 @@ def test_flatpak_requirements_are_the_runtime_closure_at_the_locked_pins() -> No
     assert {_norm(n) for n in wanted} == closure
     for name, version in wanted.items():
         assert pins[_norm(name)] == version, name
+
+
+# ---- per-user install of the PyInstaller build on Linux --------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_install_user_script_installs_and_removes_the_app(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "bibliofile").write_text("#!/bin/sh\necho 'Bibliofile test build'\n")
+    (bundle / "bibliofile").chmod(0o755)
+    prefix = tmp_path / "prefix"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFIX": str(prefix), "BUNDLE": str(bundle)}
+    script = ROOT / "packaging" / "linux" / "install-user.sh"
+    proc = subprocess.run(["sh", str(script)], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    share = prefix / "share"
+    desktop = share / "applications" / DESKTOP.name
+    entry = desktop.read_text(encoding="utf-8")
+    assert f"Exec={prefix}/opt/bibliofile/bibliofile %F" in entry.splitlines()
+    ran = subprocess.run([str(prefix / "bin" / "bibliofile")], capture_output=True, text=True)
+    assert ran.stdout.strip() == "Bibliofile test build"
+    for size in HICOLOR_SIZES:
+        assert (share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
+    assert (share / "metainfo" / METAINFO.name).is_file() and (share / "mime" / "packages" / MIME.name).is_file()
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
+        assert check.returncode == 0 and not re.search(r": (error|warning):", check.stdout), check.stdout
+    if shutil.which("update-desktop-database"):  # the file manager's "open with" table
+        cache = (share / "applications" / "mimeinfo.cache").read_text(encoding="utf-8")
+        for mime in MIME_TYPES:
+            assert f"{mime}={DESKTOP.name};" in cache
+
+    gone = subprocess.run(["sh", str(script), "--uninstall"], env=env, capture_output=True, text=True)
+    assert gone.returncode == 0, gone.stderr
+    assert not desktop.exists() and not (prefix / "opt" / "bibliofile").exists()
+    assert not (prefix / "bin" / "bibliofile").exists()
+
+
+def test_install_user_script_refuses_without_a_build(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFIX": str(tmp_path / "p"), "BUNDLE": str(tmp_path / "none")}
+    proc = subprocess.run(["sh", str(ROOT / "packaging" / "linux" / "install-user.sh")], env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "make package" in proc.stderr
+    assert not (tmp_path / "p").exists()
