@@ -1,7 +1,8 @@
 """The search-field query language, parsed to plain terms the storage layer turns into SQL.
 
 Syntax (documented in the README): bare words match anywhere as prefixes; ``field:value`` for
-author, title, year, type, tag, key, journal, doi, keyword; ``year:2000..2010`` ranges;
+author, title, year, type, tag, key, journal, doi, keyword; status, priority, rating (the
+reading state); ``year:2000..2010`` ranges;
 ``"quoted phrase"``; ``-term`` excludes. Parsing never raises on user text: problems come back
 as a hint string so the search field can show it instead of an error dialog.
 """
@@ -32,6 +33,10 @@ FIELD_ALIASES: dict[str, str] = {
     "abstract": "abstract",
     "note": "notes",
     "notes": "notes",
+    "status": "status",
+    "priority": "priority",
+    "rating": "rating",
+    "read": "read",
 }
 
 _TOKEN_RE = re.compile(r'\s*(-?)(?:([A-Za-z]+):)?(?:"([^"]*)"?|(\S+))')

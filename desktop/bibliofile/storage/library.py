@@ -70,6 +70,7 @@ from bibliofile.storage.schema import (
     collections_t,
     creators_t,
     imports_t,
+    notes_t,
     reference_tags_t,
     references_t,
     tags_t,
@@ -92,6 +93,10 @@ COLUMNS: dict[str, ColumnElement[Any]] = {
     "pages": R.pages,
     "status": R.status,
     "date": R.date,
+    "read_status": R.read_status,
+    "priority": R.priority,
+    "rating": R.rating,
+    "date_read": R.date_read,
 }
 
 SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
@@ -106,6 +111,10 @@ SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "pages": R.pages,
     "status": R.status,
     "date": R.date,
+    "read_status": R.read_status,
+    "priority": R.priority,
+    "rating": R.rating,
+    "date_read": R.date_read,
 }
 
 
@@ -260,6 +269,10 @@ class Library:
     def _search_sql(self, q: Query, sort: str, descending: bool, scope: Scope) -> list[int]:
         stmt = self._search_select(q, scope)
         with self._read() as conn:
+            if sort == "position" and scope.collection_id is not None:
+                # A reading list's own order (collection_items.position), see storage/curation.py.
+                pos = _list_position(scope.collection_id)
+                return _fetch_ids(conn, stmt.order_by(pos.desc() if descending else pos, R.id))
             if sort == "year" and not _by_text_hits(q):
                 # NULLS LAST cannot come from an index: dated references in the order of
                 # ix_references_year_order, then the undated ones (2 x 70 ms instead of 290 ms).
@@ -544,7 +557,11 @@ class UnitOfWork:
         rows = creator_rows(ref, ref.id)
         if rows:
             self.conn.execute(insert(creators_t), rows)
-        self.index.replace(self.conn, [fts_row(ref, ref.id)])
+        fts = fts_row(ref, ref.id)
+        note = self.conn.execute(select(notes_t.c.text).where(notes_t.c.reference_id == ref.id)).scalar()
+        if note:  # the reader's note (storage/curation.py) stays searchable through edits
+            fts = (*fts[:6], f"{fts[6]} {note}".strip())
+        self.index.replace(self.conn, [fts])
 
     def trash(self, ids: Sequence[int]) -> None:
         for chunk in _chunks(ids, 900):
@@ -573,15 +590,16 @@ class UnitOfWork:
         self.conn.execute(delete(collections_t).where(collections_t.c.id == cid))
 
     def add_to_collection(self, cid: int, ids: Sequence[int]) -> None:
-        present = set(
-            self.conn.execute(
-                select(collection_items_t.c.reference_id).where(collection_items_t.c.collection_id == cid)
-            ).scalars()
-        )
+        """Add at the end of the collection's order (a reading list reads top to bottom)."""
+        ci = collection_items_t.c
+        present = {
+            rid: pos
+            for rid, pos in self.conn.execute(select(ci.reference_id, ci.position).where(ci.collection_id == cid))
+        }
+        end = max(present.values(), default=-1) + 1
+        fresh = [i for i in dict.fromkeys(ids) if i not in present]
         new = [
-            {"collection_id": cid, "reference_id": i, "position": 0}
-            for i in dict.fromkeys(ids)
-            if i not in present
+            {"collection_id": cid, "reference_id": i, "position": end + n} for n, i in enumerate(fresh)
         ]
         if new:
             self.conn.execute(insert(collection_items_t), new)
@@ -669,12 +687,40 @@ def _field_condition(t: Term) -> ColumnElement[bool]:
         return R.citation_key.like(f"{v}%")
     if t.field == "doi":
         return func.lower(R.doi).like(f"%{v.lower()}%")
+    if t.field == "read":  # read:2026 or read:2026-03, by date read (the overview's bars)
+        return and_(R.date_read != "", R.date_read.like(f"{v}%"))
+    if t.field in ("status", "priority", "rating"):
+        return _reading_condition(t.field, v.lower())
     if t.field == "tag":
         rt = reference_tags_t.c
         return exists().where(
             rt.reference_id == R.id, rt.tag_id == tags_t.c.id, func.lower(tags_t.c.name) == v.lower()
         )
     return R.id.is_(None)
+
+
+def _reading_condition(field: str, low: str) -> ColumnElement[bool]:
+    """``status:toread``, ``priority:1``, ``rating:4`` (or ``rating:3..5``): the reading state."""
+    if field == "status":
+        wanted = low.replace(" ", "").replace("-", "")
+        known = ("toread", "reading", "read", "skimmed")
+        chosen = [wanted] if wanted in known else [s for s in known if s.startswith(wanted)]
+        return R.read_status.in_(chosen or [low])
+    col = R.priority if field == "priority" else R.rating
+    lo, _, hi = low.partition("..")
+    try:
+        if _:
+            return and_(col >= int(lo or 0), col <= int(hi or 9))
+        return col == int(low)
+    except ValueError:
+        return R.id.is_(None)
+
+
+def _list_position(cid: int) -> Any:
+    ci = collection_items_t.c
+    return (
+        select(ci.position).where(ci.collection_id == cid, ci.reference_id == R.id).scalar_subquery()
+    )
 
 
 def _type_condition(low: str) -> ColumnElement[bool]:

@@ -48,6 +48,9 @@ REFERENCE_BODY = (
     "source_fields_json", "source_file", "source_line", "source_prefix",
 )
 REFERENCE_COLUMNS = REFERENCE_HEAD + REFERENCE_BODY
+# The reader's own columns (storage/curation.py): never written by imports or edits, so they
+# take their server defaults on insert and keep their values when a reference is edited.
+READING_COLUMNS = ("read_status", "priority", "rating", "date_read")
 CREATOR_COLUMNS = ("reference_id", "position", "role", "family", "given", "particle", "suffix", "literal", "others")
 BLOCK_COLUMNS = ("import_id", "position", "kind", "text", "prefix", "line")
 SOURCE_PREFIX = REFERENCE_BODY.index("source_prefix")

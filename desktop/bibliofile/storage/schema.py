@@ -81,6 +81,12 @@ class ReferenceRow(Base):
     source_file: Mapped[str] = mapped_column(Text, default="")
     source_line: Mapped[int] = mapped_column(Integer, default=0)
     source_prefix: Mapped[str] = mapped_column(Text, default="")
+    # Reading state (migration 0004): the reader's own, never exported and never marking the
+    # entry edited. Server defaults, because imports insert rows without naming these columns.
+    read_status: Mapped[str] = mapped_column(Text, default="", server_default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    date_read: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     # The table's default sorts read these in order, filtering ``deleted`` inside the index:
     # ``Library.search`` keeps full-text searches off them (they go by the FTS hits' rowids).
@@ -93,6 +99,10 @@ class ReferenceRow(Base):
         Index("ix_references_year_order", "deleted", "year", "sort_authors"),
         Index("ix_references_container_order", "deleted", "sort_container", "sort_authors", "year"),
         Index("ix_references_date_added_order", "deleted", "date_added", "sort_authors", "year"),
+        Index("ix_references_read_status_order", "deleted", "read_status"),
+        Index("ix_references_priority_order", "deleted", "priority"),
+        Index("ix_references_rating_order", "deleted", "rating"),
+        Index("ix_references_date_read_order", "deleted", "date_read"),
     )
 
 
@@ -165,6 +175,41 @@ class ReferenceTagRow(Base):
     )
 
 
+class NoteRow(Base):
+    """The reader's note on a reference: rich text (HTML) and its plain text, which is also in
+    the full-text index's ``notes`` column so notes are searchable."""
+
+    __tablename__ = "notes"
+    reference_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    html: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    modified: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SavedSearchRow(Base):
+    """A search-field query kept under a name (a smart collection, re-run as the library changes)."""
+
+    __tablename__ = "saved_searches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class NotDuplicateRow(Base):
+    """A pair the user said is not a duplicate (smaller id first), so scans stop proposing it."""
+
+    __tablename__ = "not_duplicates"
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 references_t = cast(Table, ReferenceRow.__table__)
 creators_t = cast(Table, CreatorRow.__table__)
 blocks_t = cast(Table, BlockRow.__table__)
@@ -173,3 +218,6 @@ collections_t = cast(Table, CollectionRow.__table__)
 collection_items_t = cast(Table, CollectionItemRow.__table__)
 tags_t = cast(Table, TagRow.__table__)
 reference_tags_t = cast(Table, ReferenceTagRow.__table__)
+notes_t = cast(Table, NoteRow.__table__)
+saved_searches_t = cast(Table, SavedSearchRow.__table__)
+not_duplicates_t = cast(Table, NotDuplicateRow.__table__)
