@@ -20,6 +20,7 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FIELDS, FieldDef
 from bibliofile.model.item_types import is_known_item_type
 from bibliofile.model.reference import Reference
+from bibliofile.services import citation_keys
 from bibliofile.storage.library import Library
 
 CITATION_KEY = "citation_key"
@@ -286,6 +287,7 @@ def apply_edits(library: Library, edits: Sequence[tuple[Reference, Reference]]) 
         with library.write() as uow:
             for ref, edited in written:
                 uow.update(ref, edited=edited)
+            citation_keys.fill_missing(uow, [cast(int, r.id) for r, _ in written])  # issue 6
     return [cast(int, r.id) for r, _ in written]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from bibliofile.formats.bibtex_reader import decode_bytes, iter_bibtex_batches, looks_like_bibtex
 from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
+from bibliofile.services import citation_keys
 from bibliofile.storage.errors import Cancelled
 from bibliofile.storage.library import Library
 from bibliofile.storage.rows import imported_rows
@@ -102,6 +103,7 @@ def import_files(
                 report.entries_in_files += batch.entries_in_file
                 if progress is not None:
                     progress(report.imported)
+        citation_keys.fill_missing(uow, report.ids)  # entries without a key get one (issue 6)
     return report
 
 

@@ -478,6 +478,37 @@ def citation_keys(src: Source) -> dict[int, str]:
         return dict(conn.execute(select(R.id, R.citation_key)).all())
 
 
+def ids_without_key(src: Source, ids: Sequence[int] | None = None) -> list[int]:
+    """References (these, or all) whose citation key is empty, in id order."""
+    with _conn(src) as conn:
+        if ids is None:
+            return list(conn.execute(select(R.id).where(R.citation_key == "").order_by(R.id)).scalars())
+        out: list[int] = []
+        for chunk in _chunks(ids, 900):
+            out.extend(conn.execute(select(R.id).where(R.id.in_(chunk), R.citation_key == "")).scalars())
+        return sorted(out)
+
+
+def key_inputs(src: Source, ids: Sequence[int]) -> dict[int, tuple[str, int | None, list[str]]]:
+    """(title, year, family names of the authors, else of the editors) per reference."""
+    out: dict[int, tuple[str, int | None, list[str]]] = {}
+    c = creators_t.c
+    with _conn(src) as conn:
+        for chunk in _chunks(ids, 900):
+            names: dict[int, dict[str, list[str]]] = {}
+            stmt = (
+                select(c.reference_id, c.role, c.family, c.literal)
+                .where(c.reference_id.in_(chunk), c.others.is_(False))
+                .order_by(c.reference_id, c.position)
+            )
+            for rid, role, family, literal in conn.execute(stmt):
+                names.setdefault(rid, {}).setdefault(role, []).append(family or literal)
+            for rid, title, year in conn.execute(select(R.id, R.title, R.year).where(R.id.in_(chunk))):
+                roles = names.get(rid, {})
+                out[rid] = (title, year, roles.get("author") or roles.get("editor") or [])
+    return out
+
+
 def set_citation_keys(uow: UnitOfWork, keys: Mapping[int, str]) -> dict[int, str]:
     """Set keys; returns the keys they had. An entry imported from BibTeX is marked edited, so
     an export writes its new key (its kept source text still has the old one)."""
