@@ -270,7 +270,9 @@ def write_bibtex(
             text = _clean_entry(item, dialect, macros)
             fresh = True
         if preserve_layout:
-            prefix = item.source.prefix if item.source is not None else ("\n\n" if parts else "")
+            # Records read from RIS, CSL-JSON, ... carry no BibTeX layout: separate them plainly.
+            kept = item.source is not None and item.source.format == "bibtex"
+            prefix = item.source.prefix if kept and item.source is not None else ("\n\n" if parts else "")
             parts.append(prefix + text)
         else:
             parts.append(text)

@@ -76,6 +76,15 @@ def _citations(w: MainWindow) -> None:
 FEATURES.append(_citations)
 
 
+def _curation(w: MainWindow) -> None:
+    from bibliofile.gui.curation_actions import install
+
+    install(w)
+
+
+FEATURES.append(_curation)
+
+
 def default_settings() -> QSettings:
     return QSettings("Bibliofile", "Bibliofile")
 
@@ -153,6 +162,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or default_settings()
         self.undo_stack = QUndoStack(self)
         self._pending_selection: tuple[list[int], int | None] | None = None
+        # Features add entries to the table's context menu: each is called with (menu, ids).
+        self.table_menu_hooks: list[Callable[[QMenu, list[int]], None]] = []
         self._last_hint = ""
         self.setObjectName("mainWindow")
         name = library.path.name if library.path is not None else library.display_name
@@ -634,6 +645,8 @@ class MainWindow(QMainWindow):
                 act.triggered.connect(lambda _c=False, cid=cid: self.add_to_collection(cid, self.table.selected_ids()))
         if self.model.scope.collection_id is not None:
             menu.addAction(self.act_remove_from_collection)
+        for hook in self.table_menu_hooks:
+            hook(menu, self.table.selected_ids())
         menu.addSeparator()
         menu.addAction(self.act_export)
         menu.exec(self.table.viewport().mapToGlobal(pos))
