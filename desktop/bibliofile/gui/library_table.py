@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.model.item_types import item_type
 from bibliofile.model.query import parse_query
+from bibliofile.model.reading import STATUS_LABELS, stars
 from bibliofile.storage.library import LIBRARY, Library, Scope
 
 # Drag payload between the table and the sidebar: a JSON list of reference ids.
@@ -69,6 +70,10 @@ TABLE_COLUMNS: tuple[Column, ...] = (
     Column("citation_key", "Citation key", True),
     Column("doi", "DOI", True),
     Column("pages", "Pages", True),
+    Column("read_status", "Reading", True),  # reading state (gui/curation_actions.py)
+    Column("priority", "Priority", True),
+    Column("rating", "Rating", True),
+    Column("date_read", "Date read", True),
 )
 COLUMN_KEYS = tuple(c.key for c in TABLE_COLUMNS)
 TITLE_COLUMN = COLUMN_KEYS.index("title")
@@ -100,10 +105,18 @@ def _format(key: str, value: Any) -> str:
         return ""
     if key == "type":
         return item_type(str(value)).label
+    if key in _READING_FORMAT:
+        return str(_READING_FORMAT[key](value))
     if key == "date_added" and isinstance(value, datetime):
         return value.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     return str(value)
 
+
+_READING_FORMAT: dict[str, Any] = {
+    "read_status": lambda v: STATUS_LABELS.get(str(v), str(v)),
+    "priority": lambda v: f"P{v}" if v else "",
+    "rating": lambda v: stars(int(v or 0)),
+}
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ANSWERED = frozenset(
@@ -170,9 +183,10 @@ class LibraryTableModel(QAbstractTableModel):
         self._scope = scope
         self.refresh()
 
-    def set_sort(self, key: str, descending: bool) -> None:
+    def set_sort(self, key: str, descending: bool, refresh: bool = True) -> None:
         self._sort, self._descending = key, descending
-        self.refresh()
+        if refresh:  # False: the caller runs the search (keeping the selection)
+            self.refresh()
 
     def configure(self, query: str | None = None, scope: Scope | None = None) -> None:
         """Change the query and/or scope with one search."""
@@ -453,7 +467,8 @@ class LibraryTableView(QTableView):
     def apply_default_columns(self) -> None:
         hh = self.horizontalHeader()
         widths = {"authors": 200, "year": 60, "title": 380, "container": 200, "type": 130,
-                  "date_added": 130, "status": 90, "citation_key": 150, "doi": 160, "pages": 80}
+                  "date_added": 130, "status": 90, "citation_key": 150, "doi": 160, "pages": 80,
+                  "read_status": 80, "priority": 60, "rating": 70, "date_read": 90}
         for i, col in enumerate(TABLE_COLUMNS):
             hh.setSectionHidden(i, col.optional)
             hh.resizeSection(i, widths.get(col.key, 120))

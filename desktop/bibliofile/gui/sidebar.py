@@ -40,6 +40,7 @@ class _Tree(QTreeWidget):
     """A tree that accepts reference ids dropped on collections."""
 
     dropped = Signal(int, list)
+    tagDropped = Signal(int, list)  # ids dropped on a tag (items of kind "tag", curation_actions)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +55,7 @@ class _Tree(QTreeWidget):
         if not event.mimeData().hasFormat(IDS_MIME):
             return None
         item = self.itemAt(event.position().toPoint())
-        if item is None or item.data(0, KIND_ROLE) != "collection":
+        if item is None or item.data(0, KIND_ROLE) not in ("collection", "tag"):
             return None
         return item
 
@@ -79,7 +80,9 @@ class _Tree(QTreeWidget):
         ids = ids_from_mime(event.mimeData())
         event.setDropAction(Qt.DropAction.CopyAction)
         event.accept()
-        if ids:
+        if ids and item.data(0, KIND_ROLE) == "tag":
+            self.tagDropped.emit(int(item.data(0, ID_ROLE)), ids)
+        elif ids:
             self.dropped.emit(int(item.data(0, ID_ROLE)), ids)
 
 
@@ -122,6 +125,8 @@ class Sidebar(QWidget):
         self._folder_icon = style.standardIcon(QStyle.StandardPixmap.SP_DirIcon)
         self._by_id: dict[int, QTreeWidgetItem] = {}
         self._emitted: Scope | None = None
+        # Fills the context menu for entries a feature added (returns True when it did).
+        self.extra_menu: Any = None
         self.tree.setCurrentItem(self.library_item)
 
     def sizeHint(self) -> QSize:
@@ -228,6 +233,9 @@ class Sidebar(QWidget):
     def _context_menu(self, pos: Any) -> None:
         item = self.tree.itemAt(pos)
         menu = QMenu(self)
+        if self.extra_menu is not None and self.extra_menu(menu, item):  # tags, saved searches
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
+            return
         kind = item.data(0, KIND_ROLE) if item else None
         if kind == "collection" and item is not None:
             cid = int(item.data(0, ID_ROLE))

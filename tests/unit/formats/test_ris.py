@@ -27,7 +27,7 @@ AB  - First paragraph of the abstract.
 Continued on a second line.
 N1  - A note.
 AN  - WOS:000259
-ER  - 
+ER  -
 """
 
 
