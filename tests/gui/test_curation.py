@@ -9,13 +9,13 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
+from tests.gui.conftest import make_ref
 
 from bibliofile.gui.library_table import COLUMN_KEYS
 from bibliofile.model import Creator, Reference
 from bibliofile.services.importing import import_files
 from bibliofile.storage import curation
 from bibliofile.storage.library import Library, Scope
-from tests.gui.conftest import make_ref
 
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample-library.bib"
 COL = {k: i for i, k in enumerate(COLUMN_KEYS)}
