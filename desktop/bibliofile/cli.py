@@ -30,13 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    imp = sub.add_parser("import", help="import BibTeX/BibLaTeX files into the library")
+    imp = sub.add_parser(
+        "import", help="import BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE or research-portal files"
+    )
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--format", choices=["auto", "bibtex"], default="auto")
+    imp.add_argument(
+        "--format",
+        choices=["auto", "bibtex", "ris", "csl-json", "endnote", "medline", "portal"],
+        default="auto",
+        help="auto (default) tells the format from each file's content",
+    )
     imp.add_argument("--json", action="store_true", help="print a JSON report")
 
-    exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX")
-    exp.add_argument("--format", choices=["bibtex", "biblatex"], default="bibtex")
+    exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX, RIS or CSL-JSON")
+    exp.add_argument("--format", choices=["bibtex", "biblatex", "ris", "csl-json"], default="bibtex")
     exp.add_argument("--query", metavar="Q", help="export only what this search finds")
     exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
@@ -151,8 +158,10 @@ def _import(library: object, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:
+        from bibliofile.services.importing import format_label
+
         for f, fmt in report.formats.items():
-            print(f"{f}: read as {fmt}")
+            print(f"{f}: read as {format_label(fmt)}")
         print(f"Imported {report.imported} reference{'s' if report.imported != 1 else ''} into {library.display_name}")
         for p in report.problems:
             print(f"  {p.file}:{p.line}: {p.message}")

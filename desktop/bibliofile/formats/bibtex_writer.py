@@ -54,7 +54,12 @@ def _is_unedited(ref: Reference) -> bool:
 
 def _entry_type(ref: Reference, dialect: Dialect) -> str:
     source = ref.source
-    if source is not None and source.entry_type and from_bibtex_type(source.entry_type) == ref.item_type:
+    if (
+        source is not None
+        and source.format == "bibtex"  # a RIS "BOOK" or a CSL "book" is not a BibTeX type
+        and source.entry_type
+        and from_bibtex_type(source.entry_type) == ref.item_type
+    ):
         return source.entry_type
     t = item_type(ref.item_type)
     if ref.item_type == "thesis" and dialect == "bibtex":

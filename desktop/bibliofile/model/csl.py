@@ -353,6 +353,8 @@ def from_csl_json(item: CslItem) -> tuple[Reference, list[str]]:
                 fields[field_key] = text.strip()
         elif value not in (None, ""):
             ref.extra[f"csl:{variable}"] = text
-    if our_type in _ARTICLES and "number" in fields and "issue" not in fields:
+    if our_type in _ARTICLES and "number" in fields:
+        # An article's issue is "issue"; its "number" is the article number (eid), never a
+        # second issue (BibTeX would then get two "number" fields).
         fields["article_number"] = fields.pop("number")
     return ref, notes

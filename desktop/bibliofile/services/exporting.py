@@ -1,4 +1,4 @@
-"""Exporting references as BibTeX/BibLaTeX, written atomically so a crash never half-writes a file."""
+"""Exporting references as BibTeX/BibLaTeX (or RIS, CSL-JSON), written atomically so a crash never half-writes a file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Literal
 from bibliofile.formats.bibtex_writer import write_bibtex
 from bibliofile.storage.library import Library
 
-Dialect = Literal["bibtex", "biblatex"]
+Dialect = Literal["bibtex", "biblatex", "ris", "csl-json"]
 
 
 def export_text(
@@ -22,10 +22,21 @@ def export_text(
     just those references."""
     if query:
         ids = library.search(query)
+    if dialect in ("ris", "csl-json"):
+        return _data_text(library, dialect, ids)
     whole = ids is None
     # Light items: an untouched BibTeX entry needs only its kept text (write_bibtex's contract).
     items = library.bibtex_export_items(ids)
-    return write_bibtex(items, dialect=dialect, preserve_layout=whole)
+    return write_bibtex(items, dialect="biblatex" if dialect == "biblatex" else "bibtex", preserve_layout=whole)
+
+
+def _data_text(library: Library, fmt: str, ids: Sequence[int] | None) -> str:
+    """RIS or CSL-JSON of the given references (all when None), in the library's title order."""
+    from bibliofile.formats.csl_json import write_csl_json
+    from bibliofile.formats.ris import write_ris
+
+    refs = library.get_many(list(ids) if ids is not None else library.search(""))
+    return write_ris(refs) if fmt == "ris" else write_csl_json(refs)
 
 
 def write_atomically(path: str | Path, text: str) -> None:

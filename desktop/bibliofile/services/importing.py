@@ -1,18 +1,31 @@
-"""Importing files into a library: read, report problems with file and line, store in one transaction.
+"""Importing files and pasted text into a library: detect the format, read, report problems with
+file and line, store in one transaction.
 
-Parsing runs in worker processes while this thread stores the batches already parsed (see
+BibTeX is parsed in worker processes while this thread stores the batches already parsed (see
 ``formats.bibtex_reader.iter_bibtex_batches``), so a large import costs about what parsing alone
-costs. All files of one import are one unit of work: a failure, a cancel, or a killed process
-leaves the library exactly as it was.
+costs. The other formats (RIS, CSL-JSON, EndNote XML, MEDLINE, research-portal pages, DOI/ISBN
+lists; ``formats.detect``) are read in this process and stored in batches of the same size. All
+files of one import are one unit of work: a failure, a cancel, or a killed process leaves the
+library exactly as it was.
+
+Paste and drop go through a preview first (``preview_text``/``preview_files``): the references
+found, each flagged when the library already holds one with the same DOI or the same normalised
+title and year; ``import_chosen`` then stores the ones the user kept, in one transaction.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-from bibliofile.formats.bibtex_reader import decode_bytes, iter_bibtex_batches, looks_like_bibtex
+from bibliofile.formats.bibtex_reader import decode_bytes, iter_bibtex_batches
+from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, NOT_RECOGNISED, read_text
+from bibliofile.formats.detect import detect_format as detect_text_format
+from bibliofile.model.blocks import PassthroughBlock
 from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
@@ -20,7 +33,8 @@ from bibliofile.storage.errors import Cancelled
 from bibliofile.storage.library import Library
 from bibliofile.storage.rows import imported_rows
 
-FORMATS = ("auto", "bibtex")
+FORMATS = ("auto", "bibtex", "ris", "csl-json", "endnote", "medline", "portal")
+BATCH = 2000
 
 
 @dataclass
@@ -46,16 +60,21 @@ class ImportReport:
 
 
 def detect_format(text: str, file: str, requested: str = "auto") -> str:
-    """The format to read a text as; says plainly which formats exist when none fits."""
+    """The format to read a text as (from its content); says plainly which exist when none fits."""
+    requested = ALIASES.get(requested, requested)
     if requested not in FORMATS:
         raise UnreadableFileError(file, f"unknown format {requested!r} (known: {', '.join(FORMATS)})")
     if requested != "auto":
         return requested
-    if looks_like_bibtex(text):
-        return "bibtex"
-    raise UnreadableFileError(
-        file, "is not a BibTeX/BibLaTeX file (no @entry found); nothing was imported from it"
-    )
+    found = detect_text_format(text)
+    if found is None:
+        raise UnreadableFileError(file, NOT_RECOGNISED)
+    return found
+
+
+def format_label(fmt: str) -> str:
+    """"RIS", "research-portal page", ... for messages."""
+    return FORMAT_LABELS.get(fmt, fmt)
 
 
 def import_files(
@@ -86,6 +105,9 @@ def import_files(
                 continue
             report.formats[name] = fmt
             import_id = uow.add_import(str(Path(p).resolve()), fmt, encoding)
+            if fmt != "bibtex":
+                _store_read(uow, text, name, fmt, import_id, report, progress, cancelled)
+                continue
             position = 0
             # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
             # only inserts them.
@@ -104,6 +126,170 @@ def import_files(
                 if progress is not None:
                     progress(report.imported)
         citation_keys.fill_missing(uow, report.ids)  # entries without a key get one (issue 6)
+    return report
+
+
+def _today() -> str:
+    return date.today().isoformat()
+
+
+def _store_read(
+    uow: object,
+    text: str,
+    name: str,
+    fmt: str,
+    import_id: int | None,
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> None:
+    """Read a non-BibTeX text here and store it in batches (same rows as the BibTeX workers make)."""
+    from bibliofile.storage.library import UnitOfWork
+
+    assert isinstance(uow, UnitOfWork)
+    _fmt, result = read_text(text, name, fmt, today=_today())
+    report.problems.extend(result.problems)
+    report.entries_in_files += result.entries_in_file
+    items = result.items
+    position = 0
+    for start in range(0, len(items), BATCH):
+        if cancelled is not None and cancelled():
+            raise Cancelled()
+        rows = imported_rows(items[start : start + BATCH])
+        ids = uow.add_rows(rows, import_id, position)
+        position += rows.item_count
+        report.ids.extend(ids)
+        report.imported += len(ids)
+        if progress is not None:
+            progress(report.imported)
+
+
+# ---- preview (paste, drop) ----------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """One reference found, and the library reference it probably duplicates (None: new)."""
+
+    ref: Reference
+    file: str
+    format: str
+    duplicate_of: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class ImportPreview:
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    formats: dict[str, str] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for c in self.candidates if c.duplicate_of is not None)
+
+
+def normalised_title(title: str) -> str:
+    """Case, accents, punctuation and spacing taken off: "The  Café!" -> "the cafe"."""
+    t = unicodedata.normalize("NFKD", title.casefold())
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\W_]+", " ", t).split())
+
+
+def normalised_doi(doi: str) -> str:
+    return re.sub(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi.strip(), flags=re.I).casefold()
+
+
+def find_duplicates(library: Library, refs: Sequence[Reference]) -> list[tuple[int | None, str]]:
+    """For each reference, (id, why) of a library reference with the same DOI or the same
+    normalised title and year; (None, "") when there is none. One pass over the library's
+    DOI, title and year columns, so a paste into a large library stays quick."""
+    by_doi: dict[str, int] = {}
+    by_title: dict[tuple[str, int | None], int] = {}
+    ids = library.search("")
+    if ids and refs:
+        for rid, (doi, title, year) in library.rows(ids, ["doi", "title", "year"]).items():
+            if doi:
+                by_doi.setdefault(normalised_doi(doi), rid)
+            if title:
+                by_title.setdefault((normalised_title(title), year), rid)
+    out: list[tuple[int | None, str]] = []
+    for ref in refs:
+        doi = normalised_doi(ref.fields.get("doi", ""))
+        if doi and doi in by_doi:
+            out.append((by_doi[doi], "same DOI"))
+            continue
+        title = normalised_title(ref.title)
+        key = (title, ref.year)
+        if title and key in by_title:
+            out.append((by_title[key], "same title and year"))
+            continue
+        out.append((None, ""))
+    return out
+
+
+def _add_candidates(library: Library, preview: ImportPreview, name: str, fmt: str, items: Sequence[object]) -> None:
+    refs = [r for r in items if isinstance(r, Reference)]
+    for ref, (dup, why) in zip(refs, find_duplicates(library, refs), strict=True):
+        preview.candidates.append(Candidate(ref, name, fmt, dup, why))
+
+
+def preview_text(library: Library, text: str, label: str = "clipboard", fmt: str = "auto") -> ImportPreview:
+    """What pasted or dropped text holds, read but not stored."""
+    preview = ImportPreview()
+    found, result = read_text(text, label, fmt, today=_today())
+    preview.problems.extend(result.problems)
+    if not found:
+        preview.unreadable.append(label)
+        return preview
+    preview.formats[label] = found
+    _add_candidates(library, preview, label, found, result.items)
+    return preview
+
+
+def preview_files(library: Library, paths: Sequence[str | Path], fmt: str = "auto") -> ImportPreview:
+    """What dropped files hold, read but not stored; unreadable files are reported."""
+    preview = ImportPreview()
+    for p in paths:
+        name = str(p)
+        try:
+            text, _encoding = decode_bytes(Path(p).read_bytes(), name)
+            found = detect_format(text, name, fmt)
+        except OSError as exc:
+            preview.unreadable.append(name)
+            preview.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
+            continue
+        except UnreadableFileError as exc:
+            preview.unreadable.append(name)
+            preview.problems.append(Problem(name, 0, exc.message))
+            continue
+        found, result = read_text(text, name, found, today=_today())
+        preview.formats[name] = found
+        preview.problems.extend(result.problems)
+        _add_candidates(library, preview, name, found, [i for i in result.items if not isinstance(i, PassthroughBlock)])
+    return preview
+
+
+def import_chosen(library: Library, preview: ImportPreview, chosen: Sequence[bool] | None = None) -> ImportReport:
+    """Store the previewed references that are ticked (all when ``chosen`` is None): one action."""
+    keep = [c for i, c in enumerate(preview.candidates) if chosen is None or (i < len(chosen) and chosen[i])]
+    report = ImportReport(problems=list(preview.problems), formats=dict(preview.formats))
+    report.unreadable = list(preview.unreadable)
+    report.entries_in_files = len(preview.candidates)
+    if not keep:
+        return report
+    with library.write() as uow:
+        for name in dict.fromkeys(c.file for c in keep):
+            fmt = preview.formats.get(name, "")
+            import_id = uow.add_import(name if name.startswith("<") or not Path(name).exists() else str(Path(name).resolve()), fmt, "utf-8")
+            refs = [c.ref for c in keep if c.file == name]
+            ids = uow.add_rows(imported_rows(refs), import_id, 0)
+            for rid, ref in zip(ids, refs, strict=True):
+                ref.id = rid
+            report.ids.extend(ids)
+            report.imported += len(ids)
+        citation_keys.fill_missing(uow, report.ids)  # as a file import does
     return report
 
 
