@@ -1,4 +1,5 @@
-"""Importing files from the window: a background write with a late progress dialog and a summary.
+"""Importing from the window: a background write with a late progress dialog and a summary, and
+the preview that paste and drop show before anything is written (``ImportPreviewDialog``).
 
 The import runs on the writer thread (``TaskRunner.write``). The progress dialog only appears
 when the work lasts longer than about half a second; its Cancel button makes ``import_files``
@@ -19,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QProgressDialog,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -34,11 +39,24 @@ from bibliofile.storage.errors import Cancelled
 from bibliofile.storage.library import Library
 
 SHOW_PROGRESS_AFTER_MS = 500
-BIB_FILTER = "BibTeX/BibLaTeX files (*.bib *.bibtex *.txt);;All files (*)"
+# Every format the importer reads; the content decides the format, the filter only helps to find
+# the files (research-portal pages and MEDLINE often come as .txt).
+IMPORT_SUFFIXES = {".bib", ".bibtex", ".ris", ".json", ".xml", ".nbib", ".txt", ".md", ".enw"}
+BIB_FILTER = (
+    "All supported files (*.bib *.bibtex *.ris *.json *.xml *.nbib *.txt *.md);;"
+    "BibTeX/BibLaTeX (*.bib *.bibtex);;RIS (*.ris *.txt);;CSL-JSON (*.json);;EndNote XML (*.xml);;"
+    "MEDLINE/PubMed (*.nbib *.txt);;Research-portal page (*.txt *.md);;All files (*)"
+)
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _label(fmt: str) -> str:
+    from bibliofile.services.importing import format_label
+
+    return format_label(fmt)
 
 
 class ImportSummaryDialog(QDialog):
@@ -53,6 +71,12 @@ class ImportSummaryDialog(QDialog):
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
         self.headline.setWordWrap(True)
         layout.addWidget(self.headline)
+        # Which format each file was read as (detected from its content, issue 5).
+        used = sorted({_label(fmt) for fmt in report.formats.values()})
+        self.formats_label = QLabel(f"Read as {', '.join(used)}." if used else "", self)
+        self.formats_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.formats_label.setVisible(bool(used))
+        layout.addWidget(self.formats_label)
         self.problems_view: QPlainTextEdit | None = None
         if report.problems:
             note = QLabel(
@@ -163,3 +187,109 @@ class ImportController(QObject):
             self.cancelled.emit()
             return
         self.failed.emit(exc)
+
+
+class ImportPreviewDialog(QDialog):
+    """The references found in pasted or dropped input, before anything is written.
+
+    Each row has a check box (ticked: import it); likely duplicates of references already in the
+    library (same DOI, or same normalised title and year) are flagged in their own column and can
+    be unticked together. Accepting imports the ticked ones in one transaction (the caller's).
+    """
+
+    COLUMNS = ("Import", "Title", "Authors", "Year", "Type", "Read as", "Already in the library?")
+
+    def __init__(self, preview: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from bibliofile.model.item_types import item_type
+
+        self.preview = preview
+        self.setWindowTitle("Import preview")
+        layout = QVBoxLayout(self)
+        n = len(preview.candidates)
+        formats = sorted({_label(f) for f in preview.formats.values()})
+        text = f"Found {plural(n, 'reference')}" + (f" ({', '.join(formats)})" if formats else "") + "."
+        if preview.duplicates:
+            text += f" {plural(preview.duplicates, 'reference')} look like ones already in the library."
+        self.headline = QLabel(text, self)
+        self.headline.setTextFormat(Qt.TextFormat.PlainText)
+        self.headline.setWordWrap(True)
+        layout.addWidget(self.headline)
+        self.table = QTableWidget(n, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        warn = QBrush(QColor(255, 236, 200))
+        for row, cand in enumerate(preview.candidates):
+            ref = cand.ref
+            check = QTableWidgetItem()
+            check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            check.setCheckState(Qt.CheckState.Checked)
+            self.table.setItem(row, 0, check)
+            dup = ""
+            if cand.duplicate_of is not None:
+                dup = f"Likely duplicate ({cand.reason}) of #{cand.duplicate_of}"
+            values = (
+                ref.title or "(no title)",
+                ref.authors_display or "(no authors)",
+                str(ref.year or ""),
+                item_type(ref.item_type).label,
+                _label(cand.format),
+                dup,
+            )
+            for col, value in enumerate(values, 1):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                if dup:
+                    item.setBackground(warn)
+                self.table.setItem(row, col, item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3, 4, 5, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table)
+        self.problems_view: QPlainTextEdit | None = None
+        if preview.problems:
+            note = QLabel(f"{plural(len(preview.problems), 'problem')} while reading:", self)
+            layout.addWidget(note)
+            self.problems_view = QPlainTextEdit(self)
+            self.problems_view.setReadOnly(True)
+            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+            self.problems_view.setPlainText("\n".join(str(p) for p in preview.problems))
+            self.problems_view.setMaximumHeight(110)
+            layout.addWidget(self.problems_view)
+        buttons = QDialogButtonBox(self)
+        self.untick_button = buttons.addButton("Untick likely duplicates", QDialogButtonBox.ButtonRole.ActionRole)
+        self.untick_button.setEnabled(preview.duplicates > 0)
+        self.untick_button.clicked.connect(self.untick_duplicates)
+        self.import_button = buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.table.itemChanged.connect(lambda _item: self._update_button())
+        self._update_button()
+        self.resize(860, 420)
+
+    def untick_duplicates(self) -> None:
+        for row, cand in enumerate(self.preview.candidates):
+            if cand.duplicate_of is not None:
+                self.set_checked(row, False)
+
+    def set_checked(self, row: int, checked: bool) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    def chosen(self) -> list[bool]:
+        out = []
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            out.append(item is not None and item.checkState() == Qt.CheckState.Checked)
+        return out
+
+    def _update_button(self) -> None:
+        n = sum(self.chosen())
+        self.import_button.setText(f"Import {plural(n, 'reference')}")
+        self.import_button.setEnabled(n > 0)

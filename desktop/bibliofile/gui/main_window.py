@@ -40,7 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui import messages
-from bibliofile.gui.import_dialog import BIB_FILTER, ImportController, ImportSummaryDialog, plural
+from bibliofile.gui.import_dialog import (
+    BIB_FILTER,
+    IMPORT_SUFFIXES,
+    ImportController,
+    ImportSummaryDialog,
+    plural,
+)
 from bibliofile.gui.library_table import TITLE_COLUMN, LibraryTableModel, LibraryTableView
 from bibliofile.gui.search_field import SearchField
 from bibliofile.gui.sidebar import Sidebar
@@ -51,7 +57,7 @@ from bibliofile.storage.library import LIBRARY, TRASH, Library, Scope, UnitOfWor
 
 log = logging.getLogger(__name__)
 
-BIB_SUFFIXES = {".bib", ".bibtex"}
+BIB_SUFFIXES = IMPORT_SUFFIXES  # every format the importer reads (issue 5)
 
 # Installers called at the end of MainWindow.__init__, each ``install(window) -> None`` from its
 # own module (gui/<area>_actions.py). Order matters only for the order of menu entries.
@@ -74,6 +80,15 @@ def _citations(w: MainWindow) -> None:
 
 
 FEATURES.append(_citations)
+
+
+def _paste_import(w: MainWindow) -> None:
+    from bibliofile.gui.paste_import import install
+
+    install(w)
+
+
+FEATURES.append(_paste_import)
 
 
 def _curation(w: MainWindow) -> None:
@@ -265,7 +280,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         SP = QStyle.StandardPixmap
-        self.act_import = self._action("&Import BibTeX…", self.ask_import, QKeySequence("Ctrl+I"), SP.SP_DialogOpenButton, "Import references from .bib files")
+        self.act_import = self._action("&Import…", self.ask_import, QKeySequence("Ctrl+I"), SP.SP_DialogOpenButton, "Import references from BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE or research-portal files")
         self.act_import.setIconText("Import")
         self.act_export = self._action("&Export…", self.ask_export, QKeySequence("Ctrl+E"), SP.SP_DialogSaveButton, "Export references as BibTeX or BibLaTeX")
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -654,7 +669,7 @@ class MainWindow(QMainWindow):
     # ---- import ---------------------------------------------------------------------------------
     def ask_import(self) -> None:
         start = str(self.settings.value("paths/import", str(Path.home())))
-        files, _f = QFileDialog.getOpenFileNames(self, "Import BibTeX", start, BIB_FILTER)
+        files, _f = QFileDialog.getOpenFileNames(self, "Import", start, BIB_FILTER)
         if files:
             self.settings.setValue("paths/import", str(Path(files[0]).parent))
             self.import_files(files)
@@ -677,22 +692,36 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Import cancelled; the library was left as it was.", 8000)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_files(event):
+        if self._dropped_files(event) or self._dropped_text(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: Any) -> None:
-        if self._dropped_files(event):
+        if self._dropped_files(event) or self._dropped_text(event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         files = self._dropped_files(event)
-        if files:
+        text = "" if files else self._dropped_text(event)
+        if files or text:
             event.acceptProposedAction()
-            self.import_files(files)
+            # gui/paste_import.py sets on_drop (preview first); without it files import directly.
+            on_drop = getattr(self, "on_drop", None)
+            if on_drop is not None:
+                on_drop(files, text)
+            elif files:
+                self.import_files(files)
+
+    @staticmethod
+    def _dropped_text(event: Any) -> str:
+        """Text dragged in from another application (our own drags carry citations, not input)."""
+        mime = event.mimeData()
+        if event.source() is not None or mime.hasUrls() or not mime.hasText():
+            return ""
+        return str(mime.text()) if mime.text().strip() else ""
 
     @staticmethod
     def _dropped_files(event: Any) -> list[str]:

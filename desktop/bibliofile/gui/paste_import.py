@@ -1,0 +1,166 @@
+"""Paste and drop anything: Ctrl+V (when no text field has focus) and drops on the window import
+what they carry — BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE, a research-portal page's text,
+DOIs (placeholders marked "to look up") or ISBNs, or files of any of these formats.
+
+Nothing is written before the user has seen the import preview (``ImportPreviewDialog``): the
+references found, likely duplicates flagged, each with a check box; accepting stores the ticked
+ones in one transaction, as one undoable-by-trash action like any import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+)
+
+from bibliofile.gui.import_dialog import (
+    IMPORT_SUFFIXES,
+    ImportPreviewDialog,
+    ImportSummaryDialog,
+    plural,
+)
+
+if TYPE_CHECKING:
+    from bibliofile.gui.main_window import MainWindow
+
+_TEXT_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+
+
+def text_field_has_focus() -> bool:
+    """True when Ctrl+V belongs to a text field (search, detail pane, a dialog's box)."""
+    w = QApplication.focusWidget()
+    if isinstance(w, QComboBox):
+        return w.isEditable()
+    if isinstance(w, (QTextEdit, QPlainTextEdit)):
+        return not w.isReadOnly()
+    return isinstance(w, _TEXT_WIDGETS)
+
+
+class PasteImporter(QObject):
+    """Reads pasted/dropped input in the background, shows the preview, stores the choice."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.preview_dialog: ImportPreviewDialog | None = None
+        self.summary_dialog: ImportSummaryDialog | None = None
+
+    # ---- entry points ----------------------------------------------------------------------
+    def paste(self) -> None:
+        """Ctrl+V: a text field with focus gets its own paste; otherwise import the clipboard."""
+        if text_field_has_focus():
+            w = QApplication.focusWidget()
+            paste = getattr(w, "paste", None)
+            if callable(paste):
+                paste()
+            return
+        mime = QGuiApplication.clipboard().mimeData()
+        files = _local_files(mime)
+        if files:
+            self.import_paths(files)
+        elif mime is not None and mime.hasText() and mime.text().strip():
+            self.import_text(mime.text(), "clipboard")
+        else:
+            self.window.statusBar().showMessage("The clipboard holds nothing to import.", 5000)
+
+    def drop(self, files: Sequence[str], text: str) -> None:
+        """A drop on the window: files if there are any, else the dropped text."""
+        if files:
+            self.import_paths(files)
+        elif text.strip():
+            self.import_text(text, "dropped text")
+
+    def import_text(self, text: str, label: str) -> None:
+        library = self.window.library
+
+        def work(_ctx: Any) -> Any:
+            from bibliofile.services.importing import preview_text
+
+            return preview_text(library, text, label)
+
+        self.window.runner.read(work, self._show_preview, self.window.show_error)
+
+    def import_paths(self, paths: Sequence[str]) -> None:
+        library = self.window.library
+        files = list(paths)
+
+        def work(_ctx: Any) -> Any:
+            from bibliofile.services.importing import preview_files
+
+            return preview_files(library, files)
+
+        self.window.runner.read(work, self._show_preview, self.window.show_error)
+
+    # ---- preview and import ------------------------------------------------------------------
+    def _show_preview(self, preview: Any) -> None:
+        if not preview.candidates:
+            why = "; ".join(p.message for p in preview.problems[:3]) or "no references found"
+            self.window.statusBar().showMessage(f"Nothing to import: {why}", 10000)
+            if preview.problems:
+                self.summary_dialog = ImportSummaryDialog(_empty_report(preview), self.window)
+                self.summary_dialog.open()
+            return
+        dlg = ImportPreviewDialog(preview, self.window)
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.accepted.connect(lambda: self._import(preview, dlg.chosen()))
+        dlg.finished.connect(lambda _r: setattr(self, "preview_dialog", None))
+        self.preview_dialog = dlg
+        dlg.open()
+
+    def _import(self, preview: Any, chosen: list[bool]) -> None:
+        library = self.window.library
+
+        def work(_ctx: Any) -> Any:
+            from bibliofile.services.importing import import_chosen
+
+            return import_chosen(library, preview, chosen)
+
+        self.window.runner.write(work, self._imported, self.window.show_error)
+
+    def _imported(self, report: Any) -> None:
+        self.window.statusBar().showMessage(f"Imported {plural(report.imported, 'reference')}.", 6000)
+        if report.ids:
+            self.window.show_in_library(list(report.ids))
+
+
+def _empty_report(preview: Any) -> Any:
+    from bibliofile.services.importing import ImportReport
+
+    return ImportReport(problems=list(preview.problems), formats=dict(preview.formats))
+
+
+def _local_files(mime: Any) -> list[str]:
+    from pathlib import Path
+
+    if mime is None or not mime.hasUrls():
+        return []
+    return [
+        u.toLocalFile() for u in mime.urls()
+        if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in IMPORT_SUFFIXES
+    ]
+
+
+def install(window: MainWindow) -> None:
+    """Edit > Paste References (Ctrl+V) and the window's drop handler."""
+    importer = PasteImporter(window)
+    window.paste_importer = importer  # type: ignore[attr-defined]
+    act = QAction("&Paste References", window)
+    act.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
+    # Window-wide, but a focused text field takes Ctrl+V first (its ShortcutOverride).
+    act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    act.setStatusTip("Import BibTeX, RIS, CSL-JSON, a research-portal page, DOIs or ISBNs from the clipboard")
+    act.triggered.connect(lambda _checked=False: importer.paste())
+    window.addAction(act)
+    window.menu_edit.insertAction(window.act_new, act)
+    window.act_paste_references = act  # type: ignore[attr-defined]
+    window.on_drop = importer.drop  # type: ignore[attr-defined]
