@@ -82,15 +82,6 @@ def _citations(w: MainWindow) -> None:
 FEATURES.append(_citations)
 
 
-def _paste_import(w: MainWindow) -> None:
-    from bibliofile.gui.paste_import import install
-
-    install(w)
-
-
-FEATURES.append(_paste_import)
-
-
 def _curation(w: MainWindow) -> None:
     from bibliofile.gui.curation_actions import install
 
@@ -98,6 +89,15 @@ def _curation(w: MainWindow) -> None:
 
 
 FEATURES.append(_curation)
+
+
+def _paste_import(w: MainWindow) -> None:
+    from bibliofile.gui.paste_import import install
+
+    install(w)
+
+
+FEATURES.append(_paste_import)
 
 
 def default_settings() -> QSettings:
