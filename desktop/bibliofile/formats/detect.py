@@ -18,7 +18,7 @@ from collections.abc import Callable
 from bibliofile.formats.bibtex_reader import ReadResult, looks_like_bibtex, read_bibtex
 from bibliofile.formats.csl_json import looks_like_csl_json, read_csl_json
 from bibliofile.formats.endnote_xml import looks_like_endnote_xml, read_endnote_xml
-from bibliofile.formats.medline import read_medline
+from bibliofile.formats.medline import looks_like_medline, read_medline
 from bibliofile.formats.portal import looks_like_portal, read_portal
 from bibliofile.formats.ris import TAG_RE, looks_like_ris, read_ris
 from bibliofile.model.problems import Problem
@@ -47,7 +47,6 @@ FORMAT_LABELS: dict[str, str] = {
 # CLI spellings -> our names.
 ALIASES: dict[str, str] = {"endnote-xml": "endnote", "csljson": "csl-json", "json": "csl-json", "nbib": "medline", "pubmed": "medline"}
 
-_DOI = re.compile(r"10\.\d{4,9}/[^\s\"'<>]+")
 _DOI_TOKEN = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+?)[.,;]?$", re.I)
 _ISBN_TOKEN = re.compile(r"^(?:ISBN(?:-1[03])?:?\s*)?([\d][\d -]{8,16}[\dXx])$", re.I)
 
@@ -111,6 +110,8 @@ def detect_format(text: str) -> str | None:
     m = TAG_RE.match(first)
     if m is not None and m.group(1) == "TY":
         return "ris"
+    if looks_like_medline(body):
+        return "medline"
     if body[0] in "@%" and looks_like_bibtex(body):
         return "bibtex"
     if looks_like_portal(body):

@@ -23,7 +23,7 @@ __all__ = ["expand_pages", "looks_like_medline", "read_medline"]
 TAG_RE = re.compile(r"([A-Z][A-Z0-9]{1,3}) *- ?(.*)$")
 _ID_KIND = re.compile(r"^(.*?)\s*\[(\w+)\]\s*$")
 _PAGES = re.compile(r"^(\D*)(\d+)\s*-\s*(\D*)(\d+)$")
-_ISSN = re.compile(r"^(\d{4}-\d{3}[\dXx])")
+_ISSN_ANY = re.compile(r"(\d{4}-\d{3}[\dXx])")
 _TYPES = (
     ("journal article", "article-journal"), ("review", "article-journal"),
     ("book", "book"), ("congress", "paper-conference"), ("dataset", "dataset"),
@@ -39,11 +39,15 @@ _LANGS = {"eng": "English", "fre": "French", "ger": "German", "spa": "Spanish", 
           "rus": "Russian", "jpn": "Japanese", "chi": "Chinese", "por": "Portuguese", "dut": "Dutch"}
 
 
+_MEDLINE_TAGS = re.compile(r"^(?:PMID|OWN|STAT|FAU|DP|PT|JT|TA|LID|AID|PST|SO)\s*- ", re.M)
+
+
 def looks_like_medline(text: str) -> bool:
-    head = text[:5000].lstrip("\ufeff \r\n")
-    return head.startswith("PMID-") or (bool(re.search(r"^PMID- ", text[:5000], re.M)) and bool(
-        re.search(r"^(TI|FAU|AU)  - ", text[:20000], re.M)
-    ))
+    """MEDLINE tags (PMID, OWN, FAU, DP, ...) and no RIS ``TY`` line: ERIC exports have no PMID."""
+    head = text[:20000]
+    if re.search(r"^TY\s{1,3}- ", head, re.M):
+        return False
+    return len(_MEDLINE_TAGS.findall(head)) >= 2 and re.search(r"^(?:TI|FAU|AU)\s*- ", head, re.M) is not None
 
 
 def expand_pages(pages: str) -> str:
@@ -122,10 +126,11 @@ def _finish(tags: list[list[str]], lines: list[str], start: int, end: int, file:
             m = _ID_KIND.match(value)
             if m and m.group(2) == "doi":
                 f.setdefault("doi", m.group(1))
-            elif m and m.group(2) == "pii" and tag == "LID" and "pages" not in f:
-                ref.extra.setdefault("medline:pii", m.group(1))
-        elif tag == "IS":
-            m = _ISSN.match(value)
+            elif m and m.group(2) == "pii" and tag == "LID":
+                # An electronic locator ("e1042", "1042"): the article number of online journals.
+                f.setdefault("article_number", m.group(1))
+        elif tag in ("IS", "ISSN"):  # "1476-5616 (Linking)"; ERIC: "EISSN-2375-5636"
+            m = _ISSN_ANY.search(value)
             if m:
                 f.setdefault("issn", m.group(1))
         elif tag in ("OT", "MH"):
@@ -156,6 +161,8 @@ def _finish(tags: list[list[str]], lines: list[str], start: int, end: int, file:
 
 def _short_name(value: str, role: CreatorRole = CreatorRole.AUTHOR) -> Creator:
     """"Knox CJ" -> family Knox, given "C. J."."""
+    if "," in value:  # ERIC writes AU the FAU way: "van Groen, Maaike M."
+        return parse_plain_name(value, role) or Creator.institution(value, role)
     parts = value.rsplit(" ", 1)
     if len(parts) == 2 and parts[1].isupper() and len(parts[1]) <= 4:
         return Creator(role=role, family=parts[0], given=" ".join(f"{ch}." for ch in parts[1]))
@@ -165,8 +172,13 @@ def _short_name(value: str, role: CreatorRole = CreatorRole.AUTHOR) -> Creator:
 def _date(value: str) -> str:
     """"2008 Mar 14", "2008 Mar-Apr", "2008 Spring", "2008" -> our date."""
     words = value.split()
-    if not words or not re.fullmatch(r"\d{4}", words[0]):
-        return PartialDate.parse(value).iso()
+    if words and not re.fullmatch(r"\d{4}", words[0]):
+        year_at = next((i for i, w in enumerate(words) if re.fullmatch(r"\d{4}", w)), None)
+        if year_at is None:
+            return PartialDate.parse(value).iso()
+        words = words[year_at:]  # ERIC: "Article 10 2019"
+    if not words:
+        return ""
     year = int(words[0])
     month = month_number(words[1].split("-")[0]) if len(words) > 1 else None
     day = int(words[2]) if len(words) > 2 and words[2].isdigit() and month else None

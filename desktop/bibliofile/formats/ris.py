@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from bibliofile.formats.bibtex_reader import ReadResult
 from bibliofile.formats.plain_names import format_plain_name, parse_plain_name
 from bibliofile.model.creators import CreatorRole
-from bibliofile.model.dates import PartialDate
+from bibliofile.model.dates import PartialDate, month_number
 from bibliofile.model.fields import LIST_SEPARATOR
 from bibliofile.model.problems import Problem
 from bibliofile.model.reference import Reference, SourceRecord
@@ -75,6 +75,7 @@ MULTILINE = frozenset({"AB", "N2", "N1"})
 _ISSN = re.compile(r"^\s*\d{4}-?\d{3}[\dXx]\s*$")
 _RIS_DATE = re.compile(r"^\s*(\d{4})(?:/(\d{1,2})?(?:/(\d{1,2})?(?:/.*)?)?)?\s*$")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_YEAR_WORD = re.compile(r"^\s*(\d{4})[/ ]+([A-Za-z]{3,9})\.?/*\s*$")
 _CONFERENCE = re.compile(r"conference|proceeding|symposium|workshop", re.I)
 _DASHES = re.compile(r"\s*(?:--?|–|—)\s*")
 
@@ -88,15 +89,21 @@ def looks_like_ris(text: str) -> bool:
 
 
 def ris_date(text: str) -> PartialDate:
-    """"2008", "2008/03/14/", "2008///Spring", "2008/03" -> a partial date; else our own parse."""
+    """"2008", "2008/03/14/", "2008///Spring", "2008/03", "2015/october" -> a partial date;
+    "00" for an unknown month or day counts as absent; anything else goes to our own parse."""
     m = _RIS_DATE.match(text)
     if m:
         y, mo, d = (int(g) if g else None for g in m.groups())
+        mo = mo or None
+        d = d or None
         if mo is not None and not 1 <= mo <= 12:
             return PartialDate(literal=text.strip())
         if d is not None and (mo is None or not 1 <= d <= 31):
             d = None
         return PartialDate(y, mo, d)
+    w = _YEAR_WORD.match(text)
+    if w and month_number(w.group(2)):
+        return PartialDate(int(w.group(1)), month_number(w.group(2)))
     return PartialDate.parse(text)
 
 
@@ -132,6 +139,12 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
             tag = m.group(1)
             value = (m.group(2) or "").strip()
             if tag == "TY":
+                if current is not None and not current.tags:
+                    # TY lines in a row (a broken export): one record, the last type wins.
+                    problems.append(Problem(file, index + 1, f"another TY line before any tag; the record's type is now {value!r}"))
+                    current.type = value
+                    current.last = index
+                    continue
                 if current is not None:
                     problems.append(
                         Problem(file, current.line, "record has no ER line; it ends where the next TY begins")
@@ -224,7 +237,9 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             else:
                 containers[tag] = value
         elif tag == "PY" or tag == "Y1":
-            if not py:
+            if not py or (ris_date(py).year or 0) < 1000 <= (ris_date(value).year or 0):
+                if py:
+                    _keep(extra, tag, py)
                 py = value
             elif value != py:
                 _keep(extra, tag, value)

@@ -72,3 +72,12 @@ def test_expand_pages() -> None:
     assert expand_pages("1021-1030") == "1021–1030"
     assert expand_pages("e123") == "e123"
     assert expand_pages("S12-9") == "S12–S19"
+
+
+def test_eric_records_have_no_pmid_and_comma_names() -> None:
+    eric = "\nOWN - ERIC\nTI  - A synthetic ERIC record\nAU  - van Groen, Maaike M.\nDP  - Article 10 2019\nISSN - EISSN-2375-5636\nLID - 1042 [pii]\n"
+    assert detect_format(eric) == "medline"
+    (ref,) = read_medline(eric).items
+    assert isinstance(ref, Reference)
+    assert ref.creators == [Creator(family="Groen", given="Maaike M.", particle="van")]
+    assert (ref.fields["date"], ref.fields["issn"], ref.fields["article_number"]) == ("2019", "2375-5636", "1042")

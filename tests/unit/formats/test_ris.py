@@ -137,3 +137,12 @@ def test_writer_output_shape() -> None:
         "TY  - CHAP\nID  - k1\nTI  - T: S\nAU  - Plato,\nA2  - Ed, A\nT2  - Book\nPY  - 2001\nDA  - 2001/02\n"
         "SP  - 5\nEP  - 9\nER  - \n\n"
     )
+
+
+def test_broken_exports_type_lines_in_a_row_and_odd_years() -> None:
+    text = "TY  - BOOK\nTY  - JOUR\nTI  - One record\nPY  - 99\nPY  - 2015/october\nER  - \n"
+    (ref,), problems = refs(text, "b.ris")
+    assert ref.item_type == "article-journal"
+    assert ref.fields["date"] == "2015-10"  # the usable year wins; the other is kept
+    assert ref.extra == {"ris:PY": "99"}
+    assert problems == ["b.ris:2: another TY line before any tag; the record's type is now 'JOUR'"]
