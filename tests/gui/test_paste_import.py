@@ -140,3 +140,17 @@ def test_dropping_a_ris_file_or_text_shows_the_preview(window, lib, tmp_path) ->
     assert dlg.table.item(0, 1).text() == "Dropped as CSL-JSON text" and dlg.table.item(0, 5).text() == "CSL-JSON"
     dlg.accept()
     assert lib.count() == 4
+
+
+def test_dropping_a_large_file_imports_it_without_a_preview(window, lib, tmp_path, monkeypatch) -> None:
+    from bibliofile.gui import paste_import
+
+    monkeypatch.setattr(paste_import, "PREVIEW_MAX_BYTES", 100)
+    ris = tmp_path / "big.ris"
+    ris.write_text(RIS, encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(ris))])
+    drop(window, mime)
+    assert window.paste_importer.preview_dialog is None
+    assert lib.count() == 3
+    window.summary_dialog.accept()

@@ -167,31 +167,31 @@ def read_csl_json(text: str, file: str = "<text>") -> ReadResult:
     if pos >= len(body):
         result.problems.append(Problem(file, 1, "empty file; nothing to import"))
         return result
-    items: list[tuple[int, Any]] = []
+    items: list[tuple[int, Any, str]] = []
     if body[pos] == "{":
         try:
-            obj, _end = _decoder.raw_decode(body, pos)
+            obj, end = _decoder.raw_decode(body, pos)
         except json.JSONDecodeError as exc:
             result.problems.append(Problem(file, exc.lineno, f"not valid JSON ({exc.msg}); nothing imported"))
             return result
         inner = obj.get("items") if isinstance(obj, dict) else None
         if isinstance(inner, list):
-            items = [(_line(body, pos), i) for i in inner]
+            items = [(_line(body, pos), i, "") for i in inner]
         else:
-            items = [(_line(body, pos), obj)]
+            items = [(_line(body, pos), obj, body[pos:end])]
     elif body[pos] == "[":
         items = _array_items(body, pos, file, result.problems)
     else:
         result.problems.append(Problem(file, _line(body, pos), "not a CSL-JSON file (expected [ or {)"))
         return result
-    for line, obj in items:
+    for line, obj, raw in items:
         if not isinstance(obj, dict):
             result.problems.append(Problem(file, line, "array element is not an object; skipped"))
             continue
         ref, notes = item_to_reference(obj)
         ref.source = SourceRecord(
             format="csl-json",
-            text=json.dumps(obj, ensure_ascii=False),
+            text=raw or json.dumps(obj, ensure_ascii=False),  # the item as it was in the file
             entry_type=str(obj.get("type", "")),
             file=file,
             line=line,
@@ -213,8 +213,8 @@ def _line(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
-def _array_items(body: str, pos: int, file: str, problems: list[Problem]) -> list[tuple[int, Any]]:
-    out: list[tuple[int, Any]] = []
+def _array_items(body: str, pos: int, file: str, problems: list[Problem]) -> list[tuple[int, Any, str]]:
+    out: list[tuple[int, Any, str]] = []
     pos = _skip_ws(body, pos + 1)
     line = 1 + body.count("\n", 0, pos)
     last = pos
@@ -229,7 +229,7 @@ def _array_items(body: str, pos: int, file: str, problems: list[Problem]) -> lis
                 Problem(file, exc.lineno, f"not valid JSON ({exc.msg}); the items after line {line} were not read")
             )
             return out
-        out.append((line, obj))
+        out.append((line, obj, body[pos:end]))
         pos = _skip_ws(body, end)
         if pos < n and body[pos] == ",":
             pos = _skip_ws(body, pos + 1)

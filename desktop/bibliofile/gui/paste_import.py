@@ -33,6 +33,7 @@ from bibliofile.gui.import_dialog import (
 if TYPE_CHECKING:
     from bibliofile.gui.main_window import MainWindow
 
+PREVIEW_MAX_BYTES = 5_000_000  # about 5,000 references
 _TEXT_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
 
 
@@ -93,6 +94,11 @@ class PasteImporter(QObject):
     def import_paths(self, paths: Sequence[str]) -> None:
         library = self.window.library
         files = list(paths)
+        if _total_size(files) > PREVIEW_MAX_BYTES:
+            # A whole library file: a preview of tens of thousands of rows helps nobody; the
+            # ordinary import (progress, cancel, summary) takes it.
+            self.window.import_files(files)
+            return
 
         def work(_ctx: Any) -> Any:
             from bibliofile.services.importing import preview_files
@@ -137,6 +143,18 @@ def _empty_report(preview: Any) -> Any:
     from bibliofile.services.importing import ImportReport
 
     return ImportReport(problems=list(preview.problems), formats=dict(preview.formats))
+
+
+def _total_size(files: Sequence[str]) -> int:
+    import os
+
+    total = 0
+    for f in files:
+        try:
+            total += os.path.getsize(f)
+        except OSError:
+            pass  # reported by the preview
+    return total
 
 
 def _local_files(mime: Any) -> list[str]:

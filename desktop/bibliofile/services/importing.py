@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bibliofile.formats.batches import iter_format_batches
 from bibliofile.formats.bibtex_reader import decode_bytes, iter_bibtex_batches
 from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, NOT_RECOGNISED, read_text
 from bibliofile.formats.detect import detect_format as detect_text_format
@@ -106,7 +107,7 @@ def import_files(
             report.formats[name] = fmt
             import_id = uow.add_import(str(Path(p).resolve()), fmt, encoding)
             if fmt != "bibtex":
-                _store_read(uow, text, name, fmt, import_id, report, progress, cancelled)
+                _store_read(uow, text, name, fmt, import_id, report, progress, cancelled, workers)
                 continue
             position = 0
             # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
@@ -142,11 +143,27 @@ def _store_read(
     report: ImportReport,
     progress: Callable[[int], None] | None,
     cancelled: Callable[[], bool] | None,
+    workers: int = 2,
 ) -> None:
     """Read a non-BibTeX text here and store it in batches (same rows as the BibTeX workers make)."""
     from bibliofile.storage.library import UnitOfWork
 
     assert isinstance(uow, UnitOfWork)
+    if fmt in ("ris", "csl-json"):
+        # Large files are read in worker processes while this thread stores (formats/batches.py).
+        position = 0
+        for rows, problems, records in iter_format_batches(text, name, fmt, imported_rows, workers, BATCH):
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            ids = uow.add_rows(rows, import_id, position)
+            position += rows.item_count
+            report.ids.extend(ids)
+            report.imported += len(ids)
+            report.problems.extend(problems)
+            report.entries_in_files += records
+            if progress is not None:
+                progress(report.imported)
+        return
     _fmt, result = read_text(text, name, fmt, today=_today())
     report.problems.extend(result.problems)
     report.entries_in_files += result.entries_in_file
