@@ -146,14 +146,13 @@ def _empty_report(preview: Any) -> Any:
 
 
 def _total_size(files: Sequence[str]) -> int:
+    import contextlib
     import os
 
     total = 0
     for f in files:
-        try:
+        with contextlib.suppress(OSError):  # a missing file is reported by the preview
             total += os.path.getsize(f)
-        except OSError:
-            pass  # reported by the preview
     return total
 
 
