@@ -132,9 +132,15 @@ class TaskRunner(QObject):
         try:
             value = task.fn(TaskContext(task, self))
         except BaseException as exc:
-            self._failed.emit(task, exc)
+            outcome: tuple[Any, Any] = (self._failed, exc)
         else:
-            self._succeeded.emit(task, value)
+            outcome = (self._succeeded, value)
+        try:
+            outcome[0].emit(task, outcome[1])
+        except RuntimeError:
+            # The runner (and its window) was deleted while this worker ran, as when a window
+            # closes mid-search: nobody is left to deliver to, so the result is dropped.
+            log.debug("task finished after its runner was deleted; result dropped")
 
     @Slot(object, int)
     def _deliver_progress(self, task: Task, value: int) -> None:
