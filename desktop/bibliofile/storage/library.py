@@ -252,10 +252,7 @@ class Library:
                 # "IS" lets year: ranges use ix_references_year_order.
                 by_type = any(t.field == "type" and not t.negated for t in field_terms)
                 deleted = R.deleted.is_not(not scope.trash) if by_type else R.deleted.is_(scope.trash)
-                conds: list[ColumnElement[bool]] = [deleted]
-                for t in field_terms:
-                    cond = _field_condition(t)
-                    conds.append(~cond if t.negated else cond)
+                conds = [deleted, *_field_conditions(field_terms)]
                 matching = set(_fetch_ids(conn, select(R.id).where(*conds)))
                 hits = matching if hits is None else hits & matching
         return order.keep(hits, excluded)
@@ -285,10 +282,7 @@ class Library:
         conds: list[ColumnElement[bool]] = list(_scope_conditions(scope, _by_text_hits(q)))
         text_terms = [t for t in q.terms if _is_text(t)]
         conds.extend(self.index.matching(text_terms, R.id))
-        for t in q.terms:
-            if not _is_text(t):
-                cond = _field_condition(t)
-                conds.append(~cond if t.negated else cond)
+        conds.extend(_field_conditions([t for t in q.terms if not _is_text(t)]))
         return select(R.id).where(*conds)
 
     def rows(self, ids: Sequence[int], columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
@@ -669,6 +663,15 @@ def _scope_conditions(scope: Scope, by_text_hits: bool = False) -> list[ColumnEl
     if scope.unfiled:
         conds.append(~exists().where(ci.reference_id == R.id))
     return conds
+
+
+def _field_conditions(terms: Sequence[Term]) -> list[ColumnElement[bool]]:
+    """SQL conditions for field terms (year, type, tag...), negated where the term is."""
+    out: list[ColumnElement[bool]] = []
+    for t in terms:
+        cond = _field_condition(t)
+        out.append(~cond if t.negated else cond)
+    return out
 
 
 def _field_condition(t: Term) -> ColumnElement[bool]:

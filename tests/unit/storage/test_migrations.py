@@ -34,6 +34,16 @@ def _closed_library(path: Path, titles: list[str]) -> None:
     con.close()
 
 
+def _downgrade(path: Path, revision: str) -> None:
+    """Take a closed library back to an older schema revision, as an older version left it."""
+    cfg = migrate.alembic_config()
+    lib = Library.open(path)
+    with lib.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+    lib.close()
+
+
 def test_library_from_newer_version_is_refused_and_untouched(library_path: Path) -> None:
     _closed_library(library_path, ["A"])
     con = sqlite3.connect(library_path)
@@ -53,12 +63,7 @@ def test_library_from_newer_version_is_refused_and_untouched(library_path: Path)
 def test_older_library_is_backed_up_then_upgraded(library_path: Path) -> None:
     _closed_library(library_path, ["A"])
     # Take the file back to an empty, pre-first-migration state that still has its version table.
-    cfg = migrate.alembic_config()
-    lib = Library.open(library_path)
-    with lib.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "base")
-    lib.close()
+    _downgrade(library_path, "base")
     assert migrate.check_version(library_path) is True
     lib = Library.open(library_path)
     backups = list(library_path.parent.glob("library.sqlite.before-upgrade-*.bak"))
@@ -158,12 +163,7 @@ def test_schema_at_head_matches_the_models(library_path: Path) -> None:
 
 def test_library_at_first_schema_keeps_its_references_through_upgrade(library_path: Path) -> None:
     _closed_library(library_path, ["Kept through the upgrade", "And this one"])
-    cfg = migrate.alembic_config()
-    lib = Library.open(library_path)
-    with lib.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
-    lib.close()
+    _downgrade(library_path, "0001")
     assert migrate.current_revisions(library_path) == {"0001"}
     lib = Library.open(library_path)
     try:
@@ -186,12 +186,7 @@ def test_failed_upgrade_leaves_the_library_as_it_was(
     from bibliofile.storage.errors import LibraryUpgradeError
 
     _closed_library(library_path, ["Survives a failed upgrade"])
-    cfg = migrate.alembic_config()
-    lib = Library.open(library_path)
-    with lib.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0001")
-    lib.close()
+    _downgrade(library_path, "0001")
 
     real_upgrade = command.upgrade
 
@@ -225,12 +220,7 @@ def _fts_sql(path: Path) -> str:
 
 def test_fts_prefix_index_comes_with_0003_and_keeps_every_row(library_path: Path) -> None:
     _closed_library(library_path, ["Polycentric governance", "Political inertia", "Markets"])
-    cfg = migrate.alembic_config()
-    lib = Library.open(library_path)
-    with lib.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0002")
-    lib.close()
+    _downgrade(library_path, "0002")
     assert "prefix" not in _fts_sql(library_path)
     lib = Library.open(library_path)
     try:
