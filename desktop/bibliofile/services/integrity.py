@@ -149,6 +149,34 @@ def check_library(
     return out
 
 
+def findings_for(library: Library, ids: Sequence[int]) -> dict[int, list[Finding]]:
+    """Findings of just these references (the rows the table shows), duplicate keys included.
+
+    The table's badges ask for a screenful of rows at a time, so this must not read the whole
+    library: each reference is checked alone, and a key counts as a duplicate when the citation
+    key index finds it on another reference (not in the trash, as ``check_library``). Every id
+    asked for is in the answer, clean ones with an empty list."""
+    refs = library.get_many(list(ids))
+    out: dict[int, list[Finding]] = {i: [] for i in ids}
+    this_year = date.today().year
+    for ref in refs:
+        out[ref.id or 0] = check_reference(ref, this_year)
+    keys = {r.citation_key for r in refs if r.citation_key}
+    if keys:
+        holders = library.by_citation_key(keys)
+        per_key: dict[str, int] = {}
+        for (key,) in library.rows(holders, ["citation_key"]).values():
+            per_key[key] = per_key.get(key, 0) + 1
+        for r in refs:
+            n = per_key.get(r.citation_key, 0)
+            if r.citation_key and n > 1:
+                out[r.id or 0].append(
+                    Finding(r.id or 0, r.citation_key, r.title, "duplicate-key", "citation_key",
+                            f"The citation key “{r.citation_key}” is used by {n} references.")
+                )
+    return out
+
+
 def apply_fixes(refs: Iterable[Reference], findings: Iterable[Finding]) -> list[tuple[Reference, Reference]]:
     """(before, after) pairs of the references these findings' certain fixes change, ready for
     ``editing.apply_edits`` (one transaction) or the GUI's undoable edit command."""
