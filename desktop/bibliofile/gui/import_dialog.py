@@ -15,7 +15,7 @@ Signals (ImportController):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.task_runner import Task, TaskContext, TaskRunner
+from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import Cancelled
 from bibliofile.storage.library import Library
 
@@ -116,6 +117,9 @@ class ImportController(QObject):
         self._timer.setInterval(SHOW_PROGRESS_AFTER_MS)
         self._timer.timeout.connect(self._show_progress)
         self._count = 0
+        # The citation key pattern for entries without a key, asked for at each import (the
+        # window's curation feature points it at Edit > Preferences).
+        self.key_pattern: Callable[[], str] = lambda: DEFAULT_PATTERN
 
     @property
     def running(self) -> bool:
@@ -129,10 +133,11 @@ class ImportController(QObject):
 
         files = [str(p) for p in paths]
         library = self.library
+        pattern = self.key_pattern()
         self._count = 0
 
         def work(ctx: TaskContext) -> Any:
-            return import_files(library, files, progress=ctx.progress, cancelled=ctx.cancelled)
+            return import_files(library, files, progress=ctx.progress, cancelled=ctx.cancelled, key_pattern=pattern)
 
         self._timer.start()
         task = self.runner.write(work, self._done, self._error, self._progress)

@@ -124,12 +124,15 @@ class PasteImporter(QObject):
         dlg.open()
 
     def _import(self, preview: Any, chosen: list[bool]) -> None:
+        from bibliofile.gui.preferences_dialog import citation_key_pattern
+
         library = self.window.library
+        pattern = citation_key_pattern(self.window.settings)
 
         def work(_ctx: Any) -> Any:
             from bibliofile.services.importing import import_chosen
 
-            return import_chosen(library, preview, chosen)
+            return import_chosen(library, preview, chosen, key_pattern=pattern)
 
         self.window.runner.write(work, self._imported, self.window.show_error)
 

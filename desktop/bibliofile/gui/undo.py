@@ -16,6 +16,7 @@ from PySide6.QtGui import QUndoCommand
 
 from bibliofile.model.reference import Reference
 from bibliofile.services import editing
+from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
@@ -29,7 +30,8 @@ class EditReferenceCommand(QUndoCommand):
 
     ``on_applied(ids)`` runs after every redo/undo that wrote something; ``on_error(exc)`` gets
     known library problems (locked, disk full). A failed write marks the command obsolete so the
-    stack never claims a change that is not in the library.
+    stack never claims a change that is not in the library. ``key_pattern`` makes the citation
+    key of a reference that gets its first title or authors in this edit.
     """
 
     def __init__(
@@ -40,8 +42,11 @@ class EditReferenceCommand(QUndoCommand):
         text: str,
         on_applied: Callable[[list[int]], None] | None = None,
         on_error: Callable[[LibraryError], None] | None = None,
+        key_pattern: str = DEFAULT_PATTERN,
     ) -> None:
         super().__init__(text)
+        # Keys made for references that still lack one (Edit > Preferences' pattern).
+        self.key_pattern = key_pattern
         self.library = library
         self.before = [before] if isinstance(before, Reference) else list(before)
         self.after = [after] if isinstance(after, Reference) else list(after)
@@ -62,7 +67,7 @@ class EditReferenceCommand(QUndoCommand):
 
     def _write(self, pairs: list[tuple[Reference, Reference]]) -> None:
         try:
-            written = editing.apply_edits(self.library, pairs)
+            written = editing.apply_edits(self.library, pairs, self.key_pattern)
         except LibraryError as exc:
             log.warning("edit not stored: %s", exc)
             self.setObsolete(True)

@@ -263,10 +263,16 @@ def _merge(current: Reference, before: Reference, after: Reference) -> Reference
     return out
 
 
-def apply_edits(library: Library, edits: Sequence[tuple[Reference, Reference]]) -> list[int]:
+def apply_edits(
+    library: Library,
+    edits: Sequence[tuple[Reference, Reference]],
+    key_pattern: str = citation_keys.DEFAULT_PATTERN,
+) -> list[int]:
     """Store edits of one or many references as one transaction; returns the ids written.
 
     References deleted for good in the meantime are skipped; edits with no change write nothing.
+    A reference still without a citation key gets one from ``key_pattern`` once it has a title
+    or authors (a new reference's first edits).
     """
     wanted = [(b, a) for b, a in edits if b.id is not None and b.id == a.id]
     if len(wanted) != len(edits):
@@ -287,7 +293,7 @@ def apply_edits(library: Library, edits: Sequence[tuple[Reference, Reference]]) 
         with library.write() as uow:
             for ref, edited in written:
                 uow.update(ref, edited=edited)
-            citation_keys.fill_missing(uow, [cast(int, r.id) for r, _ in written])  # issue 6
+            citation_keys.fill_missing(uow, [cast(int, r.id) for r, _ in written], key_pattern)
     return [cast(int, r.id) for r, _ in written]
 
 

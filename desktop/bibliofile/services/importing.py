@@ -85,8 +85,12 @@ def import_files(
     progress: Callable[[int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     workers: int = 2,
+    key_pattern: str = citation_keys.DEFAULT_PATTERN,
 ) -> ImportReport:
-    """Import every file in one transaction; unreadable files are reported, not fatal."""
+    """Import every file in one transaction; unreadable files are reported, not fatal.
+
+    Entries without a citation key get one made from ``key_pattern`` (the user's preference in
+    the window; the default for the command line)."""
     report = ImportReport()
     with library.write() as uow, uow.bulk_load():
         for p in paths:
@@ -126,7 +130,7 @@ def import_files(
                 report.entries_in_files += batch.entries_in_file
                 if progress is not None:
                     progress(report.imported)
-        citation_keys.fill_missing(uow, report.ids)  # entries without a key get one (issue 6)
+        citation_keys.fill_missing(uow, report.ids, key_pattern)  # entries without a key get one
     return report
 
 
@@ -288,7 +292,12 @@ def preview_files(library: Library, paths: Sequence[str | Path], fmt: str = "aut
     return preview
 
 
-def import_chosen(library: Library, preview: ImportPreview, chosen: Sequence[bool] | None = None) -> ImportReport:
+def import_chosen(
+    library: Library,
+    preview: ImportPreview,
+    chosen: Sequence[bool] | None = None,
+    key_pattern: str = citation_keys.DEFAULT_PATTERN,
+) -> ImportReport:
     """Store the previewed references that are ticked (all when ``chosen`` is None): one action."""
     keep = [c for i, c in enumerate(preview.candidates) if chosen is None or (i < len(chosen) and chosen[i])]
     report = ImportReport(problems=list(preview.problems), formats=dict(preview.formats))
@@ -306,7 +315,7 @@ def import_chosen(library: Library, preview: ImportPreview, chosen: Sequence[boo
                 ref.id = rid
             report.ids.extend(ids)
             report.imported += len(ids)
-        citation_keys.fill_missing(uow, report.ids)  # as a file import does
+        citation_keys.fill_missing(uow, report.ids, key_pattern)  # as a file import does
     return report
 
 
