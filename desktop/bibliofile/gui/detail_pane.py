@@ -4,13 +4,15 @@ Each finished edit (Return, or leaving the field) is one ``EditReferenceCommand`
 shared undo stack, written at once; with several references selected, the fields they share are
 shown and an edit sets it on all of them as one step. User text is only ever shown through
 plain-text widgets (line edits, plain-text labels): a title holding ``<b>`` shows the tags.
-Colours and fonts come from the palette, so dark mode works.
+Colours and fonts come from the palette, so dark mode works. The Tags row (gui/tags_editor.py)
+adds and removes tags of the selection, each change one step on the same undo stack.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
@@ -40,12 +42,15 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor
+from bibliofile.gui.tags_editor import TagCommand, TagsEditor, all_tag_names, shown_tags
 from bibliofile.gui.undo import EditReferenceCommand
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
 from bibliofile.model.reference import Reference
 from bibliofile.services import editing
+from bibliofile.services.citation_keys import DEFAULT_PATTERN
+from bibliofile.storage import curation
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
@@ -198,10 +203,13 @@ def _quiet(label: QLabel) -> QLabel:
 class DetailPane(QWidget):
     """The fields of the selected references, editable in place.
 
-    Signals: referencesChanged(list) — ids whose data this pane just saved (the table refreshes them).
+    Signals:
+        referencesChanged(list): ids whose data this pane just saved (the table refreshes them).
+        tagsChanged(): tags were given or taken off here (the sidebar recounts them).
     """
 
     referencesChanged = Signal(list)
+    tagsChanged = Signal()
 
     def __init__(self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,6 +228,10 @@ class DetailPane(QWidget):
         self.key_edit: FieldLineEdit | None = None
         self.key_warning: QLabel | None = None
         self.creators_editor: CreatorsEditor | None = None
+        self.tags_editor: TagsEditor | None = None
+        # The pattern for a new reference's citation key (the window points it at Edit >
+        # Preferences; see gui/curation_actions.py).
+        self.key_pattern: Callable[[], str] = lambda: DEFAULT_PATTERN
         self.header: QLabel | None = None
         self.source_label: QLabel | None = None
         self.setMinimumWidth(220)
@@ -413,6 +425,7 @@ class DetailPane(QWidget):
                 self._add_row(form, "Creators", self.creators_editor, content, buddy=self.creators_editor.list)
                 for d in rest:
                     self._add_field(form, d, content, gen)
+                self._add_tags_row(form, content, gen)
             elif in_group:
                 form.addRow(self._group_label(group.value, content))
                 for d in in_group:
@@ -438,6 +451,13 @@ class DetailPane(QWidget):
             target = self._widget_for_key(focus_key)
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _add_tags_row(self, form: QFormLayout, parent: QWidget, gen: int) -> None:
+        library = self.library
+        self.tags_editor = TagsEditor(lambda: all_tag_names(library), parent)
+        self.tags_editor.tagAdded.connect(lambda name, g=gen: self._tag_changed(name, True, g))
+        self.tags_editor.tagRemoved.connect(lambda name, g=gen: self._tag_changed(name, False, g))
+        self._add_row(form, "Tags", self.tags_editor, parent, buddy=self.tags_editor.field)
 
     def _defs_for(self, refs: list[Reference], keys: list[str]) -> list[FieldDef]:
         labelled = {d.key: d for d in editing.visible_fields(refs)}
@@ -530,6 +550,9 @@ class DetailPane(QWidget):
             self.type_combo.setCurrentIndex(self.type_combo.findData(item_type(t).csl) if t is not None else -1)
         if self.creators_editor is not None:
             self.creators_editor.set_creators(editing.common_creators(refs), keep_state=keep_focus_edits)
+        if self.tags_editor is not None:
+            ids = [r.id for r in refs if r.id is not None]
+            self.tags_editor.set_tags(shown_tags(curation.tags_of(self.library, ids), ids))
         for key, button in self.link_buttons.items():
             button.setEnabled(bool(self._link(key)))
         if self.header is not None:
@@ -567,8 +590,28 @@ class DetailPane(QWidget):
             text,
             on_applied=self._applied,
             on_error=self._write_failed,
+            key_pattern=self.key_pattern(),
         )
         self.undo_stack.push(cmd)
+
+    def _tag_changed(self, name: str, add: bool, gen: int) -> None:
+        """Give the selection a tag, or take one off: one undo step for all of them."""
+        if gen != self._generation or not self._refs or self.tags_editor is None:
+            return
+        name = name.strip()
+        shown = {c.tag.name.lower(): c.tag for c in self.tags_editor.chips}
+        have = shown.get(name.lower())
+        if not name or (add and have is not None and not have.partial) or (not add and have is None):
+            return  # nothing would change: no empty step on the undo stack
+        ids = [r.id for r in self._refs if r.id is not None]
+        self.undo_stack.push(
+            TagCommand(self.library, ids, have.name if have is not None else name, add,
+                       on_applied=self._tags_applied, on_error=self._write_failed)
+        )
+
+    def _tags_applied(self, ids: list[int]) -> None:
+        self._applied(ids)
+        self.tagsChanged.emit()
 
     def _applied(self, ids: list[int]) -> None:
         if set(ids) & set(self._ids):

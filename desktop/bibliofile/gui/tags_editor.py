@@ -1,0 +1,325 @@
+"""The detail pane's Tags row: the selected references' tags as chips, and a field to add one.
+
+A chip's ✕ takes the tag off; typing a name (existing tags complete as you type) and Return
+gives it. Each change is one ``TagCommand`` on the window's undo stack, whatever the number of
+references selected, written at once like the pane's field edits. Tag names are the user's
+text: chips are plain-text labels, so a tag named ``<b>`` shows those characters.
+
+Signals (TagsEditor):
+    tagAdded(str): Return (or a chosen completion) in the field, with the name typed.
+    tagRemoved(str): a chip's ✕.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPoint, QRect, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QFont, QUndoCommand
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
+
+from bibliofile.storage import curation
+from bibliofile.storage.errors import LibraryError
+
+if TYPE_CHECKING:
+    from bibliofile.storage.library import Library, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownTag:
+    name: str
+    have: int  # how many of the selected references carry it
+    of: int  # how many are selected
+
+    @property
+    def partial(self) -> bool:
+        return self.have < self.of
+
+
+def shown_tags(tags_of: dict[int, list[str]], ids: Sequence[int]) -> list[ShownTag]:
+    """The chips for a selection: every tag any of them has, by name, with how many have it."""
+    counts: dict[str, int] = {}
+    for rid in ids:
+        for name in tags_of.get(rid, []):
+            counts[name] = counts.get(name, 0) + 1
+    return [ShownTag(n, k, len(ids)) for n, k in sorted(counts.items(), key=lambda x: x[0].lower())]
+
+
+class FlowLayout(QLayout):
+    """Lays widgets out left to right, wrapping to the next line (chips in a narrow pane)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._gap = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        m = self.contentsMargins()
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def _place(self, rect: QRect, move: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        x, y, line = area.x(), area.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            widget = item.widget()
+            if widget is not None and widget.isHidden():
+                continue
+            if x + hint.width() > area.right() + 1 and line > 0:
+                x, y, line = area.x(), y + line + self._gap, 0
+            width = min(hint.width(), area.width()) if area.width() > 0 else hint.width()
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), QSize(width, hint.height())))
+            x += width + self._gap
+            line = max(line, hint.height())
+        return y + line - rect.y() + m.bottom()
+
+
+class TagChip(QFrame):
+    """One tag: its name (plain text) and a ✕ that takes it off."""
+
+    def __init__(self, tag: ShownTag, on_remove: Callable[[str], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tag = tag
+        self.setObjectName("tagChip")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 0, 0, 0)
+        row.setSpacing(0)
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setText(tag.name if not tag.partial else f"{tag.name} ({tag.have} of {tag.of})")
+        if tag.partial:
+            f = QFont(self.label.font())
+            f.setItalic(True)
+            self.label.setFont(f)
+        row.addWidget(self.label)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setObjectName("removeTag")
+        self.remove_button.setText("✕")
+        self.remove_button.setAutoRaise(True)
+        what = "this reference" if tag.of == 1 else f"the {tag.have} selected references that have it"
+        tip = f"Remove the tag “{tag.name}” from {what}"
+        self.remove_button.setToolTip(f"<p>{html.escape(tip)}</p>")
+        self.remove_button.setAccessibleName(tip)
+        self.remove_button.clicked.connect(lambda _c=False: on_remove(tag.name))
+        row.addWidget(self.remove_button)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+
+class _TagField(QLineEdit):
+    """The "Add tag" field; fetches the names to complete when it gets the focus (not on every
+    selection change: counting tags costs a query)."""
+
+    def __init__(self, names: Callable[[], list[str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._names = names
+        self.names_model = QStringListModel(self)
+        self.completer_ = QCompleter(self.names_model, self)
+        self.completer_.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer_.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(self.completer_)
+
+    def load_names(self) -> None:
+        try:
+            self.names_model.setStringList(self._names())
+        except LibraryError as exc:  # a completion list is a convenience
+            log.info("tag names not loaded: %s", exc)
+
+    def focusInEvent(self, e: QFocusEvent) -> None:
+        self.load_names()
+        super().focusInEvent(e)
+
+
+class TagsEditor(QWidget):
+    """Chips for the selection's tags and a field to add one.
+
+    Signals:
+        tagAdded(str): a name was entered.
+        tagRemoved(str): a chip's ✕ was pressed.
+    """
+
+    tagAdded = Signal(str)
+    tagRemoved = Signal(str)
+
+    def __init__(self, names: Callable[[], list[str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagsEditor")
+        self.flow = FlowLayout(self)
+        self.chips: list[TagChip] = []
+        self.field = _TagField(names, self)
+        self.field.setObjectName("addTagField")
+        self.field.setAccessibleName("Add a tag")
+        self.field.setPlaceholderText("Add tag…")
+        self.field.setMinimumWidth(110)
+        self.field.returnPressed.connect(self._entered)
+        self.field.completer_.activated.connect(self._completed)
+        self.flow.addWidget(self.field)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_tags(self, tags: Sequence[ShownTag]) -> None:
+        if [c.tag for c in self.chips] == list(tags):
+            return
+        for chip in self.chips:
+            self.flow.removeWidget(chip)
+            chip.hide()
+            chip.deleteLater()
+        self.chips = [TagChip(t, self.tagRemoved.emit, self) for t in tags]
+        # Chips first, the field last: rebuild the order.
+        self.flow.removeWidget(self.field)
+        for chip in self.chips:
+            self.flow.addWidget(chip)
+        self.flow.addWidget(self.field)
+        for chip in self.chips:
+            chip.show()
+        self.updateGeometry()
+
+    def names(self) -> list[str]:
+        return [c.tag.name for c in self.chips]
+
+    def _entered(self) -> None:
+        name = self.field.text().strip()
+        self.field.clear()
+        if name:
+            self.tagAdded.emit(name)
+
+    def _completed(self, text: str) -> None:
+        self.field.clear()
+        if text.strip():
+            self.tagAdded.emit(text.strip())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self.flow.heightForWidth(width)
+
+
+def _tag_ids(uow: UnitOfWork) -> dict[str, int]:
+    return {t.name.lower(): t.id for t in curation.tags(uow)}
+
+
+class TagCommand(QUndoCommand):
+    """Give a tag to references, or take it off them: one undo step, one transaction each way.
+
+    Tags are named, not numbered, across undo and redo (a tag this command created is deleted by
+    its undo, and made again by redo). ``on_applied(ids)`` runs after each write; a failed write
+    marks the command obsolete and goes to ``on_error``.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        ids: Sequence[int],
+        name: str,
+        add: bool,
+        on_applied: Callable[[list[int]], None] | None = None,
+        on_error: Callable[[LibraryError], None] | None = None,
+    ) -> None:
+        label = f"Tag “{name}”" if add else f"Remove Tag “{name}”"
+        super().__init__(label if len(ids) == 1 else f"{label} ({len(ids)} references)")
+        self.library = library
+        self.ids = list(ids)
+        self.name = name.strip()
+        self.add = add
+        self.on_applied = on_applied
+        self.on_error = on_error
+        self.changed: list[int] = []  # the references this command tagged or untagged
+        self.created = False
+
+    def redo(self) -> None:
+        self._write(self._give if self.add else self._take)
+
+    def undo(self) -> None:
+        self._write(self._take_back if self.add else self._give_back)
+
+    def _give(self, uow: UnitOfWork) -> None:
+        self.created = self.name.lower() not in _tag_ids(uow)
+        tid = curation.add_tag(uow, self.name)
+        self.changed = curation.tag(uow, tid, self.ids)
+
+    def _take(self, uow: UnitOfWork) -> None:
+        tid = _tag_ids(uow).get(self.name.lower())
+        self.changed = curation.untag(uow, tid, self.ids) if tid is not None else []
+
+    def _take_back(self, uow: UnitOfWork) -> None:
+        tid = _tag_ids(uow).get(self.name.lower())
+        if tid is None:
+            return
+        curation.untag(uow, tid, self.changed)
+        if self.created:
+            rest = curation.delete_tag(uow, tid)
+            if rest:  # tagged elsewhere since (e.g. in the trash): it stays
+                curation.tag(uow, curation.add_tag(uow, self.name), rest)
+
+    def _give_back(self, uow: UnitOfWork) -> None:
+        curation.tag(uow, curation.add_tag(uow, self.name), self.changed)
+
+    def _write(self, fn: Callable[[UnitOfWork], None]) -> None:
+        try:
+            with self.library.write() as uow:
+                fn(uow)
+        except LibraryError as exc:
+            log.warning("tag change not stored: %s", exc)
+            self.setObsolete(True)
+            if self.on_error is not None:
+                self.on_error(exc)
+            return
+        if self.on_applied is not None:
+            self.on_applied(list(self.ids))
+
+
+def all_tag_names(library: Library) -> list[str]:
+    """Every tag's name, for the field's completion."""
+    return [t.name for t in curation.tags(library)]
+
