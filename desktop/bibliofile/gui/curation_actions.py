@@ -7,6 +7,8 @@ Every change is one unit of work and one undo step, however many references it t
 
 Triage keys, with the table focused: 1, 2, 3 set the priority (0 clears it), R moves the
 reading status on (to read -> reading -> read -> skimmed -> none). Help > Triage Keys lists them.
+``install`` also puts the integrity badges on the table (gui/integrity_badges.py) and points
+every citation-key generation at the pattern chosen in Edit > Preferences.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.library_table import COLUMN_KEYS, IDS_MIME, ids_from_mime
+from bibliofile.gui.preferences_dialog import citation_key_pattern
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, next_status
 from bibliofile.services import citation_keys
 from bibliofile.storage import curation
@@ -439,16 +442,23 @@ class Curation(QObject):
         dlg.finished.connect(lambda _r: self._dialogs.remove(dlg) if dlg in self._dialogs else None)
         dlg.show()
 
+    def key_pattern(self) -> str:
+        """The citation key pattern chosen in Edit > Preferences (read at each use)."""
+        return citation_key_pattern(self.window.settings)
+
     def regenerate_keys(self, ids: Sequence[int]) -> None:
         ids = list(ids)
+        pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteStep(self.window, "Regenerate Citation Keys", lambda u: citation_keys.regenerate(u, ids),
+            WriteStep(self.window, "Regenerate Citation Keys", lambda u: citation_keys.regenerate(u, ids, pattern),
                       lambda u, before: curation.set_citation_keys(u, before or {}))
         )
 
     def fill_missing_keys(self) -> None:
+        pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteStep(self.window, "Generate Missing Citation Keys", lambda u: citation_keys.fill_missing(u),
+            WriteStep(self.window, "Generate Missing Citation Keys",
+                      lambda u: citation_keys.fill_missing(u, None, pattern),
                       lambda u, given: curation.set_citation_keys(u, dict.fromkeys(given or {}, "")))
         )
 
@@ -509,3 +519,15 @@ def install(window: MainWindow) -> None:
     window.menu_view.addAction("Overview…", c.overview)
     window.menu_help.addAction("Triage Keys", c.show_triage_help)
     c.refresh_sidebar()
+
+    # New citation keys follow Edit > Preferences: on import, for a new reference's first edit
+    # in the detail pane, and in the actions above.
+    window.importer.key_pattern = c.key_pattern
+    detail: Any = window.detail
+    if hasattr(detail, "key_pattern"):
+        detail.key_pattern = c.key_pattern
+    if hasattr(detail, "tagsChanged"):
+        detail.tagsChanged.connect(c.refresh_sidebar)  # tags given in the detail pane
+    from bibliofile.gui import integrity_badges
+
+    integrity_badges.install(window)

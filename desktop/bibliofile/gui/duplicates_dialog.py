@@ -1,6 +1,7 @@
 """Tools > Find Duplicates: pairs with why they matched and how sure, merged field by field.
 
-The scan runs on the task runner. Choosing a pair shows both references side by side, one row
+The scan runs on the task runner, with its progress shown and a Cancel button that stops it
+(gui/background_scan.py). Choosing a pair shows both references side by side, one row
 per field with the value to keep chosen per row (creators can keep both lists); Merge is one
 undoable step that keeps the tags, collections, notes and reading state of both, and moves the
 other to the trash. "Not Duplicates" is remembered, so the pair is not proposed again.
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from bibliofile.gui.background_scan import BackgroundScan
 from bibliofile.model.fields import FIELD_BY_KEY
 from bibliofile.model.reference import Reference
 from bibliofile.services import duplicates as dup
@@ -62,6 +64,8 @@ def _authors(ref: Reference) -> str:
 
 
 class DuplicatesDialog(QDialog):
+    """Tools > Find Duplicates."""
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window_ = window
@@ -87,6 +91,16 @@ class DuplicatesDialog(QDialog):
         self.merge_button.clicked.connect(self.merge_current)
         self.not_dup_button = QPushButton("Not Duplicates", self)
         self.not_dup_button.clicked.connect(self.not_duplicates)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop the scan; nothing is changed")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.again_button = QPushButton("Scan Again", self)
+        self.again_button.clicked.connect(self.start)
+        self.scan = BackgroundScan(window.runner, self)
+        self.scan.progressed.connect(self._progressed)
+        self.scan.finished.connect(self.set_pairs)
+        self.scan.cancelled.connect(self._cancelled)
+        self.scan.failed.connect(self._failed)
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -96,6 +110,8 @@ class DuplicatesDialog(QDialog):
         for b in (self.swap_button, self.merge_button, self.not_dup_button):
             row.addWidget(b)
         row.addStretch(1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.again_button)
         row.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -108,13 +124,40 @@ class DuplicatesDialog(QDialog):
 
     def start(self) -> None:
         lib = self.window_.library
-        self.window_.runner.read(lambda ctx: dup.scan(lib, getattr(ctx, "cancelled", None)),
-                                 self.set_pairs, self._failed)
+        self.status.setText("Looking for duplicates…")
+        self._running(True)
+        self.scan.start(lambda cancelled, progress: dup.scan(lib, cancelled, progress))
+
+    def cancel(self) -> None:
+        if self.scan.running:
+            self.status.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+            self.scan.cancel()
+
+    def _running(self, running: bool) -> None:
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(running)
+        self.again_button.setVisible(not running)
+
+    def _progressed(self, percent: int) -> None:
+        if self.cancel_button.isEnabled():
+            self.status.setText(f"Looking for duplicates… {percent}%")
+
+    def _cancelled(self) -> None:
+        self._running(False)
+        self.status.setText("The scan was cancelled before the end; press Scan Again to run it.")
 
     def _failed(self, exc: BaseException) -> None:
+        self._running(False)
         self.status.setText(f"The scan stopped: {exc}")
 
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a scan still running."""
+        self.scan.cancel()
+        super().done(result)
+
     def set_pairs(self, pairs: list[DuplicatePair]) -> None:
+        self._running(False)
         self.pairs = pairs
         self.list.clear()
         refs = {r.id: r for r in self.window_.library.get_many(

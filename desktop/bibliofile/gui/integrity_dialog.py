@@ -1,8 +1,9 @@
 """Tools > Check Library: every finding of services.integrity, selectable, with certain fixes.
 
-The check runs on the task runner (reading 100k references takes seconds); selecting findings
-and pressing Show selects those references in the table; Fix applies the certain fixes of the
-selected findings as one undoable edit.
+The check runs on the task runner (reading 100k references takes seconds) with its progress
+shown, and Cancel stops it (gui/background_scan.py); selecting findings and pressing Show selects
+those references in the table; Fix applies the certain fixes of the selected findings as one
+undoable edit.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from bibliofile.gui.background_scan import BackgroundScan
 from bibliofile.services import integrity
 from bibliofile.services.integrity import Finding
 
@@ -29,6 +31,10 @@ if TYPE_CHECKING:
 
 
 class IntegrityDialog(QDialog):
+    """Tools > Check Library."""
+
+    batch = 2000  # references read per step; Cancel takes effect between steps
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window_ = window
@@ -47,12 +53,24 @@ class IntegrityDialog(QDialog):
         self.show_button.clicked.connect(self.show_selected)
         self.fix_button = QPushButton("Fix Selected", self)
         self.fix_button.clicked.connect(self.fix_selected)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Stop the check; nothing is changed")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.again_button = QPushButton("Check Again", self)
+        self.again_button.clicked.connect(self.start)
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
+        self.scan = BackgroundScan(window.runner, self)
+        self.scan.progressed.connect(self._progressed)
+        self.scan.finished.connect(self.set_findings)
+        self.scan.cancelled.connect(self._cancelled)
+        self.scan.failed.connect(self._failed)
         row = QHBoxLayout()
         row.addWidget(self.show_button)
         row.addWidget(self.fix_button)
         row.addStretch(1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.again_button)
         row.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -63,12 +81,42 @@ class IntegrityDialog(QDialog):
 
     def start(self) -> None:
         lib = self.window_.library
-        self.window_.runner.read(lambda _c: integrity.check_library(lib), self.set_findings, self._failed)
+        batch = self.batch
+        self.status.setText("Checking…")
+        self._running(True)
+        self.scan.start(lambda cancelled, progress: integrity.check_library(
+            lib, progress=progress, cancelled=cancelled, batch=batch))
+
+    def cancel(self) -> None:
+        if self.scan.running:
+            self.status.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+            self.scan.cancel()
+
+    def _running(self, running: bool) -> None:
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(running)
+        self.again_button.setVisible(not running)
+
+    def _progressed(self, percent: int) -> None:
+        if self.cancel_button.isEnabled():
+            self.status.setText(f"Checking… {percent}%")
+
+    def _cancelled(self) -> None:
+        self._running(False)
+        self.status.setText("The check was cancelled before the end; press Check Again to run it.")
 
     def _failed(self, exc: BaseException) -> None:
+        self._running(False)
         self.status.setText(f"The check stopped: {exc}")
 
+    def done(self, result: int) -> None:
+        """Closing the dialog stops a check still running (its findings would go nowhere)."""
+        self.scan.cancel()
+        super().done(result)
+
     def set_findings(self, findings: list[Finding]) -> None:
+        self._running(False)
         self.findings = findings
         self.list.clear()
         for f in findings:
@@ -108,9 +156,12 @@ class IntegrityDialog(QDialog):
         pairs = integrity.apply_fixes(lib.get_many(list({f.reference_id for f in chosen})), chosen)
         if not pairs:
             return
+        from bibliofile.gui.preferences_dialog import citation_key_pattern
+
         cmd = EditReferenceCommand(
             lib, [b for b, _ in pairs], [a for _, a in pairs], "Fix Library Problems",
             on_applied=lambda _ids: self.window_.reload(), on_error=self.window_.show_error,
+            key_pattern=citation_key_pattern(self.window_.settings),
         )
         self.window_.undo_stack.push(cmd)
         fixed = {id(f) for f in chosen}

@@ -70,9 +70,15 @@ def find_duplicates(
     rows: Iterable[ScanRow],
     not_duplicates: set[tuple[int, int]] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[DuplicatePair]:
-    """Pairs among these rows, most certain first."""
+    """Pairs among these rows, most certain first.
+
+    ``cancelled`` is asked between blocks (``Cancelled`` is raised); ``progress(done, total)``
+    counts the blocks compared, so a dialog can say how far a 100k scan is."""
     rows = list(rows)
+    if cancelled is not None and cancelled():
+        raise Cancelled()
     skip = not_duplicates or set()
     found: dict[tuple[int, int], DuplicatePair] = {}
 
@@ -120,9 +126,14 @@ def find_duplicates(
         da, db = doi_of.get(a), doi_of.get(b)
         return bool(da and db and da != db)
 
-    for (author, year), block in blocks.items():
+    total = len(blocks)
+    if progress is not None:
+        progress(0, total)
+    for done, ((author, year), block) in enumerate(blocks.items()):
         if cancelled is not None and cancelled():
             raise Cancelled()
+        if progress is not None and done and done % 2000 == 0:
+            progress(done, total)
         later = blocks.get((author, year + 1), [])
         candidates = block + later
         titles = [t for _, t, _ in candidates]
@@ -147,9 +158,14 @@ def find_duplicates(
     return sorted(found.values(), key=lambda p: (-p.score, p.first, p.second))
 
 
-def scan(library: Library, cancelled: Callable[[], bool] | None = None) -> list[DuplicatePair]:
+def scan(
+    library: Library,
+    cancelled: Callable[[], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DuplicatePair]:
     """Duplicate pairs of the library (not the trash), without those marked not duplicates."""
-    return find_duplicates(curation.scan_rows(library), curation.not_duplicate_pairs(library), cancelled)
+    rows = curation.scan_rows(library)
+    return find_duplicates(rows, curation.not_duplicate_pairs(library), cancelled, progress)
 
 
 # ---- merging -----------------------------------------------------------------------------------
