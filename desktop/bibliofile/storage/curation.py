@@ -24,7 +24,7 @@ from sqlalchemy import Connection, and_, case, delete, func, insert, select, tex
 from bibliofile.model.reading import STATUSES, ReadingState, page_count
 from bibliofile.storage.engine import translated_errors
 from bibliofile.storage.library import Library, UnitOfWork, _chunks, _now
-from bibliofile.storage.schema import (
+from bibliofile.storage.tables import (
     collection_items_t,
     creators_t,
     not_duplicates_t,

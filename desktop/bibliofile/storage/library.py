@@ -65,7 +65,8 @@ from bibliofile.storage.rows import (
     reference_from_row,
     reference_row,
 )
-from bibliofile.storage.schema import (
+from bibliofile.storage.search import SearchIndex, index_for
+from bibliofile.storage.tables import (
     blocks_t,
     collection_items_t,
     collections_t,
@@ -76,7 +77,6 @@ from bibliofile.storage.schema import (
     references_t,
     tags_t,
 )
-from bibliofile.storage.search import SearchIndex, index_for
 
 R = references_t.c
 

@@ -1,223 +1,191 @@
-"""SQLAlchemy 2.0 typed mappings: the shape of a library file.
+"""SQLAlchemy 2.0 typed mappings of the library's tables (declarative with imperative tables).
 
-The table view never loads these as ORM objects (see DESIGN.md, "The big table"): the mappings
-define the schema and are used for single-record edits, while bulk paths use their ``__table__``
-through Core. Denormalised columns (``authors_display``, ``sort_*``, ``year``) exist so the table
-can sort and page in SQL with an index instead of in Python.
+The columns are defined once, as Core tables in ``tables.py``, which is all the running app
+imports (ADR 0010: ``sqlalchemy.orm`` and declarative class building cost ~165 ms at launch).
+These classes map the same tables with typed attributes: Alembic compares migrations against
+``Base.metadata`` (the very same MetaData), and code that wants ORM objects (a script, a
+future sync service) gets ``Mapped[...]`` types that mypy checks. ``tests/unit/storage``
+checks that every column has its typed attribute.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
+from sqlalchemy.orm import DeclarativeBase, Mapped
+
+from bibliofile.storage.tables import (
+    blocks_t,
+    collection_items_t,
+    collections_t,
+    creators_t,
+    imports_t,
+    metadata,
+    not_duplicates_t,
+    notes_t,
+    reference_tags_t,
+    references_t,
+    saved_searches_t,
+    tags_t,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+__all__ = [
+    "Base",
+    "BlockRow",
+    "CollectionItemRow",
+    "CollectionRow",
+    "CreatorRow",
+    "ImportSource",
+    "NotDuplicateRow",
+    "NoteRow",
+    "ReferenceRow",
+    "ReferenceTagRow",
+    "SavedSearchRow",
+    "TagRow",
+    "blocks_t",
+    "collection_items_t",
+    "collections_t",
+    "creators_t",
+    "imports_t",
+    "not_duplicates_t",
+    "notes_t",
+    "reference_tags_t",
+    "references_t",
+    "saved_searches_t",
+    "tags_t",
+]
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = metadata
 
 
 class ImportSource(Base):
     """One import of one file: lets an export put entries back in file order with their blocks."""
 
-    __tablename__ = "import_sources"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    file: Mapped[str] = mapped_column(Text, default="")
-    format: Mapped[str] = mapped_column(String(32), default="bibtex")
-    encoding: Mapped[str] = mapped_column(String(32), default="utf-8")
-    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    __table__ = imports_t
+    id: Mapped[int]
+    file: Mapped[str]
+    format: Mapped[str]
+    encoding: Mapped[str]
+    imported_at: Mapped[datetime]
 
 
 class ReferenceRow(Base):
-    __tablename__ = "references"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_type: Mapped[str] = mapped_column(String(40), index=True)
-    citation_key: Mapped[str] = mapped_column(Text, default="", index=True)
-    title: Mapped[str] = mapped_column(Text, default="")
-    container_title: Mapped[str] = mapped_column(Text, default="")
-    date: Mapped[str] = mapped_column(String(40), default="")
-    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    authors_display: Mapped[str] = mapped_column(Text, default="")
-    doi: Mapped[str] = mapped_column(Text, default="")
-    pages: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(Text, default="")
-    sort_title: Mapped[str] = mapped_column(Text, default="")
-    sort_authors: Mapped[str] = mapped_column(Text, default="")
-    sort_container: Mapped[str] = mapped_column(Text, default="")
-    fields_json: Mapped[str] = mapped_column(Text, default="{}")
-    extra_json: Mapped[str] = mapped_column(Text, default="{}")
-    date_added: Mapped[datetime] = mapped_column(DateTime)
-    date_modified: Mapped[datetime] = mapped_column(DateTime)
-    edited: Mapped[bool] = mapped_column(Boolean, default=False)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_sources.id", ondelete="SET NULL"), nullable=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    source_format: Mapped[str] = mapped_column(String(32), default="")
-    source_text: Mapped[str] = mapped_column(Text, default="")
-    source_entry_type: Mapped[str] = mapped_column(Text, default="")
-    source_fields_json: Mapped[str] = mapped_column(Text, default="[]")
-    source_file: Mapped[str] = mapped_column(Text, default="")
-    source_line: Mapped[int] = mapped_column(Integer, default=0)
-    source_prefix: Mapped[str] = mapped_column(Text, default="")
-    # Reading state (migration 0004): the reader's own, never exported and never marking the
-    # entry edited. Server defaults, because imports insert rows without naming these columns.
-    read_status: Mapped[str] = mapped_column(Text, default="", server_default="")
-    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    rating: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    date_read: Mapped[str] = mapped_column(String(10), default="", server_default="")
-
-    # The table's default sorts read these in order, filtering ``deleted`` inside the index:
-    # ``Library.search`` keeps full-text searches off them (they go by the FTS hits' rowids).
-    # No index on ``deleted`` alone: half the library on each value helps no query, and it
-    # misled the planner into reading every row of the library for a text search.
-    __table_args__ = (
-        Index("ix_references_import_position", "import_id", "position"),
-        Index("ix_references_title_order", "deleted", "sort_title", "sort_authors", "year"),
-        Index("ix_references_authors_order", "deleted", "sort_authors", "year"),
-        Index("ix_references_year_order", "deleted", "year", "sort_authors"),
-        Index("ix_references_container_order", "deleted", "sort_container", "sort_authors", "year"),
-        Index("ix_references_date_added_order", "deleted", "date_added", "sort_authors", "year"),
-        Index("ix_references_read_status_order", "deleted", "read_status"),
-        Index("ix_references_priority_order", "deleted", "priority"),
-        Index("ix_references_rating_order", "deleted", "rating"),
-        Index("ix_references_date_read_order", "deleted", "date_read"),
-    )
+    __table__ = references_t
+    id: Mapped[int]
+    item_type: Mapped[str]
+    citation_key: Mapped[str]
+    title: Mapped[str]
+    container_title: Mapped[str]
+    date: Mapped[str]
+    year: Mapped[int | None]
+    authors_display: Mapped[str]
+    doi: Mapped[str]
+    pages: Mapped[str]
+    status: Mapped[str]
+    sort_title: Mapped[str]
+    sort_authors: Mapped[str]
+    sort_container: Mapped[str]
+    fields_json: Mapped[str]
+    extra_json: Mapped[str]
+    date_added: Mapped[datetime]
+    date_modified: Mapped[datetime]
+    edited: Mapped[bool]
+    deleted: Mapped[bool]
+    import_id: Mapped[int | None]
+    position: Mapped[int]
+    source_format: Mapped[str]
+    source_text: Mapped[str]
+    source_entry_type: Mapped[str]
+    source_fields_json: Mapped[str]
+    source_file: Mapped[str]
+    source_line: Mapped[int]
+    source_prefix: Mapped[str]
+    read_status: Mapped[str]
+    priority: Mapped[int]
+    rating: Mapped[int]
+    date_read: Mapped[str]
 
 
 class CreatorRow(Base):
-    __tablename__ = "creators"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(40), default="author")
-    family: Mapped[str] = mapped_column(Text, default="")
-    given: Mapped[str] = mapped_column(Text, default="")
-    particle: Mapped[str] = mapped_column(Text, default="")
-    suffix: Mapped[str] = mapped_column(Text, default="")
-    literal: Mapped[str] = mapped_column(Text, default="")
-    others: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table__ = creators_t
+    id: Mapped[int]
+    reference_id: Mapped[int]
+    position: Mapped[int]
+    role: Mapped[str]
+    family: Mapped[str]
+    given: Mapped[str]
+    particle: Mapped[str]
+    suffix: Mapped[str]
+    literal: Mapped[str]
+    others: Mapped[bool]
 
 
 class BlockRow(Base):
     """@string/@preamble/@comment and unparseable blocks of an imported file, kept verbatim."""
 
-    __tablename__ = "blocks"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    import_id: Mapped[int] = mapped_column(ForeignKey("import_sources.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))
-    text: Mapped[str] = mapped_column(Text)
-    prefix: Mapped[str] = mapped_column(Text, default="")
-    line: Mapped[int] = mapped_column(Integer, default=0)
-
-    __table_args__ = (Index("ix_blocks_import_position", "import_id", "position"),)
+    __table__ = blocks_t
+    id: Mapped[int]
+    import_id: Mapped[int]
+    position: Mapped[int]
+    kind: Mapped[str]
+    text: Mapped[str]
+    prefix: Mapped[str]
+    line: Mapped[int]
 
 
 class CollectionRow(Base):
-    __tablename__ = "collections"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("collections.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    name: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table__ = collections_t
+    id: Mapped[int]
+    parent_id: Mapped[int | None]
+    name: Mapped[str]
+    position: Mapped[int]
 
 
 class CollectionItemRow(Base):
-    __tablename__ = "collection_items"
-    collection_id: Mapped[int] = mapped_column(
-        ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
-    )
-    reference_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table__ = collection_items_t
+    collection_id: Mapped[int]
+    reference_id: Mapped[int]
+    position: Mapped[int]
 
 
 class TagRow(Base):
-    __tablename__ = "tags"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
-    colour: Mapped[str] = mapped_column(String(16), default="")
+    __table__ = tags_t
+    id: Mapped[int]
+    name: Mapped[str]
+    colour: Mapped[str]
 
 
 class ReferenceTagRow(Base):
-    __tablename__ = "reference_tags"
-    reference_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
-    )
-    tag_id: Mapped[int] = mapped_column(
-        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    __table__ = reference_tags_t
+    reference_id: Mapped[int]
+    tag_id: Mapped[int]
 
 
 class NoteRow(Base):
-    """The reader's note on a reference: rich text (HTML) and its plain text, which is also in
-    the full-text index's ``notes`` column so notes are searchable."""
+    """The reader's note on a reference (HTML, and its plain text for the full-text index)."""
 
-    __tablename__ = "notes"
-    reference_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
-    )
-    html: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text, default="")
-    modified: Mapped[datetime] = mapped_column(DateTime)
+    __table__ = notes_t
+    reference_id: Mapped[int]
+    html: Mapped[str]
+    text: Mapped[str]
+    modified: Mapped[datetime]
 
 
 class SavedSearchRow(Base):
-    """A search-field query kept under a name (a smart collection, re-run as the library changes)."""
+    """A search-field query kept under a name (a smart collection)."""
 
-    __tablename__ = "saved_searches"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    query: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table__ = saved_searches_t
+    id: Mapped[int]
+    name: Mapped[str]
+    query: Mapped[str]
+    position: Mapped[int]
 
 
 class NotDuplicateRow(Base):
-    """A pair the user said is not a duplicate (smaller id first), so scans stop proposing it."""
+    """A pair the user said is not a duplicate (smaller id first)."""
 
-    __tablename__ = "not_duplicates"
-    first_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True
-    )
-    second_id: Mapped[int] = mapped_column(
-        ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-
-
-references_t = cast(Table, ReferenceRow.__table__)
-creators_t = cast(Table, CreatorRow.__table__)
-blocks_t = cast(Table, BlockRow.__table__)
-imports_t = cast(Table, ImportSource.__table__)
-collections_t = cast(Table, CollectionRow.__table__)
-collection_items_t = cast(Table, CollectionItemRow.__table__)
-tags_t = cast(Table, TagRow.__table__)
-reference_tags_t = cast(Table, ReferenceTagRow.__table__)
-notes_t = cast(Table, NoteRow.__table__)
-saved_searches_t = cast(Table, SavedSearchRow.__table__)
-not_duplicates_t = cast(Table, NotDuplicateRow.__table__)
+    __table__ = not_duplicates_t
+    first_id: Mapped[int]
+    second_id: Mapped[int]

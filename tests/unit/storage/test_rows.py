@@ -18,7 +18,7 @@ from bibliofile.storage.rows import (
     item_rows,
     sort_key,
 )
-from bibliofile.storage.schema import blocks_t, creators_t, references_t
+from bibliofile.storage.tables import blocks_t, creators_t, references_t
 
 
 def test_column_names_cover_the_tables() -> None:

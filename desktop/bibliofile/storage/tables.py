@@ -1,0 +1,189 @@
+"""The shape of a library file as SQLAlchemy Core tables: what the running app reads and writes.
+
+The app never loads ORM objects (see DESIGN.md, "The big table"): searches, pages of rows,
+imports and edits all go through these tables with Core statements. The typed ORM mappings of
+the same tables live in ``schema.py`` for Alembic and for code that wants mapped classes; they
+are kept out of the start-up path because importing ``sqlalchemy.orm`` and building declarative
+classes cost ~165 ms of a ~800 ms launch (ADR 0010). Denormalised columns (``authors_display``,
+``sort_*``, ``year``) exist so the table can sort and page with an index instead of in Python.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# One import of one file: lets an export put entries back in file order with their blocks.
+imports_t = Table(
+    "import_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file", Text, nullable=False, default=""),
+    Column("format", String(32), nullable=False, default="bibtex"),
+    Column("encoding", String(32), nullable=False, default="utf-8"),
+    Column("imported_at", DateTime, nullable=False),
+)
+
+references_t = Table(
+    "references",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_type", String(40), nullable=False, index=True),
+    Column("citation_key", Text, nullable=False, default="", index=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("container_title", Text, nullable=False, default=""),
+    Column("date", String(40), nullable=False, default=""),
+    Column("year", Integer, nullable=True),
+    Column("authors_display", Text, nullable=False, default=""),
+    Column("doi", Text, nullable=False, default=""),
+    Column("pages", Text, nullable=False, default=""),
+    Column("status", Text, nullable=False, default=""),
+    Column("sort_title", Text, nullable=False, default=""),
+    Column("sort_authors", Text, nullable=False, default=""),
+    Column("sort_container", Text, nullable=False, default=""),
+    Column("fields_json", Text, nullable=False, default="{}"),
+    Column("extra_json", Text, nullable=False, default="{}"),
+    Column("date_added", DateTime, nullable=False),
+    Column("date_modified", DateTime, nullable=False),
+    Column("edited", Boolean, nullable=False, default=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("import_id", ForeignKey("import_sources.id", ondelete="SET NULL"), nullable=True),
+    Column("position", Integer, nullable=False, default=0),
+    Column("source_format", String(32), nullable=False, default=""),
+    Column("source_text", Text, nullable=False, default=""),
+    Column("source_entry_type", Text, nullable=False, default=""),
+    Column("source_fields_json", Text, nullable=False, default="[]"),
+    Column("source_file", Text, nullable=False, default=""),
+    Column("source_line", Integer, nullable=False, default=0),
+    Column("source_prefix", Text, nullable=False, default=""),
+    # Reading state (migration 0004): the reader's own, never exported and never marking the
+    # entry edited. Server defaults, because imports insert rows without naming these columns.
+    Column("read_status", Text, nullable=False, default="", server_default=""),
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
+    Column("rating", Integer, nullable=False, default=0, server_default="0"),
+    Column("date_read", String(10), nullable=False, default="", server_default=""),
+    # The table's default sorts read these in order, filtering ``deleted`` inside the index:
+    # ``Library.search`` keeps full-text searches off them (they go by the FTS hits' rowids).
+    # No index on ``deleted`` alone: half the library on each value helps no query, and it
+    # misled the planner into reading every row of the library for a text search.
+    Index("ix_references_import_position", "import_id", "position"),
+    Index("ix_references_title_order", "deleted", "sort_title", "sort_authors", "year"),
+    Index("ix_references_authors_order", "deleted", "sort_authors", "year"),
+    Index("ix_references_year_order", "deleted", "year", "sort_authors"),
+    Index("ix_references_container_order", "deleted", "sort_container", "sort_authors", "year"),
+    Index("ix_references_date_added_order", "deleted", "date_added", "sort_authors", "year"),
+    Index("ix_references_read_status_order", "deleted", "read_status"),
+    Index("ix_references_priority_order", "deleted", "priority"),
+    Index("ix_references_rating_order", "deleted", "rating"),
+    Index("ix_references_date_read_order", "deleted", "date_read"),
+)
+
+creators_t = Table(
+    "creators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("role", String(40), nullable=False, default="author"),
+    Column("family", Text, nullable=False, default=""),
+    Column("given", Text, nullable=False, default=""),
+    Column("particle", Text, nullable=False, default=""),
+    Column("suffix", Text, nullable=False, default=""),
+    Column("literal", Text, nullable=False, default=""),
+    Column("others", Boolean, nullable=False, default=False),
+)
+
+# @string/@preamble/@comment and unparseable blocks of an imported file, kept verbatim.
+blocks_t = Table(
+    "blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("import_id", ForeignKey("import_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("prefix", Text, nullable=False, default=""),
+    Column("line", Integer, nullable=False, default=0),
+    Index("ix_blocks_import_position", "import_id", "position"),
+)
+
+collections_t = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("parent_id", ForeignKey("collections.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("name", Text, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+collection_items_t = Table(
+    "collection_items",
+    metadata,
+    Column("collection_id", ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+tags_t = Table(
+    "tags",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("colour", String(16), nullable=False, default=""),
+)
+
+reference_tags_t = Table(
+    "reference_tags",
+    metadata,
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# The reader's note on a reference: rich text (HTML) and its plain text, which is also in the
+# full-text index's ``notes`` column so notes are searchable.
+notes_t = Table(
+    "notes",
+    metadata,
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
+    Column("html", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("modified", DateTime, nullable=False),
+)
+
+# A search-field query kept under a name (a smart collection, re-run as the library changes).
+saved_searches_t = Table(
+    "saved_searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+# A pair the user said is not a duplicate (smaller id first), so scans stop proposing it.
+not_duplicates_t = Table(
+    "not_duplicates",
+    metadata,
+    Column("first_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
+    Column("second_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
