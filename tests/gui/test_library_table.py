@@ -149,3 +149,44 @@ def test_threaded_search_keeps_only_the_latest_result(qtbot, lib: Library) -> No
     qtbot.waitUntil(lambda: model.rowCount() > 0 and not runner.busy(), timeout=5000)
     assert model.ids == lib.search("author:ostrom")
     runner.wait()
+
+
+def test_first_search_shows_the_head_then_the_whole_order(qtbot, lib: Library) -> None:
+    """Launch: the first rows and the count are painted before the whole order is read."""
+    from bibliofile.gui.library_table import HEAD_ROWS
+
+    lib.add_references(many_refs(HEAD_ROWS + 150))
+    full = lib.search("", "year", True)
+    assert lib.search_head("year", True, limit=HEAD_ROWS) == full[:HEAD_ROWS]
+    runner = TaskRunner()
+    model = LibraryTableModel(lib, runner)
+    heads: list[list[int]] = []
+    model.countsChanged.connect(lambda shown, total: heads.append(list(model.ids)))
+    model.set_sort("year", True)
+    qtbot.waitUntil(lambda: model.ids == full, timeout=5000)
+    runner.wait()
+    # Either the head came first (then rows past it were 0, "not read yet") or the whole
+    # order won the race; both show the same first rows and the same count.
+    assert heads[-1] == full
+    for ids in heads:
+        assert len(ids) == len(full)
+        assert ids[:HEAD_ROWS] == full[:HEAD_ROWS]
+        assert all(i == 0 for i in ids[HEAD_ROWS:]) or ids == full
+
+
+def test_rows_not_read_yet_are_left_out_of_selections_and_drags(qtbot, lib: Library) -> None:
+    from bibliofile.gui.library_table import LibraryTableView
+
+    lib.add_references(many_refs(10))
+    model = LibraryTableModel(lib, SyncTaskRunner())
+    head = lib.search_head(limit=3)
+    model._serial += 1  # a first search on its way...
+    model._apply_head(model._serial, head, 10)  # ...its head shown, the whole order not yet
+    assert model.rowCount() == 10 and model.ids[3:] == [0] * 7
+    assert model.data(model.index(5, COL["title"])) == ""
+    view = LibraryTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.selectAll()
+    assert view.selected_ids() == head
+    assert ids_from_mime(model.mimeData([model.index(r, 0) for r in range(10)])) == head

@@ -78,6 +78,7 @@ TABLE_COLUMNS: tuple[Column, ...] = (
 COLUMN_KEYS = tuple(c.key for c in TABLE_COLUMNS)
 TITLE_COLUMN = COLUMN_KEYS.index("title")
 PAGE_SIZE = 200
+HEAD_ROWS = 200  # rows the first search shows before the whole order is read
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 CACHE_ROWS = 3000
 
@@ -218,7 +219,26 @@ class LibraryTableModel(QAbstractTableModel):
                 return ids, len(ids)
             return ids, known if known is not None else lib.count(scope)
 
+        if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
+            # The window's first search: the first rows and the count come back in ~5 ms, so
+            # the window is painted with them while the whole order (~100 ms at 100k) is read.
+            def head(_ctx: Any) -> tuple[list[int], int]:
+                return lib.search_head(sort, desc, scope, HEAD_ROWS), lib.count(scope)
+
+            self.runner.read(head, lambda res: self._apply_head(serial, *res), lambda _e: None)
         self.runner.read(work, lambda res: self._apply(serial, scope, *res), self._search_failed)
+
+    def _apply_head(self, serial: int, head: list[int], total: int) -> None:
+        """Show the first rows of the first search; rows past them hold 0 ("not read yet": they
+        paint empty and are left out of selections) until ``_apply`` brings the whole order."""
+        if serial != self._serial or self._applied_serial >= serial or self._ids:
+            return
+        self.beginResetModel()
+        self._ids = head + [0] * max(0, total - len(head))
+        self._row_of = None
+        self.total = total
+        self.endResetModel()
+        self.countsChanged.emit(total, total)
 
     def _search_failed(self, exc: BaseException) -> None:
         from bibliofile.gui import messages
@@ -355,7 +375,7 @@ class LibraryTableModel(QAbstractTableModel):
         return Qt.DropAction.CopyAction | Qt.DropAction.LinkAction
 
     def mimeData(self, indexes: Iterable[QModelIndex]) -> QMimeData:
-        rows = sorted({i.row() for i in indexes if i.isValid()})
+        rows = [r for r in sorted({i.row() for i in indexes if i.isValid()}) if self._ids[r]]
         ids = [self._ids[r] for r in rows]
         # The drag starts synchronously: citation keys come from the cache or one small query.
         keys = [self.row_tuple(r)[COLUMN_KEYS.index("citation_key")] or "" for r in rows[:500]]
@@ -574,11 +594,12 @@ class LibraryTableView(QTableView):
         for rng in (sel.at(i) for i in range(sel.count())):  # ranges, not one index per cell
             rows.update(range(rng.top(), rng.bottom() + 1))
         n = model.rowCount()
-        return [model.id_at(r) for r in sorted(rows) if r < n]
+        ids = (model.id_at(r) for r in sorted(rows) if r < n)
+        return [i for i in ids if i]  # 0: a row of the first search not read yet
 
     def current_id(self) -> int | None:
         idx = self.currentIndex()
-        return self.table_model().id_at(idx.row()) if idx.isValid() else None
+        return (self.table_model().id_at(idx.row()) or None) if idx.isValid() else None
 
     def select_ids(self, ids: Sequence[int], current: int | None = None) -> None:
         """Select these ids (those shown), merging runs of rows so big selections stay cheap."""

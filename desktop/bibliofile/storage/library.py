@@ -308,20 +308,33 @@ class Library:
         if self._orders is not None:
             self.search("", sort, descending, scope)
 
-    def _search_sql(self, q: Query, sort: str, descending: bool, scope: Scope) -> list[int]:
+    def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:
+        """The first ``limit`` ids of a scope in display order (no query): what a window shows
+        first, read in ~1 ms while the whole order (~100 ms at 100k) is still being read."""
+        if self._orders is not None:
+            order = self._orders.get((sort, descending, scope))
+            if order is not None:
+                return order.ids[:limit].tolist()
+        return self._search_sql(parse_query(""), sort, descending, scope, limit)
+
+    def _search_sql(self, q: Query, sort: str, descending: bool, scope: Scope, limit: int | None = None) -> list[int]:
         stmt = self._search_select(q, scope)
         with self._read() as conn:
             if sort == "position" and scope.collection_id is not None:
                 # A reading list's own order (collection_items.position), see storage/curation.py.
                 pos = _list_position(scope.collection_id)
-                return _fetch_ids(conn, stmt.order_by(pos.desc() if descending else pos, R.id))
+                return _fetch_ids(conn, stmt.order_by(pos.desc() if descending else pos, R.id).limit(limit))
             if sort == "year" and not _by_text_hits(q):
                 # NULLS LAST cannot come from an index: dated references in the order of
                 # ix_references_year_order, then the undated ones (2 x 70 ms instead of 290 ms).
                 dated = stmt.where(R.year.is_not(None)).order_by(*_order(sort, descending, nulls=False))
+                ids = _fetch_ids(conn, dated.limit(limit))
+                if limit is not None and len(ids) >= limit:
+                    return ids
                 undated = stmt.where(R.year.is_(None)).order_by(R.sort_authors, R.id)
-                return [*_fetch_ids(conn, dated), *_fetch_ids(conn, undated)]
-            return _fetch_ids(conn, stmt.order_by(*_order(sort, descending)))
+                rest = None if limit is None else limit - len(ids)
+                return [*ids, *_fetch_ids(conn, undated.limit(rest))]
+            return _fetch_ids(conn, stmt.order_by(*_order(sort, descending)).limit(limit))
 
     def _search_select(self, q: Query, scope: Scope) -> Select[Any]:
         conds: list[ColumnElement[bool]] = list(_scope_conditions(scope, _by_text_hits(q)))
