@@ -190,3 +190,30 @@ def test_rows_not_read_yet_are_left_out_of_selections_and_drags(qtbot, lib: Libr
     view.selectAll()
     assert view.selected_ids() == head
     assert ids_from_mime(model.mimeData([model.index(r, 0) for r in range(10)])) == head
+
+
+def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
+    qtbot, lib: Library, monkeypatch
+) -> None:
+    import bibliofile.gui.library_table as lt
+
+    monkeypatch.setattr(lt, "HEAD_ROWS", 5)
+    lib.add_references(many_refs(200))
+    runner = TaskRunner()
+    model = LibraryTableModel(lib, runner)
+    model.refresh()
+    qtbot.waitUntil(lambda: len(model.ids) == 200 and all(model.ids) and not runner.busy(), timeout=5000)
+    lib.prepare_order("title")
+    expected = lib.search("governance")
+    assert 5 < len(expected) < 200
+    states: list[list[int]] = []
+    resets: list[int] = []
+    model.countsChanged.connect(lambda shown, total: states.append(list(model.ids)))
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.searchFinished, timeout=5000):
+        model.set_query("governance")
+    runner.wait()
+    assert model.ids == expected
+    assert states[0][:5] == expected[:5] and states[0][5:] == [0] * (len(expected) - 5)  # the head
+    assert states[-1] == expected
+    assert len(resets) == 1  # the head's; the other ids came in place

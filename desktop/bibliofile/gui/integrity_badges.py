@@ -130,7 +130,7 @@ class IntegrityBadges(QObject):
         def work(_ctx: Any) -> dict[int, list[integrity.Finding]]:
             return integrity.findings_for(lib, ids)
 
-        self.runner.read(work, lambda found: self._done(generation, found), self._failed)
+        self.runner.ahead(work, lambda found: self._done(generation, found), self._failed)
 
     def _done(self, generation: int, found: dict[int, list[integrity.Finding]]) -> None:
         self._busy = False

@@ -46,7 +46,7 @@ from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.model.item_types import item_type
 from bibliofile.model.query import parse_query
 from bibliofile.model.reading import STATUS_LABELS, stars
-from bibliofile.storage.library import LIBRARY, Library, Scope
+from bibliofile.storage.library import LIBRARY, Library, Scope, StagedSearch
 
 # Drag payload between the table and the sidebar: a JSON list of reference ids.
 IDS_MIME = "application/x-bibliofile-reference-ids"
@@ -154,6 +154,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._applied_serial = 0
         self._totals: dict[Scope, int] = {}
         self._prepared_scope: Scope | None = None
+        self._head_serial = 0  # the search whose first rows are showing, its other ids not yet
         self.total = 0
         # Adds formatted citations to a drag of rows (gui/citation_actions.py sets it).
         self.mime_extender: Any = None
@@ -213,11 +214,11 @@ class LibraryTableModel(QAbstractTableModel):
         lib = self.library
         known = None if recount else self._totals.get(scope)
 
-        def work(_ctx: Any) -> tuple[list[int], int]:
-            ids = lib.search(query, sort, desc, scope)
+        def work(_ctx: Any) -> tuple[StagedSearch, int]:
+            staged = lib.search_staged(query, sort, desc, scope, HEAD_ROWS)
             if not parse_query(query).terms:
-                return ids, len(ids)
-            return ids, known if known is not None else lib.count(scope)
+                return staged, staged.count
+            return staged, known if known is not None else lib.count(scope)
 
         if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
             # The window's first search: the first rows and the count come back in ~5 ms, so
@@ -226,37 +227,75 @@ class LibraryTableModel(QAbstractTableModel):
                 return lib.search_head(sort, desc, scope, HEAD_ROWS), lib.count(scope)
 
             self.runner.read(head, lambda res: self._apply_head(serial, *res), lambda _e: None)
-        self.runner.read(work, lambda res: self._apply(serial, scope, *res), self._search_failed)
+        keep_rows = not recount  # a keystroke: no write since the rows were read
+        self.runner.read(
+            work, lambda res: self._apply_staged(serial, scope, res[0], res[1], keep_rows), self._search_failed
+        )
+
+    def _apply_staged(self, serial: int, scope: Scope, staged: StagedSearch, total: int, keep_rows: bool) -> None:
+        """A broad search's first rows and count are shown at once; its other ids are put in
+        order on a worker (StagedSearch.finish) and swapped in without a reset."""
+        if staged.finish is None:
+            self._apply(serial, scope, staged.head, total, keep_rows)
+            return
+        if serial < self._applied_serial or serial != self._serial:
+            return
+        self._show_head(serial, staged.head, staged.count, total, keep_rows)
+        finish = staged.finish
+        self.runner.read(
+            lambda _c: finish(), lambda ids: self._apply(serial, scope, ids, total, keep_rows), self._search_failed
+        )
 
     def _apply_head(self, serial: int, head: list[int], total: int) -> None:
-        """Show the first rows of the first search; rows past them hold 0 ("not read yet": they
-        paint empty and are left out of selections) until ``_apply`` brings the whole order."""
+        """The first search's first rows, read apart from the whole order (see refresh)."""
         if serial != self._serial or self._applied_serial >= serial or self._ids:
             return
+        self._show_head(serial, head, total, total, keep_rows=True)
+
+    def _show_head(self, serial: int, head: list[int], count: int, total: int, keep_rows: bool) -> None:
+        """Show a search's first rows; rows past them hold 0 ("not read yet": they paint empty
+        and are left out of selections) until ``_apply`` brings every id."""
         self.beginResetModel()
-        self._ids = head + [0] * max(0, total - len(head))
+        self._ids = head + [0] * max(0, count - len(head))
         self._row_of = None
+        if not keep_rows:
+            self._cache.clear()
+            self._texts.clear()
         self.total = total
+        self._head_serial = serial
         self.endResetModel()
-        self.countsChanged.emit(total, total)
+        self.countsChanged.emit(count, total)
 
     def _search_failed(self, exc: BaseException) -> None:
         from bibliofile.gui import messages
 
         messages.show_error(None, exc)
 
-    def _apply(self, serial: int, scope: Scope, ids: list[int], total: int) -> None:
+    def _apply(self, serial: int, scope: Scope, ids: list[int], total: int, keep_rows: bool = False) -> None:
         if serial < self._applied_serial or serial != self._serial:
             return  # a newer search is on its way
         self._applied_serial = serial
         self._totals[scope] = total
-        self.beginResetModel()
-        self._ids = ids
-        self._row_of = None
-        self._cache.clear()
-        self._texts.clear()
-        self.total = total
-        self.endResetModel()
+        if self._head_serial == serial and len(ids) == len(self._ids):
+            # The head of this search is showing: the same first rows, the rest were 0. No
+            # reset, so the view keeps its scroll position and nothing flickers.
+            first_unread = next((r for r, i in enumerate(self._ids) if not i), len(ids))
+            self._ids = ids
+            self._row_of = None
+            self._head_serial = 0
+            if first_unread < len(ids):
+                last = self.index(len(ids) - 1, len(TABLE_COLUMNS) - 1)
+                self.dataChanged.emit(self.index(first_unread, 0), last)
+        else:
+            self.beginResetModel()
+            self._ids = ids
+            self._row_of = None
+            self._head_serial = 0
+            if not keep_rows:  # after a write, rows are read again
+                self._cache.clear()
+                self._texts.clear()
+            self.total = total
+            self.endResetModel()
         self.countsChanged.emit(len(ids), total)
         self.searchFinished.emit()
         self._prepare_orders(scope)
@@ -271,7 +310,7 @@ class LibraryTableModel(QAbstractTableModel):
 
         def prepare(sort: str, desc: bool) -> None:
             if scope == self._scope:  # still wanted
-                self.runner.read(lambda _c: lib.prepare_order(sort, desc, scope), None, lambda _e: None)
+                self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope), None, lambda _e: None)
 
         prepare(self._sort, self._descending)
         if scope != self._prepared_scope:

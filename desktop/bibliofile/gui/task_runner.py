@@ -91,6 +91,10 @@ class TaskRunner(QObject):
         self._readers.setMaxThreadCount(2)
         self._writer = QThreadPool(self)
         self._writer.setMaxThreadCount(1)  # one writer at a time
+        # Work done ahead of need (reading sort orders) has a thread of its own, so a search
+        # typed meanwhile never waits in the read pool's queue behind it.
+        self._ahead = QThreadPool(self)
+        self._ahead.setMaxThreadCount(1)
         self._live: set[Task] = set()
         self._succeeded.connect(self._deliver_result)
         self._failed.connect(self._deliver_error)
@@ -108,6 +112,15 @@ class TaskRunner(QObject):
         on_progress: Callable[[int], None] | None = None,
     ) -> Task:
         return self._submit(self._readers, fn, on_done, on_error, on_progress)
+
+    def ahead(
+        self,
+        fn: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Task:
+        """A read done ahead of need, one at a time, beside the read pool (never in its way)."""
+        return self._submit(self._ahead, fn, on_done, on_error, None)
 
     def write(
         self,
@@ -178,6 +191,7 @@ class TaskRunner(QObject):
     def wait(self, msecs: int = 30000) -> bool:
         """Block until running work ends (used when the window closes)."""
         ok = self._writer.waitForDone(msecs)
+        ok = self._ahead.waitForDone(msecs) and ok
         return self._readers.waitForDone(msecs) and ok
 
 
@@ -190,6 +204,9 @@ class SyncTaskRunner(TaskRunner):
 
     def read(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)
+
+    def ahead(self, fn: Any, on_done: Any = None, on_error: Any = None) -> Task:
+        return self._submit(None, fn, on_done, on_error, None)
 
     def write(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)

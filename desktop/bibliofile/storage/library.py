@@ -52,7 +52,7 @@ from bibliofile.storage.engine import (
     translated_errors,
 )
 from bibliofile.storage.errors import LibraryUpgradeError
-from bibliofile.storage.orders import OrderCache
+from bibliofile.storage.orders import OrderCache, StagedSearch
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
     CREATOR_COLUMNS,
@@ -285,6 +285,29 @@ class Library:
         order = orders.get(key)
         if order is None:
             return self._search_sql(q, sort, descending, scope)
+        return order.keep(*self._hit_sets(q, scope))
+
+    def search_staged(
+        self,
+        query: Query | str = "",
+        sort: str = "title",
+        descending: bool = False,
+        scope: Scope = LIBRARY,
+        head: int = 200,
+    ) -> StagedSearch:
+        """``search`` in two steps for a window that types: the first ``head`` ids in order and
+        the count at once, the rest from ``finish()`` (see orders.StagedSearch). Whatever cannot
+        be staged (no order in memory yet, no terms) comes complete."""
+        q = parse_query(query) if isinstance(query, str) else query
+        order = self._orders.get((sort, descending, scope)) if self._orders is not None and q.terms else None
+        if order is None:
+            ids = self.search(q, sort, descending, scope)
+            return StagedSearch(ids, len(ids))
+        hits, excluded = self._hit_sets(q, scope)
+        return order.staged(hits, excluded, head)
+
+    def _hit_sets(self, q: Query, scope: Scope) -> tuple[set[int] | None, set[int]]:
+        """(ids matching every positive term or None when there is none, ids to leave out)."""
         text_terms = [t for t in q.terms if _is_text(t)]
         field_terms = [t for t in q.terms if not _is_text(t)]
         with self._read() as conn:
@@ -300,12 +323,12 @@ class Library:
                 conds = [deleted, *_field_conditions(field_terms)]
                 matching = set(_fetch_ids(conn, select(R.id).where(*conds)))
                 hits = matching if hits is None else hits & matching
-        return order.keep(hits, excluded)
+        return hits, excluded
 
     def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:
         """Read a display order into the cache ahead of need (the window does this in the
         background for the current sort after each write, so the next keystroke is quick)."""
-        if self._orders is not None:
+        if self._orders is not None and self._orders.get((sort, descending, scope)) is None:
             self.search("", sort, descending, scope)
 
     def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:

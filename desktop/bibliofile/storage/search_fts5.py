@@ -8,7 +8,10 @@ its place for shared group libraries. The index is a plain FTS5 table keyed by r
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Integer, TextualSelect, column, text
 
@@ -111,14 +114,25 @@ class Fts5Index:
         # itself for a broad prefix with 50,000 hits.
         raw = conn.connection.driver_connection
         assert raw is not None
-        query = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
-        hits = None
-        if positive:
-            hits = {r for (r,) in raw.execute(query, (" AND ".join(positive),))}
-        excluded: set[int] = set()
-        if negative:
-            excluded = {r for (r,) in raw.execute(query, (" OR ".join(negative),))}
+        hits = _rowids(raw, " AND ".join(positive)) if positive else None
+        excluded = _rowids(raw, " OR ".join(negative)) if negative else set()
         return hits, excluded
+
+
+def _rowids(raw: Any, expr: str) -> set[int]:
+    """The rowids matching an FTS5 expression, as one JSON array: a row per hit through the
+    sqlite3 module cost more than FTS5's own matching (for "p*" at 100k: 73 ms against 40 ms
+    as JSON, while counting the same hits takes 8 ms)."""
+    try:
+        (found,) = raw.execute(
+            f"SELECT json_group_array(rowid) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expr,)
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "json_group_array" not in str(exc):
+            raise
+        # an SQLite built without JSON functions (they are built in since 3.38)
+        return {r for (r,) in raw.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (expr,))}
+    return set(json.loads(found))
 
 
 def _match_subquery(expr: str, name: str) -> TextualSelect:

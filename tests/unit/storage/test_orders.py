@@ -43,6 +43,11 @@ def test_cached_orders_answer_like_sql(library: Library, sort: str, descending: 
         for q in QUERIES:
             expected = library._search_sql(parse_query(q), sort, descending, scope)
             assert library.search(q, sort, descending, scope) == expected, (q, scope)
+            # The two-step answer the window uses: the same ids, its head first, the right count.
+            staged = library.search_staged(q, sort, descending, scope, head=5)
+            assert staged.head == expected[: len(staged.head)] and len(staged.head) >= min(5, len(expected))
+            assert staged.count == len(expected), (q, scope)
+            assert staged.ids() == expected, (q, scope)
             found += len(expected)
         assert found > 0
 
@@ -72,3 +77,13 @@ def test_our_own_writes_drop_the_orders(library: Library) -> None:
     new = library.add_references([Reference(fields={"title": "A first title", "date": "2001"})])
     assert library.search("")[0] == new[0]
     assert library.search("first") == new
+
+
+def test_a_broad_query_is_staged_and_a_narrow_one_comes_complete(library: Library) -> None:
+    library.add_references(_refs(140))
+    library.prepare_order("title")
+    broad = library.search_staged("pol", head=10)  # 2 of 7 title words: ~40 % of the library
+    assert broad.finish is not None and len(broad.head) == 10
+    assert broad.ids() == library.search("pol") and broad.count == len(library.search("pol"))
+    narrow = library.search_staged("author:knox state", head=10)
+    assert narrow.finish is None and narrow.head == library.search("author:knox state")
