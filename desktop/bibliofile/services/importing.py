@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from bibliofile.formats.batches import iter_format_batches
-from bibliofile.formats.bibtex_reader import decode_bytes, iter_bibtex_batches
+from bibliofile.formats.bibtex_reader import decode_bytes, gc_paused, iter_bibtex_batches
 from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, NOT_RECOGNISED, read_text
 from bibliofile.formats.detect import detect_format as detect_text_format
 from bibliofile.model.blocks import PassthroughBlock
@@ -92,7 +92,7 @@ def import_files(
     Entries without a citation key get one made from ``key_pattern`` (the user's preference in
     the window; the default for the command line)."""
     report = ImportReport()
-    with library.write() as uow, uow.bulk_load():
+    with gc_paused(), library.write() as uow, uow.bulk_load():
         for p in paths:
             name = str(p)
             try:
