@@ -8,6 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
+from tests.citation_samples import ARTICLE_NO_DOI, BOOK
 
 from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.gui.library_table import IDS_MIME, ids_from_mime
@@ -23,25 +24,7 @@ except EngineUnavailable as exc:
 
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
 
-ARTICLE = Reference(
-    item_type="article-journal",
-    citation_key="knox2008",
-    fields={
-        "title": "Tumour growth in mice",
-        "date": "2008-03",
-        "container_title": "Journal of Cancer Research",
-        "volume": "12",
-        "issue": "3",
-        "pages": "101--110",
-    },
-    creators=[Creator(family="Knox", given="Colin"), Creator(family="Berg", given="Hans", particle="van der")],
-)
-BOOK = Reference(
-    item_type="book",
-    citation_key="fisher1971",
-    fields={"title": "The design of experiments", "date": "1971", "edition": "8", "publisher": "Hafner"},
-    creators=[Creator(family="Fisher", given="Ronald A.")],
-)
+ARTICLE = ARTICLE_NO_DOI
 APA_TEXT = (
     "Fisher, R. A. (1971). The design of experiments (8th ed.). Hafner.\n"
     "Knox, C., & van der Berg, H. (2008). Tumour growth in mice. Journal of Cancer Research, 12(3), 101–110."

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QTextCursor
+from tests.citation_samples import APA_ARTICLE, ARTICLE, BOOK, CHAPTER, UNDATED
 
 from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.citation.styles import FEATURED
-from bibliofile.model import Creator, CreatorRole, Reference
+from bibliofile.model import Reference
 from bibliofile.services.citation_export import PORTAL_FORMATS, data_options
 
 try:
@@ -25,53 +26,6 @@ pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
 # Tests write their screenshots beside them (gitignored); the README's copy in docs/screenshots
 # is refreshed by hand from here, so a test run never dirties the working tree.
 SHOTS = Path(__file__).resolve().parent / "screenshots"
-
-ARTICLE = Reference(
-    item_type="article-journal",
-    citation_key="knox2008",
-    fields={
-        "title": "Tumour growth in mice",
-        "date": "2008-03",
-        "container_title": "Journal of Cancer Research",
-        "volume": "12",
-        "issue": "3",
-        "pages": "101--110",
-        "doi": "10.1000/jcr.2008.12",
-    },
-    creators=[Creator(family="Knox", given="Colin"), Creator(family="Berg", given="Hans", particle="van der")],
-)
-BOOK = Reference(
-    item_type="book",
-    citation_key="fisher1971",
-    fields={"title": "The design of experiments", "date": "1971", "edition": "8", "publisher": "Hafner"},
-    creators=[Creator(family="Fisher", given="Ronald A.")],
-)
-CHAPTER = Reference(
-    item_type="chapter",
-    citation_key="bourdieu1986",
-    fields={
-        "title": "The forms of capital",
-        "date": "1986",
-        "container_title": "Handbook of theory and research for the sociology of education",
-        "pages": "241--258",
-        "publisher": "Greenwood",
-    },
-    creators=[
-        Creator(family="Bourdieu", given="Pierre"),
-        Creator(role=CreatorRole.EDITOR, family="Richardson", given="John G."),
-    ],
-)
-UNDATED = Reference(
-    item_type="book",
-    citation_key="roe",
-    fields={"title": "An undated pamphlet", "publisher": "Self-published"},
-    creators=[Creator(family="Roe", given="Rick")],
-)
-APA_ARTICLE = (
-    "Knox, C., & van der Berg, H. (2008). Tumour growth in mice. Journal of Cancer Research, "
-    "12(3), 101–110. https://doi.org/10.1000/jcr.2008.12"
-)
-
 
 @pytest.fixture
 def filled(window, lib):

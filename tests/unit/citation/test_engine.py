@@ -8,9 +8,11 @@ blindly re-recorded.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from tests.citation_samples import APA_ARTICLE, ARTICLE, BOOK, CHAPTER, UNDATED
 
 from bibliofile.citation.engine import (
     Bibliography,
@@ -24,46 +26,10 @@ from bibliofile.model import Creator, CreatorRole, Reference
 
 R = CreatorRole
 
-ARTICLE = Reference(
-    item_type="article-journal",
-    citation_key="knox2008",
-    fields={
-        "title": "Tumour growth in mice",
-        "date": "2008-03",
-        "container_title": "Journal of Cancer Research",
-        "volume": "12",
-        "issue": "3",
-        "pages": "101--110",
-        "doi": "10.1000/jcr.2008.12",
-    },
-    creators=[Creator(family="Knox", given="Colin"), Creator(family="Berg", given="Hans", particle="van der")],
-)
-BOOK = Reference(
-    item_type="book",
-    fields={
-        "title": "The design of experiments",
-        "date": "1971",
-        "edition": "8",
-        "publisher": "Hafner",
-        "publisher_place": "New York",
-    },
-    creators=[Creator(family="Fisher", given="Ronald A.")],
-)
-CHAPTER = Reference(
-    item_type="chapter",
-    fields={
-        "title": "The forms of capital",
-        "date": "1986",
-        "container_title": "Handbook of theory and research for the sociology of education",
-        "pages": "241--258",
-        "publisher": "Greenwood",
-    },
-    creators=[
-        Creator(family="Bourdieu", given="Pierre"),
-        Creator(role=R.EDITOR, family="Richardson", given="John G."),
-        Creator(role=R.EDITOR, family="Smith", given="Anna"),
-    ],
-)
+# The shared samples, with what these tests also check: a place of publication (Chicago and
+# IEEE print it) and a second editor.
+BOOK = replace(BOOK, fields={**BOOK.fields, "publisher_place": "New York"})
+CHAPTER = replace(CHAPTER, creators=[*CHAPTER.creators, Creator(role=R.EDITOR, family="Smith", given="Anna")])
 LEE_ALPHA = Reference(
     fields={"title": "Alpha study", "date": "2008", "container_title": "Science", "volume": "1", "pages": "1--2"},
     creators=[Creator(family="Lee", given="Min")],
@@ -77,18 +43,6 @@ WHO = Reference(
     fields={"title": "World health statistics 2020", "date": "2020", "publisher": "World Health Organization"},
     creators=[Creator.institution("World Health Organization")],
 )
-UNDATED = Reference(
-    item_type="book",
-    fields={"title": "An undated pamphlet", "publisher": "Self-published"},
-    creators=[Creator(family="Roe", given="Rick")],
-)
-
-APA_ARTICLE = (
-    "Knox, C., & van der Berg, H. (2008). Tumour growth in mice. Journal of Cancer Research, "
-    "12(3), 101–110. https://doi.org/10.1000/jcr.2008.12"
-)
-
-
 # ---- APA 7 bibliography ------------------------------------------------------------------------
 def test_apa_journal_article(engine: CiteprocEngine) -> None:
     assert engine.bibliography([ARTICLE]).entries == [APA_ARTICLE]
