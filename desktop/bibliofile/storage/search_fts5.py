@@ -93,14 +93,11 @@ class Fts5Index:
     def matching(self, terms: Sequence[Term], id_column: ColumnElement[int]) -> list[ColumnElement[bool]]:
         """SQL conditions on ``id_column`` for the full-text terms of a query."""
         conds: list[ColumnElement[bool]] = []
-        positive = [fts_expression(t) for t in terms if not t.negated]
-        positive = [p for p in positive if p]
+        positive, negative = _expressions(terms)
         if positive:
             conds.append(id_column.in_(_match_subquery(" AND ".join(positive), "p")))
-        for n, term in enumerate(t for t in terms if t.negated):
-            expr = fts_expression(term)
-            if expr:
-                conds.append(id_column.not_in(_match_subquery(expr, f"n{n}")))
+        for n, expr in enumerate(negative):
+            conds.append(id_column.not_in(_match_subquery(expr, f"n{n}")))
         return conds
 
 
@@ -108,8 +105,7 @@ class Fts5Index:
         """(rowids matching every positive term or None when there is none, rowids matching any
         negated term), straight from the index: for callers that already hold the scope's rows
         in order, this skips a lookup in the references table per hit (~2 us each)."""
-        positive = [p for p in (fts_expression(t) for t in terms if not t.negated) if p]
-        negative = [n for n in (fts_expression(t) for t in terms if t.negated) if n]
+        positive, negative = _expressions(terms)
         # The driver's own cursor: SQLAlchemy's result rows cost ~0.5 us each, as much as FTS5
         # itself for a broad prefix with 50,000 hits.
         raw = conn.connection.driver_connection
@@ -117,6 +113,13 @@ class Fts5Index:
         hits = _rowids(raw, " AND ".join(positive)) if positive else None
         excluded = _rowids(raw, " OR ".join(negative)) if negative else set()
         return hits, excluded
+
+
+def _expressions(terms: Sequence[Term]) -> tuple[list[str], list[str]]:
+    """FTS5 expressions of the terms to match and of those to exclude (empty ones dropped)."""
+    positive = [e for e in (fts_expression(t) for t in terms if not t.negated) if e]
+    negative = [e for e in (fts_expression(t) for t in terms if t.negated) if e]
+    return positive, negative
 
 
 def _rowids(raw: Any, expr: str) -> set[int]:
