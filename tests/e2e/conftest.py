@@ -30,9 +30,16 @@ class Display:
     env: dict[str, str]
 
     def xdotool(self, *args: str, timeout: float = 20) -> str:
-        out = subprocess.run(
-            ["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+        for attempt in range(3):
+            out = subprocess.run(
+                ["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=timeout
+            )
+            # `search` walks every window; one that closes meanwhile (a progress dialog, a
+            # tooltip) makes it fail with BadWindow. That is the walk racing, not the app: retry.
+            if out.returncode != 0 and args[0] == "search" and "BadWindow" in out.stderr and attempt < 2:
+                time.sleep(0.2)
+                continue
+            break
         if out.returncode != 0:
             raise RuntimeError(f"xdotool {' '.join(args)} failed: {out.stderr.strip()}")
         return out.stdout.strip()

@@ -46,7 +46,8 @@ from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.model.item_types import item_type
 from bibliofile.model.query import parse_query
 from bibliofile.model.reading import STATUS_LABELS, stars
-from bibliofile.storage.library import LIBRARY, Library, Scope, StagedSearch
+from bibliofile.storage.library import LIBRARY, Library, Scope
+from bibliofile.storage.orders import StagedSearch
 
 # Drag payload between the table and the sidebar: a JSON list of reference ids.
 IDS_MIME = "application/x-bibliofile-reference-ids"

@@ -79,8 +79,8 @@ class CachedOrder:
         first = list(islice(filter(wanted.__contains__, self.ids), head))
         if len(first) >= count:
             return StagedSearch(first, len(first))
-        ids = self.ids
-        return StagedSearch(first, count, lambda: list(filter(wanted.__contains__, ids)))
+        order = self.ids
+        return StagedSearch(first, count, lambda: list(filter(wanted.__contains__, order)))
 
     def outside(self) -> frozenset[int] | None:
         """For a scope holding most ids up to its largest: those ids it does not hold (the
