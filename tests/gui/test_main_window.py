@@ -385,3 +385,14 @@ def test_selecting_a_row_keeps_the_keyboard_in_the_table(window, lib, qtbot) -> 
     assert window.table.hasFocus()
     qtbot.keyClick(window.table, Qt.Key.Key_Delete)
     assert lib.search("", scope=TRASH) == [ids[1]]
+
+
+def test_curation_is_installed_after_the_first_rows_are_painted(make_window, lib, qtbot) -> None:
+    """Launch: the curation area (sidebar tags, Tools menu, badges) waits for the first paint."""
+    lib.add_references(many_refs(50))
+    window = make_window(sync=False)
+    assert not hasattr(window, "curation")  # not before the window has shown anything
+    window.show()
+    qtbot.waitUntil(lambda: hasattr(window, "curation"), timeout=5000)
+    assert window.model.rowCount() == 50
+    assert any(a.text().startswith("Check Library") for a in window.menu_tools.actions())

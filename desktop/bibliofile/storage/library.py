@@ -9,6 +9,7 @@ them across threads.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import deque
@@ -328,8 +329,13 @@ class Library:
     def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:
         """Read a display order into the cache ahead of need (the window does this in the
         background for the current sort after each write, so the next keystroke is quick)."""
-        if self._orders is not None and self._orders.get((sort, descending, scope)) is None:
+        if self._orders is None:
+            return
+        if self._orders.get((sort, descending, scope)) is None:
             self.search("", sort, descending, scope)
+        order = self._orders.get((sort, descending, scope))
+        if order is not None:
+            order.outside()  # what a broad search's count needs (~10 ms at 100k), ahead of it
 
     def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:
         """The first ``limit`` ids of a scope in display order (no query): what a window shows
@@ -722,7 +728,17 @@ def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
     params = [compiled.params[name] for name in compiled.positiontup or ()]
     raw = conn.connection.driver_connection
     assert raw is not None
-    return [i for (i,) in raw.execute(str(compiled), params)]
+    # As one JSON array: a row per id through the sqlite3 module cost ~40 % more for the
+    # library's 100k ids (99 against 59 ms). SQLite runs an ordered subquery under an aggregate
+    # as a co-routine, so the array keeps the ORDER BY (tests/unit/storage/test_library.py).
+    try:
+        (found,) = raw.execute(f"SELECT json_group_array(id) FROM ({compiled})", params).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "json_group_array" not in str(exc):
+            raise
+        return [i for (i,) in raw.execute(str(compiled), params)]  # SQLite without JSON functions
+    ids: list[int] = json.loads(found)
+    return ids
 
 
 def _is_text(t: Term) -> bool:

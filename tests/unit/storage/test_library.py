@@ -184,3 +184,26 @@ def test_writer_waits_for_a_lock_then_reports_it_plainly(library: Library, libra
         other.rollback()
         other.close()
     assert library.count() == 0
+
+
+def test_id_lists_read_as_json_keep_the_sql_order(library) -> None:
+    """_fetch_ids reads ids as one json_group_array over the ordered select; the order must be
+    exactly the one a plain cursor returns, for every sort."""
+    from bibliofile.model.query import parse_query
+    from bibliofile.storage.library import LIBRARY, _fetch_ids, _order
+
+    refs = [
+        Reference(
+            fields={"title": f"{w} {i}", "date": str(1950 + (i * 37) % 70)},
+            creators=[Creator(family=f"{chr(65 + (i * 11) % 26)}son", given="A")],
+        )
+        for i, w in enumerate(["Zeta", "alpha", "Émile", "beta", "{DNA}", "omega"] * 50)
+    ]
+    library.add_references(refs)
+    for sort in ("title", "authors", "year", "date_added", "type"):
+        for desc in (False, True):
+            stmt = library._search_select(parse_query(""), LIBRARY).order_by(*_order(sort, desc))
+            with library.engine.connect() as conn:
+                plain = [row[0] for row in conn.execute(stmt)]
+                assert _fetch_ids(conn, stmt) == plain, (sort, desc)
+                assert len(plain) == 300
