@@ -51,16 +51,13 @@ def _ms(lib: Any, query: str, sort: str = "title", descending: bool = False) -> 
 
 
 def _fts_ms(lib: Any, query: str) -> float:
-    """The FTS5 MATCH alone (no filter, no ORDER BY), to split a search's time."""
-    from sqlalchemy import text
-
+    """The FTS5 part alone (the hit set, as the search reads it), to split a search's time."""
     from bibliofile.model.query import parse_query
-    from bibliofile.storage.search_fts5 import FTS_TABLE, fts_expression
 
-    expr = " AND ".join(fts_expression(t) for t in parse_query(query).terms)
+    terms = parse_query(query).terms
     with lib.engine.connect() as conn:
         t0 = time.perf_counter()
-        conn.execute(text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"), {"q": expr}).all()
+        lib.index.hit_sets(conn, terms)
         return (time.perf_counter() - t0) * 1000
 
 

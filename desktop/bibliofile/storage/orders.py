@@ -107,9 +107,10 @@ class CachedOrder:
             return [i for i in self.ids if i not in excluded] if excluded else self.ids.tolist()
         if excluded:
             hits = hits - excluded
-        if len(hits) * 8 < len(self.ids):
-            # A few hits: sort them by their place (k log k) rather than walk the whole order
-            # (~8 ms at 100k however few the hits).
+        if len(hits) * 5 < len(self.ids) * 2:
+            # Up to 40 % of the order: sort the hits by their place (k log k) rather than walk
+            # the whole order. Measured at 100k: 10k hits 5 vs 16 ms, 25k 14 vs 26 ms, 40k 23 vs
+            # 30 ms; from about half of the order on, the walk wins.
             rank = self.rank()
             size = len(rank)
             return sorted((i for i in hits if i < size and rank[i] >= 0), key=rank.__getitem__)
