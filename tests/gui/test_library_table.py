@@ -217,3 +217,20 @@ def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
     assert states[0][:5] == expected[:5] and states[0][5:] == [0] * (len(expected) - 5)  # the head
     assert states[-1] == expected
     assert len(resets) == 1  # the head's; the other ids came in place
+
+
+def test_typing_on_cancels_the_previous_search_rest_and_shows_the_last(qtbot, lib: Library, monkeypatch) -> None:
+    import bibliofile.gui.library_table as lt
+
+    monkeypatch.setattr(lt, "HEAD_ROWS", 5)
+    lib.add_references(many_refs(200))
+    runner = TaskRunner()
+    model = LibraryTableModel(lib, runner)
+    model.refresh()
+    qtbot.waitUntil(lambda: len(model.ids) == 200 and all(model.ids) and not runner.busy(), timeout=5000)
+    lib.prepare_order("title")
+    for q in ("g", "go", "gov", "governance"):
+        model.set_query(q)
+    qtbot.waitUntil(lambda: model.ids == lib.search("governance") and not runner.busy(), timeout=5000)
+    runner.wait()
+    assert model.ids == lib.search("governance") and all(model.ids)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+FINISH_SLICE = 8192  # ids per GIL hand-over when a staged search finishes (~1-2 ms each)
 KEEP = 8  # orders kept: a few sort keys x scopes; each is 8 bytes per reference (+4 ranked)
 
 
@@ -37,10 +39,10 @@ class StagedSearch:
 
     head: list[int]
     count: int
-    finish: Callable[[], list[int]] | None = None
+    finish: Callable[[Callable[[], bool] | None], list[int]] | None = None
 
     def ids(self) -> list[int]:
-        return self.head if self.finish is None else self.finish()
+        return self.head if self.finish is None else self.finish(None)
 
 
 class CachedOrder:
@@ -80,7 +82,20 @@ class CachedOrder:
         if len(first) >= count:
             return StagedSearch(first, len(first))
         order = self.ids
-        return StagedSearch(first, count, lambda: list(filter(wanted.__contains__, order)))
+
+        def finish(cancelled: Callable[[], bool] | None = None) -> list[int]:
+            # In slices, letting go of the GIL after each (one C-level filter over 100k ids holds
+            # it for 25-40 ms) and stopping early when the caller no longer wants the answer
+            # (the next keystroke): the partial list returned then is thrown away.
+            out: list[int] = []
+            for start in range(0, len(order), FINISH_SLICE):
+                out.extend(filter(wanted.__contains__, order[start : start + FINISH_SLICE]))
+                if cancelled is not None and cancelled():
+                    break
+                time.sleep(0)
+            return out
+
+        return StagedSearch(first, count, finish)
 
     def outside(self) -> frozenset[int] | None:
         """For a scope holding most ids up to its largest: those ids it does not hold (the

@@ -87,3 +87,14 @@ def test_a_broad_query_is_staged_and_a_narrow_one_comes_complete(library: Librar
     assert broad.ids() == library.search("pol") and broad.count == len(library.search("pol"))
     narrow = library.search_staged("author:knox state", head=10)
     assert narrow.finish is None and narrow.head == library.search("author:knox state")
+
+
+def test_a_staged_search_stops_putting_ids_in_order_when_no_longer_wanted() -> None:
+    from bibliofile.storage.orders import FINISH_SLICE, CachedOrder
+
+    order = CachedOrder(list(range(1, 3 * FINISH_SLICE + 1)))
+    hits = set(range(1, 3 * FINISH_SLICE + 1, 2))  # half of the order: staged
+    staged = order.staged(hits, set(), head=10)
+    assert staged.finish is not None and staged.count == len(hits)
+    assert staged.finish(None) == sorted(hits)
+    assert len(staged.finish(lambda: True)) <= FINISH_SLICE // 2 + 1  # stopped after one slice
