@@ -218,6 +218,35 @@ def test_collections_create_rename_drop_and_scope(window, lib) -> None:
     assert window.model.scope == LIBRARY  # the chosen collection is gone: back to the library
     assert lib.collections() == [] and lib.count() == 3
 
+    # Each of these was one undo step: back through them, then forward again.
+    stack = window.undo_stack
+    stack.undo()  # the delete: the collection, its sub-collection and its item come back
+    assert sorted(c[2] for c in lib.collections()) == ["Chapter 2", "Sub"]
+    window.set_scope(Scope(collection_id=cid))
+    assert titles(window) == ["C"]
+    stack.undo()  # the new sub-collection
+    assert [c[2] for c in lib.collections()] == ["Chapter 2"]
+    stack.undo()  # the rename
+    assert window.sidebar.collection_name(cid) == "Thesis"
+    stack.undo()  # taking A out of it
+    assert titles(window) == ["A", "C"]
+    stack.redo()
+    assert titles(window) == ["C"]
+    stack.redo()
+    stack.redo()
+    assert sorted(c[2] for c in lib.collections()) == ["Chapter 2", "Sub"]
+    stack.redo()
+    assert lib.collections() == []
+    for _ in range(4):
+        stack.undo()
+    stack.undo()  # the drop of A and C onto it
+    window.set_scope(Scope(collection_id=cid))
+    assert titles(window) == []
+    stack.undo()  # its creation
+    assert lib.collections() == []
+    stack.redo()  # the same collection again, same id
+    assert [c[0] for c in lib.collections()] == [cid]
+
 
 def test_drop_on_non_collection_is_refused(window, lib) -> None:
     [rid] = lib.add_references([make_ref("A")])

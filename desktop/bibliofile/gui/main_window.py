@@ -182,6 +182,38 @@ class _WriteCommand(QUndoCommand):
         self.window.run_write(self._undo, select=self._sel_undo or None)
 
 
+class _CollectionCommand(QUndoCommand):
+    """An undoable change to collections: ``do`` and ``undo`` each one unit of work on the
+    writer, then the sidebar and the table are read again."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        text: str,
+        do: Callable[[UnitOfWork], Any],
+        undo: Callable[[UnitOfWork], Any],
+        after_redo: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.window = window
+        self._do = do
+        self._undo = undo
+        self._after_redo = after_redo
+
+    def redo(self) -> None:
+        after = self._after_redo
+
+        def done(_r: Any) -> None:
+            self.window.reload_collections()
+            if after is not None:
+                after()
+
+        self.window.run_write(self._do, done)
+
+    def undo(self) -> None:
+        self.window.run_write(self._undo, lambda _r: self.window.reload_collections())
+
+
 class MainWindow(QMainWindow):
     """Bibliofile's main window over one open library."""
 
@@ -637,26 +669,74 @@ class MainWindow(QMainWindow):
         self.sidebar.set_collections(self.library.collections())
 
     def create_collection(self, name: str, parent_id: int | None = None) -> None:
-        self.run_write(lambda u: u.add_collection(name, parent_id), lambda _r: self.reload_collections())
+        state: dict[str, Any] = {"id": None, "snapshot": None}
+
+        def do(u: UnitOfWork) -> None:
+            if state["snapshot"] is None:
+                state["id"] = u.add_collection(name, parent_id)
+            else:  # redo after an undo: the same collection, with what it held by then
+                u.restore_collections(state["snapshot"])
+
+        def undo(u: UnitOfWork) -> None:
+            state["snapshot"] = u.delete_collection(state["id"])
+
+        self.undo_stack.push(_CollectionCommand(self, f"New Collection “{name}”", do, undo))
 
     def rename_collection(self, cid: int, name: str) -> None:
-        self.run_write(lambda u: u.rename_collection(cid, name), lambda _r: self.reload_collections())
+        old = self.sidebar.collection_name(cid)
+        self.undo_stack.push(
+            _CollectionCommand(
+                self, f"Rename Collection “{old}”",
+                lambda u: u.rename_collection(cid, name), lambda u: u.rename_collection(cid, old),
+            )
+        )
 
     def delete_collection(self, cid: int) -> None:
-        self.run_write(lambda u: u.delete_collection(cid), lambda _r: self.reload_collections())
+        """Delete a collection and its sub-collections; undo puts them back, items included."""
+        name = self.sidebar.collection_name(cid)
+        state: dict[str, Any] = {}
+
+        def do(u: UnitOfWork) -> None:
+            state["snapshot"] = u.delete_collection(cid)
+
+        self.undo_stack.push(
+            _CollectionCommand(self, f"Delete Collection “{name}”", do, lambda u: u.restore_collections(state["snapshot"]))
+        )
 
     def add_to_collection(self, cid: int, ids: list[int]) -> None:
         name = self.sidebar.collection_name(cid)
-        self.run_write(
-            lambda u: u.add_to_collection(cid, ids),
-            lambda _r: self.statusBar().showMessage(f"Added {plural(len(ids), 'reference')} to {name}", 4000),
+        state: dict[str, list[int]] = {"added": []}
+
+        def do(u: UnitOfWork) -> None:
+            state["added"] = u.add_to_collection(cid, ids)
+
+        def done() -> None:
+            self.statusBar().showMessage(f"Added {plural(len(ids), 'reference')} to {name}", 4000)
+
+        self.undo_stack.push(
+            _CollectionCommand(
+                self, f"Add {plural(len(ids), 'reference')} to “{name}”",
+                do, lambda u: u.remove_from_collection(cid, state["added"]), after_redo=done,
+            )
         )
 
     def remove_selected_from_collection(self) -> None:
         cid = self.model.scope.collection_id
         ids = self.table.selected_ids()
-        if cid is not None and ids:
-            self.run_write(lambda u: u.remove_from_collection(cid, ids))
+        if cid is None or not ids:
+            return
+        name = self.sidebar.collection_name(cid)
+        state: dict[str, list[tuple[int, int]]] = {"removed": []}
+
+        def do(u: UnitOfWork) -> None:
+            state["removed"] = u.remove_from_collection(cid, ids)
+
+        self.undo_stack.push(
+            _CollectionCommand(
+                self, f"Remove {plural(len(ids), 'reference')} from “{name}”",
+                do, lambda u: u.put_back_in_collection(cid, state["removed"]),
+            )
+        )
 
     def _ask_new_collection(self, parent_id: int | None) -> None:
         name, ok = QInputDialog.getText(self, "New Collection", "Name of the new collection:")

@@ -121,6 +121,17 @@ SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionSnapshot:
+    """A deleted collection subtree, kept by the window's undo step.
+
+    ``collections``: (id, parent id, name, position), parents first; ``items``: (collection id,
+    reference id, position)."""
+
+    collections: list[tuple[int, int | None, str, int]]
+    items: list[tuple[int, int, int]]
+
+
+@dataclass(frozen=True, slots=True)
 class Scope:
     """Which part of the library a search covers: the library, trash, unfiled, or a collection."""
 
@@ -673,11 +684,57 @@ class UnitOfWork:
     def rename_collection(self, cid: int, name: str) -> None:
         self.conn.execute(update(collections_t).where(collections_t.c.id == cid).values(name=name))
 
-    def delete_collection(self, cid: int) -> None:
+    def delete_collection(self, cid: int) -> CollectionSnapshot:
+        """Delete a collection with its sub-collections (the references stay); returns what was
+        deleted, so ``restore_collections`` can put it back (undo)."""
+        snapshot = self.collection_snapshot(cid)
         self.conn.execute(delete(collections_t).where(collections_t.c.id == cid))
+        return snapshot
 
-    def add_to_collection(self, cid: int, ids: Sequence[int]) -> None:
-        """Add at the end of the collection's order (a reading list reads top to bottom)."""
+    def collection_snapshot(self, cid: int) -> CollectionSnapshot:
+        """A collection, its sub-collections (parents first) and their items, as stored."""
+        c = collections_t.c
+        rows = self.conn.execute(select(c.id, c.parent_id, c.name, c.position)).all()
+        children: dict[int | None, list[tuple[int, int | None, str, int]]] = {}
+        for r in rows:
+            children.setdefault(r.parent_id, []).append((r.id, r.parent_id, r.name, r.position))
+        subtree = [(r.id, r.parent_id, r.name, r.position) for r in rows if r.id == cid]
+        for col in subtree:  # grows while walked: breadth first, so parents come first
+            subtree.extend(children.get(col[0], []))
+        ids = [col[0] for col in subtree]
+        ci = collection_items_t.c
+        items: list[tuple[int, int, int]] = []
+        for chunk in _chunks(ids, 900):
+            items.extend(
+                (r.collection_id, r.reference_id, r.position)
+                for r in self.conn.execute(
+                    select(ci.collection_id, ci.reference_id, ci.position).where(ci.collection_id.in_(chunk))
+                )
+            )
+        return CollectionSnapshot(collections=subtree, items=items)
+
+    def restore_collections(self, snapshot: CollectionSnapshot) -> None:
+        """Put back what ``delete_collection`` removed, with the same ids; items of references
+        deleted for good since (the trash emptied) are left out."""
+        if not snapshot.collections:
+            return
+        self.conn.execute(
+            insert(collections_t),
+            [{"id": i, "parent_id": p, "name": n, "position": pos} for i, p, n, pos in snapshot.collections],
+        )
+        wanted = {rid for _c, rid, _p in snapshot.items}
+        alive: set[int] = set()
+        for chunk in _chunks(sorted(wanted), 900):
+            alive.update(self.conn.execute(select(R.id).where(R.id.in_(chunk))).scalars())
+        items = [
+            {"collection_id": c, "reference_id": r, "position": p} for c, r, p in snapshot.items if r in alive
+        ]
+        if items:
+            self.conn.execute(insert(collection_items_t), items)
+
+    def add_to_collection(self, cid: int, ids: Sequence[int]) -> list[int]:
+        """Add at the end of the collection's order (a reading list reads top to bottom); the
+        ids that were not in it yet (what an undo takes out again)."""
         ci = collection_items_t.c
         present = {
             rid: pos
@@ -690,13 +747,25 @@ class UnitOfWork:
         ]
         if new:
             self.conn.execute(insert(collection_items_t), new)
+        return fresh
 
-    def remove_from_collection(self, cid: int, ids: Sequence[int]) -> None:
+    def remove_from_collection(self, cid: int, ids: Sequence[int]) -> list[tuple[int, int]]:
+        """Take references out of a collection; (reference id, position) of those that were in
+        it, for ``put_back_in_collection`` (undo)."""
+        ci = collection_items_t.c
+        removed: list[tuple[int, int]] = []
         for chunk in _chunks(ids, 900):
+            where = (ci.collection_id == cid, ci.reference_id.in_(chunk))
+            removed.extend((r.reference_id, r.position) for r in self.conn.execute(select(ci.reference_id, ci.position).where(*where)))
+            self.conn.execute(delete(collection_items_t).where(*where))
+        return removed
+
+    def put_back_in_collection(self, cid: int, items: Sequence[tuple[int, int]]) -> None:
+        """Undo ``remove_from_collection``: the references back at their places."""
+        if items:
             self.conn.execute(
-                delete(collection_items_t).where(
-                    collection_items_t.c.collection_id == cid, collection_items_t.c.reference_id.in_(chunk)
-                )
+                insert(collection_items_t),
+                [{"collection_id": cid, "reference_id": r, "position": p} for r, p in items],
             )
 
 

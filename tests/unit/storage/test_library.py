@@ -207,3 +207,30 @@ def test_id_lists_read_as_json_keep_the_sql_order(library) -> None:
                 plain = [row[0] for row in conn.execute(stmt)]
                 assert _fetch_ids(conn, stmt) == plain, (sort, desc)
                 assert len(plain) == 300
+
+
+def test_a_deleted_collection_tree_comes_back_with_its_items(library) -> None:
+    ids = library.add_references([Reference(fields={"title": t}) for t in ("A", "B", "C")])
+    with library.write() as uow:
+        top = uow.add_collection("Thesis")
+        sub = uow.add_collection("Chapter 1", top)
+        subsub = uow.add_collection("Notes", sub)
+        other = uow.add_collection("Other")
+        uow.add_to_collection(top, ids[:2])
+        uow.add_to_collection(subsub, [ids[2], ids[0]])
+        uow.add_to_collection(other, [ids[1]])
+    with library.write() as uow:
+        snap = uow.delete_collection(top)
+    assert [c[0] for c in snap.collections] == [top, sub, subsub]  # parents first
+    assert [c[0] for c in library.collections()] == [other]
+    with library.write() as uow:
+        uow.purge([ids[2]])  # deleted for good meanwhile: its place is not restored
+        uow.restore_collections(snap)
+    assert sorted(c[0] for c in library.collections()) == sorted([top, sub, subsub, other])
+    assert library.search("", "position", scope=Scope(collection_id=top)) == ids[:2]
+    assert library.search("", "position", scope=Scope(collection_id=subsub)) == [ids[0]]
+    with library.write() as uow:
+        assert uow.add_to_collection(top, [ids[1], ids[0]]) == []  # already there: nothing added
+        removed = uow.remove_from_collection(top, [ids[0]])
+        uow.put_back_in_collection(top, removed)
+    assert library.search("", "position", scope=Scope(collection_id=top)) == ids[:2]
