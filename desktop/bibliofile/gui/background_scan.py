@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from bibliofile.gui.task_runner import Task, TaskContext, TaskRunner
 from bibliofile.storage.errors import Cancelled
@@ -88,3 +89,66 @@ class BackgroundScan(QObject):
             self.cancelled.emit()
         else:
             self.failed.emit(exc)
+
+
+class ScanControls(QObject):
+    """What a dialog shows around its BackgroundScan: a status line, Cancel while the scan runs,
+    and "<again>" once it ended. Check Library and Find Duplicates share it; each passes its
+    words (``noun`` "check"/"scan", the status while working, the again button's text).
+
+    ``on_result`` gets the scan's result; the dialog calls ``start(fn)`` and, when it closes,
+    ``scan.cancel()``.
+    """
+
+    def __init__(
+        self,
+        dialog: QWidget,
+        runner: TaskRunner,
+        status: QLabel,
+        noun: str,
+        working: str,
+        again: str,
+        on_result: Callable[[Any], None],
+    ) -> None:
+        super().__init__(dialog)
+        self.status = status
+        self.noun = noun
+        self.working = working
+        self.again = again
+        self.cancel_button = QPushButton("Cancel", dialog)
+        self.cancel_button.setToolTip(f"Stop the {noun}; nothing is changed")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.again_button = QPushButton(again, dialog)
+        self.scan = BackgroundScan(runner, self)
+        self.scan.progressed.connect(self._progressed)
+        self.scan.finished.connect(on_result)
+        self.scan.cancelled.connect(self._cancelled)
+        self.scan.failed.connect(self._failed)
+
+    def start(self, fn: ScanFn) -> None:
+        self.status.setText(self.working)
+        self.show_running(True)
+        self.scan.start(fn)
+
+    def cancel(self) -> None:
+        if self.scan.running:
+            self.status.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+            self.scan.cancel()
+
+    def show_running(self, running: bool) -> None:
+        self.cancel_button.setVisible(running)
+        self.cancel_button.setEnabled(running)
+        self.again_button.setVisible(not running)
+
+    def _progressed(self, percent: int) -> None:
+        if self.cancel_button.isEnabled():
+            self.status.setText(f"{self.working} {percent}%")
+
+    def _cancelled(self) -> None:
+        self.show_running(False)
+        self.status.setText(f"The {self.noun} was cancelled before the end; press {self.again} to run it.")
+
+    def _failed(self, exc: BaseException) -> None:
+        self.show_running(False)
+        self.status.setText(f"The {self.noun} stopped: {exc}")

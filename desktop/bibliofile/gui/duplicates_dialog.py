@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from bibliofile.gui.background_scan import BackgroundScan
+from bibliofile.gui.background_scan import ScanControls
 from bibliofile.model.fields import FIELD_BY_KEY
 from bibliofile.model.reference import Reference
 from bibliofile.services import duplicates as dup
@@ -91,16 +91,13 @@ class DuplicatesDialog(QDialog):
         self.merge_button.clicked.connect(self.merge_current)
         self.not_dup_button = QPushButton("Not Duplicates", self)
         self.not_dup_button.clicked.connect(self.not_duplicates)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Stop the scan; nothing is changed")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.again_button = QPushButton("Scan Again", self)
+        self.controls = ScanControls(
+            self, window.runner, self.status, "scan", "Looking for duplicates…", "Scan Again", self.set_pairs
+        )
+        self.cancel_button = self.controls.cancel_button
+        self.again_button = self.controls.again_button
         self.again_button.clicked.connect(self.start)
-        self.scan = BackgroundScan(window.runner, self)
-        self.scan.progressed.connect(self._progressed)
-        self.scan.finished.connect(self.set_pairs)
-        self.scan.cancelled.connect(self._cancelled)
-        self.scan.failed.connect(self._failed)
+        self.scan = self.controls.scan
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -124,32 +121,10 @@ class DuplicatesDialog(QDialog):
 
     def start(self) -> None:
         lib = self.window_.library
-        self.status.setText("Looking for duplicates…")
-        self._running(True)
-        self.scan.start(lambda cancelled, progress: dup.scan(lib, cancelled, progress))
+        self.controls.start(lambda cancelled, progress: dup.scan(lib, cancelled, progress))
 
     def cancel(self) -> None:
-        if self.scan.running:
-            self.status.setText("Cancelling…")
-            self.cancel_button.setEnabled(False)
-            self.scan.cancel()
-
-    def _running(self, running: bool) -> None:
-        self.cancel_button.setVisible(running)
-        self.cancel_button.setEnabled(running)
-        self.again_button.setVisible(not running)
-
-    def _progressed(self, percent: int) -> None:
-        if self.cancel_button.isEnabled():
-            self.status.setText(f"Looking for duplicates… {percent}%")
-
-    def _cancelled(self) -> None:
-        self._running(False)
-        self.status.setText("The scan was cancelled before the end; press Scan Again to run it.")
-
-    def _failed(self, exc: BaseException) -> None:
-        self._running(False)
-        self.status.setText(f"The scan stopped: {exc}")
+        self.controls.cancel()
 
     def done(self, result: int) -> None:
         """Closing the dialog stops a scan still running."""
@@ -157,7 +132,7 @@ class DuplicatesDialog(QDialog):
         super().done(result)
 
     def set_pairs(self, pairs: list[DuplicatePair]) -> None:
-        self._running(False)
+        self.controls.show_running(False)
         self.pairs = pairs
         self.list.clear()
         refs = {r.id: r for r in self.window_.library.get_many(

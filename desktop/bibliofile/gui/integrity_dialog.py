@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from bibliofile.gui.background_scan import BackgroundScan
+from bibliofile.gui.background_scan import ScanControls
 from bibliofile.services import integrity
 from bibliofile.services.integrity import Finding
 
@@ -53,18 +53,15 @@ class IntegrityDialog(QDialog):
         self.show_button.clicked.connect(self.show_selected)
         self.fix_button = QPushButton("Fix Selected", self)
         self.fix_button.clicked.connect(self.fix_selected)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Stop the check; nothing is changed")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.again_button = QPushButton("Check Again", self)
+        self.controls = ScanControls(
+            self, window.runner, self.status, "check", "Checking…", "Check Again", self.set_findings
+        )
+        self.cancel_button = self.controls.cancel_button
+        self.again_button = self.controls.again_button
         self.again_button.clicked.connect(self.start)
+        self.scan = self.controls.scan
         close = QPushButton("Close", self)
         close.clicked.connect(self.accept)
-        self.scan = BackgroundScan(window.runner, self)
-        self.scan.progressed.connect(self._progressed)
-        self.scan.finished.connect(self.set_findings)
-        self.scan.cancelled.connect(self._cancelled)
-        self.scan.failed.connect(self._failed)
         row = QHBoxLayout()
         row.addWidget(self.show_button)
         row.addWidget(self.fix_button)
@@ -82,33 +79,11 @@ class IntegrityDialog(QDialog):
     def start(self) -> None:
         lib = self.window_.library
         batch = self.batch
-        self.status.setText("Checking…")
-        self._running(True)
-        self.scan.start(lambda cancelled, progress: integrity.check_library(
+        self.controls.start(lambda cancelled, progress: integrity.check_library(
             lib, progress=progress, cancelled=cancelled, batch=batch))
 
     def cancel(self) -> None:
-        if self.scan.running:
-            self.status.setText("Cancelling…")
-            self.cancel_button.setEnabled(False)
-            self.scan.cancel()
-
-    def _running(self, running: bool) -> None:
-        self.cancel_button.setVisible(running)
-        self.cancel_button.setEnabled(running)
-        self.again_button.setVisible(not running)
-
-    def _progressed(self, percent: int) -> None:
-        if self.cancel_button.isEnabled():
-            self.status.setText(f"Checking… {percent}%")
-
-    def _cancelled(self) -> None:
-        self._running(False)
-        self.status.setText("The check was cancelled before the end; press Check Again to run it.")
-
-    def _failed(self, exc: BaseException) -> None:
-        self._running(False)
-        self.status.setText(f"The check stopped: {exc}")
+        self.controls.cancel()
 
     def done(self, result: int) -> None:
         """Closing the dialog stops a check still running (its findings would go nowhere)."""
@@ -116,7 +91,7 @@ class IntegrityDialog(QDialog):
         super().done(result)
 
     def set_findings(self, findings: list[Finding]) -> None:
-        self._running(False)
+        self.controls.show_running(False)
         self.findings = findings
         self.list.clear()
         for f in findings:
