@@ -157,7 +157,10 @@ class _PlaceholderPane(QScrollArea):
 
 
 class _WriteCommand(QUndoCommand):
-    """An undoable write: ``do`` and ``undo`` each run as one unit of work on the writer."""
+    """An undoable write: ``do`` and ``undo`` each run as one unit of work on the writer.
+
+    ``then`` runs after either (collections: read the sidebar again), ``then_redo`` after ``do``
+    only (a status message)."""
 
     def __init__(
         self,
@@ -167,6 +170,8 @@ class _WriteCommand(QUndoCommand):
         undo: Callable[[UnitOfWork], Any],
         select_after_undo: Sequence[int] = (),
         select_after_redo: Sequence[int] = (),
+        then: Callable[[], None] | None = None,
+        then_redo: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(text)
         self.window = window
@@ -174,44 +179,26 @@ class _WriteCommand(QUndoCommand):
         self._undo = undo
         self._sel_undo = list(select_after_undo)
         self._sel_redo = list(select_after_redo)
+        self._then = then
+        self._then_redo = then_redo
 
     def redo(self) -> None:
-        self.window.run_write(self._do, select=self._sel_redo or None)
+        self.window.run_write(self._do, self._after(self._then, self._then_redo), select=self._sel_redo or None)
 
     def undo(self) -> None:
-        self.window.run_write(self._undo, select=self._sel_undo or None)
+        self.window.run_write(self._undo, self._after(self._then), select=self._sel_undo or None)
 
+    @staticmethod
+    def _after(*steps: Callable[[], None] | None) -> Callable[[Any], None] | None:
+        todo = [s for s in steps if s is not None]
+        if not todo:
+            return None
 
-class _CollectionCommand(QUndoCommand):
-    """An undoable change to collections: ``do`` and ``undo`` each one unit of work on the
-    writer, then the sidebar and the table are read again."""
+        def run(_result: Any) -> None:
+            for step in todo:
+                step()
 
-    def __init__(
-        self,
-        window: MainWindow,
-        text: str,
-        do: Callable[[UnitOfWork], Any],
-        undo: Callable[[UnitOfWork], Any],
-        after_redo: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(text)
-        self.window = window
-        self._do = do
-        self._undo = undo
-        self._after_redo = after_redo
-
-    def redo(self) -> None:
-        after = self._after_redo
-
-        def done(_r: Any) -> None:
-            self.window.reload_collections()
-            if after is not None:
-                after()
-
-        self.window.run_write(self._do, done)
-
-    def undo(self) -> None:
-        self.window.run_write(self._undo, lambda _r: self.window.reload_collections())
+        return run
 
 
 class MainWindow(QMainWindow):
@@ -680,14 +667,15 @@ class MainWindow(QMainWindow):
         def undo(u: UnitOfWork) -> None:
             state["snapshot"] = u.delete_collection(state["id"])
 
-        self.undo_stack.push(_CollectionCommand(self, f"New Collection “{name}”", do, undo))
+        self.undo_stack.push(_WriteCommand(self, f"New Collection “{name}”", do, undo, then=self.reload_collections))
 
     def rename_collection(self, cid: int, name: str) -> None:
         old = self.sidebar.collection_name(cid)
         self.undo_stack.push(
-            _CollectionCommand(
+            _WriteCommand(
                 self, f"Rename Collection “{old}”",
                 lambda u: u.rename_collection(cid, name), lambda u: u.rename_collection(cid, old),
+                then=self.reload_collections,
             )
         )
 
@@ -700,7 +688,10 @@ class MainWindow(QMainWindow):
             state["snapshot"] = u.delete_collection(cid)
 
         self.undo_stack.push(
-            _CollectionCommand(self, f"Delete Collection “{name}”", do, lambda u: u.restore_collections(state["snapshot"]))
+            _WriteCommand(
+                self, f"Delete Collection “{name}”", do, lambda u: u.restore_collections(state["snapshot"]),
+                then=self.reload_collections,
+            )
         )
 
     def add_to_collection(self, cid: int, ids: list[int]) -> None:
@@ -714,9 +705,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Added {plural(len(ids), 'reference')} to {name}", 4000)
 
         self.undo_stack.push(
-            _CollectionCommand(
+            _WriteCommand(
                 self, f"Add {plural(len(ids), 'reference')} to “{name}”",
-                do, lambda u: u.remove_from_collection(cid, state["added"]), after_redo=done,
+                do, lambda u: u.remove_from_collection(cid, state["added"]),
+                then=self.reload_collections, then_redo=done,
             )
         )
 
@@ -732,9 +724,10 @@ class MainWindow(QMainWindow):
             state["removed"] = u.remove_from_collection(cid, ids)
 
         self.undo_stack.push(
-            _CollectionCommand(
+            _WriteCommand(
                 self, f"Remove {plural(len(ids), 'reference')} from “{name}”",
                 do, lambda u: u.put_back_in_collection(cid, state["removed"]),
+                then=self.reload_collections,
             )
         )
 
