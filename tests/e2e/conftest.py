@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,29 @@ class Display:
         import json
 
         return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
+def quit_with_ctrl_q(display: Display, app: subprocess.Popen[bytes]) -> None:
+    """Ctrl+Q, as a person quits: the app must end by itself, cleanly."""
+    display.xdotool("key", "ctrl+q")
+    assert wait_for(lambda: app.poll() is not None, 15), "Ctrl+Q did not quit"
+    assert app.returncode == 0
+
+
+def stop(app: subprocess.Popen[bytes]) -> None:
+    """After a test, whatever happened in it: no app left running."""
+    if app.poll() is None:
+        app.terminate()
+        app.wait(10)
 
 
 def _free_display() -> int:

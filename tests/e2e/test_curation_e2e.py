@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.e2e.conftest import quit_with_ctrl_q, stop
 
 from bibliofile.model import Creator, Reference
 from bibliofile.storage import curation
@@ -50,15 +51,6 @@ def fill_library(path: Path) -> tuple[list[int], int]:
         return ids, cid
     finally:
         lib.close()
-
-
-def wait_for(predicate, timeout: float = 10.0, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def row_y(row: int) -> int:
@@ -123,13 +115,9 @@ def test_triage_keys_and_reordering_a_reading_list(xvfb, tmp_path: Path, bibliof
         xvfb.screenshot(shots / "curation_reordered.png")
         assert app.poll() is None, "the app died"
 
-        x("key", "ctrl+q")
-        assert wait_for(lambda: app.poll() is not None, 15), "Ctrl+Q did not quit"
-        assert app.returncode == 0
+        quit_with_ctrl_q(xvfb, app)
     finally:
-        if app.poll() is None:
-            app.terminate()
-            app.wait(10)
+        stop(app)
         log.close()
 
     lib = Library.open(lib_path)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.e2e.conftest import quit_with_ctrl_q, stop
 
 from bibliofile.model import Creator, Reference
 from bibliofile.storage.library import TRASH, Library
@@ -39,15 +40,6 @@ def fill_library(path: Path) -> None:
     )
     lib.add_references(refs)
     lib.close()
-
-
-def wait_for(predicate, timeout: float = 10.0, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, bibliofile_exe, request) -> None:
@@ -119,13 +111,9 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         xvfb.xdotool("key", "Escape")
         time.sleep(0.5)
         xvfb.screenshot(screenshots / "main_window_cleared.png")
-        xvfb.xdotool("key", "ctrl+q")
-        assert wait_for(lambda: app.poll() is not None, 15), "Ctrl+Q did not quit"
-        assert app.returncode == 0
+        quit_with_ctrl_q(xvfb, app)
     finally:
-        if app.poll() is None:
-            app.terminate()
-            app.wait(10)
+        stop(app)
         log.flush()
     lib = Library.open(lib_path)
     try:
@@ -150,11 +138,7 @@ def test_search_and_trash_in_the_real_window(xvfb, tmp_path, screenshots, biblio
         time.sleep(1.0)
         shot = xvfb.screenshot(screenshots / "main_window_after_restart.png")
         assert shot["colours"] > 20, shot
-        xvfb.xdotool("key", "ctrl+q")
-        assert wait_for(lambda: app.poll() is not None, 15), "Ctrl+Q did not quit"
-        assert app.returncode == 0
+        quit_with_ctrl_q(xvfb, app)
     finally:
-        if app.poll() is None:
-            app.terminate()
-            app.wait(10)
+        stop(app)
         log.close()
