@@ -1,11 +1,13 @@
 """Sample references for the citation tests (engine, export dialog, quick copy, export service).
 
 One set, so an APA expectation written in one test file holds in the others. Variants that a
-test needs (no DOI, one author) are made from these with ``dataclasses.replace``.
+test needs (no DOI, one author) are made from these with ``dataclasses.replace``. Storing a
+reference sets its ``id``: tests store ``copies(...)``, so no test sees another's ids.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 from bibliofile.model import Creator, CreatorRole, Reference
@@ -57,3 +59,8 @@ APA_ARTICLE = (
     "Knox, C., & van der Berg, H. (2008). Tumour growth in mice. Journal of Cancer Research, "
     "12(3), 101–110. https://doi.org/10.1000/jcr.2008.12"
 )
+
+
+def copies(*refs: Reference) -> list[Reference]:
+    """Fresh copies of samples, to store in a library (storing sets ``Reference.id``)."""
+    return [copy.deepcopy(r) for r in refs]

@@ -8,7 +8,7 @@ import time
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
-from tests.citation_samples import ARTICLE_NO_DOI, BOOK
+from tests.citation_samples import ARTICLE_NO_DOI, BOOK, copies
 
 from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.gui.library_table import IDS_MIME, ids_from_mime
@@ -34,7 +34,7 @@ APA_TEXT = (
 @pytest.fixture
 def two(window, lib):
     with lib.write() as u:
-        ids = u.add_items([ARTICLE, BOOK])
+        ids = u.add_items(copies(ARTICLE, BOOK))
     window.reload()
     window.table.select_ids(ids, ids[0])
     return window, ids

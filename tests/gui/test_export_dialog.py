@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QTextCursor
-from tests.citation_samples import APA_ARTICLE, ARTICLE, BOOK, CHAPTER, UNDATED
+from tests.citation_samples import APA_ARTICLE, ARTICLE, BOOK, CHAPTER, UNDATED, copies
 
 from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.citation.styles import FEATURED
@@ -30,7 +30,7 @@ SHOTS = Path(__file__).resolve().parent / "screenshots"
 @pytest.fixture
 def filled(window, lib):
     with lib.write() as u:
-        ids = u.add_items([ARTICLE, BOOK, CHAPTER, UNDATED])
+        ids = u.add_items(copies(ARTICLE, BOOK, CHAPTER, UNDATED))
     window.reload()
     window.table.select_ids(ids[:3], ids[0])
     return window, ids
@@ -230,7 +230,7 @@ def test_missing_fields_still_render(filled, qtbot, lib) -> None:
 def test_preview_renders_off_the_gui_thread(make_window, lib, qtbot) -> None:
     """With the real runner, asking for a preview returns at once; the result arrives later."""
     with lib.write() as u:
-        ids = u.add_items([ARTICLE, BOOK])
+        ids = u.add_items(copies(ARTICLE, BOOK))
     window = make_window(sync=False)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10000)
     window.table.select_ids(ids, ids[0])

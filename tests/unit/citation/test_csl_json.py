@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.citation_samples import ARTICLE
 
 from bibliofile.citation.csl_json import (
     CSL_TYPES,
@@ -216,20 +217,7 @@ def test_id_is_the_citation_key_then_the_library_id() -> None:
 
 
 def test_whole_journal_article() -> None:
-    ref = Reference(
-        item_type="article-journal",
-        citation_key="knox2008",
-        fields={
-            "title": "Tumour growth in mice",
-            "date": "2008-03",
-            "container_title": "Journal of Cancer Research",
-            "volume": "12",
-            "issue": "3",
-            "pages": "101--110",
-            "doi": "10.1000/jcr.2008.12",
-        },
-        creators=[Creator(family="Knox", given="Colin"), Creator(family="Berg", given="Hans", particle="van der")],
-    )
+    ref = ARTICLE
     assert to_csl_json(ref) == {
         "id": "knox2008",
         "citation-key": "knox2008",

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.citation_samples import ARTICLE_NO_DOI, BOOK
+from tests.citation_samples import ARTICLE_NO_DOI, BOOK, copies
 
 from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.citation.styles import catalogue
@@ -83,7 +83,7 @@ def test_data_options_and_fallbacks(library: Library) -> None:
     assert keys[:2] == ["bibtex", "biblatex"] and keys[-1] == "csl-json"
     assert {"bibliography:html", "citations:rtf", "bibliography:text"} <= {o.key for o in all_options()}
     with library.write() as u:
-        ids = u.add_items([ARTICLE, BOOK])
+        ids = u.add_items(copies(ARTICLE, BOOK))
     items = json.loads(data_text(library, ids, "csl-json"))
     assert [i["id"] for i in items] == ["knox2008", "fisher1971"]
     assert items[0]["container-title"] == "Journal of Cancer Research"
@@ -128,7 +128,7 @@ def test_payload_key_follows_content_and_formatting() -> None:
 @needs_citeproc
 def test_cache_builds_once_and_stays_bounded(library: Library) -> None:
     with library.write() as u:
-        ids = u.add_items([ARTICLE, BOOK])
+        ids = u.add_items(copies(ARTICLE, BOOK))
     cache = PayloadCache(max_entries=2)
     assert cache.get(library, ids, "apa", None, False) is None
     first = cache.build(library, ids, "apa", None, False)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.citation_samples import ARTICLE, copies
 
 from bibliofile.citation.engine import CitationItem, EngineUnavailable, find_citeproc_js
 from bibliofile.model import Creator, CreatorRole, Reference
@@ -83,20 +84,7 @@ def bib_file(tmp_path: Path) -> Path:
 def filled(library: Library) -> Library:
     library.add_references(
         [
-            Reference(
-                item_type="article-journal",
-                citation_key="knox2008",
-                fields={
-                    "title": "Tumour growth in mice",
-                    "date": "2008-03",
-                    "container_title": "Journal of Cancer Research",
-                    "volume": "12",
-                    "issue": "3",
-                    "pages": "101--110",
-                    "doi": "10.1000/jcr.2008.12",
-                },
-                creators=[Creator(family="Knox", given="Colin"), Creator(family="Berg", given="Hans", particle="van der")],
-            ),
+            *copies(ARTICLE),
             Reference(
                 item_type="chapter",
                 citation_key="bourdieu1986",
