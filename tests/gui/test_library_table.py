@@ -192,9 +192,9 @@ def test_rows_not_read_yet_are_left_out_of_selections_and_drags(qtbot, lib: Libr
     assert ids_from_mime(model.mimeData([model.index(r, 0) for r in range(10)])) == head
 
 
-def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
-    qtbot, lib: Library, monkeypatch
-) -> None:
+def _threaded_model_with_order(qtbot, lib: Library, monkeypatch) -> tuple[LibraryTableModel, TaskRunner]:
+    """200 references on the real runner, the title order in memory, and a head of 5 rows, so
+    a broad search is shown head first (LibraryTableModel._apply_staged)."""
     import bibliofile.gui.library_table as lt
 
     monkeypatch.setattr(lt, "HEAD_ROWS", 5)
@@ -204,6 +204,13 @@ def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
     model.refresh()
     qtbot.waitUntil(lambda: len(model.ids) == 200 and all(model.ids) and not runner.busy(), timeout=5000)
     lib.prepare_order("title")
+    return model, runner
+
+
+def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
+    qtbot, lib: Library, monkeypatch
+) -> None:
+    model, runner = _threaded_model_with_order(qtbot, lib, monkeypatch)
     expected = lib.search("governance")
     assert 5 < len(expected) < 200
     states: list[list[int]] = []
@@ -220,15 +227,7 @@ def test_a_broad_search_shows_its_head_then_swaps_in_every_id_without_a_reset(
 
 
 def test_typing_on_cancels_the_previous_search_rest_and_shows_the_last(qtbot, lib: Library, monkeypatch) -> None:
-    import bibliofile.gui.library_table as lt
-
-    monkeypatch.setattr(lt, "HEAD_ROWS", 5)
-    lib.add_references(many_refs(200))
-    runner = TaskRunner()
-    model = LibraryTableModel(lib, runner)
-    model.refresh()
-    qtbot.waitUntil(lambda: len(model.ids) == 200 and all(model.ids) and not runner.busy(), timeout=5000)
-    lib.prepare_order("title")
+    model, runner = _threaded_model_with_order(qtbot, lib, monkeypatch)
     for q in ("g", "go", "gov", "governance"):
         model.set_query(q)
     qtbot.waitUntil(lambda: model.ids == lib.search("governance") and not runner.busy(), timeout=5000)
