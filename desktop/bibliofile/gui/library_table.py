@@ -266,6 +266,11 @@ class LibraryTableModel(QAbstractTableModel):
         self._pending_finish = start
         QTimer.singleShot(PENDING_FINISH_MS, self.start_pending)
 
+    @property
+    def finish_pending(self) -> bool:
+        """A head-first search waits for its head to be painted (see _apply_staged)."""
+        return self._pending_finish is not None
+
     def start_pending(self) -> None:
         """Put the rest of a head-first search in order (see _apply_staged), once."""
         start, self._pending_finish = self._pending_finish, None
@@ -612,7 +617,7 @@ class LibraryTableView(QTableView):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
-        if isinstance(model, LibraryTableModel) and model._pending_finish is not None:
+        if isinstance(model, LibraryTableModel) and model.finish_pending:
             QTimer.singleShot(0, model.start_pending)  # the head is on screen: finish the search
 
     def resizeEvent(self, event: QResizeEvent) -> None:
