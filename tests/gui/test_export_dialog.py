@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -238,10 +237,8 @@ def test_preview_renders_off_the_gui_thread(make_window, lib, qtbot) -> None:
     with qtbot.waitSignal(dlg.previewReady, timeout=30000):
         pass
     dlg.picker.set_style("modern-language-association")
-    t0 = time.perf_counter()
     dlg.refresh_preview()
-    assert time.perf_counter() - t0 < 0.05
-    assert dlg.busy
+    assert dlg.busy  # returned before the preview was made
     with qtbot.waitSignal(dlg.previewReady, timeout=30000):
         pass
     assert dlg.preview.toPlainText().startswith("Fisher, Ronald A.")

@@ -31,8 +31,8 @@ from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
 from bibliofile.storage.errors import Cancelled
-from bibliofile.storage.library import Library
-from bibliofile.storage.rows import imported_rows
+from bibliofile.storage.library import Library, UnitOfWork
+from bibliofile.storage.rows import REFERENCE_BODY, RowBatch, imported_rows
 
 FORMATS = ("auto", "bibtex", "ris", "csl-json", "endnote", "medline", "portal")
 BATCH = 2000
@@ -46,6 +46,7 @@ class ImportReport:
     formats: dict[str, str] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
     entries_in_files: int = 0
+    keyless: list[int] = field(default_factory=list, repr=False)  # stored without a citation key
 
     @property
     def nothing_read(self) -> bool:
@@ -122,16 +123,32 @@ def import_files(
                 rows = batch.payload
                 if batch.lead:
                     rows.prepend(batch.lead)
-                ids = uow.add_rows(rows, import_id, position)
-                position += rows.item_count
-                report.ids.extend(ids)
-                report.imported += len(ids)
+                position = _store(uow, rows, import_id, position, report, progress)
                 report.problems.extend(batch.problems)
                 report.entries_in_files += batch.entries_in_file
-                if progress is not None:
-                    progress(report.imported)
-        citation_keys.fill_missing(uow, report.ids, key_pattern)  # entries without a key get one
+        citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
     return report
+
+
+_KEY = 1 + REFERENCE_BODY.index("citation_key")  # in a row of RowBatch.refs, after the position
+
+
+def _store(
+    uow: UnitOfWork,
+    rows: RowBatch,
+    import_id: int | None,
+    position: int,
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Store one batch of rows at ``position``; the position after it."""
+    ids = uow.add_rows(rows, import_id, position)
+    report.ids.extend(ids)
+    report.keyless.extend(rid for rid, row in zip(ids, rows.refs, strict=True) if not row[_KEY])
+    report.imported += len(ids)
+    if progress is not None:
+        progress(report.imported)
+    return position + rows.item_count
 
 
 def _today() -> str:
@@ -139,7 +156,7 @@ def _today() -> str:
 
 
 def _store_read(
-    uow: object,
+    uow: UnitOfWork,
     text: str,
     name: str,
     fmt: str,
@@ -150,23 +167,15 @@ def _store_read(
     workers: int = 2,
 ) -> None:
     """Read a non-BibTeX text here and store it in batches (same rows as the BibTeX workers make)."""
-    from bibliofile.storage.library import UnitOfWork
-
-    assert isinstance(uow, UnitOfWork)
     if fmt in ("ris", "csl-json"):
         # Large files are read in worker processes while this thread stores (formats/batches.py).
         position = 0
         for rows, problems, records in iter_format_batches(text, name, fmt, imported_rows, workers, BATCH):
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            ids = uow.add_rows(rows, import_id, position)
-            position += rows.item_count
-            report.ids.extend(ids)
-            report.imported += len(ids)
+            position = _store(uow, rows, import_id, position, report, progress)
             report.problems.extend(problems)
             report.entries_in_files += records
-            if progress is not None:
-                progress(report.imported)
         return
     _fmt, result = read_text(text, name, fmt, today=_today())
     report.problems.extend(result.problems)
@@ -176,13 +185,7 @@ def _store_read(
     for start in range(0, len(items), BATCH):
         if cancelled is not None and cancelled():
             raise Cancelled()
-        rows = imported_rows(items[start : start + BATCH])
-        ids = uow.add_rows(rows, import_id, position)
-        position += rows.item_count
-        report.ids.extend(ids)
-        report.imported += len(ids)
-        if progress is not None:
-            progress(report.imported)
+        position = _store(uow, imported_rows(items[start : start + BATCH]), import_id, position, report, progress)
 
 
 # ---- preview (paste, drop) ----------------------------------------------------------------------

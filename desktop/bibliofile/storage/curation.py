@@ -483,6 +483,12 @@ def ids_without_key(src: Source, ids: Sequence[int] | None = None) -> list[int]:
     with _conn(src) as conn:
         if ids is None:
             return list(conn.execute(select(R.id).where(R.citation_key == "").order_by(R.id)).scalars())
+        if len(ids) > 900:
+            # An import's ids are one run: one range scan instead of a hundred IN lists (0.8 s
+            # at 100k), filtered to the ids asked for.
+            wanted = set(ids)
+            stmt = select(R.id).where(R.id.between(min(ids), max(ids)), R.citation_key == "")
+            return sorted(i for i in conn.execute(stmt).scalars() if i in wanted)
         out: list[int] = []
         for chunk in _chunks(ids, 900):
             out.extend(conn.execute(select(R.id).where(R.id.in_(chunk), R.citation_key == "")).scalars())

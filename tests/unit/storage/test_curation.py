@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -53,22 +52,32 @@ def test_invalid_reading_values_are_refused(library: Library) -> None:
         curation.set_reading(uow, [a], rating=9)
 
 
-def test_bulk_status_and_tag_on_10000_references_is_quick(library: Library) -> None:
+def test_bulk_status_and_tag_on_10000_references(library: Library) -> None:
+    """One unit of work over 10k references (bench/bench_curation.py times it)."""
     ids = library.add_references([ref(f"Paper {i}") for i in range(10_000)])
-    t0 = time.perf_counter()
     with library.write() as uow:
         before = curation.set_reading(uow, ids, status="toread")
         tid = curation.add_tag(uow, "thesis", "#cc3333")
         added = curation.tag(uow, tid, ids)
-    elapsed = time.perf_counter() - t0
     assert len(before) == 10_000 and len(added) == 10_000
     assert len(library.search("tag:thesis")) == 10_000
     assert len(library.search("status:toread")) == 10_000
-    assert elapsed < 2.0, elapsed  # the bench's goal is < 1 s; shared CI machines are slower
     with library.write() as uow:
         curation.untag(uow, tid, added)
         curation.put_reading(uow, before)
     assert library.search("tag:thesis") == [] and library.search("status:toread") == []
+
+
+def test_ids_without_key_of_a_long_list_with_gaps(library: Library) -> None:
+    """Past 900 ids the references are found with one range scan; ids not asked for stay out."""
+    refs = [ref(f"Paper {i}") for i in range(2_000)]
+    for i, r in enumerate(refs):
+        r.citation_key = "" if i % 3 == 0 else f"k{i}"
+    ids = library.add_references(refs)
+    asked = [rid for n, rid in enumerate(ids) if n % 2 == 0]
+    expected = [rid for n, rid in enumerate(ids) if n % 2 == 0 and n % 3 == 0]
+    assert curation.ids_without_key(library, asked) == expected
+    assert curation.ids_without_key(library, asked[:10]) == expected[:4]
 
 
 def test_tags_are_case_insensitive_names_with_colours_and_counts(library: Library) -> None:
