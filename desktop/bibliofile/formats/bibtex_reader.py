@@ -647,6 +647,7 @@ class ConvertedBatch(Generic[T]):
     problems: list[Problem]
     entries_in_file: int
     lead: str = ""
+    read_to: float = 1.0  # share of the text read up to the end of this batch
 
 
 # A job: (text, file, first line, macros, is the last job, convert or None).
@@ -752,11 +753,13 @@ def _converted_batches(
         return
     seen: dict[str, int] = {}
     carry = ""
-    for _last, done in _run_jobs(_jobs(text, file, batch_entries, convert), workers):
+    read = 0
+    for job, done in _run_jobs(_jobs(text, file, batch_entries, convert), workers):
         assert isinstance(done, tuple)
         payload, problems, entries, tail, keys = done
         _flag_keys(keys, file, problems, seen)
-        yield ConvertedBatch(payload, problems, entries, carry)
+        read += len(job[0])
+        yield ConvertedBatch(payload, problems, entries, carry, read / len(text))
         carry = tail
 
 
@@ -767,12 +770,12 @@ def _read_batches(text: str, file: str, workers: int, batch_entries: int) -> Ite
     seen: dict[str, int] = {}
     carry = ""
     line = 1
-    for last_job, result in _run_jobs(_jobs(text, file, batch_entries, None), workers):
+    for job, result in _run_jobs(_jobs(text, file, batch_entries, None), workers):
         assert isinstance(result, ReadResult)
         if carry:
             _prepend(result, carry)
             carry = ""
-        if not last_job and result.items and result.items[-1].__class__ is PassthroughBlock:
+        if not job[4] and result.items and result.items[-1].__class__ is PassthroughBlock:
             last = result.items[-1]
             assert isinstance(last, PassthroughBlock)
             if last.kind is BlockKind.TRAILER:
@@ -804,8 +807,8 @@ def _warm_up() -> None:
     process is still cutting the text into jobs."""
 
 
-def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[bool, _Done]]:
-    """(is the last job, its result) in job order, at most a few jobs ahead of the consumer.
+def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[_Job, _Done]]:
+    """(job, its result) in job order, at most a few jobs ahead of the consumer.
 
     The pool is started before the first job is made, so the workers import this module
     while the main process cuts the text.
@@ -818,7 +821,7 @@ def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[bool, _Done]
             executor.submit(_warm_up)
     except (OSError, ValueError, ImportError):
         for job in jobs:
-            yield job[4], _parse_batch(job)
+            yield job, _parse_batch(job)
         return
     try:
         pending: deque[tuple[_Job, Future[_Done]]] = deque()
@@ -832,8 +835,8 @@ def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[bool, _Done]
                 result = future.result()
             except Exception:  # a broken pool (killed worker): finish in this process
                 for rest in itertools.chain([job], (j for j, _ in pending), jobs):
-                    yield rest[4], _parse_batch(rest)
+                    yield rest, _parse_batch(rest)
                 return
-            yield job[4], result
+            yield job, result
     finally:
         executor.shutdown(wait=False, cancel_futures=True)

@@ -36,6 +36,9 @@ from bibliofile.storage.rows import REFERENCE_BODY, RowBatch, imported_rows
 
 FORMATS = ("auto", "bibtex", "ris", "csl-json", "endnote", "medline", "portal")
 BATCH = 2000
+# Share of the last file stored when the bulk load's indexes are built: the build (~2.5 s at
+# 100k) then runs while the workers parse the rest, instead of after them with a core idle.
+INDEX_WHEN_READ = 0.92
 
 
 @dataclass
@@ -93,8 +96,8 @@ def import_files(
     Entries without a citation key get one made from ``key_pattern`` (the user's preference in
     the window; the default for the command line)."""
     report = ImportReport()
-    with gc_paused(), library.write() as uow, uow.bulk_load():
-        for p in paths:
+    with gc_paused(), library.write() as uow, uow.bulk_load() as bulk:
+        for n, p in enumerate(paths, 1):
             name = str(p)
             try:
                 data = Path(p).read_bytes()
@@ -126,6 +129,8 @@ def import_files(
                 position = _store(uow, rows, import_id, position, report, progress)
                 report.problems.extend(batch.problems)
                 report.entries_in_files += batch.entries_in_file
+                if n == len(paths) and batch.read_to >= INDEX_WHEN_READ:
+                    bulk.build_indexes()  # while the workers parse the last batches
         citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
     return report
 

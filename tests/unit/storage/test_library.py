@@ -26,7 +26,22 @@ def test_new_library_uses_wal_foreign_keys(library: Library, library_path: Path)
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 8192
     assert library_path.exists()
+
+
+def test_an_existing_library_keeps_its_page_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page size is chosen when a library is created; opening an older file never rewrites it."""
+    from bibliofile.storage import engine
+
+    path = tmp_path / "old.sqlite"
+    monkeypatch.setattr(engine, "PAGE_SIZE", 4096)  # as libraries made before 8 KiB pages
+    Library.open(path).close()
+    monkeypatch.undo()
+    lib = Library.open(path)
+    with lib.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+    lib.close()
 
 
 def test_add_and_get_round_trip(library: Library) -> None:
