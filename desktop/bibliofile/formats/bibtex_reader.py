@@ -697,7 +697,13 @@ def iter_bibtex_batches(
 
 @overload
 def iter_bibtex_batches(
-    text: str, file: str, workers: int = 2, batch_entries: int = 2000, *, convert: Callable[[list[Item]], T]
+    text: str,
+    file: str,
+    workers: int = 2,
+    batch_entries: int = 2000,
+    *,
+    convert: Callable[[list[Item]], T],
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[ConvertedBatch[T]]: ...
 
 
@@ -707,6 +713,7 @@ def iter_bibtex_batches(
     workers: int = 2,
     batch_entries: int = 2000,
     convert: Callable[[list[Item]], Any] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[ReadResult] | Iterator[ConvertedBatch[Any]]:
     """The same result as read_bibtex, in file-order batches parsed on worker processes.
 
@@ -714,9 +721,10 @@ def iter_bibtex_batches(
     without processes, which would cost more to start than they save. With ``convert`` (a
     picklable top-level function), each batch's items are turned into ``convert(items)`` in the
     worker and ConvertedBatches are yielded: the References never cross the process boundary.
+    ``pool``: workers already started by ``worker_pool`` (else they are started here).
     """
     if convert is not None:
-        return _converted_batches(text, file, workers, batch_entries, convert)
+        return _converted_batches(text, file, workers, batch_entries, convert, pool)
     return _read_batches(text, file, workers, batch_entries)
 
 
@@ -745,7 +753,12 @@ def _jobs(
 
 
 def _converted_batches(
-    text: str, file: str, workers: int, batch_entries: int, convert: Callable[[list[Item]], T]
+    text: str,
+    file: str,
+    workers: int,
+    batch_entries: int,
+    convert: Callable[[list[Item]], T],
+    pool: ProcessPoolExecutor | None,
 ) -> Iterator[ConvertedBatch[T]]:
     if len(text) < SMALL_TEXT or workers < 1:
         result = read_bibtex(text, file)
@@ -754,7 +767,7 @@ def _converted_batches(
     seen: dict[str, int] = {}
     carry = ""
     read = 0
-    for job, done in _run_jobs(_jobs(text, file, batch_entries, convert), workers):
+    for job, done in _run_jobs(_jobs(text, file, batch_entries, convert), workers, pool):
         assert isinstance(done, tuple)
         payload, problems, entries, tail, keys = done
         _flag_keys(keys, file, problems, seen)
@@ -804,27 +817,49 @@ def _prepend(result: ReadResult, text: str) -> None:
 
 def _warm_up() -> None:
     """Nothing: submitted first so the workers start (and import this module) while the main
-    process is still cutting the text into jobs."""
+    process is still reading the file or cutting the text into jobs."""
 
 
-def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[_Job, _Done]]:
-    """(job, its result) in job order, at most a few jobs ahead of the consumer.
-
-    The pool is started before the first job is made, so the workers import this module
-    while the main process cuts the text.
-    """
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
     try:
         import multiprocessing
 
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         for _ in range(workers):
-            executor.submit(_warm_up)
+            pool.submit(_warm_up)
     except (OSError, ValueError, ImportError):
+        return None
+    return pool
+
+
+@contextmanager
+def worker_pool(workers: int = 2) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the ``iter_bibtex_batches(..., pool=)`` calls inside the block,
+    started now: a process takes ~0.5 s to start and import the parser, which then overlaps
+    reading and decoding the file. None when processes cannot be started here."""
+    pool = _start_pool(workers) if workers >= 1 else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_jobs(
+    jobs: Iterator[_Job], workers: int, pool: ProcessPoolExecutor | None = None
+) -> Iterator[tuple[_Job, _Done]]:
+    """(job, its result) in job order, at most a few jobs ahead of the consumer.
+
+    The pool is started before the first job is made (unless the caller started it even
+    earlier), so the workers import this module while the main process cuts the text.
+    """
+    executor = pool if pool is not None else _start_pool(workers)
+    if executor is None:
         for job in jobs:
             yield job, _parse_batch(job)
         return
+    pending: deque[tuple[_Job, Future[_Done]]] = deque()
     try:
-        pending: deque[tuple[_Job, Future[_Done]]] = deque()
         while True:
             while len(pending) < workers + 1 and (new := next(jobs, None)) is not None:
                 pending.append((new, executor.submit(_parse_batch, new)))
@@ -836,7 +871,11 @@ def _run_jobs(jobs: Iterator[_Job], workers: int) -> Iterator[tuple[_Job, _Done]
             except Exception:  # a broken pool (killed worker): finish in this process
                 for rest in itertools.chain([job], (j for j, _ in pending), jobs):
                     yield rest, _parse_batch(rest)
+                pending.clear()
                 return
             yield job, result
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        for _, future in pending:
+            future.cancel()
+        if pool is None:
+            executor.shutdown(wait=False, cancel_futures=True)

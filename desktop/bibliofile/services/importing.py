@@ -23,7 +23,13 @@ from datetime import date
 from pathlib import Path
 
 from bibliofile.formats.batches import iter_format_batches
-from bibliofile.formats.bibtex_reader import decode_bytes, gc_paused, iter_bibtex_batches
+from bibliofile.formats.bibtex_reader import (
+    SMALL_TEXT,
+    decode_bytes,
+    gc_paused,
+    iter_bibtex_batches,
+    worker_pool,
+)
 from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, NOT_RECOGNISED, read_text
 from bibliofile.formats.detect import detect_format as detect_text_format
 from bibliofile.model.blocks import PassthroughBlock
@@ -96,7 +102,8 @@ def import_files(
     Entries without a citation key get one made from ``key_pattern`` (the user's preference in
     the window; the default for the command line)."""
     report = ImportReport()
-    with gc_paused(), library.write() as uow, uow.bulk_load() as bulk:
+    early = workers if any(_large_bibtex(p) for p in paths) else 0
+    with worker_pool(early) as pool, gc_paused(), library.write() as uow, uow.bulk_load() as bulk:
         for n, p in enumerate(paths, 1):
             name = str(p)
             try:
@@ -120,7 +127,7 @@ def import_files(
             position = 0
             # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
             # only inserts them.
-            for batch in iter_bibtex_batches(text, name, workers=workers, convert=imported_rows):
+            for batch in iter_bibtex_batches(text, name, workers=workers, convert=imported_rows, pool=pool):
                 if cancelled is not None and cancelled():
                     raise Cancelled()
                 rows = batch.payload
@@ -133,6 +140,15 @@ def import_files(
                     bulk.build_indexes()  # while the workers parse the last batches
         citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
     return report
+
+
+def _large_bibtex(path: str | Path) -> bool:
+    """Worth starting the parse workers before the file is read (see ``worker_pool``)."""
+    p = Path(path)
+    try:
+        return p.suffix.lower() in (".bib", ".bibtex") and p.stat().st_size >= SMALL_TEXT
+    except OSError:
+        return False
 
 
 _KEY = 1 + REFERENCE_BODY.index("citation_key")  # in a row of RowBatch.refs, after the position

@@ -9,6 +9,7 @@ import pytest
 from bibliofile.formats import bibtex_reader
 from bibliofile.formats.bibtex_reader import read_bibtex
 from bibliofile.model.reference import Reference
+from bibliofile.services import importing
 from bibliofile.services.exporting import export_text
 from bibliofile.services.importing import import_files
 from bibliofile.storage.library import Library
@@ -32,6 +33,7 @@ def batched(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make even a small text go through the worker path, in batches of 25 entries."""
     segments = bibtex_reader._segments
     monkeypatch.setattr(bibtex_reader, "SMALL_TEXT", 0)
+    monkeypatch.setattr(importing, "SMALL_TEXT", 0)  # the workers start before the file is read
     monkeypatch.setattr(bibtex_reader, "_segments", lambda text, n: segments(text, 25))
 
 
