@@ -838,11 +838,15 @@ def worker_pool(workers: int = 2) -> Iterator[ProcessPoolExecutor | None]:
     started now: a process takes ~0.5 s to start and import the parser, which then overlaps
     reading and decoding the file. None when processes cannot be started here."""
     pool = _start_pool(workers) if workers >= 1 else None
+    if pool is None:
+        yield None
+        return
     try:
         yield pool
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # cancelled or failed: do not wait for a job
+        raise
+    pool.shutdown(wait=True)  # idle by now: the processes exit and are reaped at once
 
 
 def _run_jobs(
