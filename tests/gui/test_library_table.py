@@ -74,6 +74,27 @@ def test_sort_runs_in_sql(lib: Library) -> None:
     assert column(model, "title") == ["D", "C", "B", "A"]
 
 
+def test_the_delegate_gets_each_cells_own_roles_in_one_call(qtbot, lib: Library) -> None:
+    """multiData answers what data() does; the delegate reuses its role slots from cell to
+    cell, so the year's right alignment must not stay for the next cell."""
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableView
+
+    lib.add_references(many_refs(5))
+    model = model_for(lib)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    delegate = QStyledItemDelegate(view)
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    for row in range(model.rowCount()):
+        for key in ("year", "title", "authors", "year", "type"):
+            index = model.index(row, COL[key])
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, index)
+            assert option.text == model.data(index)
+            assert (option.displayAlignment == right) == (key == "year"), (row, key)
+
+
 def test_type_and_date_columns_are_labels(lib: Library) -> None:
     lib.add_references([make_ref("Chapter", item_type="chapter")])
     model = model_for(lib)

@@ -78,6 +78,7 @@ TABLE_COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_KEYS = tuple(c.key for c in TABLE_COLUMNS)
 TITLE_COLUMN = COLUMN_KEYS.index("title")
+_YEAR_COLUMN = COLUMN_KEYS.index("year")
 PAGE_SIZE = 200
 HEAD_ROWS = 200  # rows the first search shows before the whole order is read
 PENDING_FINISH_MS = 150  # the rest of a head-first search starts by then even if nothing painted
@@ -125,6 +126,8 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ANSWERED = frozenset(
     int(r) for r in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole, Qt.ItemDataRole.TextAlignmentRole)
 )
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class LibraryTableModel(QAbstractTableModel):
@@ -425,9 +428,36 @@ class LibraryTableModel(QAbstractTableModel):
             return f"<p>{html.escape(text)}</p>" if text and key in ("authors", "title", "container") else None
         if role == Qt.ItemDataRole.UserRole:
             return self._ids[index.row()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMN_KEYS[index.column()] == "year":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT and index.column() == _YEAR_COLUMN:
+            return _RIGHT
         return None
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: Any) -> None:
+        """All the roles a delegate asks of one cell in one call.
+
+        Qt 6's item delegate asks for seven roles per cell through multiData; the default
+        answers each with its own call from C++ into data(), ~9 us each here. One call per cell
+        instead (192 for a page of the window, against ~1,300) took a bare 6-column table's
+        repaint from 25-33 to 16-18 ms; in the window the gain is within this VM's jitter.
+        """
+        row = index.row()
+        known = 0 <= row < len(self._ids)
+        column = index.column()
+        for i in range(len(roleDataSpan)):
+            # Every slot is written: the delegate reuses its span from cell to cell.
+            slot = roleDataSpan[i]
+            role = slot.role()
+            if known and role == _DISPLAY:
+                slot.setData(self._texts_of(row)[column])
+            elif role == _ALIGNMENT:
+                if known and column == _YEAR_COLUMN:
+                    slot.setData(_RIGHT)
+                else:
+                    slot.clearData()
+            elif known and role in _ANSWERED:
+                slot.setData(self.data(index, role))
+            else:
+                slot.clearData()
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(TABLE_COLUMNS):
