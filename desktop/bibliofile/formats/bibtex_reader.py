@@ -627,7 +627,9 @@ def _segments(text: str, batch_entries: int) -> Iterator[tuple[int, int]]:
         if depth == 0:
             yield start, pos + 1
             start = pos + 1
-            target = start + step
+            # Quarter-size pieces at the end too: the workers then finish together, and the
+            # last piece's parse (one core busy, the other idle) is short.
+            target = start + (step if len(text) - start > 3 * step else step // 4)
         else:
             target = pos + 2  # inside a value: the next "\\n@" may close it
     if start < len(text):
