@@ -13,7 +13,7 @@ import gc
 import itertools
 import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -861,22 +861,26 @@ def _run_jobs(
     """
     executor = pool if pool is not None else _start_pool(workers)
     if executor is None:
-        for job in jobs:
-            yield job, _parse_batch(job)
+        yield from _in_process(jobs)
         return
     pending: deque[tuple[_Job, Future[_Done]]] = deque()
     try:
         while True:
             while len(pending) < workers + 1 and (new := next(jobs, None)) is not None:
-                pending.append((new, executor.submit(_parse_batch, new)))
+                try:
+                    future = executor.submit(_parse_batch, new)
+                except Exception:  # the pool broke earlier (a killed worker): finish here
+                    yield from _in_process(itertools.chain((j for j, _ in pending), [new], jobs))
+                    pending.clear()
+                    return
+                pending.append((new, future))
             if not pending:
                 return
             job, future = pending.popleft()
             try:
                 result = future.result()
-            except Exception:  # a broken pool (killed worker): finish in this process
-                for rest in itertools.chain([job], (j for j, _ in pending), jobs):
-                    yield rest, _parse_batch(rest)
+            except Exception:  # the pool broke (a killed worker): finish in this process
+                yield from _in_process(itertools.chain([job], (j for j, _ in pending), jobs))
                 pending.clear()
                 return
             yield job, result
@@ -885,3 +889,8 @@ def _run_jobs(
             future.cancel()
         if pool is None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _in_process(jobs: Iterable[_Job]) -> Iterator[tuple[_Job, _Done]]:
+    for job in jobs:
+        yield job, _parse_batch(job)

@@ -283,6 +283,28 @@ def test_batches_equal_one_read(monkeypatch: pytest.MonkeyPatch, workers: int) -
     assert any("used again" in p.message for p in single.problems)
 
 
+def test_a_broken_worker_pool_is_finished_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed before or during an import (the pool is broken): the batches are then
+    parsed in this process, and the result is the same as one read."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    text = generated(300)
+    monkeypatch.setattr(bibtex_reader, "SMALL_TEXT", 0)
+    single = read_bibtex(text, "g.bib")
+    with bibtex_reader.worker_pool(1) as pool:
+        assert pool is not None
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result()
+        items: list[object] = []
+        for batch in iter_bibtex_batches(text, "g.bib", workers=1, batch_entries=40, convert=list, pool=pool):
+            part = bibtex_reader.ReadResult(items=batch.payload)
+            if batch.lead:
+                bibtex_reader._prepend(part, batch.lead)
+            items.extend(part.items)
+    assert items == single.items
+
+
 def test_small_text_is_one_batch() -> None:
     batches = list(iter_bibtex_batches(ENTRY, "x.bib"))
     assert len(batches) == 1 and batches[0] == read_bibtex(ENTRY, "x.bib")
