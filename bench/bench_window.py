@@ -73,6 +73,12 @@ def _app_probe(library: str) -> dict[str, Any]:
     model = view.table_model()
     out: dict[str, Any] = {}
     painted: list[float] = []
+    waiting: list[tuple[Any, Any]] = []  # (condition, event loop) of the wait() in progress
+
+    def check() -> None:
+        for cond, loop in waiting:
+            if cond():
+                loop.quit()
 
     class Spy(QObject):
         def eventFilter(self, obj: Any, ev: Any) -> bool:
@@ -80,26 +86,35 @@ def _app_probe(library: str) -> dict[str, Any]:
                 painted.append(time.perf_counter())
                 if "first_paint" not in out:
                     out["first_paint"] = time.time() - t0
+                check()  # the loop ends after this paint
             return False
 
     spy = Spy()
     view.viewport().installEventFilter(spy)
     window.show()
 
-    def wait(cond: Any, timeout: float = 30.0) -> None:
-        # In Qt's event loop, as the app waits: a loop of processEvents() + sleep() took the
-        # GIL every half millisecond from the worker thread doing the search (+20-25 ms a key).
+    def wait(cond: Any, timeout: float = 30.0, poll_ms: int = 0) -> None:
+        """Run Qt's event loop, as the app waits, until ``cond`` holds.
+
+        ``cond`` is checked when the table paints (and every ``poll_ms`` if given), never by a
+        busy poll: a 1 ms Python timer took the GIL from the worker thread doing the search
+        hundreds of times a keystroke (and a processEvents() + sleep() loop before it added
+        20-25 ms a key)."""
         from PySide6.QtCore import QEventLoop
 
         if cond():
             return
         loop = QEventLoop()
+        entry = (cond, loop)
+        waiting.append(entry)
         poll = QTimer()
-        poll.timeout.connect(lambda: loop.quit() if cond() else None)
-        poll.start(1)
+        if poll_ms:
+            poll.timeout.connect(lambda: loop.quit() if cond() else None)
+            poll.start(poll_ms)
         QTimer.singleShot(int(timeout * 1000), loop.quit)
         loop.exec()
         poll.stop()
+        waiting.remove(entry)
         if not cond():
             raise TimeoutError("the window did not get there in time")
 
@@ -108,7 +123,7 @@ def _app_probe(library: str) -> dict[str, Any]:
     # A person starts typing a moment after the window appears; the window uses that moment to
     # read the other sort orders (BENCH_SETTLE=0 types at once).
     settle = time.perf_counter() + float(os.environ.get("BENCH_SETTLE", "2.5"))
-    wait(lambda: time.perf_counter() >= settle)
+    wait(lambda: time.perf_counter() >= settle, poll_ms=100)
 
     def after_search(action: Any) -> float:
         """Time from an action to the first paint of the table showing the new search's rows.
@@ -149,7 +164,7 @@ def _app_probe(library: str) -> dict[str, Any]:
                 ev = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, ch)
                 keys.append(after_search(lambda ev=ev: QApplication.sendEvent(line, ev)))
             line.clear()
-            wait(lambda: model.rowCount() == out["rows"])
+            wait(lambda: model.rowCount() == out["rows"], poll_ms=50)
     out["keystroke_ms"] = typed
     sorts: dict[str, float] = {}
     from bibliofile.gui.library_table import COLUMN_KEYS

@@ -60,7 +60,7 @@ class IntegrityBadges(QObject):
     """Findings of the references the table shows, checked lazily in the background.
 
     Signals:
-        updated(): findings arrived for some rows.
+        updated(): findings arrived that change how some rows are painted.
     """
 
     updated = Signal()
@@ -136,6 +136,8 @@ class IntegrityBadges(QObject):
         self._busy = False
         self._in_flight = set()
         answers = {rid: tuple(f.message for f in fs) for rid, fs in found.items()}
+        # What the rows were painted with meanwhile (findings(): the stale answer, else none).
+        changed = any(answers[rid] != self._stale.get(rid, ()) for rid in answers)
         if generation == self._generation:
             self._fresh.update(answers)
             for rid in answers:
@@ -146,7 +148,8 @@ class IntegrityBadges(QObject):
             # Checked before the latest write: better than nothing until checked again (the
             # repaint below asks for these rows again).
             self._stale.update(answers)
-        self.updated.emit()
+        if changed:  # else the table already shows these answers: no repaint (~30 ms) for nothing
+            self.updated.emit()
         if self._wanted:
             self._timer.start()
 
@@ -204,7 +207,7 @@ def install(window: MainWindow) -> IntegrityBadges:
     delegate = BadgeDelegate(badges, table)
     table.setItemDelegateForColumn(TITLE_COLUMN, delegate)
     window.model.modelReset.connect(badges.mark_stale)  # a search, or the reload after a write
-    window.model.dataChanged.connect(badges.mark_stale)  # LibraryTableModel.invalidate()
+    window.model.invalidated.connect(badges.mark_stale)  # after a write
     badges.updated.connect(table.viewport().update)
     window.integrity_badges = badges  # type: ignore[attr-defined]
     window.integrity_delegate = delegate  # type: ignore[attr-defined]
