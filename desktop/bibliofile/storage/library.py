@@ -348,6 +348,7 @@ class Library:
         order = self._orders.get((sort, descending, scope))
         if order is not None:
             order.outside()  # what a broad search's count needs (~10 ms at 100k), ahead of it
+            order.rank()  # what a narrower search sorts its hits by (~20-50 ms at 100k), ditto
 
     def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:
         """The first ``limit`` ids of a scope in display order (no query): what a window shows

@@ -98,3 +98,15 @@ def test_a_staged_search_stops_putting_ids_in_order_when_no_longer_wanted() -> N
     assert staged.finish is not None and staged.count == len(hits)
     assert staged.finish(None) == sorted(hits)
     assert len(staged.finish(lambda: True)) <= FINISH_SLICE // 2 + 1  # stopped after one slice
+
+
+def test_preparing_an_order_builds_what_a_keystroke_would(library: Library) -> None:
+    """The window prepares orders on a thread of its own, so the first narrow search (ranks)
+    and the first broad one (ids outside the scope) find them built."""
+    from bibliofile.storage.library import LIBRARY
+
+    library.add_references(_refs(30))
+    library.prepare_order("title")
+    assert library._orders is not None
+    order = library._orders.get(("title", False, LIBRARY))
+    assert order is not None and order._rank is not None and order._outside is not None
