@@ -54,7 +54,7 @@ from bibliofile.storage.engine import (
     translated_errors,
 )
 from bibliofile.storage.errors import LibraryUpgradeError
-from bibliofile.storage.orders import OrderCache, StagedSearch
+from bibliofile.storage.orders import Hits, OrderCache, StagedSearch
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
     CREATOR_COLUMNS,
@@ -319,15 +319,17 @@ class Library:
         hits, excluded = self._hit_sets(q, scope)
         return order.staged(hits, excluded, head)
 
-    def _hit_sets(self, q: Query, scope: Scope) -> tuple[set[int] | None, set[int]]:
-        """(ids matching every positive term or None when there is none, ids to leave out)."""
+    def _hit_sets(self, q: Query, scope: Scope) -> tuple[Hits | None, set[int]]:
+        """(ids matching every positive term or None when there is none, ids to leave out).
+        The hits are an ascending list when they come from the full-text index alone."""
         text_terms = [t for t in q.terms if _is_text(t)]
         field_terms = [t for t in q.terms if not _is_text(t)]
         with self._read() as conn:
             # Each kind of term answered where it is cheapest, then intersected here: text from
             # the FTS5 index alone, fields (year, type, tag...) through their own indexes. In
             # one SQL statement each FTS hit cost a lookup in the references table.
-            hits, excluded = self.index.hit_sets(conn, text_terms) if text_terms else (None, set())
+            text_hits, excluded = self.index.hit_sets(conn, text_terms) if text_terms else (None, set())
+            hits: Hits | None = text_hits
             if field_terms:
                 # "IS NOT" keeps a type: term on the item_type index (see _scope_conditions);
                 # "IS" lets year: ranges use ix_references_year_order.
@@ -335,7 +337,7 @@ class Library:
                 deleted = R.deleted.is_not(not scope.trash) if by_type else R.deleted.is_(scope.trash)
                 conds = [deleted, *_field_conditions(field_terms)]
                 matching = set(_fetch_ids(conn, select(R.id).where(*conds)))
-                hits = matching if hits is None else hits & matching
+                hits = matching if hits is None else matching.intersection(hits)
         return hits, excluded
 
     def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:

@@ -110,3 +110,24 @@ def test_preparing_an_order_builds_what_a_keystroke_would(library: Library) -> N
     assert library._orders is not None
     order = library._orders.get(("title", False, LIBRARY))
     assert order is not None and order._rank is not None and order._outside is not None
+
+
+@pytest.mark.parametrize("every", [1, 2, 5])
+@pytest.mark.parametrize("outside_every", [0, 3, 97])
+def test_sorted_hits_are_staged_like_a_set_of_them(every: int, outside_every: int) -> None:
+    """Full-text hits come as an ascending list; staged without building a set of them, they
+    give what the same hits as a set give (count, head, and every id)."""
+    import random
+
+    from bibliofile.storage.orders import CachedOrder
+
+    top = 5000
+    scope = [i for i in range(1, top + 1) if not (outside_every and i % outside_every == 0)]
+    random.Random(every * 100 + outside_every).shuffle(scope)
+    hits = list(range(1, top + 1, every))
+    as_list = CachedOrder(scope, top).staged(hits, set(), head=50)
+    as_set = CachedOrder(scope, top).staged(set(hits), set(), head=50)
+    assert as_list.finish is not None  # broad enough to be staged
+    assert as_list.count == as_set.count == len(set(hits) & set(scope))
+    assert as_list.head == as_set.head
+    assert as_list.ids() == as_set.ids() == [i for i in scope if i in set(hits)]
