@@ -350,11 +350,11 @@ class LibraryTableModel(QAbstractTableModel):
             return
         lib = self.library
 
-        def prepare(sort: str, desc: bool) -> None:
+        def prepare(sort: str, desc: bool, ranks: bool = False) -> None:
             if scope == self._scope:  # still wanted
-                self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope), None, lambda _e: None)
+                self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope, ranks), None, lambda _e: None)
 
-        prepare(self._sort, self._descending)
+        prepare(self._sort, self._descending, ranks=True)  # what the next keystrokes search in
         if scope != self._prepared_scope:
             self._prepared_scope = scope
             # The other common sorts a little later, one task each, so the first keystrokes do

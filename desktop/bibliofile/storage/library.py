@@ -340,9 +340,13 @@ class Library:
                 hits = matching if hits is None else matching.intersection(hits)
         return hits, excluded
 
-    def prepare_order(self, sort: str, descending: bool = False, scope: Scope = LIBRARY) -> None:
+    def prepare_order(
+        self, sort: str, descending: bool = False, scope: Scope = LIBRARY, ranks: bool = True
+    ) -> None:
         """Read a display order into the cache ahead of need (the window does this in the
-        background for the current sort after each write, so the next keystroke is quick)."""
+        background for the current sort after each write, so the next keystroke is quick).
+        ``ranks=False`` for an order only a header click may need: its ranks are Python work
+        that would compete with the first keystrokes for the GIL."""
         if self._orders is None:
             return
         if self._orders.get((sort, descending, scope)) is None:
@@ -350,7 +354,8 @@ class Library:
         order = self._orders.get((sort, descending, scope))
         if order is not None:
             order.outside()  # what a broad search's count needs (~10 ms at 100k), ahead of it
-            order.rank()  # what a narrower search sorts its hits by (~20-50 ms at 100k), ditto
+            if ranks:
+                order.rank()  # what a narrower search sorts its hits by (~20-50 ms at 100k)
 
     def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:
         """The first ``limit`` ids of a scope in display order (no query): what a window shows

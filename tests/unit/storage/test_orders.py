@@ -107,9 +107,12 @@ def test_preparing_an_order_builds_what_a_keystroke_would(library: Library) -> N
 
     library.add_references(_refs(30))
     library.prepare_order("title")
+    library.prepare_order("year", ranks=False)  # for a header click: no Python work beyond ids
     assert library._orders is not None
     order = library._orders.get(("title", False, LIBRARY))
     assert order is not None and order._rank is not None and order._outside is not None
+    other = library._orders.get(("year", False, LIBRARY))
+    assert other is not None and other._rank is None
 
 
 @pytest.mark.parametrize("every", [1, 2, 5])
