@@ -77,15 +77,12 @@ class CachedOrder:
             ids = self.keep(hits, excluded)
             return StagedSearch(ids, len(ids))
         if isinstance(hits, list) and not excluded:
-            count, contains = self._count_sorted(hits)
             wanted: Hits = hits
+            contains = _sorted_contains(hits)  # no set of 94k hits for a screenful of members
         else:
-            wanted = set(hits) - excluded if excluded else hits
+            wanted = _as_set(hits) - excluded if excluded else hits
             contains = wanted.__contains__
-            # The count needs a set operation whose cost is the smaller side: the ids *not* in
-            # a large scope (the library minus the trash) or the ids of a small one.
-            outside = self.outside()
-            count = len(wanted) - len(outside.intersection(wanted)) if outside is not None else len(self.members().intersection(wanted))
+        count = self._count(wanted, contains)
         # Walking the order keeps only this scope's ids.
         first = list(islice(filter(contains, self.ids), head))
         if len(first) >= count:
@@ -96,7 +93,7 @@ class CachedOrder:
             # In slices, letting go of the GIL after each (one C-level filter over 100k ids holds
             # it for 25-40 ms) and stopping early when the caller no longer wants the answer
             # (the next keystroke): the partial list returned then is thrown away.
-            keep = wanted if not isinstance(wanted, list) else set(wanted)
+            keep = _as_set(wanted)
             out: list[int] = []
             for start in range(0, len(order), FINISH_SLICE):
                 out.extend(filter(keep.__contains__, order[start : start + FINISH_SLICE]))
@@ -107,20 +104,15 @@ class CachedOrder:
 
         return StagedSearch(first, count, finish)
 
-    def _count_sorted(self, hits: list[int]) -> tuple[int, Callable[[int], bool]]:
-        """(hits in this scope, a membership test) for ascending hits, without a set of them:
-        a staged search needs only a screenful of members, found by binary search."""
-
-        def contains(rid: int) -> bool:
-            i = bisect_left(hits, rid)
-            return i < len(hits) and hits[i] == rid
-
+    def _count(self, wanted: Hits, contains: Callable[[int], bool]) -> int:
+        """How many of the hits are in this scope, at the cost of the smaller side: the ids *not*
+        in a large scope (the library minus the trash), or the ids of a small one."""
         outside = self.outside()
         if outside is None:
-            return len(self.members().intersection(hits)), contains
-        if len(outside) * 16 < len(hits):
-            return len(hits) - sum(1 for rid in outside if contains(rid)), contains
-        return len(hits) - len(outside.intersection(hits)), contains
+            return len(self.members().intersection(wanted))
+        if len(outside) * 16 < len(wanted):
+            return len(wanted) - sum(1 for rid in outside if contains(rid))
+        return len(wanted) - len(outside.intersection(wanted))
 
     def outside(self) -> frozenset[int] | None:
         """For a scope holding most ids up to its largest: those ids it does not hold (the
@@ -146,7 +138,7 @@ class CachedOrder:
         if hits is None:
             return [i for i in self.ids if i not in excluded] if excluded else self.ids.tolist()
         if excluded:
-            hits = set(hits) - excluded
+            hits = _as_set(hits) - excluded
         if len(hits) * 5 < len(self.ids) * 2:
             # Up to 40 % of the order: sort the hits by their place (k log k) rather than walk
             # the whole order. Measured at 100k: 10k hits 5 vs 16 ms, 25k 14 vs 26 ms, 40k 23 vs
@@ -154,8 +146,21 @@ class CachedOrder:
             rank = self.rank()
             size = len(rank)
             return sorted((i for i in hits if i < size and rank[i] >= 0), key=rank.__getitem__)
-        members = hits if not isinstance(hits, list) else set(hits)
-        return list(filter(members.__contains__, self.ids))  # no bytecode loop: ~10 ms for 100k
+        return list(filter(_as_set(hits).__contains__, self.ids))  # no bytecode loop: ~10 ms for 100k
+
+
+def _as_set(hits: Hits) -> set[int] | frozenset[int]:
+    return set(hits) if isinstance(hits, list) else hits
+
+
+def _sorted_contains(hits: list[int]) -> Callable[[int], bool]:
+    """Membership in ascending ids by binary search."""
+
+    def contains(rid: int) -> bool:
+        i = bisect_left(hits, rid)
+        return i < len(hits) and hits[i] == rid
+
+    return contains
 
 
 class OrderCache:
