@@ -53,6 +53,9 @@ app.exec()
 def _app_probe(library: str) -> dict[str, Any]:
     """Runs inside the child process: open the real window and measure it."""
     t0 = float(os.environ["BENCH_T0"])
+    from bibliofile.startup import pause_collector
+
+    pause_collector()  # first, as the app's entry point does (bibliofile/__main__.py)
     from PySide6.QtCore import QEvent, QObject, Qt, QTimer
     from PySide6.QtGui import QKeyEvent
     from PySide6.QtWidgets import QApplication

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bibliofile import __version__
 from bibliofile.services.locations import default_library_path, log_path
+from bibliofile.startup import resume_collector
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bibliofile.gui.app import run_gui  # Qt is imported only when the window is wanted
 
         files = [Path(f) for f in open_files]
+        # The window turns the collector back on once it has painted its first rows.
         return int(run_gui(library_path, explicit=args.library is not None, open_files=files))
+    resume_collector()  # a command's own work (an import of 100k entries) needs the collector
     try:
         return _run(args, library_path)
     except KeyboardInterrupt:

@@ -434,3 +434,25 @@ def test_curation_is_installed_after_the_first_rows_are_painted(make_window, lib
     qtbot.waitUntil(lambda: hasattr(window, "curation"), timeout=5000)
     assert window.model.rowCount() == 50
     assert any(a.text().startswith("Check Library") for a in window.menu_tools.actions())
+
+
+def test_the_collector_is_back_on_once_the_first_rows_are_painted(make_window, lib, qtbot) -> None:
+    """Launch runs without the cyclic collector (startup.py); the window turns it back on, with
+    start-up's objects frozen, when it has painted its first rows."""
+    import gc
+
+    from bibliofile import startup
+
+    lib.add_references(many_refs(50))
+    startup.pause_collector()
+    try:
+        window = make_window(sync=False)
+        assert not gc.isenabled()
+        window.show()
+        qtbot.waitUntil(lambda: hasattr(window, "curation"), timeout=5000)
+        assert gc.isenabled() and not startup.collector_paused()
+        assert gc.get_freeze_count() > 0
+    finally:
+        startup.resume_collector()
+        gc.enable()
+        gc.unfreeze()

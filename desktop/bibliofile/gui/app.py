@@ -21,6 +21,7 @@ from bibliofile.gui.app_icon import APP_ID, DISPLAY_NAME, app_icon
 from bibliofile.gui.crash_dialog import install_excepthook
 from bibliofile.gui.file_open import FileOpenHandler
 from bibliofile.services.locations import log_path, sample_library_file
+from bibliofile.startup import resume_collector
 from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import Library
 
@@ -97,6 +98,7 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
     try:
         library = Library.open(library_path)
     except LibraryError as exc:
+        resume_collector()
         log.warning("cannot open %s: %s", library_path, exc)
         messages.warn(None, "Bibliofile", str(exc))
         return 1

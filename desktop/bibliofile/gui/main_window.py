@@ -53,6 +53,7 @@ from bibliofile.gui.sidebar import Sidebar
 from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.model.item_types import ITEM_TYPES
 from bibliofile.model.reference import Reference
+from bibliofile.startup import resume_collector
 from bibliofile.storage.library import LIBRARY, TRASH, Library, Scope, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -302,6 +303,7 @@ class MainWindow(QMainWindow):
         if self._deferred_installed:
             return
         self._deferred_installed = True
+        resume_collector()  # start-up is over: freeze what it built, collect again (startup.py)
         for install in FEATURES:
             if install in DEFERRED_FEATURES:
                 install(self)
