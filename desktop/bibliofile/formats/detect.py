@@ -152,7 +152,7 @@ def read_text(text: str, file: str = "<text>", fmt: str = "auto", today: str = "
         found = detect_format(text)
         if found is None:
             result = ReadResult()
-            result.problems.append(Problem(file, 1, NOT_RECOGNISED))
+            result.problems.append(Problem(file, 1, unrecognised(text)))
             return "", result
         fmt = found
     readers: dict[str, Callable[[str, str], ReadResult]] = {
@@ -178,3 +178,13 @@ NOT_RECOGNISED = (
     "not a format Bibliofile reads (BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE, a research-portal "
     "page, DOIs or ISBNs); nothing was imported from it"
 )
+NO_REFERENCES = "holds no references (it is empty or has only comments); nothing was imported from it"
+
+
+def unrecognised(text: str) -> str:
+    """Why ``detect_format`` found nothing: an empty file (or a .bib with only its JabRef
+    ``% Encoding:`` line) is not a file of an unknown format, and saying so would mislead."""
+    lines = text.lstrip("\ufeff").splitlines()
+    if all(not line.strip() or line.lstrip().startswith("%") for line in lines):
+        return NO_REFERENCES
+    return NOT_RECOGNISED

@@ -30,7 +30,7 @@ from bibliofile.formats.bibtex_reader import (
     iter_bibtex_batches,
     worker_pool,
 )
-from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, NOT_RECOGNISED, read_text
+from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, read_text, unrecognised
 from bibliofile.formats.detect import detect_format as detect_text_format
 from bibliofile.model.blocks import PassthroughBlock
 from bibliofile.model.problems import Problem, UnreadableFileError
@@ -79,7 +79,7 @@ def detect_format(text: str, file: str, requested: str = "auto") -> str:
         return requested
     found = detect_text_format(text)
     if found is None:
-        raise UnreadableFileError(file, NOT_RECOGNISED)
+        raise UnreadableFileError(file, unrecognised(text))
     return found
 
 

@@ -150,3 +150,16 @@ def test_cli_import_says_which_format_and_exports_ris_and_csl_json(tmp_path: Pat
     assert len(json.loads(target.read_text(encoding="utf-8"))) == 2
     bad = run_cli("import", str(ris), "--format", "word", lib=lib)
     assert bad.returncode == 2
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\ufeff% Encoding: UTF-8\n\n", "% just a comment\n  \n"])
+def test_an_empty_file_is_called_empty_not_an_unknown_format(lib: Library, tmp_path: Path, text: str) -> None:
+    """JabRef writes a .bib with no entries as its `% Encoding:` line alone; that is an empty
+    library, not a file of a format we do not read."""
+    empty = write(tmp_path, "empty.bib", text)
+    good = write(tmp_path, "a.ris", RIS)
+    report = import_files(lib, [empty, good], workers=1)
+    assert report.imported == 2 and report.unreadable == [str(empty)]
+    (problem,) = report.problems
+    assert problem.file == str(empty) and "holds no references" in problem.message
+    assert "not a format" not in problem.message
