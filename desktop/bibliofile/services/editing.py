@@ -291,8 +291,7 @@ def apply_edits(
         written.append((merged, not pristine))
     if written:
         with library.write() as uow:
-            for ref, edited in written:
-                uow.update(ref, edited=edited)
+            uow.update_many(written)
             citation_keys.fill_missing(uow, [cast(int, r.id) for r, _ in written], key_pattern)
     return [cast(int, r.id) for r, _ in written]
 

@@ -249,3 +249,63 @@ def test_a_deleted_collection_tree_comes_back_with_its_items(library) -> None:
         removed = uow.remove_from_collection(top, [ids[0]])
         uow.put_back_in_collection(top, removed)
     assert library.search("", "position", scope=Scope(collection_id=top)) == ids[:2]
+
+
+def _stored(library: Library, ids: list[int]) -> tuple[object, ...]:
+    """What an edit leaves behind: the references as read back, and the creators' rows."""
+    with sqlite3.connect(library.path) as db:
+        creators = db.execute("SELECT * FROM creators ORDER BY reference_id, position").fetchall()
+    return library.get_many(ids), creators
+
+
+def test_update_many_stores_what_one_update_at_a_time_stores(tmp_path: Path) -> None:
+    """The window's edit of a selection goes through ``update_many``; it must leave the same rows,
+    creators and full-text index as ``update`` per reference, notes still searchable."""
+    from bibliofile.storage import curation
+
+    libraries = [Library.open(tmp_path / f"{name}.sqlite") for name in ("one", "many")]
+    try:
+        edited_ids = []
+        for lib in libraries:
+            ids = lib.add_references([ref(f"Title {i}", family=f"Family{i}") for i in range(1200)])
+            with lib.write() as uow:
+                curation.set_note(uow, ids[7], "<p>marginalia</p>", "marginalia")
+            refs = lib.get_many(ids[:1000])
+            for i, r in enumerate(refs):
+                r.fields["title"] = f"Retitled {i}"
+                r.creators = [Creator(family=f"Other{i}", given="A"), Creator(family="Second", given="B")]
+            edits = [(r, i % 3 != 0) for i, r in enumerate(refs)]
+            with lib.write() as uow:
+                if lib is libraries[0]:
+                    for r, edited in edits:
+                        uow.update(r, edited=edited)
+                else:
+                    uow.update_many(edits)
+            edited_ids.append(ids)
+        one, many = libraries
+        assert _stored(one, edited_ids[0]) == _stored(many, edited_ids[1])
+        for query in ("retitled", "other5", "second", "title", "marginalia", "family3"):
+            assert one.search(query) == many.search(query), query
+        assert len(many.search("retitled")) == 1000 and many.search("marginalia") == [edited_ids[1][7]]
+        assert many.search("family1005") == [edited_ids[1][1005]] and many.search("family5") == []  # old creators gone
+        assert one.index_count() == many.index_count() == 1200
+    finally:
+        for lib in libraries:
+            lib.close()
+
+
+def test_update_many_keeps_the_last_edit_of_a_reference_and_refuses_unknown_ids(library: Library) -> None:
+    [rid, other] = library.add_references([ref("First"), ref("Other")])
+    a, b = library.get(rid), library.get(rid)
+    a.fields["title"] = "Earlier"
+    b.fields["title"] = "Later"
+    with library.write() as uow:
+        uow.update_many([(a, True), (b, True)])
+    assert library.get(rid).title == "Later" and len(library.get(rid).creators) == 1
+    ghost = library.get(other)
+    ghost.id = 999_999
+    kept = library.get(other)
+    kept.fields["title"] = "Not written"
+    with pytest.raises(KeyError), library.write() as uow:
+        uow.update_many([(kept, True), (ghost, True)])
+    assert library.get(other).title == "Other"  # the whole unit of work was rolled back
