@@ -150,9 +150,11 @@ def report(r: dict[str, Any]) -> None:
     print(f"  untouched        {r['untouched_seconds']:7.2f} s  {r['untouched_eps']:9,.0f} entries/s  "
           f"({ok} target {TARGET_EPS:,}/s)")
     if "edited_seconds" in r:
-        ok = "meets" if r["edited_eps"] >= TARGET_EPS else "BELOW"
+        # The target is for the library as imported (written back verbatim); edited entries are
+        # written anew in clean style, so this figure is reported beside it, not judged by it.
+        side = "above" if r["edited_eps"] >= TARGET_EPS else "below"
         print(f"  {r['edited_count'] / n:.0%} edited       {r['edited_seconds']:7.2f} s  "
-              f"{r['edited_eps']:9,.0f} entries/s  ({ok} target)  "
+              f"{r['edited_eps']:9,.0f} entries/s  ({side} {TARGET_EPS:,}/s; edited entries are written anew)  "
               f"[setup: get_many {r['edited_load_seconds']:.1f} s, "
               f"{r['edited_count']:,} in one uow.update_many + commit {r['edited_update_seconds']:.1f} s]")
     if r["byte_identical"]:

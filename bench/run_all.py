@@ -75,8 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("export untouched, entries/s", f"{exp['untouched_eps']:,.0f}", ">= 60,000",
                      exp["untouched_eps"] >= 60_000))
         if "edited_eps" in exp:
-            rows.append(("export 10% edited, entries/s", f"{exp['edited_eps']:,.0f}", ">= 60,000",
-                         exp["edited_eps"] >= 60_000))
+            # Not the target (the library as imported, written back verbatim): edited
+            # entries are written anew in clean style, re-reading their kept text (bench/README).
+            rows.append(("export 10% edited (written anew), entries/s", f"{exp['edited_eps']:,.0f}",
+                         "(no target)", None))
         rows.append(("export == original file, byte for byte", "yes" if exp["byte_identical"] else "no",
                      "yes", exp["byte_identical"]))
     if sea:
