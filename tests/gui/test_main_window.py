@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
@@ -95,9 +95,20 @@ def test_query_syntax_and_hint_in_status_bar(window, lib) -> None:
 
 
 def test_sorting_by_header_click_requeries(window, lib, qtbot) -> None:
+    """A click on a column header sorts by it, a second click reverses it (the header is our own
+    subclass, and it was once left unclickable: sorting worked only from code)."""
     lib.add_references([make_ref("B", 2001), make_ref("A", 1999), make_ref("C", 2010)])
     window.reload()
+    window.show()
+    qtbot.waitExposed(window)
     assert titles(window) == ["A", "B", "C"]
+    hh = window.table.horizontalHeader()
+    year = QPoint(hh.sectionViewportPosition(COL["year"]) + hh.sectionSize(COL["year"]) // 2, hh.height() // 2)
+    qtbot.mouseClick(hh.viewport(), Qt.MouseButton.LeftButton, pos=year)
+    assert window.model.sort_key == "year" and hh.sortIndicatorSection() == COL["year"]
+    first = titles(window)
+    qtbot.mouseClick(hh.viewport(), Qt.MouseButton.LeftButton, pos=year)
+    assert titles(window) == list(reversed(first)) and set(first) == {"A", "B", "C"}
     window.table.sortByColumn(COL["year"], Qt.SortOrder.DescendingOrder)
     assert titles(window) == ["C", "B", "A"]
     assert window.model.sort_key == "year" and window.model.descending

@@ -504,6 +504,9 @@ class _Header(QHeaderView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        # QTableView makes its own header clickable; a replacement header is not, and without
+        # this a click on a column header would never sort.
+        self.setSectionsClickable(True)
 
     def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
         if not rect.isValid():
