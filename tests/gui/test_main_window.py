@@ -359,6 +359,45 @@ def test_header_menu_toggles_optional_columns(window) -> None:
     assert not window.table.horizontalHeader().isSectionHidden(COL["doi"])
 
 
+def test_a_column_shown_from_the_menu_is_in_view(window, lib, qtbot) -> None:
+    """Shown from the header menu, a column takes its room from the title and is on screen;
+    hidden again, its width goes back to the title."""
+    lib.add_references(many_refs(30))
+    window.reload()
+    window.resize(1500, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    table, hh = window.table, window.table.horizontalHeader()
+    table.horizontalHeader().resizeSection(COL["authors"], 200)  # the user's own widths, no auto-fit
+    width = table.viewport().width()
+    title_before = hh.sectionSize(COL["title"])
+    for key in ("doi", "citation_key", "pages"):
+        acts = {a.text(): a for a in table.columns_menu(window).actions()}
+        acts[{"doi": "DOI", "citation_key": "Citation key", "pages": "Pages"}[key]].setChecked(True)
+        qtbot.wait(50)
+        left = hh.sectionViewportPosition(COL[key])
+        assert left >= 0 and left + hh.sectionSize(COL[key]) <= table.viewport().width(), key
+    assert hh.sectionSize(COL["title"]) >= width // 5
+    assert hh.sectionSize(COL["title"]) < title_before
+    shrunk = hh.sectionSize(COL["title"])
+    for key in ("doi", "citation_key", "pages"):
+        table.set_column_visible(COL[key], False)
+    assert hh.sectionSize(COL["title"]) > shrunk and hh.length() <= table.viewport().width()
+
+
+def test_a_narrow_table_keeps_a_readable_title_column(window, lib, qtbot) -> None:
+    """The first-run fit of a narrow table (a laptop, both panes open) once left the title
+    34 px beside the fixed columns; it keeps at least a fifth of the table, or 100 px."""
+    lib.add_references(many_refs(30))
+    window.reload()
+    window.resize(1100, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    table, hh = window.table, window.table.horizontalHeader()
+    assert hh.sectionSize(COL["title"]) >= max(100, table.viewport().width() // 5)
+    assert hh.sectionSize(COL["authors"]) >= 60 and hh.sectionSize(COL["container"]) >= 60
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

@@ -634,21 +634,27 @@ class LibraryTableView(QTableView):
         }
         shares = {"authors": 0.25, "title": 0.5, "container": 0.25}
         available = self._usable_width()
+        # In a narrow table the shared columns keep a readable width, the title most of all
+        # (it once came out 34 px wide beside the fixed columns); what does not fit scrolls.
+        floors = {"authors": 60, "title": self._title_floor(), "container": 60}
         width = available
         width -= sum(w for k, w in fixed.items() if not hh.isSectionHidden(COLUMN_KEYS.index(k)))
-        width = max(width, 400)
         for i, key in enumerate(COLUMN_KEYS):
             if key in fixed:
                 hh.resizeSection(i, fixed[key])
             elif key in shares:
-                hh.resizeSection(i, int(width * shares[key]) - 1)
+                hh.resizeSection(i, max(floors[key], int(width * shares[key]) - 1))
         # Sections never go below the style's minimum (a header's text and sort arrow), which
         # can add a few pixels: take them from the title so no horizontal scroll bar appears.
         excess = hh.length() - available
         if excess > 0:
             title = hh.sectionSize(TITLE_COLUMN)
-            hh.resizeSection(TITLE_COLUMN, max(hh.minimumSectionSize(), title - excess))
+            hh.resizeSection(TITLE_COLUMN, max(min(title, floors["title"]), title - excess))
         self._fill_width()  # rounding leaves a pixel or two
+
+    def _title_floor(self) -> int:
+        """The narrowest the Title column is made to fit others beside it."""
+        return max(self.horizontalHeader().minimumSectionSize(), 100, self._usable_width() // 5)
 
     def _usable_width(self) -> int:
         """The viewport's width, less the vertical scroll bar's when the rows are about to need
@@ -724,7 +730,36 @@ class LibraryTableView(QTableView):
         return menu
 
     def set_column_visible(self, section: int, visible: bool) -> None:
-        self.horizontalHeader().setSectionHidden(section, not visible)
+        """Show or hide a column. A column shown takes its width from the Title column, as far
+        as the title stays readable, and is scrolled into view: appended past the right edge
+        behind a scroll bar, it looked as if the menu had done nothing. A column hidden gives
+        its width back to the title."""
+        hh = self.horizontalHeader()
+        hh.setSectionHidden(section, not visible)
+        self._fitting = True  # not the user dragging a column: the fit on resize goes on
+        try:
+            if visible and section != TITLE_COLUMN:
+                excess = hh.length() - self._usable_width()
+                if excess > 0:
+                    title = hh.sectionSize(TITLE_COLUMN)
+                    hh.resizeSection(TITLE_COLUMN, max(min(title, self._title_floor()), title - excess))
+            self._fill_width()
+        finally:
+            self._fitting = False
+        if visible:
+            QTimer.singleShot(0, lambda: self._scroll_to_column(section))
+
+    def _scroll_to_column(self, section: int) -> None:
+        hh = self.horizontalHeader()
+        if hh.isSectionHidden(section):
+            return
+        self.updateGeometries()  # the scroll range after the resize above
+        bar = self.horizontalScrollBar()
+        start, width = hh.sectionPosition(section), hh.sectionSize(section)
+        if start < bar.value():
+            bar.setValue(start)
+        elif start + width > bar.value() + self.viewport().width():
+            bar.setValue(start + width - self.viewport().width())
 
     # ---- selection by id ------------------------------------------------------------------
     def selected_ids(self) -> list[int]:
