@@ -730,19 +730,24 @@ class LibraryTableView(QTableView):
         return menu
 
     def set_column_visible(self, section: int, visible: bool) -> None:
-        """Show or hide a column. A column shown takes its width from the Title column, as far
-        as the title stays readable, and is scrolled into view: appended past the right edge
-        behind a scroll bar, it looked as if the menu had done nothing. A column hidden gives
-        its width back to the title."""
+        """Show or hide a column. A column shown takes its width from the Title, Authors and
+        Journal/Book columns, as far as they stay readable, and is scrolled into view: appended
+        past the right edge behind a scroll bar, it looked as if the menu had done nothing. A
+        column hidden gives its width back to the title."""
         hh = self.horizontalHeader()
         hh.setSectionHidden(section, not visible)
         self._fitting = True  # not the user dragging a column: the fit on resize goes on
         try:
             if visible and section != TITLE_COLUMN:
                 excess = hh.length() - self._usable_width()
-                if excess > 0:
-                    title = hh.sectionSize(TITLE_COLUMN)
-                    hh.resizeSection(TITLE_COLUMN, max(min(title, self._title_floor()), title - excess))
+                # From the title first, then the authors and the container, each down to a floor.
+                for key, floor in (("title", self._title_floor()), ("authors", 60), ("container", 60)):
+                    i = COLUMN_KEYS.index(key)
+                    if excess <= 0 or i == section or hh.isSectionHidden(i):
+                        continue
+                    take = min(excess, max(0, hh.sectionSize(i) - floor))
+                    hh.resizeSection(i, hh.sectionSize(i) - take)
+                    excess -= take
             self._fill_width()
         finally:
             self._fitting = False
