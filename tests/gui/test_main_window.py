@@ -398,6 +398,16 @@ def test_a_narrow_table_keeps_a_readable_title_column(window, lib, qtbot) -> Non
     assert hh.sectionSize(COL["authors"]) >= 60 and hh.sectionSize(COL["container"]) >= 60
 
 
+def test_counts_are_written_with_thousands_separators(window, lib) -> None:
+    """The status bar, the import summary and the detail pane write 1,200 the same way."""
+    from bibliofile.gui.import_dialog import plural
+
+    lib.add_references(many_refs(1200))
+    window.reload()
+    assert window.count_label.text() == "1,200 of 1,200 references"
+    assert plural(100_000, "reference") == "100,000 references" and plural(1, "reference") == "1 reference"
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

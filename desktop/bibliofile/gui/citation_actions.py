@@ -220,7 +220,7 @@ class CitationController(QObject):
         mime = QMimeData()
         set_payload(mime, payload)
         QGuiApplication.clipboard().setMimeData(mime)
-        refs = f"{n} reference{'' if n == 1 else 's'}"
+        refs = f"{n:,} reference{'' if n == 1 else 's'}"
         self.window.statusBar().showMessage(f"Copied the {what} of {refs} ({self.style()}).", 6000)
 
     # ---- the export dialog ---------------------------------------------------------------------

@@ -626,7 +626,7 @@ class DetailPane(QWidget):
 
     def _what(self, label: str) -> str:
         n = len(self._refs)
-        return f"Edit {label}" if n == 1 else f"Edit {label} of {n} references"
+        return f"Edit {label}" if n == 1 else f"Edit {label} of {n:,} references"
 
     def _field_finished(self, key: str, gen: int) -> None:
         if gen != self._generation or not self._refs:

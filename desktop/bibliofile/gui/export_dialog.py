@@ -347,8 +347,8 @@ class ExportDialog(QDialog):
                 self.preview.setHtml(text)
             else:
                 self.preview.setPlainText(text)
-            more = f" (preview of the first {shown} of {total})" if shown < total else ""
-            self.status.setText(f"{total} reference{'' if total == 1 else 's'}{more}.")
+            more = f" (preview of the first {shown:,} of {total:,})" if shown < total else ""
+            self.status.setText(f"{total:,} reference{'' if total == 1 else 's'}{more}.")
             self.previewReady.emit()
 
         def failed(exc: BaseException) -> None:

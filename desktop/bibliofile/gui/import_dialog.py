@@ -51,7 +51,7 @@ BIB_FILTER = (
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"  # 100,000 as the detail pane writes it
 
 
 def _label(fmt: str) -> str:

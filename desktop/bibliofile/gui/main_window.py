@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, shown: int, total: int) -> None:
         where = " in the trash" if self.model.scope.trash else ""
-        self.count_label.setText(f"{shown} of {total} reference{'' if total == 1 else 's'}{where}")
+        self.count_label.setText(f"{shown:,} of {total:,} reference{'' if total == 1 else 's'}{where}")
 
     def _remember_selection(self) -> None:
         if self._pending_selection is None:
