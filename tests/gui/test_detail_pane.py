@@ -87,11 +87,13 @@ def choose_type(pane: DetailPane, csl: str) -> None:
 # ---- single reference -----------------------------------------------------------------------
 
 def test_focusing_the_pane_edits_the_title(pane: DetailPane, lib: Library, qtbot) -> None:
+    """A double-click or Enter on a row calls focus_title (no focus proxy: see tab_chain)."""
     (rid,) = add(lib, article("T"))
     pane.show_references([rid])
     pane.activateWindow()
-    pane.setFocus()
+    pane.focus_title()
     qtbot.waitUntil(lambda: pane.editors["title"].hasFocus())
+    assert pane.tab_chain()[:3] == [pane.type_combo, pane.key_edit, pane.editors["title"]]
 
 
 def test_empty_state_is_a_quiet_hint(pane: DetailPane) -> None:

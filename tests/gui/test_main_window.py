@@ -408,6 +408,58 @@ def test_counts_are_written_with_thousands_separators(window, lib) -> None:
     assert plural(100_000, "reference") == "100,000 references" and plural(1, "reference") == "1 reference"
 
 
+def _shown(window, qtbot):
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    window.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.table, timeout=2000)
+
+
+def test_tab_goes_from_the_table_through_the_detail_pane_in_its_order(window, lib, qtbot) -> None:
+    """Tab: table -> item type -> citation key -> title ... -> last field -> search field ->
+    sidebar -> table. (The pane's fields are made anew for each selection; with a focus proxy
+    Tab once jumped from the table to the title, and never reached the search field.)"""
+    [rid] = lib.add_references([make_ref("Alpha")])
+    window.reload()
+    window.table.select_ids([rid])
+    _shown(window, qtbot)
+    seen = []
+    for _ in range(60):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        w = QApplication.focusWidget()
+        seen.append(w)
+        if w is window.table:
+            break
+    names = [w.objectName() for w in seen]
+    assert names[:3] == ["itemTypeCombo", "citationKeyEdit", "field_title"], names
+    assert seen[-4:] == [window.search_field, window.sidebar.tree, window.sidebar.add_button, window.table]
+    assert seen.index(window.search_field) > names.index("field_note")
+    qtbot.keyClick(window.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget().objectName() == "itemTypeCombo"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is window.table
+
+
+def test_home_end_and_enter_in_the_table(window, lib, qtbot) -> None:
+    """Home/End go to the first/last reference (a table's own go along the row); Enter edits
+    the current reference, as a double-click does: the focus goes to its title."""
+    lib.add_references(many_refs(40))
+    window.reload()
+    _shown(window, qtbot)
+    table = window.table
+    qtbot.keyClick(table, Qt.Key.Key_End)
+    assert table.currentIndex().row() == 39 and table.selected_ids() == [window.model.id_at(39)]
+    qtbot.keyClick(table, Qt.Key.Key_Home)
+    assert table.currentIndex().row() == 0
+    qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ShiftModifier)
+    assert len(table.selected_ids()) == 40
+    qtbot.keyClick(table, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: "title" in getattr(window.detail, "editors", {}), timeout=2000)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is window.detail.editors["title"]
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

@@ -210,6 +210,7 @@ class DetailPane(QWidget):
 
     referencesChanged = Signal(list)
     tagsChanged = Signal()
+    formBuilt = Signal()  # new editors: the window puts them in its Tab order
 
     def __init__(self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -264,10 +265,33 @@ class DetailPane(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab stops at the fields, not here
         self.stack.addWidget(self.scroll_area)
         self._show_empty()
 
     # ---- public -------------------------------------------------------------------------------
+    def focus_title(self) -> None:
+        """A double-click or Enter on a row means "edit it": the focus goes to its title.
+
+        (Not a focus proxy: Tab would then jump from the table straight to the title, past
+        the item type and citation key above it, and past the search field.)"""
+        editor = self.editors.get("title")
+        if editor is not None and editor.isVisible():
+            editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def tab_chain(self) -> list[QWidget]:
+        """The pane's editors that Tab stops at, top to bottom (the order they were made in)."""
+        content = self.scroll_area.widget()
+        if self.stack.currentWidget() is not self.scroll_area or content is None:
+            return []
+        out: list[QWidget] = []
+        w = content.nextInFocusChain()
+        while w is not None and w is not content and content.isAncestorOf(w):
+            if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisibleTo(content) and w.isEnabled():
+                out.append(w)
+            w = w.nextInFocusChain()
+        return out
+
     def show_references(self, ids: list[int]) -> None:
         """0 ids: the empty state; 1: the editor; more: the count and the values they share."""
         ids = list(ids)
@@ -340,8 +364,8 @@ class DetailPane(QWidget):
         self.empty_title.setText(title)
         self.empty_hint.setText(hint or "Select a reference in the list to see and edit its details.")
         self.stack.setCurrentWidget(self.empty_page)
-        self.setFocusProxy(None)  # type: ignore[arg-type]  # None clears it; the stub omits that
         self._structure = None
+        self.formBuilt.emit()
 
     # ---- building -----------------------------------------------------------------------------
     def _build(self, refs: list[Reference], keys: list[str], others: list[str], keep_scroll: bool) -> None:
@@ -445,8 +469,7 @@ class DetailPane(QWidget):
             old.hide()
             old.deleteLater()  # it may be the sender of the signal that led here
         self.scroll_area.verticalScrollBar().setValue(scroll_value)
-        # The window focuses the pane on double-click: that means "edit the title".
-        self.setFocusProxy(self.editors.get("title"))  # type: ignore[arg-type]  # None clears it
+        self.formBuilt.emit()
         if focus_key is not None:
             target = self._widget_for_key(focus_key)
             if target is not None:

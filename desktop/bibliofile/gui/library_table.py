@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -551,9 +551,11 @@ class LibraryTableView(QTableView):
 
     Signals:
         selectionIdsChanged(list): ids of the selected rows, in table order.
+        editRequested(): Enter on a row: the window moves the focus to the detail pane.
     """
 
     selectionIdsChanged = Signal(list)
+    editRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -713,6 +715,29 @@ class LibraryTableView(QTableView):
         gap = self._usable_width() - hh.length()
         if gap > 0:
             hh.resizeSection(TITLE_COLUMN, hh.sectionSize(TITLE_COLUMN) + gap)
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        """Home and End go to the first and the last reference, as in a list (and in Zotero);
+        a table's own Home and End move along the row, which whole-row selection makes void."""
+        model = self.model()
+        home, end = QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd
+        if cursorAction in (home, end) and model is not None and model.rowCount() > 0:
+            column = max(self.currentIndex().column(), self.horizontalHeader().logicalIndex(0), 0)
+            return model.index(0 if cursorAction == home else model.rowCount() - 1, column)
+        return super().moveCursor(cursorAction, modifiers)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and mods == Qt.KeyboardModifier.NoModifier
+            and self.currentIndex().isValid()
+        ):
+            self.editRequested.emit()  # as a double-click does: edit the reference
+            return
+        super().keyPressEvent(event)
 
     def _header_menu(self, pos: Any) -> None:
         menu = self.columns_menu(self)

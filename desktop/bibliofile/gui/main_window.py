@@ -8,6 +8,7 @@ the same stack the detail pane pushes its edits to.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -268,7 +269,8 @@ class MainWindow(QMainWindow):
         self.table.selectionIdsChanged.connect(self._selection_changed)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
-        self.table.doubleClicked.connect(lambda _i: self.detail.setFocus())
+        self.table.doubleClicked.connect(lambda _i: self._edit_current())
+        self.table.editRequested.connect(self._edit_current)
         self.sidebar.scopeChanged.connect(self._scope_chosen)
         self.sidebar.referencesDropped.connect(self.add_to_collection)
         self.sidebar.newCollectionRequested.connect(self._ask_new_collection)
@@ -276,6 +278,9 @@ class MainWindow(QMainWindow):
         self.sidebar.deleteCollectionRequested.connect(self._ask_delete_collection)
         self.undo_stack.cleanChanged.connect(lambda _c: None)
 
+        if hasattr(self.detail, "formBuilt"):
+            self.detail.formBuilt.connect(self._link_tab_order)
+        self._link_tab_order()
         self._install_features()
         self.reload_collections()
         self.restore_settings()
@@ -307,6 +312,24 @@ class MainWindow(QMainWindow):
         for install in FEATURES:
             if install in DEFERRED_FEATURES:
                 install(self)
+
+    def _edit_current(self) -> None:
+        focus_title = getattr(self.detail, "focus_title", None)
+        if callable(focus_title):
+            focus_title()
+        else:
+            self.detail.setFocus()
+
+    def _link_tab_order(self) -> None:
+        """Tab goes from the search field to the sidebar, the table, then the detail pane's
+        fields top to bottom. Qt orders Tab by creation, and the pane makes its fields anew for
+        each selection, so they would come last, after the search field."""
+        chain: list[QWidget] = [self.search_field, self.sidebar.tree, self.sidebar.add_button, self.table]
+        tab_chain = getattr(self.detail, "tab_chain", None)
+        if callable(tab_chain):
+            chain.extend(tab_chain())
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _make_detail_pane(self) -> QWidget:
         try:
