@@ -460,6 +460,33 @@ def test_home_end_and_enter_in_the_table(window, lib, qtbot) -> None:
     assert QApplication.focusWidget() is window.detail.editors["title"]
 
 
+def test_a_late_search_keeps_the_selection_the_user_moved_to(make_window, lib, qtbot, monkeypatch) -> None:
+    """A search after a write can wait behind other work. If the user moves on meanwhile, the
+    search must bring back where they are now, not where they were when it was asked for: it
+    once put the selection back on the row before, and the next triage key went there."""
+    import threading
+
+    ids = lib.add_references([make_ref(t) for t in "ABCDE"])
+    window = make_window(sync=False)
+    _shown(window, qtbot)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=3000)
+    window.table.select_ids([ids[0]], ids[0])
+    gate = threading.Event()
+    real = lib.search_staged
+
+    def held(*args, **kwargs):
+        gate.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lib, "search_staged", held)
+    window.reload()  # as after a write: the search is held
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)  # the user moves on to B
+    assert window.table.selected_ids() == [ids[1]]
+    with qtbot.waitSignal(window.model.searchFinished, timeout=5000):
+        gate.set()
+    assert window.table.selected_ids() == [ids[1]] and window.table.current_id() == ids[1]
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

@@ -171,7 +171,10 @@ class CitationController(QObject):
         def failed(exc: BaseException) -> None:
             log.info("pre-rendering citations failed: %s", exc)  # the drag will say why
 
-        self.window.runner.read(work, done, failed)
+        # On the background lane, never the readers: the first render starts the citation
+        # engine (~1 s), and two of them held both reader threads while the table's search
+        # after an edit waited behind them.
+        self.window.runner.ahead(work, done, failed)
 
     def extend_mime(self, ids: list[int], mime: QMimeData) -> None:
         """Add the formatted payload to a drag of rows (Shift held: in-text citations)."""

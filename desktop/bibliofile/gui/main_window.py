@@ -218,7 +218,12 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.settings = settings or default_settings()
         self.undo_stack = QUndoStack(self)
+        # The selection a search brings back by id when it is applied: one asked for (after an
+        # import, a new reference), else the one kept when the rows were reset (_before_reset).
         self._pending_selection: tuple[list[int], int | None] | None = None
+        self._kept_selection: tuple[list[int], int | None] | None = None
+        self._in_reset = False
+        self._restoring = False
         # Features add entries to the table's context menu: each is called with (menu, ids).
         self.table_menu_hooks: list[Callable[[QMenu, list[int]], None]] = []
         self._last_hint = ""
@@ -266,6 +271,9 @@ class MainWindow(QMainWindow):
         self.model.queryHintChanged.connect(self._show_hint)
         self.model.countsChanged.connect(self._show_counts)
         self.model.searchFinished.connect(self._search_applied)
+        self.model.modelAboutToBeReset.connect(self._before_reset)
+        self.model.modelReset.connect(self._after_reset)
+        self.table.selectionIdsChanged.connect(self._selection_moved)
         self.table.selectionIdsChanged.connect(self._selection_changed)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._table_menu)
@@ -483,7 +491,6 @@ class MainWindow(QMainWindow):
 
     # ---- searching and scope ------------------------------------------------------------------
     def set_query(self, text: str) -> None:
-        self._remember_selection()
         self.model.set_query(text)
 
     def focus_search(self) -> None:
@@ -491,7 +498,6 @@ class MainWindow(QMainWindow):
         self.search_field.selectAll()
 
     def _scope_chosen(self, scope: Scope) -> None:
-        self._remember_selection()
         self.model.set_scope(scope)
         self._update_actions()
 
@@ -518,22 +524,40 @@ class MainWindow(QMainWindow):
         where = " in the trash" if self.model.scope.trash else ""
         self.count_label.setText(f"{shown:,} of {total:,} reference{'' if total == 1 else 's'}{where}")
 
-    def _remember_selection(self) -> None:
-        if self._pending_selection is None:
-            self._pending_selection = (self.table.selected_ids(), self.table.current_id())
-
     def reload(self, select: Sequence[int] | None = None) -> None:
         """After a write: re-run the search and keep the selection by id (or select ``select``)."""
         if select is not None:
             self._pending_selection = (list(select), select[0] if select else None)
-        else:
-            self._remember_selection()
         self.model.refresh()
 
+    def _before_reset(self) -> None:
+        """The rows are about to change: keep the selection, to bring it back by id.
+
+        Kept now, not when the search was asked for: a search can wait behind other work
+        while the user moves on, and bringing back the older selection made the next key
+        (a triage key, Delete) act on a reference the user had already left."""
+        self._in_reset = True
+        if self._kept_selection is None:
+            self._kept_selection = (self.table.selected_ids(), self.table.current_id())
+
+    def _after_reset(self) -> None:
+        self._in_reset = False
+
+    def _selection_moved(self, _ids: list[int]) -> None:
+        # The user chose rows while a search was being applied (a broad search shows its first
+        # rows before the rest): their choice is the one to keep.
+        if self._kept_selection is not None and not self._in_reset and not self._restoring:
+            self._kept_selection = (self.table.selected_ids(), self.table.current_id())
+
     def _search_applied(self) -> None:
-        ids, current = self._pending_selection or ([], None)
-        self._pending_selection = None
-        self.table.select_ids(ids, current)
+        wanted = self._pending_selection or self._kept_selection
+        self._pending_selection = self._kept_selection = None
+        if wanted is not None:  # no reset (rows swapped in place): the selection is still there
+            self._restoring = True
+            try:
+                self.table.select_ids(*wanted)
+            finally:
+                self._restoring = False
         self._update_actions()
 
     def _references_changed(self, ids: list[int]) -> None:
