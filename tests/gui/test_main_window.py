@@ -487,6 +487,30 @@ def test_a_late_search_keeps_the_selection_the_user_moved_to(make_window, lib, q
     assert window.table.selected_ids() == [ids[1]] and window.table.current_id() == ids[1]
 
 
+def test_f2_renames_and_delete_deletes_a_collection_in_the_sidebar(window, lib, qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    with lib.write() as uow:
+        cid = uow.add_collection("Chapter 2")
+    window.reload_collections()
+    tree = window.sidebar.tree
+    tree.setCurrentItem(window.sidebar.collection_item(cid))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_a, **_k: ("Chapter Two", True))
+    qtbot.keyClick(tree, Qt.Key.Key_F2)
+    assert lib.collections() == [(cid, None, "Chapter Two")]
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "ask", lambda _p, _t, text, **_k: asked.append(text) or True)
+    tree.setCurrentItem(window.sidebar.collection_item(cid))
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    assert "Chapter Two" in asked[0] and lib.collections() == []
+    window.undo_stack.undo()
+    assert lib.collections() == [(cid, None, "Chapter Two")]
+    # On My Library, Delete does nothing to the collections.
+    tree.setCurrentItem(tree.topLevelItem(0))
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    assert len(asked) == 1
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

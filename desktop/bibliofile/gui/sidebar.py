@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -37,10 +37,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class _Tree(QTreeWidget):
-    """A tree that accepts reference ids dropped on collections."""
+    """A tree that accepts reference ids dropped on collections; F2 renames the current
+    collection and Delete deletes it (after asking), as the context menu does."""
 
     dropped = Signal(int, list)
     tagDropped = Signal(int, list)  # ids dropped on a tag (items of kind "tag", curation_actions)
+    renameKey = Signal(int)
+    deleteKey = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +53,19 @@ class _Tree(QTreeWidget):
         self.setDropIndicatorShown(True)
         self.setUniformRowHeights(True)
         self.setRootIsDecorated(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if item is not None and item.data(0, KIND_ROLE) == "collection" and mods == Qt.KeyboardModifier.NoModifier:
+            cid = int(item.data(0, ID_ROLE))
+            if event.key() == Qt.Key.Key_F2:
+                self.renameKey.emit(cid)
+                return
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                self.deleteKey.emit(cid)
+                return
+        super().keyPressEvent(event)
 
     def _target(self, event: Any) -> QTreeWidgetItem | None:
         if not event.mimeData().hasFormat(IDS_MIME):
@@ -98,6 +114,8 @@ class Sidebar(QWidget):
         self.setObjectName("sidebar")
         self.tree = _Tree(self)
         self.tree.dropped.connect(self.referencesDropped)
+        self.tree.renameKey.connect(self.renameCollectionRequested)
+        self.tree.deleteKey.connect(self.deleteCollectionRequested)
         self.tree.currentItemChanged.connect(self._current_changed)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
