@@ -47,7 +47,8 @@ def test_import_summary_lists_problems_as_plain_text(qtbot, shots) -> None:
     qtbot.addWidget(dlg)
     assert dlg.headline.text() == "Imported 41 references from thesis.bib."
     body = dlg.problems_view.toPlainText()
-    assert "/data/thesis.bib:17: missing closing brace" in body
+    assert body.startswith("/data/thesis.bib:\n  line 17: missing closing brace")
+    assert "\n  line 230: unknown entry type" in body
     assert "@<b>odd</b>" in body
     dlg.show()
     dlg.grab().save(str(shots / "import_summary.png"))

@@ -362,7 +362,7 @@ def _failed_message(raw: str, error: Exception) -> tuple[str, bool]:
     if m and m.group(2) and kind not in _NON_ENTRY:
         what = f"entry '{m.group(2)}' (@{m.group(1)})"
     reason = getattr(error, "abort_reason", "") or str(error) or type(error).__name__
-    reason = " ".join(reason.split())
+    reason = " ".join(reason.split()).rstrip(".")  # bibtexparser's reasons end with a period
     msg = f"could not read {what}: {reason}. It was kept as text and will be written back unchanged."
     return msg, bool(m) and kind not in _NON_ENTRY
 

@@ -54,6 +54,20 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"  # 100,000 as the detail pane writes it
 
 
+def problem_text(problems: Sequence[Any]) -> str:
+    """Problems grouped by file, in line order: "<path>:" then "  line N: message" lines."""
+    by_file: dict[str, list[Any]] = {}
+    for p in problems:
+        by_file.setdefault(p.file, []).append(p)
+    blocks = []
+    for file, found in by_file.items():
+        lines = [f"{file}:"]
+        for p in sorted(found, key=lambda p: p.line):
+            lines.append(f"  line {p.line}: {p.message}" if p.line else f"  {p.message}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def _label(fmt: str) -> str:
     from bibliofile.services.importing import format_label
 
@@ -90,8 +104,11 @@ class ImportSummaryDialog(QDialog):
             layout.addWidget(note)
             self.problems_view = QPlainTextEdit(self)
             self.problems_view.setReadOnly(True)
-            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-            self.problems_view.setPlainText("\n".join(f"{p.file}:{p.line}: {p.message}" for p in report.problems))
+            # Each file's full path once, then its problems by line, wrapped: with the path on
+            # every line, the message itself was past the right edge of the box.
+            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+            self.problems_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.problems_view.setPlainText(problem_text(report.problems))
             layout.addWidget(self.problems_view)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
         buttons.accepted.connect(self.accept)
