@@ -139,6 +139,11 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return 1
     if args.command == "cite" and args.input:
         return _cite(None, args)
+    if args.command != "import" and args.library and not library_path.exists():
+        # Searching or exporting a mistyped path made an empty library (and its folders) there
+        # and answered "0 found". Only an import starts a new library at a given path.
+        print(f"bibliofile: {library_path}: no library there (an import would start one)", file=sys.stderr)
+        return 1
     library = Library.open(library_path)
     try:
         if args.command == "import":

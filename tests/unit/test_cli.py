@@ -116,6 +116,16 @@ def test_newer_library_refused_exit_1(tmp_path: Path, bib: Path) -> None:
     assert "Traceback" not in res.stderr
 
 
+def test_search_or_export_of_a_missing_library_is_refused_not_created(tmp_path: Path) -> None:
+    """A mistyped --library once got an empty library made there (folders too) and "0 found"."""
+    missing = tmp_path / "no" / "such" / "library.sqlite"
+    for args in (("search", "knox"), ("export", "--format", "bibtex")):
+        res = run(*args, lib=missing)
+        assert res.returncode == 1 and "no library there" in res.stderr and str(missing) in res.stderr
+        assert "Traceback" not in res.stderr
+    assert not (tmp_path / "no").exists()
+
+
 def test_invalid_query_is_a_hint_not_an_error(tmp_path: Path, bib: Path) -> None:
     lib = tmp_path / "l.sqlite"
     run("import", str(bib), lib=lib)

@@ -30,6 +30,9 @@ def _run(code: str, *args: str) -> Any:
 
 
 def test_a_command_runs_with_the_collector_back_on(tmp_path: Path) -> None:
+    from bibliofile.storage.library import Library
+
+    Library.open(tmp_path / "lib.sqlite").close()  # search needs a library that exists
     out = _run(PROBE, str(tmp_path / "lib.sqlite"))
     assert out["paused_at_entry"] is True
     assert out["enabled_after"] is True  # an import of 100k entries must not run without it
