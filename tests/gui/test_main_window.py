@@ -511,6 +511,19 @@ def test_f2_renames_and_delete_deletes_a_collection_in_the_sidebar(window, lib, 
     assert len(asked) == 1
 
 
+def test_a_new_reference_has_its_title_ready_to_type(window, lib, qtbot) -> None:
+    """Ctrl+N: the new reference is selected and its title has the focus (as in Zotero), so
+    what the user types next is the title, not a type-ahead search of the table."""
+    lib.add_references([make_ref("Existing")])
+    window.reload()
+    _shown(window, qtbot)
+    window.new_reference("book")
+    title = window.detail.editors["title"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is title, timeout=2000)
+    [rid] = window.table.selected_ids()
+    assert lib.get(rid).item_type == "book"
+
+
 def test_selection_feeds_the_detail_pane(window, lib) -> None:
     ids = lib.add_references([make_ref("Alpha"), make_ref("Beta")])
     window.reload()

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self._kept_selection: tuple[list[int], int | None] | None = None
         self._in_reset = False
         self._restoring = False
+        self._edit_after_select = False  # a new reference: its title is typed at once
         # Features add entries to the table's context menu: each is called with (menu, ids).
         self.table_menu_hooks: list[Callable[[QMenu, list[int]], None]] = []
         self._last_hint = ""
@@ -558,6 +559,9 @@ class MainWindow(QMainWindow):
                 self.table.select_ids(*wanted)
             finally:
                 self._restoring = False
+        if self._edit_after_select:
+            self._edit_after_select = False
+            self._edit_current()
         self._update_actions()
 
     def _references_changed(self, ids: list[int]) -> None:
@@ -687,6 +691,7 @@ class MainWindow(QMainWindow):
                     def added(rid: int) -> None:
                         self.rid = rid
                         window._pending_selection = ([rid], rid)
+                        window._edit_after_select = True  # as in Zotero: type the title next
 
                     window.run_write(add, added)
                 else:
