@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
@@ -522,6 +522,22 @@ def test_a_new_reference_has_its_title_ready_to_type(window, lib, qtbot) -> None
     qtbot.waitUntil(lambda: QApplication.focusWidget() is title, timeout=2000)
     [rid] = window.table.selected_ids()
     assert lib.get(rid).item_type == "book"
+
+
+def test_down_or_enter_in_the_search_field_goes_to_the_results(window, lib, qtbot) -> None:
+    ids = lib.add_references([make_ref("Alpha politics"), make_ref("Beta politics"), make_ref("Gamma")])
+    window.reload()
+    _shown(window, qtbot)
+    window.focus_search()
+    for ch in "polit":
+        QApplication.sendEvent(window.search_field, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, ch))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=2000)
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is window.table and window.table.selected_ids() == [ids[0]]
+    window.focus_search()
+    window.table.select_ids([ids[1]], ids[1])
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is window.table and window.table.selected_ids() == [ids[1]]
 
 
 def test_selection_feeds_the_detail_pane(window, lib) -> None:

@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
 
         # ---- wiring ---------------------------------------------------------------------------
         self.search_field.searchRequested.connect(self.set_query)
+        self.search_field.resultsWanted.connect(self._go_to_results)
         self.model.queryHintChanged.connect(self._show_hint)
         self.model.countsChanged.connect(self._show_counts)
         self.model.searchFinished.connect(self._search_applied)
@@ -493,6 +494,15 @@ class MainWindow(QMainWindow):
     # ---- searching and scope ------------------------------------------------------------------
     def set_query(self, text: str) -> None:
         self.model.set_query(text)
+
+    def _go_to_results(self) -> None:
+        """Down or Enter in the search field: the focus goes to the table, on the first
+        reference found unless one is already selected."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.selectionModel().hasSelection() and self.model.rowCount() > 0:
+            first = self.model.id_at(0)
+            if first:
+                self.table.select_ids([first], first)
 
     def focus_search(self) -> None:
         self.search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)

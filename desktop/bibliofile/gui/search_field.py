@@ -8,6 +8,7 @@ before the search was even started.
 
 Signals:
     searchRequested(str): the text, at each change, or on Enter if it was not searched yet.
+    resultsWanted(): Down or Enter: the user goes on to the references found.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ PLACEHOLDER = 'Search   e.g. author:knox  year:2000..2010  "exact phrase"  -excl
 
 class SearchField(QLineEdit):
     searchRequested = Signal(str)
+    resultsWanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -33,7 +35,6 @@ class SearchField(QLineEdit):
         )
         self.setMinimumWidth(260)
         self.textChanged.connect(self._fire)
-        self.returnPressed.connect(self._fire)
         self._last: str | None = None
 
     def _fire(self, *_args: object) -> None:
@@ -57,5 +58,9 @@ class SearchField(QLineEdit):
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()
             self._fire()
+            return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._fire()  # Enter searches what was not searched yet (see flush)
+            self.resultsWanted.emit()  # then on to the table, as in a mail client's search
             return
         super().keyPressEvent(event)
