@@ -103,7 +103,8 @@ def test_cancel_from_progress_dialog_leaves_library_as_it_was(make_window, lib, 
     qtbot.waitUntil(lambda: window.importer.progress_dialog is not None or not window.importer.running, timeout=5000)
     assert window.importer.progress_dialog is not None, "the import finished before it could be cancelled"
     dlg = window.importer.progress_dialog
-    assert "Importing" in dlg.labelText()
+    assert "Importing" in dlg.labelText() and "of about" in dlg.labelText()
+    assert 5400 <= dlg.maximum() <= 6600  # a bar that fills: about 6,000 entries
     [cancel_button] = dlg.findChildren(QPushButton)
     cancel_button.click()  # what the user does
     qtbot.waitUntil(lambda: not window.importer.running, timeout=20000)

@@ -134,6 +134,7 @@ class ImportController(QObject):
         self._timer.setInterval(SHOW_PROGRESS_AFTER_MS)
         self._timer.timeout.connect(self._show_progress)
         self._count = 0
+        self._expected: int | None = None  # about how many entries the files hold (BibTeX)
         # The citation key pattern for entries without a key, asked for at each import (the
         # window's curation feature points it at Edit > Preferences).
         self.key_pattern: Callable[[], str] = lambda: DEFAULT_PATTERN
@@ -152,6 +153,9 @@ class ImportController(QObject):
         library = self.library
         pattern = self.key_pattern()
         self._count = 0
+        from bibliofile.services.importing import estimate_entries
+
+        self._expected = estimate_entries(files)
 
         def work(ctx: TaskContext) -> Any:
             return import_files(library, files, progress=ctx.progress, cancelled=ctx.cancelled, key_pattern=pattern)
@@ -171,7 +175,8 @@ class ImportController(QObject):
     def _show_progress(self) -> None:
         if not self.running:
             return
-        dlg = QProgressDialog("Importing…", "Cancel", 0, 0, self._parent)
+        # A bar that fills when the number of entries can be estimated; else one that turns.
+        dlg = QProgressDialog("Importing…", "Cancel", 0, self._expected or 0, self._parent)
         dlg.setWindowTitle("Importing")
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.setMinimumDuration(0)
@@ -179,16 +184,25 @@ class ImportController(QObject):
         dlg.setAutoReset(False)
         dlg.canceled.connect(self.cancel)
         dlg.setLabelText(self._label())
+        self._show_value(dlg)
         dlg.show()
         self.progress_dialog = dlg
 
     def _label(self) -> str:
+        if self._expected:
+            about = round(self._expected, -max(0, len(str(self._expected)) - 2))  # 98,901: 99,000
+            return f"Importing… {self._count:,} of about {about:,} references."
         return f"Importing… {plural(self._count, 'reference')} read so far."
+
+    def _show_value(self, dlg: QProgressDialog) -> None:
+        if self._expected:
+            dlg.setValue(min(self._count, self._expected - 1))  # full only when it is done
 
     def _progress(self, n: int) -> None:
         self._count = n
         if self.progress_dialog is not None and not (self.task and self.task.is_cancelled):
             self.progress_dialog.setLabelText(self._label())
+            self._show_value(self.progress_dialog)
         self.progressed.emit(n)
 
     def _finish(self) -> None:

@@ -163,3 +163,16 @@ def test_an_empty_file_is_called_empty_not_an_unknown_format(lib: Library, tmp_p
     (problem,) = report.problems
     assert problem.file == str(empty) and "holds no references" in problem.message
     assert "not a format" not in problem.message
+
+
+def test_the_entry_estimate_for_the_progress_bar(tmp_path: Path) -> None:
+    from bibliofile.services.importing import estimate_entries
+
+    blocks = ["@string{jcr = {Journal of Cancer Research}}\n", "@comment{kept}\n"]
+    blocks += [f"@article{{k{i},\n  title = {{Entry number {i} {'x' * (i % 50)}}},\n  journal = jcr,\n}}\n\n" for i in range(3000)]
+    bib = write(tmp_path, "many.bib", "".join(blocks))
+    guess = estimate_entries([bib])
+    assert guess is not None and 2700 <= guess <= 3300  # the bar's maximum: near enough
+    assert estimate_entries([bib, bib]) == 2 * guess
+    assert estimate_entries([write(tmp_path, "a.ris", RIS)]) is None  # the bar only turns
+    assert estimate_entries([tmp_path / "missing.bib"]) is None
