@@ -60,6 +60,21 @@ def test_edit_menu_entries(two) -> None:
     assert not c.act_copy_bibliography.isEnabled()
 
 
+def test_the_rows_context_menu_offers_copy(two) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    window, ids = two
+    c = window.citations
+    menu = QMenu(window)
+    for hook in window.table_menu_hooks:
+        hook(menu, ids)
+    assert c.act_copy_bibliography in menu.actions() and c.act_copy_citation in menu.actions()
+    empty = QMenu(window)
+    for hook in window.table_menu_hooks:
+        hook(empty, [])
+    assert c.act_copy_bibliography not in empty.actions()
+
+
 def test_copy_bibliography_and_citation(two) -> None:
     window, _ids = two
     window.citations.act_copy_bibliography.trigger()

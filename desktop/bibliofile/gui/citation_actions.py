@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from bibliofile.gui.preferences_dialog import PreferencesDialog, quick_copy_locale, quick_copy_style
 
@@ -95,9 +96,17 @@ class CitationController(QObject):
         m = w.menu_edit
         m.addSeparator()
         m.addActions([self.act_copy_bibliography, self.act_copy_citation])
+        w.table_menu_hooks.append(self._table_menu)
         m.addSeparator()
         m.addAction(self.act_preferences)
         self._update_enabled([])
+
+    def _table_menu(self, menu: QMenu, ids: list[int]) -> None:
+        """The rows' context menu: copy them as a bibliography or a citation, where a
+        right-click on a selection looks first (as in Zotero)."""
+        if ids:
+            menu.addSeparator()
+            menu.addActions([self.act_copy_bibliography, self.act_copy_citation])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
