@@ -364,9 +364,7 @@ def test_a_column_shown_from_the_menu_is_in_view(window, lib, qtbot) -> None:
     hidden again, its width goes back to the title."""
     lib.add_references(many_refs(30))
     window.reload()
-    window.resize(1500, 800)
-    window.show()
-    qtbot.waitExposed(window)
+    _shown(window, qtbot, size=(1500, 800))
     table, hh = window.table, window.table.horizontalHeader()
     table.horizontalHeader().resizeSection(COL["authors"], 200)  # the user's own widths, no auto-fit
     width = table.viewport().width()
@@ -390,9 +388,7 @@ def test_a_narrow_table_keeps_a_readable_title_column(window, lib, qtbot) -> Non
     34 px beside the fixed columns; it keeps at least a fifth of the table, or 100 px."""
     lib.add_references(many_refs(30))
     window.reload()
-    window.resize(1100, 700)
-    window.show()
-    qtbot.waitExposed(window)
+    _shown(window, qtbot, size=(1100, 700))
     table, hh = window.table, window.table.horizontalHeader()
     assert hh.sectionSize(COL["title"]) >= max(100, table.viewport().width() // 5)
     assert hh.sectionSize(COL["authors"]) >= 60 and hh.sectionSize(COL["container"]) >= 60
@@ -408,7 +404,10 @@ def test_counts_are_written_with_thousands_separators(window, lib) -> None:
     assert plural(100_000, "reference") == "100,000 references" and plural(1, "reference") == "1 reference"
 
 
-def _shown(window, qtbot):
+def _shown(window, qtbot, size=None):
+    """The window on screen and active, the focus in the table (at ``size`` if given)."""
+    if size is not None:
+        window.resize(*size)
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)

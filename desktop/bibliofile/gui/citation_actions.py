@@ -30,6 +30,7 @@ from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from bibliofile.gui.import_dialog import plural
 from bibliofile.gui.preferences_dialog import PreferencesDialog, quick_copy_locale, quick_copy_style
 
 if TYPE_CHECKING:
@@ -232,8 +233,7 @@ class CitationController(QObject):
         mime = QMimeData()
         set_payload(mime, payload)
         QGuiApplication.clipboard().setMimeData(mime)
-        refs = f"{n:,} reference{'' if n == 1 else 's'}"
-        self.window.statusBar().showMessage(f"Copied the {what} of {refs} ({self.style()}).", 6000)
+        self.window.statusBar().showMessage(f"Copied the {what} of {plural(n, 'reference')} ({self.style()}).", 6000)
 
     # ---- the export dialog ---------------------------------------------------------------------
     def open_export_dialog(self) -> Any:

@@ -42,6 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bibliofile.gui.import_dialog import plural
+
 log = logging.getLogger(__name__)
 
 What = Literal["selection", "view", "library"]
@@ -348,7 +350,7 @@ class ExportDialog(QDialog):
             else:
                 self.preview.setPlainText(text)
             more = f" (preview of the first {shown:,} of {total:,})" if shown < total else ""
-            self.status.setText(f"{total:,} reference{'' if total == 1 else 's'}{more}.")
+            self.status.setText(f"{plural(total, 'reference')}{more}.")
             self.previewReady.emit()
 
         def failed(exc: BaseException) -> None:

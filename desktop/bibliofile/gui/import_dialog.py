@@ -134,6 +134,7 @@ class ImportController(QObject):
         self._timer.setInterval(SHOW_PROGRESS_AFTER_MS)
         self._timer.timeout.connect(self._show_progress)
         self._count = 0
+        self._files: list[str] = []
         self._expected: int | None = None  # about how many entries the files hold (BibTeX)
         # The citation key pattern for entries without a key, asked for at each import (the
         # window's curation feature points it at Edit > Preferences).
@@ -153,9 +154,8 @@ class ImportController(QObject):
         library = self.library
         pattern = self.key_pattern()
         self._count = 0
-        from bibliofile.services.importing import estimate_entries
-
-        self._expected = estimate_entries(files)
+        self._files = files
+        self._expected = None
 
         def work(ctx: TaskContext) -> Any:
             return import_files(library, files, progress=ctx.progress, cancelled=ctx.cancelled, key_pattern=pattern)
@@ -175,7 +175,11 @@ class ImportController(QObject):
     def _show_progress(self) -> None:
         if not self.running:
             return
+        from bibliofile.services.importing import estimate_entries
+
         # A bar that fills when the number of entries can be estimated; else one that turns.
+        # Estimated here, not at the start: a quick import never shows the dialog.
+        self._expected = estimate_entries(self._files)
         dlg = QProgressDialog("Importing…", "Cancel", 0, self._expected or 0, self._parent)
         dlg.setWindowTitle("Importing")
         dlg.setWindowModality(Qt.WindowModality.WindowModal)

@@ -638,7 +638,7 @@ class LibraryTableView(QTableView):
         available = self._usable_width()
         # In a narrow table the shared columns keep a readable width, the title most of all
         # (it once came out 34 px wide beside the fixed columns); what does not fit scrolls.
-        floors = {"authors": 60, "title": self._title_floor(), "container": 60}
+        floors = self._floors()
         width = available
         width -= sum(w for k, w in fixed.items() if not hh.isSectionHidden(COLUMN_KEYS.index(k)))
         for i, key in enumerate(COLUMN_KEYS):
@@ -654,9 +654,10 @@ class LibraryTableView(QTableView):
             hh.resizeSection(TITLE_COLUMN, max(min(title, floors["title"]), title - excess))
         self._fill_width()  # rounding leaves a pixel or two
 
-    def _title_floor(self) -> int:
-        """The narrowest the Title column is made to fit others beside it."""
-        return max(self.horizontalHeader().minimumSectionSize(), 100, self._usable_width() // 5)
+    def _floors(self) -> dict[str, int]:
+        """The narrowest the shared columns are made to fit others beside them, title first."""
+        title = max(self.horizontalHeader().minimumSectionSize(), 100, self._usable_width() // 5)
+        return {"title": title, "authors": 60, "container": 60}
 
     def _usable_width(self) -> int:
         """The viewport's width, less the vertical scroll bar's when the rows are about to need
@@ -766,7 +767,7 @@ class LibraryTableView(QTableView):
             if visible and section != TITLE_COLUMN:
                 excess = hh.length() - self._usable_width()
                 # From the title first, then the authors and the container, each down to a floor.
-                for key, floor in (("title", self._title_floor()), ("authors", 60), ("container", 60)):
+                for key, floor in self._floors().items():
                     i = COLUMN_KEYS.index(key)
                     if excess <= 0 or i == section or hh.isSectionHidden(i):
                         continue

@@ -533,7 +533,7 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self, shown: int, total: int) -> None:
         where = " in the trash" if self.model.scope.trash else ""
-        self.count_label.setText(f"{shown:,} of {total:,} reference{'' if total == 1 else 's'}{where}")
+        self.count_label.setText(f"{shown:,} of {plural(total, 'reference')}{where}")
 
     def reload(self, select: Sequence[int] | None = None) -> None:
         """After a write: re-run the search and keep the selection by id (or select ``select``)."""
@@ -549,7 +549,7 @@ class MainWindow(QMainWindow):
         (a triage key, Delete) act on a reference the user had already left."""
         self._in_reset = True
         if self._kept_selection is None:
-            self._kept_selection = (self.table.selected_ids(), self.table.current_id())
+            self._kept_selection = self._selection_now()
 
     def _after_reset(self) -> None:
         self._in_reset = False
@@ -558,7 +558,10 @@ class MainWindow(QMainWindow):
         # The user chose rows while a search was being applied (a broad search shows its first
         # rows before the rest): their choice is the one to keep.
         if self._kept_selection is not None and not self._in_reset and not self._restoring:
-            self._kept_selection = (self.table.selected_ids(), self.table.current_id())
+            self._kept_selection = self._selection_now()
+
+    def _selection_now(self) -> tuple[list[int], int | None]:
+        return self.table.selected_ids(), self.table.current_id()
 
     def _search_applied(self) -> None:
         wanted = self._pending_selection or self._kept_selection

@@ -680,10 +680,10 @@ class UnitOfWork:
         edits = list({ref.id: (ref, edited) for ref, edited in edits}.values())  # the last edit of each
         if not edits:
             return
-        ids = [ref.id for ref, _ in edits]
+        ids = [cast(int, ref.id) for ref, _ in edits]
         old: dict[int, Any] = {}
         notes: dict[int, str] = {}
-        for chunk in _chunks(cast(list[int], ids), 900):
+        for chunk in _chunks(ids, 900):
             for r in self.conn.execute(
                 select(R.id, R.date_added, R.import_id, R.position, R.deleted).where(R.id.in_(chunk))
             ):
@@ -721,7 +721,7 @@ class UnitOfWork:
             .values({k[2:]: bindparam(k) for k in columns}),
             rows,
         )
-        for chunk in _chunks(cast(list[int], ids), 900):
+        for chunk in _chunks(ids, 900):
             self.conn.execute(delete(creators_t).where(creators_t.c.reference_id.in_(chunk)))
         if creators:
             self.conn.execute(insert(creators_t), creators)
