@@ -574,6 +574,9 @@ class MainWindow(QMainWindow):
                 self._restoring = False
         if self._edit_after_select:
             self._edit_after_select = False
+            # Back from the type dialog: without this the window can be left inactive (seen
+            # under X without a window manager), and Tab then does not leave the title.
+            self.activateWindow()
             self._edit_current()
         self._update_actions()
 
