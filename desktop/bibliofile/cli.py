@@ -2,7 +2,8 @@
 
 Exit codes: 0 done (problems listed), 1 nothing could be done (a plain message on stderr),
 2 usage errors (argparse). A bug never shows a traceback: it is logged to the log file and the
-message says where that is.
+message says where that is. A reader that closes the pipe early (``| head``) ends the command
+quietly, as Unix tools do.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("search", help="search the library (same syntax as the search field)")
     se.add_argument("query", metavar="QUERY")
     se.add_argument("--json", action="store_true")
+
+    ch = sub.add_parser("check", help="check the library file for damage; --recover copies the last good backup")
+    ch.add_argument("--quick", action="store_true", help="SQLite's quick_check instead of the full integrity check")
+    ch.add_argument(
+        "--recover",
+        action="store_true",
+        help="when damaged, recover into a new file beside it from the newest backup that passes the check",
+    )
     return p
 
 
@@ -89,7 +99,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search")
+COMMANDS = ("import", "export", "cite", "search", "check")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,7 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(run_gui(library_path, explicit=args.library is not None, open_files=files))
     resume_collector()  # a command's own work (an import of 100k entries) needs the collector
     try:
-        return _run(args, library_path)
+        code = _run(args, library_path)
+        sys.stdout.flush()  # here, so a closed pipe is met inside this try, not at exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except KeyboardInterrupt:
         print("Interrupted; the library was left as it was.", file=sys.stderr)
         return 130
@@ -128,6 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+def _pipe_closed() -> int:
+    """The reader of our output went away (``bibliofile search … | head``): stop quietly.
+
+    Python's own recipe (docs, "Note on SIGPIPE"): point stdout at devnull, so that the flush
+    at interpreter exit does not raise BrokenPipeError a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 1
+
+
 def _run(args: argparse.Namespace, library_path: Path) -> int:
     from bibliofile.storage.library import Library
 
@@ -139,12 +166,17 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return 1
     if args.command == "cite" and args.input:
         return _cite(None, args)
-    if args.command != "import" and args.library and not library_path.exists():
-        # Searching or exporting a mistyped path made an empty library (and its folders) there
-        # and answered "0 found". Only an import starts a new library at a given path.
-        print(f"bibliofile: {library_path}: no library there (an import would start one)", file=sys.stderr)
-        return 1
-    library = Library.open(library_path)
+    if args.command == "check":
+        return _check(library_path, args)
+    # Only an import starts a library: a search or export of a mistyped path, or of an empty
+    # file, once made a library there and answered "0 found".
+    library = Library.open(library_path, create=args.command == "import")
+    if library.damage is not None and args.command != "import":
+        print(
+            f"bibliofile: warning: {library.display_name} is damaged ({library.damage}); what could "
+            "be read follows. Run `bibliofile check --recover`.",
+            file=sys.stderr,
+        )
     try:
         if args.command == "import":
             return _import(library, args)
@@ -195,7 +227,7 @@ def _export(library: object, args: argparse.Namespace) -> int:
 
 def _cite(library: object, args: argparse.Namespace) -> int:
     from bibliofile.citation.engine import CitationError, EngineUnavailable
-    from bibliofile.citation.styles import StyleNotFound
+    from bibliofile.citation.styles import InvalidStyle, StyleNotFound
     from bibliofile.services.citing import CitingError, cite
     from bibliofile.storage.library import Library
 
@@ -214,8 +246,14 @@ def _cite(library: object, args: argparse.Namespace) -> int:
             query=args.query,
             keys=args.keys,
         )
-    except (CitingError, CitationError, EngineUnavailable, StyleNotFound) as exc:
+    except (CitingError, CitationError, EngineUnavailable, StyleNotFound, InvalidStyle) as exc:
         print(f"bibliofile: {exc}", file=sys.stderr)
+        return 1
+    except (RecursionError, MemoryError, UnicodeError) as exc:
+        from bibliofile.services.importing import reader_failure, shown_path
+
+        where = shown_path(args.input) if args.input else library.display_name if library else "the input"
+        print(f"bibliofile: {where}: {reader_failure(exc).replace('imported', 'cited')}", file=sys.stderr)
         return 1
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -240,6 +278,22 @@ def _search(library: object, args: argparse.Namespace) -> int:
             key, authors, year, title, _type = rows[i]
             print(f"{key or '#' + str(i)}\t{authors}\t{year or 'n.d.'}\t{title}")
         print(f"{len(ids)} found", file=sys.stderr)
+    return 0
+
+
+def _check(library_path: Path, args: argparse.Namespace) -> int:
+    """``bibliofile check [--quick] [--recover]``: 0 sound (or recovered), 1 damaged."""
+    from bibliofile.services.library_check import check_library, recover_library
+
+    result = check_library(library_path, full=not args.quick)
+    print(result.summary())
+    if result.ok:
+        return 0
+    if not args.recover:
+        print("Run `bibliofile check --recover` to recover it into a new file from the last good backup.")
+        return 1
+    recovered = recover_library(library_path)
+    print(recovered.summary())
     return 0
 
 

@@ -121,13 +121,19 @@ def _text(name: str, head: str) -> str:
 
 def read_style_info(path: Path, user: bool = False) -> StyleInfo:
     """Parse the ``<info>`` header of a CSL file (a regex over the head: 20x faster than XML)."""
-    with open(path, encoding="utf-8-sig") as fh:
-        head = fh.read(16384)
-        while "</info>" not in head:
-            more = fh.read(16384)
-            if not more:
-                break
-            head += more
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            head = fh.read(16384)
+            while "</info>" not in head:
+                more = fh.read(16384)
+                if not more:
+                    break
+                head += more
+    except UnicodeDecodeError as exc:
+        # A binary file named .csl: say what it is instead of an "internal error" (issue 14).
+        raise InvalidStyle(f"{path}: not a CSL style (not UTF-8 text at byte {exc.start})") from exc
+    if not head.strip():
+        raise InvalidStyle(f"{path}: not a CSL style (the file is empty)")
     style_tag = _STYLE_TAG_RE.search(head)
     if style_tag is None or "</info>" not in head:
         raise InvalidStyle(f"{path}: not a CSL style (no <style> element with <info>)")
@@ -203,11 +209,14 @@ class StyleCatalogue:
     # ---- loading ---------------------------------------------------------------------------
     def _packaged(self) -> dict[str, StyleInfo]:
         index = self._index_path()
-        if index is not None and index.is_file():
+        if index is not None:
             try:
-                data = json.loads(index.read_text(encoding="utf-8"))
-                if data.get("format") == INDEX_FORMAT:
-                    return {s["id"]: _info_from_json(s, self.package_dir) for s in data["styles"]}
+                # inside the try: a cache folder we may not even look into (another user's
+                # HOME) raises PermissionError from is_file()
+                if index.is_file():
+                    data = json.loads(index.read_text(encoding="utf-8"))
+                    if data.get("format") == INDEX_FORMAT:
+                        return {s["id"]: _info_from_json(s, self.package_dir) for s in data["styles"]}
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # a damaged index is rebuilt below
         styles: dict[str, StyleInfo] = {}
@@ -243,9 +252,11 @@ class StyleCatalogue:
         return self.cache_dir / f"styles-index-{version}-{count}.json"
 
     def _load_user_styles(self) -> None:
-        if not self.user_dir.is_dir():
-            return
-        for p in sorted(self.user_dir.glob("*.csl")):
+        try:
+            found = sorted(self.user_dir.glob("*.csl")) if self.user_dir.is_dir() else []
+        except OSError:
+            return  # a styles folder we may not read: the packaged styles still work
+        for p in found:
             try:
                 self._styles[p.stem] = read_style_info(p, user=True)
             except (InvalidStyle, OSError, UnicodeDecodeError):

@@ -96,6 +96,8 @@ def parse_query(text: str) -> Query:
                 continue
             q.terms.append(term)
             continue
+        if fkey in ("rating", "priority") and not _small_number_or_range(value):
+            q.hint = f'"{fname}:{value}" is not a {fkey} like {fkey}:4 or a range like {fkey}:3..5; nothing matches it.'
         q.terms.append(Term(value, fkey, bool(neg), phrase))
     if q.terms and all(t.negated for t in q.terms) and not q.hint:
         q.hint = "Only exclusions: showing everything without them."
@@ -111,6 +113,11 @@ def _year_term(value: str, negated: bool) -> Term | None:
     if re.fullmatch(r"\d{1,4}", value):
         return Term(value, "year", negated, False, int(value), int(value))
     return None
+
+
+def _small_number_or_range(value: str) -> bool:
+    """``4``, ``3..5``, ``..2``: what a rating or priority can be (a few digits each side)."""
+    return re.fullmatch(r"\s*\d{1,3}\s*|\s*\d{0,3}\s*\.\.\s*\d{0,3}\s*", value) is not None
 
 
 def words(text: str) -> list[str]:

@@ -15,6 +15,7 @@ title and year; ``import_chosen`` then stores the ones the user kept, in one tra
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -36,7 +37,7 @@ from bibliofile.model.blocks import PassthroughBlock
 from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
-from bibliofile.storage.errors import Cancelled
+from bibliofile.storage.errors import Cancelled, LibraryError
 from bibliofile.storage.library import Library, UnitOfWork
 from bibliofile.storage.rows import REFERENCE_BODY, RowBatch, imported_rows
 
@@ -112,6 +113,27 @@ def format_label(fmt: str) -> str:
     return FORMAT_LABELS.get(fmt, fmt)
 
 
+class ReaderFailedError(UnreadableFileError, LibraryError):
+    """A reader gave up on a file (nested too deeply, out of memory, undecodable text): a plain
+    message naming the file, shown by the window and the CLI like any known problem. The import
+    was one transaction, so nothing of it was stored."""
+
+
+def shown_path(p: str | Path) -> str:
+    """A file name that can be printed and stored: a name that is not valid UTF-8 (bytes kept
+    by Python as surrogates) shows its odd bytes as ``\\xNN`` instead of failing to encode."""
+    return os.fsencode(p).decode("utf-8", "backslashreplace")
+
+
+def reader_failure(exc: BaseException) -> str:
+    """Why a reader gave up, in words (for ReaderFailedError)."""
+    if isinstance(exc, RecursionError):
+        return "could not be read: its structure is nested too deeply. Nothing was imported."
+    if isinstance(exc, MemoryError):
+        return "could not be read: reading it needed more memory than there is. Nothing was imported."
+    return f"could not be read: text that could not be decoded or stored ({exc}). Nothing was imported."
+
+
 def import_files(
     library: Library,
     paths: Sequence[str | Path],
@@ -124,12 +146,32 @@ def import_files(
     """Import every file in one transaction; unreadable files are reported, not fatal.
 
     Entries without a citation key get one made from ``key_pattern`` (the user's preference in
-    the window; the default for the command line)."""
+    the window; the default for the command line). A reader that fails outright (RecursionError,
+    MemoryError, UnicodeError) ends the import with ReaderFailedError naming the file."""
+    reading: list[str] = []
+    try:
+        return _import_files(library, paths, format, progress, cancelled, workers, key_pattern, reading)
+    except (RecursionError, MemoryError, UnicodeError) as exc:
+        name = reading[-1] if reading else ", ".join(shown_path(p) for p in paths)
+        raise ReaderFailedError(name, reader_failure(exc)) from exc
+
+
+def _import_files(
+    library: Library,
+    paths: Sequence[str | Path],
+    format: str,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+    workers: int,
+    key_pattern: str,
+    reading: list[str],
+) -> ImportReport:
     report = ImportReport()
     early = workers if any(_large_bibtex(p) for p in paths) else 0
     with worker_pool(early) as pool, gc_paused(), library.write() as uow, uow.bulk_load() as bulk:
         for n, p in enumerate(paths, 1):
-            name = str(p)
+            name = shown_path(p)
+            reading.append(name)
             try:
                 data = Path(p).read_bytes()
             except OSError as exc:
@@ -144,7 +186,7 @@ def import_files(
                 report.problems.append(Problem(name, 0, exc.message))
                 continue
             report.formats[name] = fmt
-            import_id = uow.add_import(str(Path(p).resolve()), fmt, encoding)
+            import_id = uow.add_import(shown_path(Path(p).resolve()), fmt, encoding)
             if fmt != "bibtex":
                 _store_read(uow, text, name, fmt, import_id, report, progress, cancelled, workers)
                 continue
@@ -321,7 +363,7 @@ def preview_files(library: Library, paths: Sequence[str | Path], fmt: str = "aut
     """What dropped files hold, read but not stored; unreadable files are reported."""
     preview = ImportPreview()
     for p in paths:
-        name = str(p)
+        name = shown_path(p)
         try:
             text, _encoding = decode_bytes(Path(p).read_bytes(), name)
             found = detect_format(text, name, fmt)

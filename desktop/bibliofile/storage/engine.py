@@ -24,6 +24,7 @@ from bibliofile.storage.errors import (
     LibraryCorruptError,
     LibraryError,
     LibraryLockedError,
+    LibraryReadOnlyError,
 )
 
 BUSY_TIMEOUT_MS = 5000
@@ -67,10 +68,69 @@ def read_ids(raw: sqlite3.Connection, select_sql: str, params: Sequence[Any]) ->
 PAGE_SIZE = 8192
 
 
-def make_engine(url: str) -> Engine:
+def read_only_uri(path: Path, immutable: bool) -> str:
+    """A ``file:`` URI that opens ``path`` without writing to it (or beside it, when immutable)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    return uri + "&immutable=1" if immutable else uri
+
+
+def connect_read_only(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A connection that reads ``path`` and creates nothing beside it.
+
+    Opening a WAL library even read-only makes SQLite create ``-wal`` and ``-shm`` files, and on
+    read-only media or in a read-only folder it cannot, and the open fails. So when no ``-wal``
+    file is there (nothing is waiting to be copied into the file: it is complete on its own) the
+    file is opened ``immutable``, which touches nothing; with a ``-wal`` file beside it, the normal
+    read-only mode reads it, falling back to immutable where the folder cannot take an ``-shm``.
+    """
+    wal = path.with_name(path.name + "-wal")
+    timeout = BUSY_TIMEOUT_MS / 1000
+    if not wal.exists():
+        return sqlite3.connect(read_only_uri(path, True), uri=True, timeout=timeout, check_same_thread=check_same_thread)
+    con = sqlite3.connect(read_only_uri(path, False), uri=True, timeout=timeout, check_same_thread=check_same_thread)
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if not cannot_write(exc):
+            con.close()
+            raise
+        con.close()
+        return sqlite3.connect(read_only_uri(path, True), uri=True, timeout=timeout, check_same_thread=check_same_thread)
+    return con
+
+
+def cannot_write(exc: BaseException) -> bool:
+    """SQLite's way of saying the file or its folder cannot be written (or created in)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc).lower()
+    return (
+        code is not None and code & 0xFF in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+    ) or "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def can_write(path: Path) -> bool:
+    """Whether a library at ``path`` can be written: the file, and its folder for the WAL's
+    ``-wal``/``-shm`` files (unless both are there already and writable)."""
+    import os
+
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK | os.X_OK):
+        return True
+    beside = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
+    return all(p.exists() and os.access(p, os.W_OK) for p in beside)
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
+    """An engine for ``url``; ``read_only`` opens a SQLite file with ``connect_read_only``
+    (no journal mode change, ``query_only``), for libraries on read-only media or folders."""
     if not url.startswith("sqlite"):
         return create_engine(url, future=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+    path = sqlite_path(url)
+    if read_only and path is not None:
+        engine = create_engine(url, creator=lambda: connect_read_only(path, check_same_thread=False))
+    else:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -78,6 +138,11 @@ def make_engine(url: str) -> Engine:
         # documented recipe for pysqlite); then set the per-connection pragmas.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        if read_only:
+            cur.execute("PRAGMA query_only=ON")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.close()
+            return
         # Takes effect only in a new, empty file (before WAL is on); an existing library keeps its
         # own. References rows are ~2.5 KB with their kept source text, so a 4 KiB page held one
         # and wasted the rest: with 8 KiB pages storing 100k references and their full-text rows
@@ -100,10 +165,31 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def is_corruption(exc: BaseException) -> bool:
+    """SQLITE_CORRUPT / SQLITE_NOTADB, by error code where the driver gives one."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return True
+    text = str(orig).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+CHECK_ADVICE = (
+    "Tools > Check Library in the window (or `bibliofile check --recover`) can recover it into a "
+    "new file from a backup."
+)
+
+
 def message_for(exc: BaseException, where: str) -> LibraryError | None:
     """The LibraryError a database exception means, or None when it is a bug."""
     orig = exc.orig if isinstance(exc, DBAPIError) else exc
     text = str(orig).lower()
+    if is_corruption(exc):
+        return LibraryCorruptError(
+            f"{where} is not a Bibliofile library or is damaged ({orig}). Nothing was changed. "
+            + CHECK_ADVICE
+        )
     if "locked" in text or "busy" in text:
         return LibraryLockedError(
             f"The library {where} is locked by another program (another Bibliofile, or a sync "
@@ -114,12 +200,9 @@ def message_for(exc: BaseException, where: str) -> LibraryError | None:
             f"The disk holding {where} is full. Nothing was changed; the library is as it was "
             "before this action. Free some space and try again."
         )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return LibraryCorruptError(
-            f"{where} is not a Bibliofile library or is damaged ({orig}). It was not changed. "
-            "Backups made before upgrades sit beside it (*.bak)."
-        )
-    if "unable to open" in text or "readonly" in text or "read-only" in text:
+    if "readonly" in text or "read-only" in text:
+        return LibraryReadOnlyError(f"{where} is read-only ({orig}). Nothing was changed.")
+    if "unable to open" in text:
         return LibraryError(f"Cannot write to {where}: {orig}. Nothing was changed.")
     return None
 

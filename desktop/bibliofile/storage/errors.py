@@ -19,6 +19,15 @@ class LibraryCorruptError(LibraryError):
     """The file is not an SQLite database or is damaged."""
 
 
+class LibraryReadOnlyError(LibraryError):
+    """The library sits on read-only media or in a read-only folder: it was opened for reading,
+    and a write is refused with this message instead of failing half-way."""
+
+
+class LibraryMissingError(LibraryError):
+    """No library at the path (or an empty file there), and the action may not create one."""
+
+
 class LibraryUpgradeError(LibraryError):
     """A schema upgrade failed; it ran in one transaction, so the file is as it was."""
 

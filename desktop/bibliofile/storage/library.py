@@ -44,9 +44,12 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.item_types import BIBTEX_IMPORT, ITEM_TYPES
 from bibliofile.model.query import Query, Term, parse_query, words
 from bibliofile.model.reference import Reference, SourceRecord
-from bibliofile.storage import migrate
+from bibliofile.storage import health, migrate
 from bibliofile.storage.engine import (
     BUSY_TIMEOUT_MS,
+    CHECK_ADVICE,
+    can_write,
+    cannot_write,
     library_url,
     make_engine,
     message_for,
@@ -54,7 +57,13 @@ from bibliofile.storage.engine import (
     sqlite_path,
     translated_errors,
 )
-from bibliofile.storage.errors import LibraryUpgradeError
+from bibliofile.storage.errors import (
+    LibraryCorruptError,
+    LibraryError,
+    LibraryMissingError,
+    LibraryReadOnlyError,
+    LibraryUpgradeError,
+)
 from bibliofile.storage.orders import Hits, OrderCache, StagedSearch
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
@@ -152,31 +161,69 @@ WAL_AUTOCHECKPOINT = 1000  # pages: SQLite's default, put back after a bulk load
 class Library:
     """An open library. Thread-safe: each call takes its own pooled connection."""
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(self, engine: Engine, url: str, read_only: bool = False, damage: str | None = None) -> None:
         self.engine = engine
         self.url = url
         self.index: SearchIndex = index_for(engine.dialect.name)
         self._write_lock = threading.Lock()
         path = sqlite_path(url)
-        self._orders: OrderCache | None = OrderCache(path) if path is not None else None
+        # A read-only library has no order cache: its probe connection would need an -shm file
+        # that a read-only folder cannot hold; searches read their order from SQL instead.
+        self._orders: OrderCache | None = OrderCache(path) if path is not None and not read_only else None
         self._checkpoint: threading.Thread | None = None
+        self.read_only = read_only
+        # SQLite's finding when the file failed a check (on open, or after a statement met a
+        # damaged page): reads go on as far as they can, writes are refused.
+        self.damage = damage
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path) -> Library:
-        """Open (creating if new) and upgrade a library; newer or foreign files are refused untouched."""
+    def open(cls, location: str | Path, *, create: bool = True, read_only: bool = False) -> Library:
+        """Open and upgrade a library; newer or foreign files are refused untouched.
+
+        ``create=False`` (search, export, cite) refuses a missing or empty file instead of
+        making a library of it. A file that cannot be written (read-only media or folder), or
+        ``read_only``, is opened for reading: writes raise LibraryReadOnlyError. A small library
+        is quick-checked first; a damaged one opens for reading (writes raise
+        LibraryCorruptError) and is never upgraded.
+        """
         url = library_url(location)
         path = sqlite_path(url)
         where = str(path or url)
+        damage: str | None = None
         with translated_errors(where):
             needs_upgrade = True
             backup: Path | None = None
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                fresh = migrate.current_revisions(path) is None
+                if fresh and not create:
+                    raise LibraryMissingError(
+                        f"{where}: {'no library there' if not path.exists() else 'an empty file, not a library'}"
+                        " (only an import starts a library). Nothing was changed."
+                    )
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
                 needs_upgrade = migrate.check_version(path)
-                if needs_upgrade and migrate.current_revisions(path) is not None:
+                read_only = read_only or (path.exists() and not can_write(path))
+                if read_only and needs_upgrade:
+                    raise LibraryReadOnlyError(
+                        f"{where} is read-only and "
+                        + ("empty" if fresh else "was written by an older Bibliofile, so it needs an upgrade")
+                        + ", which cannot be written there. Nothing was changed. Copy it to a folder "
+                        "you can write to and open the copy."
+                    )
+                if not fresh:
+                    damage = health.damage_on_open(path)
+                    if damage is not None and needs_upgrade:
+                        raise LibraryCorruptError(
+                            f"{where} is damaged ({damage}), so it was not upgraded to this "
+                            f"version. Nothing was changed. {CHECK_ADVICE}"
+                        )
+                if needs_upgrade and not fresh:
                     backup = migrate.backup(path, "before-upgrade")
-            engine = make_engine(url)
+            engine = make_engine(url, read_only=read_only)
+            if path is not None and not read_only and not needs_upgrade:
+                engine, read_only = _fall_back_to_reading(engine, url)
             if needs_upgrade:
                 try:
                     migrate.upgrade(engine)
@@ -191,7 +238,7 @@ class Library:
                         "The upgrade ran in one transaction, so the library was left as it was."
                         + kept
                     ) from exc
-        return cls(engine, url)
+        return cls(engine, url, read_only=read_only, damage=damage)
 
     @property
     def path(self) -> Path | None:
@@ -209,10 +256,45 @@ class Library:
         self.engine.dispose()
 
     # ---- writing -------------------------------------------------------------------------
+    def refuse_writes_why(self) -> LibraryError | None:
+        """Why this library takes no writes (read-only, damaged), or None when it does."""
+        where = self.display_name
+        if self.read_only:
+            return LibraryReadOnlyError(
+                f"{where} is read-only (on read-only media, or in a folder or file you cannot "
+                "write to), so it was opened for reading only: searching, exporting and citing "
+                "work, changes cannot be saved. Nothing was changed."
+            )
+        if self.damage is not None:
+            return LibraryCorruptError(
+                f"{where} is damaged ({self.damage}); writing into it could lose more, so nothing "
+                f"was changed. {CHECK_ADVICE}"
+            )
+        return None
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """translated_errors, noting damage: after a statement met a damaged page, the file is
+        quick-checked and further writes are refused."""
+        try:
+            with translated_errors(self.display_name):
+                yield
+        except LibraryCorruptError as exc:
+            if self.damage is None:
+                path = self.path
+                found = health.check_file(path, full=False) if path is not None else None
+                cause = exc.__cause__
+                orig = cause.orig if isinstance(cause, DBAPIError) else cause
+                self.damage = "; ".join(found.problems[:3]) if found is not None and not found.ok else str(orig)
+            raise
+
     @contextmanager
     def write(self) -> Iterator[UnitOfWork]:
         """One user action: everything inside commits together or not at all."""
-        with self._write_lock, translated_errors(self.display_name), self.engine.connect() as conn:
+        refused = self.refuse_writes_why()
+        if refused is not None:
+            raise refused
+        with self._write_lock, self._translated(), self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             uow = UnitOfWork(conn, self.index)
             try:
@@ -267,7 +349,7 @@ class Library:
     # ---- reading -------------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with translated_errors(self.display_name), self.engine.connect() as conn:
+        with self._translated(), self.engine.connect() as conn:
             yield conn
 
     def count(self, scope: Scope = LIBRARY) -> int:
@@ -835,6 +917,22 @@ class UnitOfWork:
             )
 
 
+def _fall_back_to_reading(engine: Engine, url: str) -> tuple[Engine, bool]:
+    """(engine, read_only): the engine when its first connection can write, else a read-only one.
+    ``can_write`` asks the file system, which may not know (root on a read-only mount, a file
+    marked immutable); SQLite finds out when it switches the file to WAL."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except (DBAPIError, sqlite3.Error) as exc:
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        if not cannot_write(orig or exc):
+            raise
+        engine.dispose()
+        return make_engine(url, read_only=True), True
+    return engine, False
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
@@ -940,11 +1038,18 @@ def _reading_condition(field: str, low: str) -> ColumnElement[bool]:
     col = R.priority if field == "priority" else R.rating
     lo, _, hi = low.partition("..")
     try:
-        if _:
-            return and_(col >= int(lo or 0), col <= int(hi or 9))
-        return col == int(low)
+        bounds = (int(lo or 0), int(hi or 9)) if _ else (int(low), int(low))
     except ValueError:
         return R.id.is_(None)
+    if any(abs(b) > _SQL_INT_MAX for b in bounds):
+        # rating:99999999999999999999 matches nothing; SQLite cannot even bind it (issue 14)
+        return R.id.is_(None)
+    if _:
+        return and_(col >= bounds[0], col <= bounds[1])
+    return col == bounds[0]
+
+
+_SQL_INT_MAX = 2**63 - 1
 
 
 def _list_position(cid: int) -> Any:

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from bibliofile.storage.engine import connect_read_only
 from bibliofile.storage.errors import LibraryCorruptError, LibraryError, LibraryTooNewError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -58,11 +59,12 @@ def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def current_revisions(path: Path) -> set[str] | None:
-    """The file's Alembic revisions; None for a new/empty file. Never writes to the file."""
+    """The file's Alembic revisions; None for a new/empty file. Never writes to the file, and
+    creates no ``-wal``/``-shm`` beside it (``engine.connect_read_only``)."""
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        con = connect_read_only(path)
         try:
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables:
@@ -101,7 +103,7 @@ def backup(path: Path, label: str) -> Path | None:
         return None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{label}-{stamp}.bak")
-    src = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    src = connect_read_only(path)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)
