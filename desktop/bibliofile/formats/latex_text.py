@@ -1,9 +1,14 @@
 """LaTeX in BibTeX values to Unicode and back.
 
-Reading must be fast on 100k-entry files, so most values (plain text) return unchanged after a
-few ``in`` checks and the common accents and symbols are decoded by one table-driven regex pass.
-pylatexenc, which is about a hundred times slower, is used only for what remains (math, unknown
-macros). Writing produces UTF-8 BibTeX, so only what BibTeX itself needs is escaped.
+Reading must be fast on 100k-entry files and linear on hostile ones (a 20 MB field of macros),
+so most values (plain text) return unchanged after a few ``in`` checks, values without commands
+take a few ``str.replace`` passes, and the rest go through one left-to-right scan in which no
+character is looked at more than a bounded number of times: no regex that can backtrack over
+the input, no rescans, no string concatenation in loops. A command we do not know never takes
+its neighbours with it: its argument is kept (``\\foo{Word}`` reads "Word"), a command without
+one reads as its name (``\\MF`` in a file that defines it reads "MF"), and the caller can ask
+which commands were unknown (:func:`unknown_latex_macros`) to tell the user.
+Writing produces UTF-8 BibTeX, so only what BibTeX itself needs is escaped.
 """
 
 from __future__ import annotations
@@ -11,14 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
 
-# Private-use placeholders for characters that must survive the brace and tie passes.
-_LBRACE, _RBRACE, _TILDE, _PERCENT, _BACKSLASH, _DOLLAR = (
-    "\ue000", "\ue001", "\ue002", "\ue003", "\ue004", "\ue005"
-)
-_PLACEHOLDERS = ((_LBRACE, "{"), (_RBRACE, "}"), (_TILDE, "~"), (_PERCENT, "%"), (_BACKSLASH, "\\"),
-                 (_DOLLAR, "$"))
+from bibliofile.model.problems import Problem
 
 _ACCENT_MARKS: dict[str, str] = {
     "`": "\u0300",
@@ -37,24 +36,65 @@ _ACCENT_MARKS: dict[str, str] = {
     "k": "\u0328",
     "b": "\u0331",
     "t": "\u0361",
+    # math accents, read as the same combining marks
+    "grave": "\u0300",
+    "acute": "\u0301",
+    "hat": "\u0302",
+    "tilde": "\u0303",
+    "bar": "\u0304",
+    "breve": "\u0306",
+    "dot": "\u0307",
+    "ddot": "\u0308",
+    "check": "\u030c",
+    "vec": "\u20d7",
 }
+# Accent commands spelled with letters: "\c c", "\v{s}", "\hat{x}".
+_WORD_ACCENTS = frozenset(k for k in _ACCENT_MARKS if k.isalpha())
 # What an accent command on nothing (``\~{}``) prints.
-_BARE_ACCENTS: dict[str, str] = {"~": _TILDE, "^": "^", "`": "`", "'": "´", '"': "¨", "=": "¯"}
+_BARE_ACCENTS: dict[str, str] = {"~": "~", "^": "^", "`": "`", "'": "´", '"': "¨", "=": "¯"}
 
+# Commands that print text and take no argument. TeX's logos are here by name because a file
+# that uses them defines them in its @preamble, which we do not run.
 _SYMBOLS: dict[str, str] = {
     "aa": "å", "AA": "Å", "o": "ø", "O": "Ø", "ss": "ß", "SS": "SS", "ae": "æ", "AE": "Æ",
     "oe": "œ", "OE": "Œ", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð",
-    "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ",
-    "textbackslash": _BACKSLASH, "textasciitilde": _TILDE, "textasciicircum": "^",
+    "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ", "dj": "đ", "DJ": "Đ", "ij": "ĳ", "IJ": "Ĳ",
+    "textbackslash": "\\", "backslash": "\\", "textasciitilde": "~", "textasciicircum": "^",
     "textunderscore": "_", "textbar": "|", "textless": "<", "textgreater": ">",
+    "textbraceleft": "{", "textbraceright": "}", "textdollar": "$", "textpercent": "%",
+    "textampersand": "&", "textexclamdown": "¡", "textquestiondown": "¿",
     "ldots": "…", "dots": "…", "textellipsis": "…", "S": "§", "P": "¶", "copyright": "©",
     "textcopyright": "©", "textregistered": "®", "texttrademark": "™", "pounds": "£",
     "textsterling": "£", "euro": "€", "texteuro": "€", "dag": "†", "ddag": "‡",
+    "textdagger": "†", "textdaggerdbl": "‡", "textsection": "§", "textparagraph": "¶",
     "textendash": "–", "textemdash": "—", "textquoteleft": "‘", "textquoteright": "’",
     "textquotedblleft": "“", "textquotedblright": "”", "guillemotleft": "«",
-    "guillemotright": "»", "textdegree": "°", "textperiodcentered": "·", "textbullet": "•",
-    "quad": " ", "qquad": "  ", "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX",
-    "slash": "/", "textslash": "/", "relax": "", "noopsort": "",
+    "guillemotright": "»", "guilsinglleft": "‹", "guilsinglright": "›", "quotedblbase": "„",
+    "quotesinglbase": "‚", "textdegree": "°", "textperiodcentered": "·", "textbullet": "•",
+    "textquotesingle": "'", "textquotedbl": '"', "textasteriskcentered": "∗",
+    "quad": " ", "qquad": "  ", "enspace": "\u2002", "thinspace": "\u2009",
+    "enskip": "\u2002", "space": " ", "nobreakspace": "\u00a0", "slash": "/", "textslash": "/",
+    "hyphen": "-", "dash": "—", "Dash": "—", "textminus": "−",
+    "par": " ", "newline": " ", "linebreak": " ", "break": " ", "newblock": " ",
+    # logos
+    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2ε", "BibTeX": "BibTeX", "BibLaTeX": "BibLaTeX",
+    "biblatex": "biblatex", "SliTeX": "SliTeX", "AmS": "AMS", "AMS": "AMS", "AmSTeX": "AMS-TeX",
+    "AMSTeX": "AMS-TeX", "AmSLaTeX": "AMS-LaTeX", "AMSLaTeX": "AMS-LaTeX", "LAMSTeX": "LAMS-TeX",
+    "MF": "METAFONT", "METAFONT": "METAFONT", "Metafont": "METAFONT", "MP": "METAPOST",
+    "METAPOST": "METAPOST", "MetaPost": "MetaPost", "LuaTeX": "LuaTeX", "LuaLaTeX": "LuaLaTeX",
+    "XeTeX": "XeTeX", "XeLaTeX": "XeLaTeX", "eTeX": "ε-TeX", "pdfTeX": "pdfTeX",
+    "pdfLaTeX": "pdfLaTeX", "ConTeXt": "ConTeXt", "CONTEXT": "ConTeXt", "PiCTeX": "PiCTeX",
+    "PiC": "PiC", "PCTeX": "PCTeX", "TeXXeT": "TeX--XeT", "XeT": "XeT", "ExTeX": "ExTeX",
+    "NTS": "NTS", "Omega": "Ω", "OMEGA": "Omega", "Aleph": "Aleph", "LyX": "LyX",
+    "TUB": "TUGboat", "TUG": "TUG", "TUGboat": "TUGboat", "CTAN": "CTAN", "PS": "PostScript",
+    "POSTSCRIPT": "PostScript", "PDF": "PDF", "WEB": "WEB", "CWEB": "CWEB", "MFbook": "The METAFONTbook",
+    "TeXbook": "The TeXbook", "JTeX": "JTeX", "pTeX": "pTeX", "upTeX": "upTeX", "Xy": "Xy",
+    "XyM": "XY-pic", "BibTeXing": "BibTeXing", "TeXtures": "Textures", "R": "R",
+    # math
+    "log": "log", "ln": "ln", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
+    "max": "max", "min": "min", "deg": "deg", "lim": "lim", "sup": "sup", "inf": "inf",
+    "det": "det", "dim": "dim", "gcd": "gcd", "ker": "ker", "arg": "arg", "Pr": "Pr",
+    "relax": "", "noopsort": "",
 }
 _GREEK = dict(
     zip(
@@ -67,67 +107,111 @@ _SYMBOLS.update(_GREEK)
 _SYMBOLS.update({k.capitalize(): v.upper() for k, v in _GREEK.items()})
 _SYMBOLS.update(
     {
-        "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varsigma": "ς", "ell": "ℓ",
+        "varepsilon": "ε", "vartheta": "ϑ", "varphi": "φ", "varsigma": "ς", "varrho": "ϱ",
+        "varpi": "ϖ", "ell": "ℓ", "hbar": "ħ", "aleph": "ℵ", "Re": "ℜ", "Im": "ℑ", "wp": "℘",
         "infty": "∞", "to": "→", "rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒",
+        "Leftarrow": "⇐", "Leftrightarrow": "⇔", "mapsto": "↦", "uparrow": "↑", "downarrow": "↓",
         "leftrightarrow": "↔", "times": "×", "cdot": "·", "pm": "±", "mp": "∓", "leq": "≤",
         "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "ne": "≠", "approx": "≈", "sim": "∼",
-        "equiv": "≡", "in": "∈", "notin": "∉", "subset": "⊂", "subseteq": "⊆", "cup": "∪",
-        "cap": "∩", "sum": "∑", "prod": "∏", "int": "∫", "partial": "∂", "nabla": "∇",
-        "sqrt": "√", "forall": "∀", "exists": "∃", "emptyset": "∅", "circ": "∘", "star": "⋆",
-        "log": "log", "ln": "ln", "exp": "exp", "sin": "sin", "cos": "cos", "max": "max",
-        "min": "min", "deg": "deg", "lim": "lim", "textquotesingle": "'", "hyphen": "-",
-        "textpm": "±", "texttimes": "×", "textmu": "µ",
+        "simeq": "≃", "cong": "≅", "propto": "∝", "ll": "≪", "gg": "≫", "div": "÷",
+        "equiv": "≡", "in": "∈", "notin": "∉", "ni": "∋", "subset": "⊂", "subseteq": "⊆",
+        "supset": "⊃", "supseteq": "⊇", "cup": "∪", "setminus": "∖", "wedge": "∧", "vee": "∨",
+        "neg": "¬", "lnot": "¬", "land": "∧", "lor": "∨", "oplus": "⊕", "otimes": "⊗",
+        "cap": "∩", "sum": "∑", "prod": "∏", "int": "∫", "oint": "∮", "partial": "∂", "nabla": "∇",
+        "forall": "∀", "exists": "∃", "emptyset": "∅", "varnothing": "∅", "circ": "∘", "star": "⋆",
+        "ast": "∗", "bullet": "∙", "cdots": "⋯", "vdots": "⋮", "ddots": "⋱", "prime": "′",
+        "langle": "⟨", "rangle": "⟩", "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉",
+        "mid": "|", "vert": "|", "Vert": "‖", "parallel": "∥", "perp": "⊥", "angle": "∠",
+        "textpm": "±", "texttimes": "×", "textdiv": "÷", "textmu": "µ", "textcent": "¢",
+        "textyen": "¥", "textonehalf": "½", "textonequarter": "¼", "textthreequarters": "¾",
+        "textordfeminine": "ª", "textordmasculine": "º", "textsuperscripttwo": "²",
+        "lbrace": "{", "rbrace": "}", "{": "{", "}": "}", "colon": ":", "surd": "√",
     }
 )
-_MATH_WORDS = frozenset({"log", "ln", "exp", "sin", "cos", "max", "min", "deg", "lim"})
-# Commands whose argument is kept as plain text (the braces go in the brace pass).
+_MATH_WORDS = frozenset(
+    {"log", "ln", "exp", "sin", "cos", "tan", "max", "min", "deg", "lim", "sup", "inf", "det", "dim", "gcd", "ker", "arg", "Pr"}
+)
+# Commands that only change how their argument (or the rest of the group) looks: the text stays.
 _FORMATTING = frozenset(
-    ["textit", "emph", "textbf", "textsc", "texttt", "textrm", "textsf", "textup", "textsl", "textnormal", "textmd", "mbox", "text", "underline", "uppercase", "lowercase", "MakeUppercase", "MakeLowercase", "url", "nolinkurl", "hbox", "em", "it", "bf", "sc", "rm", "sl", "tt", "sf", "normalfont", "small", "large", "Large", "footnotesize", "scriptsize", "tiny", "textsuperscript", "textsubscript", "ensuremath", "mathrm", "mathit", "mathbf", "protect"]
+    ["textit", "emph", "textbf", "textsc", "texttt", "textrm", "textsf", "textup", "textsl", "textnormal", "textmd", "mbox", "makebox", "fbox", "text", "underline", "uppercase", "lowercase", "MakeUppercase", "MakeLowercase", "MakeTextUppercase", "MakeTextLowercase", "hbox", "em", "it", "bf", "sc", "rm", "sl", "tt", "sf", "normalfont", "small", "large", "Large", "LARGE", "huge", "Huge", "normalsize", "footnotesize", "scriptsize", "tiny", "textsuperscript", "textsubscript", "ensuremath", "mathrm", "mathit", "mathbf", "mathsf", "mathtt", "mathcal", "mathbb", "mathfrak", "mathscr", "mathnormal", "boldsymbol", "bm", "operatorname", "overline", "widehat", "widetilde", "protect", "bfseries", "itshape", "scshape", "upshape", "slshape", "mdseries", "rmfamily", "sffamily", "ttfamily", "mkbibemph", "mkbibitalic", "mkbibbold", "bibstring", "acro", "textsmaller", "textlarger", "smaller", "larger", "nocase", "NoCaseChange", "ifmmode", "fi", "footnote", "thanks", "ref", "emphasis", "bold", "code", "pkg", "file", "samp", "strong", "textgreek", "textcyrillic", "foreignquote", "hyphenquote", "textenglish", "textfrench", "textgerman", "textspanish", "textitalian", "textlatin", "textrussian", "textgreek", "emshape", "textmathrm", "displaystyle", "textstyle", "scriptstyle", "left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "limits", "nolimits", "leavevmode", "noindent", "unskip", "ignorespaces", "null", "nobreak", "allowbreak", "hfill", "hfil", "vfill", "smallskip", "medskip", "bigskip", "sloppy", "fussy", "bgroup", "egroup", "strut", "mathstrut", "xspace", "boldmath", "unboldmath", "frenchspacing", "nonfrenchspacing", "centering", "raggedright", "raggedleft", "nocorr", "noexpand", "cal", "frak", "Bbb", "bold", "hskip", "vskip"]
 )
-
-_LETTER = r"\\[ij](?![A-Za-z])|[A-Za-z]"
-_COMMAND_RE = re.compile(
-    r"\\(?:"
-    rf"(?P<acc>[`'^\"~=.])\s*(?:\{{\s*(?P<l1>{_LETTER})?\s*\}}|(?P<l2>{_LETTER}))"
-    rf"|(?P<lacc>[cvuHkrdbt])(?:\s*\{{\s*(?P<l3>{_LETTER})?\s*\}}|\s+(?P<l4>[A-Za-z]))"
-    r"|(?P<esc>[&%$#_{}\ ,;:!/@()\[\]-])"
-    r"|(?P<name>[A-Za-z]+)(?P<tail>\s*(?:\{\})?)"
-    r")"
-)
-_ESCAPES = {
-    "{": _LBRACE, "}": _RBRACE, "%": _PERCENT, "$": _DOLLAR, " ": " ", ",": "\u2009", ";": " ", ":": " ",
-    "!": "", "/": "", "@": "", "-": "", "(": "", ")": "", "[": "", "]": "",
+# Commands whose arguments are read by a small spec: k keeps an argument, d drops one, D drops
+# an argument only when a brace group follows, o drops an optional [..], v keeps a brace group
+# verbatim, V keeps a \verb|..|-style delimited one, * eats a star; other characters are printed.
+_ARGUMENTS: dict[str, str] = {
+    "noopsort": "d", "hspace": "*d", "vspace": "*d", "label": "d", "selectlanguage": "od",
+    "foreignlanguage": "odk", "hyphenation": "d", "index": "d", "nocite": "d",
+    "cite": "*oo[k]", "citep": "*oo[k]", "citet": "*oo[k]", "parencite": "*oo[k]",
+    "textcite": "*oo[k]", "autocite": "*oo[k]",
+    "href": "dk", "url": "v", "nolinkurl": "v", "path": "V", "verb": "*V", "texttt": "k",
+    "frac": "k/k", "dfrac": "k/k", "tfrac": "k/k", "sqrt": "o√k", "binom": "(k k)",
+    "eqn": "kD", "deqn": "kD", "sQuote": "‘k’", "dQuote": "“k”", "mkbibquote": "“k”",
+    "enquote": "*“k”", "textquote": "o“k”", "cs": "\\k", "texorpdfstring": "kd",
+    "rule": "odd", "raisebox": "dook", "kern": "", "color": "d", "textcolor": "dk",
+    "colorbox": "dk", "iffalse": "", "phantom": "d", "hphantom": "d", "vphantom": "d",
+    "discretionary": "ddk", "mathchoice": "kddd", "ding": "d",
 }
+_ESCAPES = {
+    "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ", "\n": " ",
+    "\t": " ", "\r": " ", ",": "\u2009", ";": " ", ":": " ", ">": " ", "<": "", "!": "", "/": "",
+    "@": "", "-": "", "(": "", ")": "", "[": "", "]": "", "\\": " ", "|": "‖",
+}
+
+_TOKEN_RE = re.compile(
+    r"\\(?:[A-Za-z]+|.|\Z)"  # a command (a backslash at the very end stays a backslash)
+    r"|---?|``|''"  # TeX's dash and quote ligatures
+    r"|[^\\{}$~`'\-]+"  # a run of plain text
+    r"|.",  # a brace, $, ~, or a lone ` ' -
+    re.DOTALL,
+)
+_LETTER = r"\\[ij](?![A-Za-z])|[A-Za-z]"
+# An accent's argument: one letter, braced or not. Bounded: \s* stops at the first non-space.
+_ACCENT_ARG_RE = re.compile(rf"\s*(?:\{{\s*({_LETTER})?\s*\}}|({_LETTER}))")
+_WORD_ACCENT_ARG_RE = re.compile(rf"\s*\{{\s*({_LETTER})?\s*\}}|\s+([A-Za-z])")
+# What TeX swallows after a command word: spaces, and an empty group written to end it.
+_TAIL_RE = re.compile(r"\s*(?:\{\})?")
+_SPACES_RE = re.compile(r"\s*")
+_BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)
+# How far an optional [..] or a \verb|..| argument may reach: they are short, and a bound keeps
+# a value made of ten thousand unclosed "\verb|" linear.
+_SHORT_ARGUMENT = 256
+_SHOWN = 120  # characters of a title quoted in a problem
 
 
 @lru_cache(maxsize=4096)
-def _accented(accent: str, letter: str) -> str:
+def _accented(mark: str, letter: str) -> str:
     if letter == "\\i":
-        letter = "i"
+        letter = "ı" if mark == "\u20d7" else "i"
     elif letter == "\\j":
         letter = "j"
-    return unicodedata.normalize("NFC", letter + _ACCENT_MARKS[accent])
+    return unicodedata.normalize("NFC", letter + mark)
 
 
-def _replace_command(m: re.Match[str]) -> str:
-    acc = m.group("acc") or m.group("lacc")
-    if acc:
-        letter = m.group("l1") or m.group("l2") or m.group("l3") or m.group("l4")
-        if not letter:
-            return _BARE_ACCENTS.get(acc, "")
-        return _accented(acc, letter)
-    esc = m.group("esc")
-    if esc:
-        return _ESCAPES.get(esc, esc)
-    name = m.group("name")
-    symbol = _SYMBOLS.get(name)
-    if symbol is not None:
-        if name in _MATH_WORDS and m.group("tail")[:1].isspace():
-            return symbol + " "  # "\\log n" reads "log n"
-        return symbol
-    if name in _FORMATTING:
-        return ""
-    return m.group(0)
+@lru_cache(maxsize=1)
+def _library_symbols() -> dict[str, str]:
+    """pylatexenc's table of argument-less text symbols (Cyrillic, more math), for names ours lacks.
+
+    Only its table is used, as a dict lookup, never its parser (a hundred times slower, and it
+    drops what it does not know).
+    """
+    try:
+        from pylatexenc import latexwalker
+        from pylatexenc.latex2text import get_default_latex_context_db
+    except ImportError:  # pragma: no cover - pylatexenc is a dependency
+        return {}
+    db = get_default_latex_context_db()
+    walker_db = latexwalker.get_default_latex_context_db()
+    out: dict[str, str] = {}
+    for category in db.category_list:
+        for name, spec in db.d[category]["macros"].items():
+            repl = spec.simplify_repl
+            if not (name.isalpha() and isinstance(repl, str)) or "%" in repl or name == "today":
+                continue
+            walker_spec = walker_db.get_macro_spec(name)
+            if walker_spec is not None and str(getattr(walker_spec.args_parser, "argspec", None) or ""):
+                continue
+            out[name] = repl
+    return out
 
 
 def _needs_decoding(s: str) -> bool:
@@ -150,11 +234,8 @@ def latex_to_unicode(s: str) -> str:
     """
     if not _needs_decoding(s):
         return s
-    had_commands = "\\" in s
-    if had_commands:
-        s = _COMMAND_RE.sub(_replace_command, s)
-        if "\\" in s:
-            s = _pylatexenc(s)
+    if "\\" in s:
+        return _Decoder(s).run()
     if "--" in s:
         s = s.replace("---", "—").replace("--", "–")
     if "``" in s:
@@ -167,41 +248,227 @@ def latex_to_unicode(s: str) -> str:
         s = s.replace("$", "")
     if "{" in s or "}" in s:
         s = s.replace("{", "").replace("}", "")
-    if had_commands:
-        for placeholder, char in _PLACEHOLDERS:
-            if placeholder in s:
-                s = s.replace(placeholder, char)
     return s
 
 
-_FALLBACK_CACHE: dict[str, str] = {}
+def unknown_latex_macros(s: str) -> list[str]:
+    """The commands in ``s`` that :func:`latex_to_unicode` does not know, in order, each once.
+
+    Their text was kept as well as it could be (argument, or name); the reader reports them so
+    the user can check the title.
+    """
+    if "\\" not in s:
+        return []
+    decoder = _Decoder(s)
+    decoder.run()
+    return list(dict.fromkeys(decoder.unknown))
 
 
-def _pylatexenc(s: str) -> str:
-    """The slow, complete decoder for what the table does not know (math, unknown macros)."""
-    out = _FALLBACK_CACHE.get(s)
-    if out is None:
-        if len(_FALLBACK_CACHE) > 5000:
-            _FALLBACK_CACHE.clear()
-        out = _FALLBACK_CACHE[s] = _pylatexenc_uncached(s)
-    return out
+# Fields whose unknown commands are reported: what a reader sees of a reference and cites.
+_TITLE_FIELDS = frozenset(
+    {"title", "subtitle", "titleaddon", "shorttitle", "booktitle", "maintitle", "journal", "journaltitle", "series"}
+)
 
 
-def _pylatexenc_uncached(s: str) -> str:
-    # A bare % would start a LaTeX comment and swallow the rest of the value.
-    protected = s.replace("%", _PERCENT)
-    try:
-        out: str = _converter().latex_to_text(protected)
-    except Exception:  # pylatexenc is lenient, but a value must never stop an import
-        return s.replace("\\", "")
-    return out
+def title_macro_problems(key: str, raw_fields: list[tuple[str, str]], file: str, line: int) -> list[Problem]:
+    """One problem per title-like field that uses commands we do not know (none usually).
+
+    Such a command is often defined in the file's @preamble, which we do not run, so the user is
+    told what the title now reads and that the file keeps it as written.
+    """
+    problems: list[Problem] = []
+    for name, raw in raw_fields:
+        if "\\" not in raw or name.lower() not in _TITLE_FIELDS:
+            continue
+        decoder = _Decoder(raw[1:-1] if raw[:1] in "{\"" else raw)
+        text = " ".join(decoder.run().split())
+        unknown = list(dict.fromkeys(decoder.unknown))
+        if not unknown:
+            continue
+        commands = ", ".join("\\" + u for u in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        if len(text) > _SHOWN:
+            text = text[: _SHOWN - 1] + "…"
+        plural = "s" if len(unknown) > 1 else ""
+        problems.append(
+            Problem(
+                file,
+                line,
+                f"entry '{key}': field '{name}' uses the LaTeX command{plural} {commands}, which "
+                f"Bibliofile does not know; it reads \"{text}\" (arguments kept, a command "
+                "without one shown by its name); the file keeps it as written",
+            )
+        )
+    return problems
 
 
-@lru_cache(maxsize=1)
-def _converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+class _Decoder:
+    """One left-to-right pass over a value; each character is read a bounded number of times."""
 
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+    __slots__ = ("_partners", "frames", "n", "out", "pending", "s", "unknown")
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self.n = len(s)
+        self.out: list[str] = []
+        # One entry per open brace: the rest of a command's argument spec to carry on with
+        # when that brace closes ("k/k" of \frac after its first argument), else "".
+        self.frames: list[str] = []
+        self.pending = ""  # an accent's mark waiting for the next character (\"{oo}, \'{\ae})
+        self.unknown: list[str] = []
+        self._partners: dict[int, int] | None = None
+
+    def emit(self, text: str) -> None:
+        if self.pending and text:
+            text = unicodedata.normalize("NFC", text[0] + self.pending + text[1:])
+            self.pending = ""
+        self.out.append(text)
+
+    def run(self) -> str:
+        s, n = self.s, self.n
+        token_match = _TOKEN_RE.match
+        out = self.out
+        pos = 0
+        while pos < n:
+            m = token_match(s, pos)
+            assert m is not None  # the last alternative matches any character
+            tok = m.group()
+            pos = m.end()
+            c = tok[0]
+            if c == "\\":
+                pos = self.command(tok, pos)
+            elif c == "{":
+                self.frames.append("")
+            elif c == "}":
+                if self.frames:
+                    rest = self.frames.pop()
+                    if rest:
+                        pos = self.arguments(rest, pos)
+            elif c == "$":
+                pass
+            elif c == "~":
+                self.emit("\u00a0")
+            elif tok == "--":
+                self.emit("–")
+            elif tok == "---":
+                self.emit("—")
+            elif tok == "``":
+                self.emit("“")
+            elif tok == "''":
+                self.emit("”")
+            elif self.pending:
+                self.emit(tok)
+            else:
+                out.append(tok)
+        return "".join(out)
+
+    def command(self, tok: str, pos: int) -> int:
+        """Handle the command ``tok`` that ends at ``pos``; return where reading goes on."""
+        s = self.s
+        name = tok[1:]
+        if not name:  # a lone backslash at the end of the value
+            self.emit("\\")
+            return pos
+        if not name[0].isalpha():
+            mark = _ACCENT_MARKS.get(name)
+            if mark is not None:
+                m = _ACCENT_ARG_RE.match(s, pos)
+                if m is None:
+                    self.pending = mark
+                    return pos
+                letter = m.group(1) or m.group(2)
+                self.emit(_accented(mark, letter) if letter else _BARE_ACCENTS.get(name, ""))
+                return m.end()
+            self.emit(_ESCAPES.get(name, name))
+            return pos
+        if name in _WORD_ACCENTS:
+            m = _WORD_ACCENT_ARG_RE.match(s, pos)
+            if m is None:
+                self.pending = _ACCENT_MARKS[name]
+                return _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+            letter = m.group(1) or m.group(2)
+            if letter:
+                self.emit(_accented(_ACCENT_MARKS[name], letter))
+            return m.end()
+        spec = _ARGUMENTS.get(name)
+        if spec is not None:
+            return self.arguments(spec, pos)
+        symbol = _SYMBOLS.get(name)
+        if symbol is not None:
+            tail = _TAIL_RE.match(s, pos).end()  # type: ignore[union-attr]
+            if name in _MATH_WORDS and tail < self.n and (tail > pos or s[tail] == "\\"):
+                symbol += " "  # "\log n" and "\log\log n" read "log n", "log log n"
+            self.emit(symbol)
+            return tail
+        if name in _FORMATTING:
+            return _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+        symbol = _library_symbols().get(name)
+        if symbol is not None:
+            self.emit(symbol)
+            return _TAIL_RE.match(s, pos).end()  # type: ignore[union-attr]
+        self.unknown.append(name)
+        after = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+        if after < self.n and s[after] == "{":
+            if s.startswith("{}", after):
+                self.emit(name)  # \foo{} is a command without argument, ended by {}
+                return after + 2
+            return after  # \foo{Word}: the argument stays as text
+        self.emit(name)  # \MF: its name is the best text we have
+        return pos
+
+    def arguments(self, spec: str, pos: int) -> int:
+        """Read a command's arguments by ``spec`` (see _ARGUMENTS) from ``pos``."""
+        s, n = self.s, self.n
+        for i, action in enumerate(spec):
+            if action == "k":
+                start = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+                if start < n and s[start] == "{" and self.partner(start) > 0:
+                    self.frames.append(spec[i + 1 :])
+                    return start + 1
+                return pos  # a one-token argument: it is read as ordinary text
+            if action in "dDv":
+                start = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+                if start < n and s[start] == "{":
+                    end = self.partner(start)
+                    if end > 0:
+                        if action == "v":
+                            self.emit(s[start + 1 : end])
+                        pos = end + 1
+                elif action == "d" and start < n and s[start] != "}":
+                    m = _TOKEN_RE.match(s, start)
+                    assert m is not None
+                    pos = m.end() if m.group()[0] in "\\$~" else start + 1
+            elif action == "o":
+                start = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+                if start < n and s[start] == "[":
+                    end = s.find("]", start, start + _SHORT_ARGUMENT)
+                    if end > 0:
+                        pos = end + 1
+            elif action == "V":
+                if pos + 1 < n:
+                    end = s.find(s[pos], pos + 1, pos + _SHORT_ARGUMENT)
+                    if end > 0:
+                        self.emit(s[pos + 1 : end])
+                        pos = end + 1
+            elif action == "*":
+                if s.startswith("*", pos):
+                    pos += 1
+            else:
+                self.emit(action)
+        return pos
+
+    def partner(self, start: int) -> int:
+        """Index of the brace closing the one at ``start``, or -1; all pairs found in one pass."""
+        if self._partners is None:
+            partners: dict[int, int] = {}
+            opens: list[int] = []
+            for m in _BRACE_RE.finditer(self.s):
+                t = m.group()
+                if t == "{":
+                    opens.append(m.start())
+                elif t == "}" and opens:
+                    partners[opens.pop()] = m.start()
+            self._partners = partners
+        return self._partners.get(start, -1)
 
 
 # --- writing -------------------------------------------------------------------------------
