@@ -24,7 +24,7 @@ from bibtexparser import model as bp
 from bibtexparser.entrypoint import parse_string
 
 from bibliofile.formats.bibtex_names import parse_names
-from bibliofile.formats.latex_text import latex_to_unicode
+from bibliofile.formats.latex_text import latex_to_unicode, title_macro_problems
 from bibliofile.formats.text_encoding import NOT_BIBTEX, decode_bytes
 from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.creators import Creator, CreatorRole
@@ -442,6 +442,7 @@ def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str])
                         )
                     )
                 on_undefined.clear()
+            problems.extend(title_macro_problems(block.key, raw_fields, file, line))
             items.append(
                 Reference(
                     item_type=item_type,
