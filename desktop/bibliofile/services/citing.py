@@ -23,6 +23,8 @@ from bibliofile.citation.engine import (
 )
 from bibliofile.formats.bibtex_reader import read_bibtex_file
 from bibliofile.formats.crossref import resolve_crossref
+from bibliofile.formats.csl_json import json_items
+from bibliofile.formats.zotero_item_json import is_zotero_item, zotero_to_csl
 from bibliofile.model.problems import UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.storage.library import Library
@@ -182,23 +184,28 @@ def _from_file(path: Path, query: str | None, keys: Sequence[str]) -> list[Citab
 
 
 def _read_csl_json(path: Path) -> list[CslItem]:
-    """A CSL-JSON file: a list of items (or one item); each item is passed to citeproc as is."""
+    """A CSL-JSON file, each item passed to citeproc as is: a list of items, one item, an object
+    keyed by item type, or Zotero's item JSON (converted, else it cites as "(N.d.)")."""
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CitingError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise CitingError(f"{path}: not a CSL-JSON file ({exc})") from exc
-    if isinstance(data, dict):
-        data = data.get("items", [data])
-    if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-        raise CitingError(f"{path}: not a CSL-JSON file (expected a list of items)")
+    except UnicodeDecodeError as exc:
+        raise CitingError(f"{path}: not a CSL-JSON file (not UTF-8 text: {exc.reason})") from exc
+    found, problems = json_items(text, str(path))
     items: list[CslItem] = []
-    for n, item in enumerate(data, 1):
-        item = dict(item)
+    for n, (_, obj, _) in enumerate(found, 1):
+        if is_zotero_item(obj):
+            obj, _, _ = zotero_to_csl(obj)
+        if not isinstance(obj, dict):
+            continue
+        item = dict(obj)
         item.setdefault("id", f"item-{n}")
         item.setdefault("type", "document")
         items.append(item)
+    if not items:
+        why = f"line {problems[0].line}: {problems[0].message}" if problems else "expected a list of items"
+        raise CitingError(f"{path}: not a CSL-JSON file ({why})")
     return items
 
 
