@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bibliofile.formats.bibtex_reader import ReadResult, read_bibtex
@@ -89,6 +90,10 @@ LABELS: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+# The labels by first letter: a page of 100k lines tries a handful of them per line, not all.
+_LABELS_BY_FIRST: dict[str, tuple[str, ...]] = {
+    c: tuple(x for x in LABELS if x[0] == c) for c in {x[0] for x in LABELS}
+}
 SIMPLE_LABELS: dict[str, str] = {
     "original language": "language", "number of pages": "number_of_pages",
     "article number": "article_number", "journal": "container_title", "volume": "volume",
@@ -107,16 +112,31 @@ ORG_WORDS = re.compile(
     r"\b(?:Department|School|Faculty|University|Institute|Centre|Center|College|Laboratory|"
     r"Division|Unit|Graduate|Programme|Program)\b"
 )
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
-_TAGS = re.compile(r"<(?:sup|sub)>.*?</(?:sup|sub)>|<[^>]+>", re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Every pattern below is linear in the length of the text it reads (issue 14: a page full of "[",
+# "<!--", "<sup>" or " *a" took minutes): a repeated part never crosses the character that could
+# start the next attempt ("[^\[\]]" inside a link text, "[^*]" inside emphasis), there is no lazy
+# group followed by optional whitespace, and comments, headings and status values are read with
+# str.find/str.strip instead of patterns.
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\(((?:[^()]|\([^()]*\))*)\)")
+_TAGS = re.compile(r" ?<(su[bp])>[^<]*</\1>|<[^<>]+>")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
-_EMPH = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_EMPH = re.compile(r"\*\*([^*]+?)\*\*|__([^_]+?)__|(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])")
 _CITED = re.compile(r"^(\d[\d,. ]*?)\s*(?:Link opens in a new tab\s*)?Citations?\s*(?:\(([^)]+)\))?\s*$", re.I)
+_CITED_MAX = 120  # a citation-count line is short; longer lines are not tried
 _DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>\]]+")
+_VALID_DOI = re.compile(r"10\.\d{4,9}/\S*[^\s.,;:)\]]")
+# Text a plain-text copy runs into a DOI: "10.1145/3669940.3707286Licence:" (the next item on the
+# page, "Licence: CC BY"), a capitalised word glued after the DOI's last digit or letter.
+_GLUED_LABEL = re.compile(r"(?<=[0-9a-z)])[A-Z][a-z]{2,}(?:'s)?:?$")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣\-*+])\s+(.*)$")
-_HEADING = re.compile(r"^\s*#{1,6}\s*(.*?)\s*#*\s*$")
-_STATUS = re.compile(r"^\s*([^-–]+?)\s*(?:[-–]\s*(.*))?$")
+_STATUS_DASH = re.compile(r"\s[-–—](?=\s|$)")
+# A page's placeholder for what the capture could not render: "[TABLE]", "[IMAGE]", "[FIGURE 2]".
+_PLACEHOLDER = re.compile(r"\[(?:TABLE|IMAGE|FIGURE|EQUATION|MATH|FORMULA|CHART|GRAPHIC|MEDIA|VIDEO)(?: \d+)?\]")
+# Links that count citations or index the work elsewhere: never the reference's own URL.
+_INDEX_HOSTS = ("scopus.com", "webofscience.com", "webofknowledge.com", "isiknowledge.com", "clarivate.com")
+# The path of a portal's own page for one research output: /en/publications/<slug>/ (Pure), also
+# under /portal/ and as <slug>.html in older Pure sites.
+_PORTAL_PAGE = re.compile(r"^(?:/[\w-]+)*/publications/[^/?#]+/?$")
 
 
 def looks_like_portal(text: str) -> bool:
@@ -128,7 +148,7 @@ def looks_like_portal(text: str) -> bool:
     return hits >= 2
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     number: int
@@ -136,6 +156,7 @@ class _Line:
     heading: bool = False
     link_only: bool = False
     row: tuple[str, str] | None = None
+    urls: tuple[str, ...] = ()
 
 
 @dataclass
@@ -144,41 +165,82 @@ class _Page:
     urls: list[str] = field(default_factory=list)
 
 
+def _without_comments(text: str) -> str:
+    """HTML comments taken out, their line breaks kept so line numbers stay right; an unclosed
+    ``<!--`` is kept as text. One pass with str.find: a regex rescanned the rest of the page
+    from every "<!--" that had no end."""
+    if "<!--" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        end = text.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos:start])
+        out.append("\n" * text.count("\n", start, end))
+        pos = end + 3
+
+
+def _heading_text(line: str) -> str | None:
+    """The text of a Markdown heading ("## Abstract ##" -> "Abstract"); None for other lines."""
+    s = line.lstrip()
+    if not s.startswith("#"):
+        return None
+    return s.lstrip("#").strip().rstrip("#").strip()
+
+
 def _flatten(text: str) -> _Page:
-    """Lines of plain text with Markdown taken off, remembering bullets, headings and rows."""
+    """Lines of plain text with Markdown taken off, remembering bullets, headings and rows.
+
+    A run of blank lines is kept as one blank line: only "a blank came before" matters below,
+    and a page of nothing but line breaks must not cost an object per line."""
     page = _Page()
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _without_comments(text.replace("\r\n", "\n").replace("\r", "\n"))
+    blank = False
     for n, raw in enumerate(text.split("\n"), 1):
         line = raw.replace("\u00a0", " ").rstrip()
         if not line.strip():
-            page.lines.append(_Line("", n))
+            if not blank:
+                page.lines.append(_Line("", n))
+            blank = True
             continue
-        heading = _HEADING.match(line)
-        is_heading = heading is not None and line.lstrip().startswith("#")
-        if is_heading and heading is not None:
-            line = heading.group(1)
+        blank = False
+        heading = _heading_text(line)
+        is_heading = heading is not None
+        if heading is not None:
+            line = heading
         bullet = _BULLET.match(line)
         if bullet and not line.lstrip().startswith("---"):
             line = bullet.group(1)
-        stripped = _MD_LINK.sub("", line).strip(" -|")
-        link_only = bool(_MD_LINK.search(line)) and not stripped
-        for m in _MD_LINK.finditer(line):
-            page.urls.append(m.group(2))
-        line = _MD_LINK.sub(lambda m: m.group(1), line)
-        line = _TAGS.sub("", line)
-        line = _ESCAPE.sub(r"\1", line)
-        line = _EMPH.sub(lambda m: m.group(2) or m.group(3) or "", line)
-        line = html.unescape(line)
+        links: tuple[str, ...] = ()
+        link_only = False
+        if "[" in line:
+            stripped = _MD_LINK.sub("", line).strip(" -|")
+            links = tuple(m.group(2).strip() for m in _MD_LINK.finditer(line))
+            link_only = bool(links) and not stripped
+            page.urls.extend(links)
+            line = _MD_LINK.sub(lambda m: m.group(1), line)
+        if "<" in line:
+            line = _TAGS.sub("", line)
+        if "\\" in line:
+            line = _ESCAPE.sub(r"\1", line)
+        if "*" in line or "__" in line:
+            line = _EMPH.sub(lambda m: m.group(1) or m.group(2) or m.group(3) or "", line)
+        if "&" in line:
+            line = html.unescape(line)
         row = None
         if line.lstrip().startswith("|"):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            cells = [" ".join(c.split()) for c in line.strip().strip("|").split("|")]
             if all(set(c) <= set("-: ") for c in cells):
                 continue  # the |---|---| rule
             if len(cells) >= 2:
                 row = (cells[0], " | ".join(c for c in cells[1:]).strip())
             line = " ".join(c for c in cells if c)
         page.lines.append(
-            _Line(" ".join(line.split()), n, bullet=bullet is not None, heading=is_heading, link_only=link_only, row=row)
+            _Line(" ".join(line.split()), n, bullet=bullet is not None, heading=is_heading, link_only=link_only, row=row, urls=links)
         )
     return page
 
@@ -190,7 +252,7 @@ def _label_value(line: _Line) -> tuple[str, str] | None:
     t = line.text
     if len(t) > 300 or line.bullet or line.heading:
         return None
-    for label in LABELS:
+    for label in _LABELS_BY_FIRST.get(t[:1], ()):
         if t.startswith(label):
             rest = t[len(label):]
             if not rest or rest[0] in ":\t |" or rest[0].isupper() or rest[0].isdigit() or label.endswith(")") or rest[0] in "([":
@@ -201,16 +263,21 @@ def _label_value(line: _Line) -> tuple[str, str] | None:
     return None
 
 
+_SECTION_NAMES = frozenset({
+    "abstract", "keywords", "fingerprint", "bibliographical note", "publication series",
+    "conference", "access to document", "other files and links",
+})
+
+
 def _section_of(line: _Line) -> str | None:
-    t = line.text.strip().lower()
-    if not t or len(t) > 80:
+    if not line.text or len(line.text) > 80:
         return None
+    t = line.text.lower()
     if line.heading:
         return t
     if t.startswith("cite this"):
         return "cite this"
-    if t in ("abstract", "keywords", "fingerprint", "bibliographical note", "publication series",
-             "conference", "access to document", "other files and links") or "subject areas" in t or t.startswith("fingerprint"):
+    if t in _SECTION_NAMES or "subject areas" in t or t.startswith("fingerprint"):
         return t
     return None
 
@@ -263,11 +330,15 @@ def _output_type(text: str) -> tuple[str, str, bool]:
 
 
 def _status(value: str) -> tuple[str, str]:
-    m = _STATUS.match(value)
-    if not m:
-        return value.strip(), ""
-    status = m.group(1).strip()
-    when = (m.group(2) or "").strip()
+    """("Published", "2008-03-14") from "Published - 14 Mar 2008"; the dash is the one with
+    spaces around it, so "E-pub ahead of print - 2025" keeps its own hyphen."""
+    v = value.strip()
+    m = _STATUS_DASH.search(v)
+    if m is None:
+        if v[-1:] in ("-", "–", "—") and len(v) > 1:
+            return v[:-1].strip(), ""
+        return v, ""
+    status, when = v[: m.start()].strip(), v[m.end() :].strip()
     return status, _page_date(when) if when else ""
 
 
@@ -297,15 +368,14 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
     lines = page.lines
     ref = Reference(item_type="document")
     f = ref.fields
-    extra = ref.extra
     problems = result.problems
-    kept: list[str] = []
 
     def note(line: int, message: str) -> None:
         problems.append(Problem(file, line, message))
 
     # Where the "Cite this" block begins: nothing after it is page metadata.
-    cite_at = next((i for i, ln in enumerate(lines) if _section_of(ln) == "cite this"), len(lines))
+    sections = [_section_of(ln) for ln in lines]
+    cite_at = next((i for i, sec in enumerate(sections) if sec == "cite this"), len(lines))
     ro_at = next((i for i, ln in enumerate(lines[:cite_at]) if ln.text.startswith("Research output:")), -1)
 
     # Title: the first heading, else the first line of text before "Research output".
@@ -342,18 +412,19 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
     last_blank = True
     dois: list[str] = []
     bib_note: list[str] = []
+    links: list[str] = []
     for i, ln in enumerate(lines[:cite_at]):
         if i in (title_at, ro_at):
             continue
-        sec = _section_of(ln)
+        sec = sections[i]
         if sec is not None:
             section = sec
             last_blank = True
             continue
-        if not ln.text:
-            last_blank = True
+        if not ln.text or _PLACEHOLDER.fullmatch(ln.text):
+            last_blank = True  # "[TABLE]": where the capture left out a table, not text
             continue
-        m = _CITED.match(ln.text)
+        m = _CITED.match(ln.text) if len(ln.text) <= _CITED_MAX else None
         if m and "citation_count" not in f:
             f["citation_count"] = re.sub(r"[^\d]", "", m.group(1))
             if m.group(2):
@@ -361,7 +432,10 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
             if today:
                 f["citation_count_date"] = today
             continue
-        if section.startswith("fingerprint") or section in ("other files and links", "overview"):
+        if section == "other files and links":
+            links.extend(u for u in ln.urls if u.startswith(("http://", "https://")))
+            continue
+        if section.startswith("fingerprint") or section == "overview":
             continue
         if section == "access to document":
             dois.extend(_DOI.findall(ln.text))
@@ -388,6 +462,8 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
             last_blank = False
             continue
         if i > ro_at >= 0 or (ro_at < 0 and i > title_at):
+            if _PLACEHOLDER.search(ln.text):
+                ln.text = " ".join(_PLACEHOLDER.sub(" ", ln.text).split())
             if not table_seen and not ln.link_only and len(ln.text) > 60 and section in ("", "abstract"):
                 abstract.append(ln.text)
             elif ln.text.startswith("Dive into the research topics of"):
@@ -397,8 +473,6 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
         last_blank = False
     if abstract:
         f["abstract"] = "\n\n".join(abstract)
-    if bib_note:
-        f["note"] = " ".join(bib_note)
     keywords = [w for g in bullets.get("keywords", []) for w in g]
     subjects = [w for g in bullets.get("subject areas", []) for w in g]
     after = bullets.get("after-table", [])
@@ -411,20 +485,24 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
         f["keywords"] = LIST_SEPARATOR.join(dict.fromkeys(keywords))
     if subjects:
         f["subject_areas"] = LIST_SEPARATOR.join(dict.fromkeys(subjects))
-    dois += [d for u in page.urls for d in _DOI.findall(u) if "doi.org" in u]
-    dois = [d.rstrip(".,;)") for d in dict.fromkeys(dois)]
-    if dois and "doi" not in f:
-        f["doi"] = dois[0]
-    if len(dois) > 1:
-        extra["portal:dois"] = LIST_SEPARATOR.join(dois)
-    _openurl(ref, page.urls, note)
-    _cite_this(ref, text, lines[cite_at].number if cite_at < len(lines) else 0, file, note, kept)
-    if "date" not in f and f.get("status_date"):
-        f["date"] = f["status_date"]
+    _page_dois(ref, dois, [d for u in page.urls if "doi.org" in u for d in _DOI.findall(u)], note)
+    openurl_date = _openurl(ref, page.urls, note)
+    cite = _cite_this(ref, text, file, note)
+    _settle_date(ref, cite.dates + ([("library link", openurl_date)] if openurl_date else []), note)
+    _settle_note(ref, " ".join(bib_note), cite.notes)
+    _settle_url(ref, _portal_page_url(page.urls), links + cite.urls)
+    if not any(c.role.value == "author" for c in ref.creators):
+        _openurl_authors(ref, page.urls, note)
     if not f.get("title"):
         note(1, "the page shows no title; the reference was imported without one")
-    if not any(c.role.value == "author" for c in ref.creators):
-        note(1, "the page shows no authors; imported without them (the integrity checks list it)")
+    missing = [w for w, have in (
+        ("authors", any(c.role.value == "author" for c in ref.creators)),
+        ("volume", bool(f.get("volume")) or ref.item_type != "article-journal"),
+        ("DOI", bool(f.get("doi"))),
+    ) if not have]
+    if missing and missing != ["DOI"]:
+        what = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
+        note(1, f"the page shows no {what}; imported without them (Check Library lists what a citation needs)")
     if ref.item_type == "document" and f.get("container_title"):
         ref.item_type = "article-journal"
     ref.source = SourceRecord(format="portal", text=text, entry_type=f.get("research_output_type", ""), file=file, line=1)
@@ -433,7 +511,9 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
     return result
 
 
-def _table_field(ref: Reference, label: str, value: str, section: str, line: int, note: object, dois: list[str]) -> None:
+def _table_field(
+    ref: Reference, label: str, value: str, section: str, line: int, note: Callable[[int, str], None], dois: list[str]
+) -> None:
     f = ref.fields
     low = label.lower()
     value = value.strip()
@@ -443,8 +523,11 @@ def _table_field(ref: Reference, label: str, value: str, section: str, line: int
         if low == "name":
             f.setdefault("collection_title", value)
         elif low == "volume":
+            # The series' number for this book ("ASPLOS; Vol. 1"), not the book's own volume; a
+            # value that is no number ("Part of 213862") is kept for display only.
             ref.extra.setdefault("portal:series-volume", value)
-            f.setdefault("volume", value)
+            if value.isdigit():
+                ref.extra.setdefault("csl:collection-number", value)
         else:
             ref.extra.setdefault(f"portal:series-{low}", value)
         return
@@ -472,7 +555,7 @@ def _table_field(ref: Reference, label: str, value: str, section: str, line: int
     elif low == "externally published":
         f["externally_published"] = value
     elif low == "dois":
-        dois.extend(_DOI.findall(value) or [value])
+        dois.extend(_DOI.findall(value) or [value])  # checked in _page_dois
     elif low == "isbn (electronic)":
         if "isbn" in f:
             ref.extra["portal:isbn-electronic"] = value
@@ -486,37 +569,110 @@ def _table_field(ref: Reference, label: str, value: str, section: str, line: int
         ref.extra[f"portal:{low}"] = value
 
 
-def _openurl(ref: Reference, urls: list[str], note: object) -> None:
-    """A library link's OpenURL (rft.atitle, rft.date, ...) fills gaps: a title-less page."""
+def _clean_doi(candidate: str, from_text: bool = True) -> str:
+    """The DOI in a candidate, or "" when it is none: trailing punctuation and, for text read off
+    the page, a label run into it ("10.1145/3669940.3707286Licence:") taken off."""
+    d = candidate.strip()
+    d = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", d, flags=re.I)
+    for _ in range(3):
+        before = d
+        d = d.rstrip(".,;:")
+        if d.endswith(")") and d.count("(") < d.count(")"):
+            d = d[:-1]
+        if from_text:
+            d = _GLUED_LABEL.sub("", d)
+        if d == before:
+            break
+    return d if _VALID_DOI.fullmatch(d) else ""
+
+
+def _page_dois(ref: Reference, from_text: list[str], from_links: list[str], note: Callable[[int, str], None]) -> None:
+    """The page's DOIs, checked: the first valid one is the reference's DOI, all are kept."""
+    found: dict[str, str] = {}
+    for d in from_text:
+        clean = _clean_doi(d)
+        if clean:
+            found.setdefault(clean.casefold(), clean)
+        elif d.strip():
+            ref.extra.setdefault("portal:doi-text", d.strip())
+            note(1, f"the page's DOI {d.strip()!r} is not a DOI (10.prefix/suffix); kept as text, not as the DOI")
+    for d in from_links:
+        clean = _clean_doi(d, from_text=False)
+        if clean:
+            found.setdefault(clean.casefold(), clean)
+    dois = list(found.values())
+    if dois and "doi" not in ref.fields:
+        ref.fields["doi"] = dois[0]
+    if len(dois) > 1:
+        ref.extra["portal:dois"] = LIST_SEPARATOR.join(dois)
+
+
+def _openurl_query(urls: list[str]) -> dict[str, list[str]]:
+    """The OpenURL of the page's library link ("Find full text"), or {} when it has none."""
     from urllib.parse import parse_qs, urlsplit
 
     for u in urls:
-        if "rft." not in u:
-            continue
-        q = {k: v[0] for k, v in parse_qs(urlsplit(u).query).items()}
-        f = ref.fields
-        if not f.get("title") and q.get("rft.atitle"):
-            f["title"] = q["rft.atitle"]
-            ref.extra["portal:title-from"] = "library link (may be shortened)"
-            assert callable(note)
-            note(1, f"the page shows no title; took {f['title']!r} from its library link (check it: such links shorten titles)")
-        if not f.get("container_title") and q.get("rft.jtitle"):
-            f["container_title"] = q["rft.jtitle"]
-        if not f.get("issn") and q.get("rft.issn"):
-            f["issn"] = q["rft.issn"]
-        if not f.get("date") and not f.get("status_date") and q.get("rft.date"):
-            d = PartialDate.parse(q["rft.date"])
-            if not d.literal:
-                f["date"] = d.iso()
+        if "rft." in u:
+            return parse_qs(urlsplit(u).query)
+    return {}
+
+
+def _openurl(ref: Reference, urls: list[str], note: Callable[[int, str], None]) -> str:
+    """A library link's OpenURL (rft.atitle, rft.date, ...) fills gaps: a title-less page.
+    Returns its date (ISO) for ``_settle_date``, "" when it has none."""
+    q = {k: v[0] for k, v in _openurl_query(urls).items()}
+    if not q:
+        return ""
+    f = ref.fields
+    if not f.get("title") and q.get("rft.atitle"):
+        f["title"] = q["rft.atitle"]
+        ref.extra["portal:title-from"] = "library link (may be shortened)"
+        note(1, f"the page shows no title; took {f['title']!r} from its library link (check it: such links shorten titles)")
+    if not f.get("container_title") and q.get("rft.jtitle"):
+        f["container_title"] = q["rft.jtitle"]
+    if not f.get("issn") and q.get("rft.issn"):
+        f["issn"] = q["rft.issn"]
+    d = PartialDate.parse(q.get("rft.date", ""))
+    return d.iso() if not d.literal and d.year is not None else ""
+
+
+def _openurl_authors(ref: Reference, urls: list[str], note: Callable[[int, str], None]) -> None:
+    """A page with no author list: the library link's OpenURL names the first author
+    (rft.aulast/rft.aufirst, or rft.au); taken, and said to be possibly incomplete."""
+    q = _openurl_query(urls)
+    last = (q.get("rft.aulast") or [""])[0].strip()
+    first = ((q.get("rft.aufirst") or q.get("rft.auinit") or [""])[0]).strip()
+    people: list[Creator] = []
+    if last:
+        people.append(Creator(family=last, given=first))
+    for full in q.get("rft.au", []):
+        c = _person(full)
+        known = {(p.family, p.given) for p in people}
+        if c is not None and (c.family, c.given) not in known and not (last and c.family == last):
+            people.append(c)
+    if not people:
         return
+    ref.creators.extend(people)
+    ref.extra["portal:authors-from"] = "library link (may list only the first author)"
+    names = "; ".join(f"{c.family}, {c.given}".rstrip(", ") for c in people)
+    note(1, f"the page shows no author list; took {names} from its library link (check it: such links name only the first author)")
 
 
-def _cite_this(ref: Reference, text: str, line: int, file: str, note: object, kept: list[str]) -> None:
+@dataclass
+class _CiteThis:
+    """What the "Cite this" block says that is settled with the page after all is read."""
+
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+
+
+def _cite_this(ref: Reference, text: str, file: str, note: Callable[[int, str], None]) -> _CiteThis:
     """Fill from and cross-check against the "Cite this" BibTeX and RIS blocks."""
-    assert callable(note)
+    out = _CiteThis()
     at = text.find("Cite this")
     if at < 0:
-        return
+        return out
     block = text[at:]
     base_line = text.count("\n", 0, at) + 1
     sources: list[tuple[str, Reference]] = []
@@ -547,8 +703,6 @@ def _cite_this(ref: Reference, text: str, line: int, file: str, note: object, ke
         got = [x for x in ris.items if isinstance(x, Reference)]
         if got:
             sources.append(("RIS", got[0]))
-    if not sources:
-        return
     f = ref.fields
     for name, other in sorted(sources, key=lambda s: s[0] != "RIS"):
         no_authors = not any(c.role.value == "author" for c in ref.creators)
@@ -558,8 +712,26 @@ def _cite_this(ref: Reference, text: str, line: int, file: str, note: object, ke
         if ref.item_type == "document" and other.item_type != "document":
             ref.item_type = other.item_type
         for key, value in other.fields.items():
-            if key in ("note", "genre"):
+            if key == "genre":
                 continue
+            if key == "note":
+                out.notes.append(value)
+                continue
+            if key == "date":
+                out.dates.append((name, _with_bibtex_day(value, other) if name == "BibTeX" else value))
+                continue
+            if key == "url":
+                out.urls.append(value)
+                continue
+            if key == "doi":
+                clean = _clean_doi(value, from_text=False)
+                if not clean:
+                    ref.extra.setdefault(f"portal:{name.lower()}-doi", value)
+                    note(base_line, f"the Cite this {name} DOI {value!r} is not a DOI (10.prefix/suffix); kept as text")
+                    continue
+                value = clean
+            if key == "volume" and not f.get("volume") and value == ref.extra.get("portal:series-volume"):
+                continue  # the series' volume, read from the page's series table
             mine = f.get(key)
             if not mine:
                 if key == "title" and name == "RIS":
@@ -569,8 +741,123 @@ def _cite_this(ref: Reference, text: str, line: int, file: str, note: object, ke
                 if key == "title" and name == "RIS" and _norm(mine).startswith(_norm(value)):
                     continue
                 note(base_line, f"the page's {key} {mine!r} differs from the Cite this {name} ({value!r}); kept the page's")
+        out.urls.extend(u for u in other.extra.get("ris:UR", "").split("\n") if u.strip())
         if name == "BibTeX" and other.citation_key:
             ref.extra.setdefault("portal:bibtex-key", other.citation_key)
+    return out
+
+
+def _with_bibtex_day(date: str, other: Reference) -> str:
+    """BibTeX's ``day`` field (Pure writes year, month and day) added to its year-month date."""
+    day = other.extra.get("day", "").strip().strip('"{}').strip()
+    d = PartialDate.parse(date)
+    if day.isdigit() and not d.literal and d.year is not None and d.month is not None and d.day is None:
+        return PartialDate(d.year, d.month, int(day)).iso()
+    return date
+
+
+def _settle_date(ref: Reference, candidates: list[tuple[str, str]], note: Callable[[int, str], None]) -> None:
+    """One date for the reference, the page's own: its publication date (or its status date),
+    made as exact as the Cite this block or library link allow when they agree with it ("2025"
+    on the page and "PY - 2025/10/17" give 2025-10-17). A source that disagrees is reported."""
+    f = ref.fields
+    base = f.get("date") or f.get("status_date") or ""
+    for source, value in candidates:
+        if not value:
+            continue
+        if not base:
+            base = value
+            continue
+        mine, other = PartialDate.parse(base), PartialDate.parse(value)
+        if mine.literal or other.literal or mine.is_range or other.is_range:
+            continue
+        parts_mine = [x for x in (mine.year, mine.month, mine.day) if x is not None]
+        parts_other = [x for x in (other.year, other.month, other.day) if x is not None]
+        if parts_other[: len(parts_mine)] == parts_mine:
+            if len(parts_other) > len(parts_mine):
+                base = value
+        elif parts_mine[: len(parts_other)] != parts_other and source != "library link":
+            note(1, f"the page's date {base!r} differs from the Cite this {source} ({value!r}); kept the page's")
+    if base:
+        f["date"] = base
+
+
+def _settle_note(ref: Reference, page_note: str, cite_notes: list[str]) -> None:
+    """The page's bibliographical note, and what the Cite this notes add to it (a funding note
+    the page does not show). Pure's BibTeX note repeats the RIS note and the conference; those
+    parts, and any part already in the note, are not repeated."""
+    f = ref.fields
+    parts = [page_note] if page_note else []
+    known = _norm(" ".join([page_note, f.get("event_title", "")]))
+    for text in cite_notes:
+        if not text.strip() or _norm(text) in known:
+            continue
+        new: list[str] = []
+        for piece in re.split(r"\s*;\s+(?=[A-Z])", text):
+            n = _norm(piece)
+            if not n or (len(n) >= 12 and n in known):
+                continue
+            if piece.startswith("Conference date:") and f.get("event_title"):
+                continue
+            new.append(piece.strip())
+        if new:
+            parts.append("; ".join(new))
+            known += _norm(parts[-1])
+    if parts:
+        f["note"] = "\n".join(parts)
+
+
+def _portal_page_url(urls: list[str]) -> str:
+    """The address of the page itself: a link to ``…/publications/<slug>/`` (the title in its
+    own Cite this entries, the Overview tab), made absolute from a link to the same site."""
+    from urllib.parse import urlsplit
+
+    absolute: dict[str, int] = {}
+    relative: list[str] = []
+    hosts: list[str] = []
+    for u in urls:
+        if u.startswith("/"):
+            if _PORTAL_PAGE.match(u.split("#")[0].split("?")[0]):
+                relative.append(u.split("#")[0])
+            continue
+        if not u.startswith(("http://", "https://")):
+            continue
+        parts = urlsplit(u)
+        if any(h in parts.netloc for h in _INDEX_HOSTS) or "doi.org" in parts.netloc:
+            continue
+        if _PORTAL_PAGE.match(parts.path):
+            absolute[u.split("#")[0]] = absolute.get(u.split("#")[0], 0) + 1
+            hosts.append(f"{parts.scheme}://{parts.netloc}")
+        elif any(x in parts.path for x in ("/persons/", "/organisations/", "/organizations/")):
+            hosts.append(f"{parts.scheme}://{parts.netloc}")
+    for rel in relative:
+        for u in absolute:
+            if urlsplit(u).path.rstrip("/") == rel.rstrip("/"):
+                return u
+    if absolute:
+        return max(absolute, key=lambda u: absolute[u])  # the first of the most cited
+    if relative and hosts:
+        return hosts[0] + relative[0]
+    return ""
+
+
+def _settle_url(ref: Reference, own: str, links: list[str]) -> None:
+    """The reference's URL is the portal page; Scopus, Web of Science and other links (the
+    RIS ``UR`` lines, "Other files and links") are kept beside it in ``portal:links``."""
+    seen: dict[str, None] = {}
+    for u in links:
+        u = u.strip()
+        if u and u != own and "doi.org/" not in u:
+            seen.setdefault(u, None)
+    rest = list(seen)
+    url = own
+    if not url:
+        url = next((u for u in rest if not any(h in u for h in _INDEX_HOSTS)), "")
+        rest = [u for u in rest if u != url]
+    if url:
+        ref.fields["url"] = url
+    if rest:
+        ref.extra["portal:links"] = "\n".join(rest)
 
 
 def _norm(text: str) -> str:
