@@ -479,7 +479,7 @@ class CiteprocEngine:
 
 def _as_csl(ref: Citable) -> CslItem:
     """A copy, because the engine rewrites ids and must not touch the caller's dicts."""
-    return to_csl_json(ref) if isinstance(ref, Reference) else dict(ref)
+    return to_csl_json(ref, citation=True) if isinstance(ref, Reference) else dict(ref)
 
 
 def _cite_json(c: CitationItem, iid: str) -> dict[str, Any]:

@@ -152,8 +152,8 @@ def csl_pages(pages: str) -> str:
     return _PAGE_DASHES.sub("-", pages.strip())
 
 
-def to_csl_json(ref: Reference, item_id: str | None = None) -> CslItem:
-    """One reference as a CSL-JSON item.
+def to_csl_json(ref: Reference, item_id: str | None = None, citation: bool = False) -> CslItem:
+    """One reference as a CSL-JSON item (``citation``: for the citation engine, see "status").
 
     ``item_id`` defaults to the citation key, then the library id; the engine passes its own
     ids so that two references with the same key still format as two items.
@@ -175,6 +175,12 @@ def to_csl_json(ref: Reference, item_id: str | None = None) -> CslItem:
     for key, variable in TEXT_VARIABLES.items():
         if key in f:
             item[variable] = f[key]
+    if citation and item.get("status", "").casefold() == "published":
+        # Published is the normal state: styles print any status ("(Published)" in APA), so it
+        # stays in the library and in CSL-JSON files, and out of citations (issue 15).
+        del item["status"]
+    if ref.extra.get("csl:collection-number", "").strip():
+        item["collection-number"] = ref.extra["csl:collection-number"].strip()  # a portal series volume
     if "number" not in item and "article_number" in f:
         item["number"] = f["article_number"]
     if "pages" in f:
