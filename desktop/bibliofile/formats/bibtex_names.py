@@ -1,8 +1,17 @@
 """BibTeX name lists: splitting "A and B", and each name into First / von / Last / Jr.
 
-The rules are BibTeX's own (as pybtex implements them): "First von Last", "von Last, First",
-"von Last, Jr, First"; von words start with a lower-case letter; text in braces is never split.
-A name wholly in braces ("{World Health Organization}") is an institution, kept as a literal.
+The rules are BibTeX 0.99d's own, checked name by name against real ``bibtex`` by
+bench/names_vs_bibtex.py: "First von Last", "von Last, First", "von Last, Jr, First"; words are
+split at spaces, ties and hyphens; von words start with a lower-case letter; text in braces is
+never split. A name wholly in braces ("{World Health Organization}") is an institution, kept as
+a literal. Where we differ from BibTeX on purpose, because 8-bit BibTeX misreads text that
+LaTeX prints as letters:
+- a word starting with a non-ASCII letter has that letter's Unicode case ("Élise" is not von;
+  BibTeX skips the bytes of "É" and reads the "l");
+- a Unicode space (no-break space) separates words as ``~`` does (BibTeX reads its bytes as
+  letters);
+- accent commands outside braces (``\\v{Z}``, ``\\~n``) are read as the accented letter before
+  splitting (BibTeX takes the case of the command, ``\\v``, or splits at the ``~``).
 """
 
 from __future__ import annotations
@@ -13,7 +22,6 @@ from bibliofile.formats.latex_text import latex_to_unicode, unicode_to_latex_saf
 from bibliofile.model.creators import Creator, CreatorRole
 
 _AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
-_SPACE_RE = re.compile(r"(?:\s|(?<!\\)~)+")
 
 
 def split_names(value: str) -> list[str]:
@@ -38,73 +46,168 @@ def split_names(value: str) -> list[str]:
     return [n for n in (p.strip() for p in names) if n]
 
 
-def _split_top(s: str, sep: str) -> list[str]:
-    """Split at ``sep`` characters outside braces (``sep`` is "," or whitespace)."""
-    if "{" not in s:
-        if sep == ",":
-            return s.split(",")
-        return _SPACE_RE.split(s.strip())
-    parts: list[str] = []
-    depth = 0
-    start = 0
+def _is_separator(s: str, i: int) -> bool:
+    """A space, a tie (``~`` but not the accent ``\\~``) or a hyphen: BibTeX's token separators.
+
+    Any Unicode space counts (a no-break space is a space between words, as ``~`` is), where
+    8-bit BibTeX would read its bytes as letters.
+    """
+    c = s[i]
+    return c == "-" or c.isspace() or (c == "~" and (i == 0 or s[i - 1] != "\\"))
+
+
+def _tokens(name: str) -> tuple[list[str], list[str], list[int]]:
+    """BibTeX's tokens of one name, the separator before each, and where its commas are.
+
+    As BibTeX's name scanner does: tokens are split at spaces, ties and hyphens outside braces;
+    the separator recorded before a token is the first one after the previous token (a comma
+    wins); leading separators and trailing separators and commas are dropped ("Klema, V.,"
+    is "Klema, V."); a comma's position is the number of tokens before it, and commas after
+    the second only separate tokens.
+    """
+    if "{" not in name:
+        return _tokens_without_braces(name)
+    n = len(name)
     i = 0
-    n = len(s)
-    while i < n:
-        c = s[i]
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and (c == sep or (sep == " " and (c.isspace() or (c == "~" and s[i - 1] != "\\")))):
-            parts.append(s[start:i])
-            start = i + 1
+    while i < n and _is_separator(name, i):
         i += 1
-    parts.append(s[start:])
-    if sep == " ":
-        return [p for p in parts if p]
-    return parts
+    while n > i and (name[n - 1] == "," or _is_separator(name, n - 1)):
+        n -= 1
+    tokens: list[str] = []
+    seps: list[str] = []
+    commas: list[int] = []
+    sep = ""
+    start = -1
+    depth = 0
+    while i < n:
+        c = name[i]
+        if depth > 0:
+            depth += (c == "{") - (c == "}")
+        elif c == "," or _is_separator(name, i):
+            if start >= 0:
+                tokens.append(_control_space(name[start:i]))
+                start = -1
+            if c == ",":
+                if len(commas) < 2:
+                    commas.append(len(tokens))
+                    sep = ","
+            elif not sep:
+                sep = c if c in "-~" else " "
+        else:
+            if start < 0:
+                start = i
+                seps.append(sep or " ")
+                sep = ""
+            if c == "{":
+                depth = 1
+        i += 1
+    if start >= 0:
+        tokens.append(_control_space(name[start:n]))
+    return tokens, seps, commas
 
 
-def _words(s: str) -> list[str]:
-    words = [w for w in _split_top(s.strip(), " ") if w]
-    if "\\" not in s:
-        return words
-    # "L.\\ Thiele": a control space separates words like a space does.
-    return [w[:-1] if len(w) > 1 and w.endswith("\\") and not w.endswith("\\\\") else w for w in words]
+_TOKEN_RE = re.compile(r"(?:\\~|[^\s~,-])+")
 
 
-def _special_char_is_lower(group: str) -> bool | None:
-    """Case of a brace group starting with a backslash: the first letter after the command."""
-    control = True
-    for ch in group[1:]:
-        if control:
-            if not ch.isalpha():
-                control = False
-        elif ch.isalpha():
-            return ch.islower()
+def _tokens_without_braces(name: str) -> tuple[list[str], list[str], list[int]]:
+    """``_tokens`` for the common name without braces, with a regular expression."""
+    tokens: list[str] = []
+    seps: list[str] = []
+    commas: list[int] = []
+    pos = 0
+    for m in _TOKEN_RE.finditer(name):
+        sep = ""
+        for c in name[pos : m.start()]:
+            if c == ",":
+                if len(commas) < 2:
+                    commas.append(len(tokens))
+                    sep = ","
+            elif not sep:
+                sep = c if c in "-~" else " "
+        seps.append(sep or " ")
+        tokens.append(_control_space(m.group()))
+        pos = m.end()
+    return tokens, seps, commas
+
+
+def _control_space(token: str) -> str:
+    """ "L.\\ Thiele": a control space separates words as a space does; it is not part of "L."."""
+    if len(token) > 1 and token[-1] == "\\" and token[-2] != "\\":
+        return token[:-1]
+    return token
+
+
+# BibTeX's special characters: ``{\\ss}`` reads as lower case, ``{\\AE}`` as upper case.
+_SPECIAL_IS_LOWER = {
+    "i": True, "j": True, "oe": True, "ae": True, "aa": True, "o": True, "l": True, "ss": True,
+    "OE": False, "AE": False, "AA": False, "O": False, "L": False,
+}
+
+
+def _letter_case(c: str) -> bool | None:
+    """True for a lower-case letter, False for an upper-case one, None for anything caseless.
+
+    The one deliberate difference from 8-bit BibTeX: it reads only ASCII letters and skips the
+    bytes of any other, so "Élise" takes the case of its "l" and is a von word. Here a
+    non-ASCII letter has its Unicode case ("Élise" is upper case, "über" lower case).
+    """
+    if c.isascii():
+        if "a" <= c <= "z":
+            return True
+        if "A" <= c <= "Z":
+            return False
+        return None
+    if c.islower():
+        return True
+    if c.isupper() or c.istitle():
+        return False
     return None
 
 
 def _is_von(word: str) -> bool:
-    first = word[0]
-    if first.isalpha():
-        return first.islower()
-    depth = 0
-    i = 0
+    """BibTeX's von test of one token: the case of its first letter at brace depth 0.
+
+    A group at depth 0 that starts with a backslash is a special character: a known one
+    (``{\\ss}``, ``{\\O}``) has its own case, any other (``{\\"U}``, ``{\\v{s}}``) the case
+    of the first letter after the command; a group without a backslash is skipped.
+    """
     n = len(word)
+    i = 0
     while i < n:
         c = word[i]
         if c == "{":
-            if depth == 0 and i + 1 < n and word[i + 1] == "\\":
-                end = _group_end(word, i)
-                lower = _special_char_is_lower(word[i + 1 : end])
-                return bool(lower)
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and c.isalpha():
-            return c.islower()
+            if i + 3 < n and word[i + 1] == "\\":
+                return _special_char_is_lower(word, i + 2)
+            depth = 1
+            i += 1
+            while i < n and depth > 0:
+                depth += (word[i] == "{") - (word[i] == "}")
+                i += 1
+            continue
+        case = _letter_case(c)
+        if case is not None:
+            return case
         i += 1
+    return False
+
+
+def _special_char_is_lower(word: str, i: int) -> bool:
+    """Case of the special character whose command name starts at ``word[i]``."""
+    n = len(word)
+    j = i
+    while j < n and ("a" <= word[j] <= "z" or "A" <= word[j] <= "Z"):
+        j += 1
+    known = _SPECIAL_IS_LOWER.get(word[i:j])
+    if known is not None:
+        return known
+    depth = 1
+    while j < n and depth > 0:
+        c = word[j]
+        case = _letter_case(c)
+        if case is not None:
+            return case
+        depth += (c == "{") - (c == "}")
+        j += 1
     return False
 
 
@@ -121,37 +224,61 @@ def _group_end(s: str, start: int) -> int:
 
 
 def split_name_parts(name: str) -> tuple[list[str], list[str], list[str], list[str]]:
-    """(first, von, last, jr) words of one name, still in LaTeX, exactly as BibTeX splits them."""
-    parts = [p.strip() for p in _split_top(name, ",")] if "," in name else [name]
-    if len(parts) > 3:  # more commas than BibTeX allows: the rest is the first name
-        parts = [*parts[:2], " ".join(parts[2:])]
-    first: list[str] = []
-    von: list[str] = []
-    last: list[str] = []
-    jr: list[str] = []
-    if len(parts) == 1:
-        words = _words(name)
-        pos = next((i for i, w in enumerate(words) if _is_von(w)), len(words))
-        first, von_last = words[:pos], words[pos:]
-        if not von_last and first:
-            von_last = [first.pop()]
-        von, last = _split_von_last(von_last)
+    """(first, von, last, jr) words of one name, still in LaTeX, exactly as BibTeX splits them.
+
+    BibTeX's rules (bibtex.web, "Tame the BeaST" 11): tokens are split at spaces, ties and
+    hyphens, so "Jean-luc Doumont" has a von "luc" and "deDoncker-Kapenga, E." a von
+    "deDoncker". Without a comma, von runs from the first to the last lower-case token before
+    the last token; with none, Last is the last token plus any joined to it by hyphens. With
+    commas, von is every token up to the last lower-case one before the first comma. Words
+    joined by a hyphen within one part stay one word ("Geyer-Schulz").
+    """
+    tokens, seps, commas = _tokens(name)
+    count = len(tokens)
+    if not commas:
+        last_end = count
+        von_start = next((k for k in range(count - 1) if _is_von(tokens[k])), -1)
+        if von_start >= 0:
+            von_end = _von_end(tokens, von_start, last_end)
+        else:
+            von_start = max(count - 1, 0)
+            while von_start > 0 and seps[von_start] == "-":
+                von_start -= 1
+            von_end = von_start
+        first = (0, von_start)
+        jr = (0, 0)
     else:
-        von, last = _split_von_last(_words(parts[0]))
-        first = _words(parts[-1])
-        if len(parts) == 3:
-            jr = _words(parts[1])
-    return first, von, last, jr
+        last_end = commas[0]
+        jr_end = commas[1] if len(commas) > 1 else last_end
+        von_start = 0
+        von_end = _von_end(tokens, 0, last_end)
+        first = (jr_end, count)
+        jr = (last_end, jr_end)
+    return (
+        _joined(tokens, seps, *first),
+        _joined(tokens, seps, von_start, von_end),
+        _joined(tokens, seps, von_end, last_end),
+        _joined(tokens, seps, *jr),
+    )
 
 
-def _split_von_last(words: list[str]) -> tuple[list[str], list[str]]:
-    if not words:
-        return [], []
-    head = words[:-1]
-    pos = len(head)
-    while pos > 0 and not _is_von(head[pos - 1]):
-        pos -= 1
-    return head[:pos], head[pos:] + words[-1:]
+def _von_end(tokens: list[str], von_start: int, last_end: int) -> int:
+    """One past the last von token before the last token of the von-Last tokens."""
+    von_end = last_end - 1
+    while von_end > von_start and not _is_von(tokens[von_end - 1]):
+        von_end -= 1
+    return max(von_end, von_start)
+
+
+def _joined(tokens: list[str], seps: list[str], start: int, end: int) -> list[str]:
+    """The words of tokens[start:end]: tokens joined by a hyphen stay one word."""
+    words: list[str] = []
+    for k in range(max(start, 0), end):
+        if k > start and seps[k] == "-":
+            words[-1] += "-" + tokens[k]
+        else:
+            words.append(tokens[k])
+    return words
 
 
 def _decode(words: list[str]) -> str:
@@ -196,17 +323,18 @@ def _is_plain(s: str) -> bool:
 
 def _parse(name: str, role: CreatorRole) -> Creator:
     name = name.strip()
-    if name.lower() == "others":
+    if name.lower() == "others" or name.rstrip(", \t\n~-").lower() == "others":  # BibTeX drops trailing commas
         return Creator.et_al(role)
     if name.startswith("{") and _group_end(name, 0) == len(name) - 1:
         return Creator(role=role, literal=latex_to_unicode(name[1:-1]).strip())
     plain = _is_plain(name)
-    if plain and "~" not in name:
-        # The two common shapes, "Last, Given Names" and "Given Last", without the general rules.
+    if plain and "~" not in name and "-" not in name:
+        # The two common shapes, "Last, Given Names" and "Given Last", without the general rules
+        # (a hyphen may start a von token: "deDoncker-Kapenga", so those take the general path).
         comma = name.find(",")
         if comma > 0 and name.find(",", comma + 1) < 0:
             family = name[:comma].strip()
-            if " " not in family and "\t" not in family and "\n" not in family:
+            if len(family.split()) == 1:
                 return Creator(role=role, family=family, given=" ".join(name[comma + 1 :].split()))
         elif comma < 0:
             words = name.split()
@@ -254,8 +382,8 @@ def _is_split_by_bibtex(family: str) -> bool:
     """True when BibTeX would not read ``family`` back as one family name."""
     if "," in family or "{" in family or "}" in family:
         return True
-    words = family.split()
-    if len(words) > 1 and any(_is_von(w) for w in words[:-1]):
+    tokens = _tokens(family)[0]
+    if len(tokens) > 1 and any(_is_von(w) for w in tokens[:-1]):
         return True
     return bool(_AND_RE.search(f" {family} "))
 
@@ -278,10 +406,11 @@ def format_name(creator: Creator) -> str:
     given = _part(creator.given, "," in creator.given or bool(_AND_RE.search(f" {creator.given} ")))
     if creator.suffix:
         suffix = _part(creator.suffix, "," in creator.suffix or bool(_AND_RE.search(f" {creator.suffix} ")))
-        return f"{last}, {suffix}, {given}"
-    if given or (not creator.particle and (len(creator.family.split()) > 1 or last.startswith("{"))):
-        # "Garcia Marquez," keeps a given-less two-word family from reading as "First Last".
-        return f"{last}, {given}".rstrip()
+        return f"{last}, {suffix}, {given or '{}'}"
+    if given or (not creator.particle and (len(_tokens(creator.family)[0]) > 1 or last.startswith("{"))):
+        # "Garcia Marquez, {}" keeps a given-less two-word family from reading as "First Last":
+        # BibTeX drops a trailing comma ("Garcia Marquez," is First Garcia), not an empty group.
+        return f"{last}, {given or '{}'}"
     return last
 
 
