@@ -213,15 +213,24 @@ def _import(library: object, args: argparse.Namespace) -> int:
 
 
 def _export(library: object, args: argparse.Namespace) -> int:
-    from bibliofile.services.exporting import export_text, write_atomically
+    from bibliofile.services.exporting import ExportError, declare_encoding, export_text, export_to_file
     from bibliofile.storage.library import Library
 
     assert isinstance(library, Library)
-    text = export_text(library, dialect=args.format, query=args.query)
+    notes: list[str] = []
     if args.output:
-        write_atomically(args.output, text)
+        try:
+            notes = export_to_file(library, args.output, dialect=args.format, query=args.query)
+        except ExportError as exc:
+            print(f"bibliofile: {exc}", file=sys.stderr)
+            return 1
     else:
+        text = export_text(library, dialect=args.format, query=args.query, notes=notes)
+        if args.format in ("bibtex", "biblatex"):
+            text = declare_encoding(text, "utf-8", notes)
         sys.stdout.write(text)
+    for note in notes:  # what could not be written as the library holds it
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

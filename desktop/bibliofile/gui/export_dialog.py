@@ -425,6 +425,11 @@ class ExportDialog(QDialog):
         self.source.runner.read(work, done, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
+        from bibliofile.services.exporting import ExportError
+
+        if isinstance(exc, ExportError):  # the file could not be written: say where and why
+            self.status.setText(str(exc))
+            return
         self.status.setText(_failure_text(exc, self.picker.style_id()))
 
 

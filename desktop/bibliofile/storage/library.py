@@ -613,6 +613,13 @@ class Library:
         with self._read() as conn:
             return self.index.count(conn)
 
+    def imports(self) -> list[tuple[str, str, str]]:
+        """(file, format, encoding) of each import, oldest first: a library read from one .bib
+        is exported in that file's encoding (services/exporting.py)."""
+        cols = (imports_t.c.file, imports_t.c.format, imports_t.c.encoding)
+        with self._read() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(select(*cols).order_by(imports_t.c.id))]
+
 
 class BulkLoad:
     """The indexes a bulk load dropped, to be built once (see ``UnitOfWork.bulk_load``)."""
