@@ -230,6 +230,8 @@ class MainWindow(QMainWindow):
         self._last_hint = ""
         self.setObjectName("mainWindow")
         name = library.path.name if library.path is not None else library.display_name
+        # A library that takes no writes says so where the user looks first (issue 14).
+        name += " (read-only)" if library.read_only else " (damaged)" if library.damage else ""
         self.setWindowTitle(name)  # Qt adds " — Bibliofile", the application display name
         self.setAcceptDrops(True)
 
@@ -298,6 +300,11 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         self._update_actions()
         self.table.setFocus()
+        if library.damage:
+            self.statusBar().showMessage(
+                f"This library is damaged ({library.damage}); changes are refused. "
+                "Tools > Verify Library File can recover it from a backup."
+            )
 
     # ---- construction -------------------------------------------------------------------------
     def _install_features(self) -> None:
@@ -391,6 +398,7 @@ class MainWindow(QMainWindow):
         self.act_new_collection = self._action("New &Collection…", lambda: self._ask_new_collection(None))
         self.act_remove_from_collection = self._action("Remove from Collection", self.remove_selected_from_collection)
         self.act_about = self._action("&About Bibliofile", self.show_about)
+        self.act_check_file = self._action("&Verify Library File…", self.check_library_file, None, None, "Check the library file for damage; recover it from a backup")
         self.act_show_sidebar = QAction("Show &Sidebar", self, checkable=True, checked=True)
         self.act_show_sidebar.toggled.connect(self.sidebar.setVisible)
         self.act_show_detail = QAction("Show &Details", self, checkable=True, checked=True)
@@ -418,7 +426,8 @@ class MainWindow(QMainWindow):
         self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
         m.addActions([self.act_show_sidebar, self.act_show_detail])
         self.menu_tools = mb.addMenu("&Tools")
-        self.menu_tools.menuAction().setVisible(False)  # shown once a feature adds to it
+        self.menu_tools.addAction(self.act_check_file)
+        self.menu_tools.addSeparator()
         m = self.menu_help = mb.addMenu("&Help")
         m.addAction(self.act_about)
 
@@ -620,6 +629,13 @@ class MainWindow(QMainWindow):
 
     def show_error(self, exc: BaseException) -> None:
         messages.show_error(self, exc)
+
+    def check_library_file(self) -> None:
+        """Tools > Verify Library File: SQLite's integrity check in the background, then recovery."""
+        from bibliofile.gui.check_library_dialog import CheckLibraryFileDialog
+
+        self.check_file_dialog = CheckLibraryFileDialog(self)
+        self.check_file_dialog.open()
 
     def trash_selected(self) -> None:
         ids = self.table.selected_ids()

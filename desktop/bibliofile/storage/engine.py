@@ -176,8 +176,8 @@ def is_corruption(exc: BaseException) -> bool:
 
 
 CHECK_ADVICE = (
-    "Tools > Check Library in the window (or `bibliofile check --recover`) can recover it into a "
-    "new file from a backup."
+    "Tools > Verify Library File in the window (or `bibliofile check --recover`) can recover it "
+    "into a new file from a backup."
 )
 
 

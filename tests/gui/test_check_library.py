@@ -1,0 +1,113 @@
+"""Tools > Verify Library File, and a window on a library it cannot write (issue 14).
+
+Damage is real: one page in the middle of a closed library file is overwritten.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.gui.conftest import many_refs
+
+from bibliofile.gui import messages
+from bibliofile.storage import migrate
+from bibliofile.storage.library import Library
+
+
+def make_file(path: Path, n: int = 600) -> None:
+    lib = Library.open(path)
+    lib.add_references(many_refs(n))
+    lib.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
+def damage(path: Path) -> None:
+    con = sqlite3.connect(path)
+    size, count = con.execute("PRAGMA page_size").fetchone()[0], con.execute("PRAGMA page_count").fetchone()[0]
+    con.close()
+    with open(path, "r+b") as fh:
+        fh.seek((count // 2) * size)
+        fh.write(b"\xa5" * size)
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What message boxes would have shown."""
+    got: list[str] = []
+    monkeypatch.setattr(messages, "warn", lambda _p, _t, text: got.append(text))
+    monkeypatch.setattr(messages, "inform", lambda _p, _t, text: got.append(text))
+    return got
+
+
+def tools_action(window: object, text: str) -> object:
+    menu = window.menu_tools  # type: ignore[attr-defined]
+    [action] = [a for a in menu.actions() if a.text().replace("&", "") == text]
+    return action
+
+
+def test_check_library_file_finds_damage_and_recovers_from_the_backup(
+    tmp_path: Path, make_window: Callable[..., object], said: list[str], qtbot: object
+) -> None:
+    path = tmp_path / "damaged.sqlite"
+    make_file(path)
+    backup = migrate.backup(path, "before-upgrade")
+    damage(path)
+    before = path.read_bytes()
+    library = Library.open(path)
+    try:
+        w = make_window(library)
+        assert "(damaged)" in w.windowTitle()  # type: ignore[attr-defined]
+        assert tools_action(w, "Verify Library File…").isVisible()  # type: ignore[attr-defined]
+
+        said.clear()
+        w.create_collection("Written into a damaged file")  # type: ignore[attr-defined]
+        assert any("damaged" in s and "nothing was changed" in s for s in said), said
+
+        tools_action(w, "Verify Library File…").trigger()  # type: ignore[attr-defined]
+        dialog = w.check_file_dialog  # type: ignore[attr-defined]
+        assert dialog.result is not None and not dialog.result.ok
+        assert "damaged" in dialog.status.text()
+        assert dialog.recover_button.isEnabled()
+        dialog.recover_button.click()
+        report = dialog.recovered
+        assert report is not None and report.backup == backup and report.references == 600
+        assert report.target.exists() and any(str(report.target) in s for s in said)
+    finally:
+        library.close()
+    assert path.read_bytes() == before
+    recovered = Library.open(report.target)
+    try:
+        assert recovered.damage is None and recovered.count() == 600
+    finally:
+        recovered.close()
+
+
+def test_check_library_file_on_a_sound_library(window: object, said: list[str]) -> None:
+    tools_action(window, "Verify Library File…").trigger()  # type: ignore[attr-defined]
+    dialog = window.check_file_dialog  # type: ignore[attr-defined]
+    assert dialog.result is not None and dialog.result.ok
+    assert "No damage found" in dialog.status.text()
+    assert not dialog.recover_button.isVisible()
+
+
+def test_a_read_only_library_says_so_on_a_write(
+    tmp_path: Path, make_window: Callable[..., object], said: list[str]
+) -> None:
+    path = tmp_path / "ro.sqlite"
+    make_file(path, 20)
+    before = path.read_bytes()
+    library = Library.open(path, read_only=True)  # what a read-only folder or medium opens as
+    try:
+        w = make_window(library)
+        assert "(read-only)" in w.windowTitle()  # type: ignore[attr-defined]
+        assert w.model.rowCount() == 20  # type: ignore[attr-defined]
+        w.create_collection("Nowhere to go")  # type: ignore[attr-defined]
+        assert any("read-only" in s for s in said), said
+    finally:
+        library.close()
+    assert path.read_bytes() == before
