@@ -662,7 +662,14 @@ class DetailPane(QWidget):
         if common is None and not editor.isModified():
             return  # "(multiple values)" left alone
         editor.setModified(False)
-        pairs = editing.edit_all(self._refs, lambda r: editing.set_field(r, key, value))
+        try:
+            pairs = editing.edit_all(self._refs, lambda r: editing.set_field(r, key, value))
+        except editing.InvalidCitationKey as exc:  # refused at entry: say why, keep the stored key
+            editor.setText(common if common is not None else "")
+            if self.key_warning is not None:
+                self.key_warning.setText(str(exc))
+                self.key_warning.setVisible(True)
+            return
         if not pairs:
             stored = common if common is not None else ""
             if editor.text() != stored and common is not None:

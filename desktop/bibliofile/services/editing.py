@@ -24,6 +24,22 @@ from bibliofile.services import citation_keys
 from bibliofile.storage.library import Library
 
 CITATION_KEY = "citation_key"
+
+
+class InvalidCitationKey(ValueError):
+    """A typed citation key BibTeX (or LaTeX's \\cite) cannot carry; ``str()`` says why.
+
+    Refused at entry, so an export can never be forged through a key like ``k,x}\\n@misc{``.
+    """
+
+
+def check_citation_key(key: str) -> None:
+    """Raise InvalidCitationKey when ``key`` holds a character BibTeX cannot carry."""
+    from bibliofile.formats.bibtex_values import key_problem
+
+    problem = key_problem(key)
+    if problem is not None:
+        raise InvalidCitationKey(f"{problem}; the key was not changed")
 ITEM_TYPE = "item_type"
 
 # Shown for every type: what a researcher looks for first, and what a citation always needs.
@@ -210,6 +226,7 @@ def set_field(ref: Reference, key: str, value: str) -> Reference:
     out = _edited_copy(ref)
     value = normalize_value(key, value)
     if key == CITATION_KEY:
+        check_citation_key(value)
         out.citation_key = value
     elif key not in FIELD_BY_KEY and key in out.extra and key not in out.fields:
         if value:
@@ -277,6 +294,9 @@ def apply_edits(
     wanted = [(b, a) for b, a in edits if b.id is not None and b.id == a.id]
     if len(wanted) != len(edits):
         raise ValueError("before and after must be the same stored reference")
+    for b, a in wanted:
+        if a.citation_key != b.citation_key:
+            check_citation_key(a.citation_key)
     current = {r.id: r for r in library.get_many([cast(int, b.id) for b, _ in wanted])}
     written: list[tuple[Reference, bool]] = []
     for before, after in wanted:
