@@ -792,17 +792,17 @@ def _settle_note(ref: Reference, page_note: str, cite_notes: list[str]) -> None:
     for text in cite_notes:
         if not text.strip() or _norm(text) in known:
             continue
-        new: list[str] = []
-        for piece in re.split(r"\s*;\s+(?=[A-Z])", text):
-            n = _norm(piece)
-            if not n or (len(n) >= 12 and n in known):
-                continue
-            if piece.startswith("Conference date:") and f.get("event_title"):
-                continue
-            new.append(piece.strip())
-        if new:
-            parts.append("; ".join(new))
-            known += _norm(parts[-1])
+        pieces = [x.strip() for x in re.split(r"\s*;\s+(?=[A-Z0-9])", text) if _norm(x)]
+        if f.get("event_title"):
+            pieces = [x for x in pieces if not x.startswith("Conference date:")]
+        # A piece of a dozen letters or more that the note already holds is a repeat; shorter
+        # ones ("2)" of "grants 1; 2)") go with the rest, kept only when something is new.
+        long = [_norm(x) for x in pieces if len(_norm(x)) >= 12]
+        if long and all(n in known for n in long):
+            continue
+        new = [x for x in pieces if len(_norm(x)) < 12 or _norm(x) not in known]
+        parts.append("; ".join(new))
+        known += _norm(parts[-1])
     if parts:
         f["note"] = "\n".join(parts)
 
