@@ -31,6 +31,7 @@ from pathlib import Path
 from bibliofile.formats.bibtex_names import split_names
 from bibliofile.formats.bibtex_reader import ROLE_FIELDS, evaluate_value, read_bibtex_file
 from bibliofile.formats.latex_text import latex_to_unicode
+from bibliofile.model.blocks import PassthroughBlock
 from bibliofile.model.creators import Creator
 from bibliofile.model.reference import Reference
 
@@ -258,6 +259,9 @@ def _fmt(t: Split) -> str:
     return " | ".join(t[:4])
 
 
+_STRING_RE = re.compile(r"@\s*string\s*[{(]\s*([^\s=,{}]+)\s*=\s*(.*?)\s*[})]\s*$", re.IGNORECASE | re.DOTALL)
+
+
 def compare_file(bib: Path, work: Path, tally: Tally) -> None:
     """Add one file's names to ``tally``."""
     try:
@@ -271,6 +275,11 @@ def compare_file(bib: Path, work: Path, tally: Tally) -> None:
         tally.skipped.append(f"{bib}: {exc}")
         return
     tally.files += 1
+    macros: dict[str, str] = {}  # the file's @string values, to show each name as BibTeX read it
+    for item in result.items:
+        m = _STRING_RE.match(item.text) if isinstance(item, PassthroughBlock) else None
+        if m is not None:
+            macros[m.group(1).lower()] = evaluate_value(m.group(2), macros)
     seen: defaultdict[str, int] = defaultdict(int)
     refs = [r for r in result.items if isinstance(r, Reference)]
     for r in refs:
@@ -287,7 +296,7 @@ def compare_file(bib: Path, work: Path, tally: Tally) -> None:
             theirs = oracle[key].get(fname, [])
             if not theirs and not ours:
                 continue
-            raw_names = split_names(evaluate_value(raw, {}))
+            raw_names = split_names(evaluate_value(raw, macros))
             if len(theirs) != len(ours):
                 tally.compared += len(theirs)
                 tally.differences["name-count"].append(

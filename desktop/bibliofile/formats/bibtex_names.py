@@ -122,7 +122,7 @@ def _tokens_without_braces(name: str) -> tuple[list[str], list[str], list[int]]:
                 if len(commas) < 2:
                     commas.append(len(tokens))
                     sep = ","
-            elif not sep:
+            elif not sep and tokens:  # separators before the first token are dropped
                 sep = c if c in "-~" else " "
         seps.append(sep or " ")
         tokens.append(_control_space(m.group()))
