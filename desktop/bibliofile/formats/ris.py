@@ -7,53 +7,83 @@ spaces before the dash, blank lines between tags, values continued on untagged l
 both holding the abstract, a record cut off without ``ER``. Tags we have no field for are kept in
 ``Reference.extra`` as ``ris:<TAG>`` and written back, so nothing a file carried is dropped.
 
-What RIS cannot hold (so a BibTeX -> RIS -> BibTeX trip loses it, tests/unit/formats/
-test_cross_format.py): subtitles (joined to the title), number of pages, status, the research-
-portal fields, BibTeX-only fields kept in ``extra``, the types interview, manual and review, the
-"and others" marker, and institutional names containing a comma.
+RIS types map as Zotero's RIS translator maps them, with the few differences our richer type list
+allows; the table and its reasons are in docs/ris-types.md.
+
+How values with line breaks are written (the writer must never let a value forge a record; issue
+14): see ``encode_value``. What RIS cannot hold is reported by ``export_ris`` (``RisLoss``), and
+tests/unit/formats/test_ris_fidelity.py lists it: subtitles (joined to the title), the number of
+pages except on books, theses and manuscripts, status, the research-portal fields, BibTeX-only
+fields kept in ``extra``, creator roles without a RIS tag, the types interview, manual and review,
+the "and others" marker, institutional names containing a comma, NUL characters, and line breaks
+other than LF (written as LF).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from bibliofile.formats.bibtex_reader import ReadResult
-from bibliofile.formats.plain_names import format_plain_name, parse_plain_name
-from bibliofile.model.creators import CreatorRole
+from bibliofile.formats.plain_names import format_plain_name, split_particle
+from bibliofile.model.creators import Creator, CreatorRole
 from bibliofile.model.dates import PartialDate, month_number
 from bibliofile.model.fields import LIST_SEPARATOR
 from bibliofile.model.problems import Problem
 from bibliofile.model.reference import Reference, SourceRecord
 
-__all__ = ["looks_like_ris", "read_ris", "record_to_reference", "ris_date", "write_ris"]
+__all__ = [
+    "ANNOTATION_LABEL",
+    "RisExport",
+    "RisLoss",
+    "encode_value",
+    "export_ris",
+    "looks_like_ris",
+    "read_ris",
+    "record_to_reference",
+    "ris_date",
+    "ris_name",
+    "write_ris",
+]
 
 TAG_RE = re.compile(r"([A-Z][A-Z0-9]) {0,3}-(?: (.*))?$")
 
+# RIS type -> our type. Zotero's RIS translator (RIS.js importTypeMap + exportTypeMap) is the
+# reference; where we differ, docs/ris-types.md says why.
 TYPE_FROM_RIS: dict[str, str] = {
     "JOUR": "article-journal", "EJOUR": "article-journal", "ABST": "article-journal",
     "INPR": "article-journal", "JFULL": "periodical", "MGZN": "article-magazine",
     "NEWS": "article-newspaper", "BOOK": "book", "EBOOK": "book", "EDBOOK": "book",
     "SER": "book", "CTLG": "book", "CLSWK": "book", "CHAP": "chapter", "ECHAP": "chapter",
     "CPAPER": "paper-conference", "CONF": "paper-conference", "THES": "thesis",
-    "RPRT": "report", "GOVDOC": "report", "ELEC": "webpage", "ICOMM": "webpage",
+    "RPRT": "report", "GOVDOC": "report", "ELEC": "webpage", "WEB": "webpage",
+    "ICOMM": "personal_communication", "PCOMM": "personal_communication",
     "BLOG": "post-weblog", "DATA": "dataset", "DBASE": "dataset", "AGGR": "dataset",
-    "COMP": "software", "MANSCPT": "manuscript", "UNPB": "manuscript", "PAT": "patent",
-    "STAT": "legislation", "BILL": "legislation", "LEGAL": "legislation", "HEAR": "legislation",
+    "COMP": "software", "MANSCPT": "manuscript", "UNPB": "manuscript", "PAMP": "manuscript",
+    "UNBILL": "manuscript", "UNPD": "manuscript", "PAT": "patent",
+    "STAT": "legislation", "BILL": "legislation", "HEAR": "hearing", "LEGAL": "legal_case",
     "CASE": "legal_case", "MPCT": "motion_picture", "VIDEO": "motion_picture",
+    "ADVS": "motion_picture", "MULTI": "motion_picture",
+    "ART": "graphic", "CHART": "graphic", "FIGURE": "graphic", "MAP": "map",
+    "MUSIC": "song", "SOUND": "song",
     "SLIDE": "speech", "STAND": "standard", "ENCYC": "entry-encyclopedia",
-    "DICT": "entry-dictionary", "GEN": "document", "PCOMM": "document",
+    "DICT": "entry-dictionary", "GEN": "document", "ANCIENT": "document", "EQUA": "document",
+    "GRNT": "document",
 }
 TYPE_TO_RIS: dict[str, str] = {
     "article-journal": "JOUR", "article-magazine": "MGZN", "article-newspaper": "NEWS",
     "book": "BOOK", "chapter": "CHAP", "paper-conference": "CPAPER", "thesis": "THES",
     "report": "RPRT", "webpage": "ELEC", "post-weblog": "BLOG", "dataset": "DATA",
-    "software": "COMP", "manuscript": "UNPB", "patent": "PAT", "legislation": "STAT",
+    "software": "COMP", "manuscript": "MANSCPT", "patent": "PAT", "legislation": "STAT",
     "legal_case": "CASE", "motion_picture": "MPCT", "speech": "SLIDE", "periodical": "JFULL",
     "standard": "STAND", "entry-encyclopedia": "ENCYC", "entry-dictionary": "DICT",
-    "review": "JOUR", "manual": "BOOK", "interview": "GEN", "document": "GEN",
+    "graphic": "ART", "map": "MAP", "song": "SOUND", "personal_communication": "PCOMM",
+    "hearing": "HEAR", "review": "JOUR", "manual": "BOOK", "interview": "GEN", "document": "GEN",
 }
 ARTICLES = frozenset({"article-journal", "article-magazine", "article-newspaper", "review"})
+# Types whose SP holds the number of pages (the RIS spec for BOOK and THES; Zotero's numPages).
+NUMBER_OF_PAGES_TYPES = frozenset({"book", "thesis", "manuscript"})
 ROLE_FROM_TAG: dict[str, CreatorRole] = {
     "AU": CreatorRole.AUTHOR, "A1": CreatorRole.AUTHOR, "A2": CreatorRole.EDITOR,
     "ED": CreatorRole.EDITOR, "A3": CreatorRole.SERIES_EDITOR, "A4": CreatorRole.TRANSLATOR,
@@ -71,13 +101,33 @@ SIMPLE_TAGS: dict[str, str] = {
 SIMPLE_OUT: tuple[tuple[str, str], ...] = (
     ("collection_title", "T3"), ("volume", "VL"), ("issue", "IS"), ("number", "M1"),
 )
+LATER_OUT: tuple[tuple[str, str], ...] = (
+    ("article_number", "C7"), ("publisher", "PB"), ("publisher_place", "CY"),
+    ("edition", "ET"), ("genre", "M3"), ("language", "LA"), ("isbn", "SN"),
+    ("issn", "SN"), ("doi", "DO"), ("url", "UR"),
+)
+# Fields the writer carries; every other field of a reference is reported as lost.
+WRITTEN_FIELDS = frozenset(
+    {"title", "subtitle", "short_title", "container_title", "event_title", "date", "accessed",
+     "pages", "number_of_pages", "keywords", "abstract", "note", "annote"}
+    | {k for k, _ in SIMPLE_OUT} | {k for k, _ in LATER_OUT}
+)
 MULTILINE = frozenset({"AB", "N2", "N1"})
+# BibTeX's annote (an annotation for annotated bibliographies) goes out as its own N1 note with
+# this label, the way Zotero labels values it has no field for; our reader takes it back.
+ANNOTATION_LABEL = "Annotation: "
+# Our writer's continuation lines start with a tab: other readers (Zotero, rispy, EndNote) trim
+# it and take the line as a continuation; ours takes the rest of the line verbatim.
+CONTINUATION = "\t"
 _ISSN = re.compile(r"^\s*\d{4}-?\d{3}[\dXx]\s*$")
 _RIS_DATE = re.compile(r"^\s*(\d{4})(?:/(\d{1,2})?(?:/(\d{1,2})?(?:/.*)?)?)?\s*$")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _YEAR_WORD = re.compile(r"^\s*(\d{4})[/ ]+([A-Za-z]{3,9})\.?/*\s*$")
 _CONFERENCE = re.compile(r"conference|proceeding|symposium|workshop", re.I)
 _DASHES = re.compile(r"\s*(?:--?|–|—)\s*")
+# Characters some reader takes for a line break (Python's str.splitlines, JavaScript, Zotero).
+_BREAKS = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
 
 def looks_like_ris(text: str) -> bool:
@@ -107,6 +157,139 @@ def ris_date(text: str) -> PartialDate:
     return PartialDate.parse(text)
 
 
+# ---- names ----------------------------------------------------------------------------------
+
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "2nd", "3rd"})
+# Words that make a comma-less name an institution (lower case; compared without punctuation).
+_INSTITUTION_TEXT = """
+    university universität universitat université universite universidad università universita
+    universiteit universitet uniwersytet univ institute institut instituto istituto institution
+    group consortium organization organisation organizacion organização association society
+    société societe sociedad gesellschaft committee council foundation fondation fundación
+    stiftung agency department dept ministry ministerio ministère office centre center centro
+    zentrum laboratory laboratories lab labs collaboration collaborative team project network
+    commission board bureau corporation corp company co inc ltd llc gmbh plc federation union
+    authority service services government library museum school college hospital clinic academy
+    akademie académie academia trust fund alliance initiative programme program panel party
+    publishing publishers research statistics parliament congress senate assembly
+    police unit division registry observatory studies sciences science technology technologies
+    health national international european world royal federal republic kingdom nations
+    administration directorate secretariat partnership forum conference symposium workshop
+    working taskforce task force consortia industries systems solutions verlag
+"""
+_INSTITUTION_WORDS = frozenset(_INSTITUTION_TEXT.split())
+_FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "on", "at", "in", "&", "für", "und", "et"})
+
+
+def _looks_institutional(words: list[str]) -> bool:
+    """Institution cues in a comma-less name: a cue word, a function word, digits or symbols, an
+    all-caps acronym (but "Xuran CAI", a family name in capitals, is a person)."""
+    text = " ".join(words)
+    if len(words) > 6 or any(ch.isdigit() for ch in text) or any(ch in text for ch in "&()/@:;!?\"[]{}"):
+        return True
+    for w in words:
+        bare = w.strip(".,'’-").lower()
+        if bare in _INSTITUTION_WORDS or w.lower() in _FUNCTION_WORDS:
+            return True
+    caps = [w for w in words if len(w) >= 2 and w.isalpha() and w.isupper()]
+    if caps and len(caps) < len(words):
+        family_in_capitals = (
+            len(words) <= 3 and len(caps) == 1 and caps[0] in (words[0], words[-1])
+            and all(w[:1].isupper() for w in words)
+        )
+        return not family_in_capitals
+    return False
+
+
+def _person_from_words(words: list[str], role: CreatorRole) -> Creator:
+    """BibTeX's First von Last for a comma-less name: the last word is the family name, a run of
+    lower-case words before it is the particle, the words before that are the given names."""
+    suffix = ""
+    if len(words) >= 3 and words[-1].lower() in _SUFFIXES:
+        suffix = words[-1]
+        words = words[:-1]
+    family = words[-1]
+    first_lower = next((i for i, w in enumerate(words[:-1]) if w[:1].islower()), None)
+    if first_lower is None:
+        return Creator(role=role, family=family, given=" ".join(words[:-1]), suffix=suffix)
+    return Creator(
+        role=role,
+        family=family,
+        given=" ".join(words[:first_lower]),
+        particle=" ".join(words[first_lower:-1]),
+        suffix=suffix,
+    )
+
+
+def ris_name(text: str, role: CreatorRole = CreatorRole.AUTHOR) -> tuple[Creator | None, bool]:
+    """One RIS name and whether it was a comma-less name read as a person (the caller says so).
+
+    "Family, Given" and "Family, Given, Suffix" as before. Without a comma JabRef and Zotero's users
+    expect a person, given names first ("Catarina Barata"), unless the name looks like an
+    institution (``_looks_institutional``); one word stays whole. EndNote writes corporate
+    authors with a trailing comma ("World Health Organization,"): several words, a trailing comma
+    and nothing after it is an institution too, unless it is a particle and one family name
+    ("van der Berg,"); "Plato," is a person. So a person with no given name and a family name of
+    several words ("Abu Bakr,") cannot be told from an institution: the writer reports it.
+    Only ASCII whitespace separates words, so non-breaking spaces stay inside a name.
+    """
+    t = _ASCII_SPACE.sub(" ", text).strip(" ")
+    if not t:
+        return None, False
+    if "," not in t:
+        words = t.split(" ")
+        if len(words) < 2 or _looks_institutional(words):
+            return Creator.institution(t, role), False
+        return _person_from_words(words, role), True
+    family_part, _, rest = t.partition(",")
+    family_part = family_part.strip(" ")
+    given, suffix = rest.strip(" "), ""
+    if not given:
+        words = family_part.split(" ")
+        particles = 0
+        while particles < len(words) and words[particles][:1].islower():
+            particles += 1
+        if len(words) >= 2 and len(words) - particles != 1:  # not "van der Berg,"
+            return Creator.institution(family_part, role), False
+    if "," in given:
+        a, _, b = given.partition(",")
+        a, b = a.strip(" "), b.strip(" ")
+        # "Family, Jr, Given" (BibTeX order) or "Family, Given, Jr" (RIS order)
+        if a.lower() in _SUFFIXES and b.lower() not in _SUFFIXES:
+            given, suffix = b, a
+        else:
+            given, suffix = a, b
+    particle, family = split_particle(family_part)
+    return Creator(role=role, family=family, given=given, particle=particle, suffix=suffix), False
+
+
+def format_ris_name(c: Creator) -> str:
+    """A creator as RIS writes it: "Family, Given"; an institution that would read back as a
+    person gets EndNote's trailing comma ("Catarina Barata Lab" needs none, it has a cue word)."""
+    if not c.literal:
+        return format_plain_name(c)
+    if "," not in c.literal and ris_name(c.literal, c.role)[0] != Creator.institution(c.literal, c.role):
+        return f"{c.literal},"
+    return c.literal
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+class _Tag:
+    """One tag of a record; its value is built from parts and joined once (linear in its size)."""
+
+    __slots__ = ("name", "parts", "started")
+
+    def __init__(self, name: str, value: str) -> None:
+        self.name = name
+        self.parts = [value] if value else []
+        self.started = bool(value)
+
+    def value(self) -> str:
+        return "".join(self.parts)
+
+
 class _Record:
     __slots__ = ("first", "last", "line", "tags", "type")
 
@@ -115,19 +298,35 @@ class _Record:
         self.line = line
         self.first = index
         self.last = index
-        self.tags: list[list[str]] = []
+        self.tags: list[_Tag] = []
 
 
 def read_ris(text: str, file: str = "<text>") -> ReadResult:
-    """Read RIS text: References in file order and problems with their line numbers."""
+    """Read RIS text: References in file order and problems with their line numbers.
+
+    A line starting with a tab continues the value before it verbatim, after a line break (our
+    writer's form, ``encode_value``); other untagged lines are continuations as other programs
+    write them: trimmed, joined with a space, or with a line break in abstracts and notes.
+    """
     result = ReadResult()
     lines = text.split("\n")
     problems = result.problems
     current: _Record | None = None
     blank_run = 0
     in_stray = False  # one problem per run of stray lines, not one per line
+    lost_after_ty = False
     match = TAG_RE.match
     for index, raw in enumerate(lines):
+        if raw[:1] == CONTINUATION and current is not None and current.tags:
+            entry = current.tags[-1]
+            cont = raw[1:-1] if raw[-1:] == "\r" else raw[1:]
+            if entry.started:
+                entry.parts.append("\n")
+            entry.parts.append(cont)
+            entry.started = True
+            current.last = index
+            blank_run = 0
+            continue
         line = raw.rstrip()
         if index == 0:
             line = line.lstrip("\ufeff")
@@ -152,6 +351,7 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
                     _finish(current, lines, file, result)
                 current = _Record(value, index + 1, index)
                 in_stray = False
+                lost_after_ty = False
             elif current is None:
                 if tag != "ER" and not in_stray:
                     problems.append(Problem(file, index + 1, f"{tag} line outside a record (no TY before it); ignored"))
@@ -161,20 +361,24 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
                 _finish(current, lines, file, result)
                 current = None
             else:
-                current.tags.append([tag, value])
+                current.tags.append(_Tag(tag, value))
                 current.last = index
         elif current is not None and current.tags:
             entry = current.tags[-1]
             cont = line.strip()
-            if entry[0] in MULTILINE:
-                entry[1] = entry[1] + ("\n" * (1 + min(blank_run, 1))) + cont if entry[1] else cont
-            else:
-                entry[1] = f"{entry[1]} {cont}" if entry[1] else cont
+            if entry.started:
+                sep = ("\n" * (1 + min(blank_run, 1))) if entry.name in MULTILINE else " "
+                entry.parts.append(sep)
+            entry.parts.append(cont)
+            entry.started = True
             current.last = index
         elif current is None:
             if not in_stray:
                 problems.append(Problem(file, index + 1, "text outside a RIS record; ignored"))
             in_stray = True
+        elif not lost_after_ty:
+            problems.append(Problem(file, index + 1, "text between TY and the first tag; ignored"))
+            lost_after_ty = True
         blank_run = 0
     if current is not None:
         problems.append(Problem(file, current.line, "the last record has no ER line; it was read up to the end of the text"))
@@ -184,7 +388,7 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
 
 
 def _finish(rec: _Record, lines: list[str], file: str, result: ReadResult) -> None:
-    ref, notes = record_to_reference(rec.type, rec.tags)
+    ref, notes = record_to_reference(rec.type, [(t.name, t.value()) for t in rec.tags])
     ref.source = SourceRecord(
         format="ris",
         text="\n".join(lines[rec.first : rec.last + 1]),
@@ -197,9 +401,8 @@ def _finish(rec: _Record, lines: list[str], file: str, result: ReadResult) -> No
         result.problems.append(Problem(file, rec.line, note))
 
 
-def _keep(extra: dict[str, str], tag: str, value: str) -> None:
-    key = f"ris:{tag}"
-    extra[key] = f"{extra[key]}\n{value}" if key in extra else value
+def _keep(kept: dict[str, list[str]], tag: str, value: str) -> None:
+    kept.setdefault(f"ris:{tag}", []).append(value)
 
 
 def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[Reference, list[str]]:
@@ -212,48 +415,52 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         notes.append(f"unknown RIS type {ris_type!r}; read as a generic document")
     ref = Reference(item_type=item_type)
     fields = ref.fields
-    extra = ref.extra
+    kept: dict[str, list[str]] = {}
     creators = ref.creators
     containers: dict[str, str] = {}
-    py = da = ""
+    py = py_tag = da = ""
     sp = ep = ""
     keywords: list[str] = []
     notes_text: list[str] = []
+    annotations: list[str] = []
+    guessed: list[str] = []
     for tag, value in tags:
         if not value:
             continue
         if tag == "TI" or tag == "T1":
             if "title" not in fields:
-                fields["title"] = " ".join(value.split())
+                fields["title"] = value
             elif fields["title"] != value:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag in ROLE_FROM_TAG:
-            c = parse_plain_name(value, ROLE_FROM_TAG[tag])
+            c, was_guessed = ris_name(value, ROLE_FROM_TAG[tag])
             if c is not None:
                 creators.append(c)
+                if was_guessed:
+                    guessed.append(f"{value.strip()!r} -> {c.inverted_name!r}")
         elif tag in ("T2", "JO", "JF", "JA", "J2", "BT"):
             if tag in containers:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
             else:
                 containers[tag] = value
         elif tag == "PY" or tag == "Y1":
             if not py or (ris_date(py).year or 0) < 1000 <= (ris_date(value).year or 0):
                 if py:
-                    _keep(extra, tag, py)
-                py = value
+                    _keep(kept, py_tag, py)
+                py, py_tag = value, tag
             elif value != py:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "DA":
             if not da:
                 da = value
             else:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "Y2":
             d = ris_date(value)
             if "accessed" not in fields and not d.literal and d.year is not None:
                 fields["accessed"] = d.iso()
             else:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "SP":
             sp = sp or value
         elif tag == "EP":
@@ -264,27 +471,30 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             if "abstract" not in fields:
                 fields["abstract"] = value
             elif fields["abstract"] != value:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "N1":
-            notes_text.append(value)
+            if value.startswith(ANNOTATION_LABEL) and len(value) > len(ANNOTATION_LABEL):
+                annotations.append(value[len(ANNOTATION_LABEL):])
+            else:
+                notes_text.append(value)
         elif tag == "UR":
             if "url" not in fields:
                 fields["url"] = value
             else:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "SN":
             key = "issn" if _ISSN.match(value) else "isbn"
             if key not in fields:
                 fields[key] = value
             else:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
         elif tag == "ID":
             if not ref.citation_key:
                 ref.citation_key = value
         else:
             simple = SIMPLE_TAGS.get(tag)
             if simple is None or simple in fields:
-                _keep(extra, tag, value)
+                _keep(kept, tag, value)
             else:
                 fields[simple] = _DOI_PREFIX.sub("", value) if simple == "doi" else value
     if item_type == "document" and "BT" in containers:
@@ -301,11 +511,13 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
                     fields["container_title"] = containers.pop(tag)
                     break
         for tag, value in containers.items():
-            _keep(extra, tag, value)
-    date = _date(py, da, extra)
+            _keep(kept, tag, value)
+    date = _date(py, py_tag, da, kept)
     if date:
         fields["date"] = date
-    if sp or ep:
+    if sp and not ep and item_type in NUMBER_OF_PAGES_TYPES and not _DASHES.search(sp):
+        fields["number_of_pages"] = sp  # a book's SP is its number of pages (RIS spec, Zotero)
+    elif sp or ep:
         if sp and ep and sp != ep:
             fields["pages"] = f"{sp}–{ep}"
         else:
@@ -314,15 +526,25 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         fields["keywords"] = LIST_SEPARATOR.join(dict.fromkeys(keywords))
     if notes_text:
         fields["note"] = "\n".join(notes_text)
+    if annotations:
+        fields["annote"] = "\n".join(annotations)
     if item_type not in ARTICLES and "issue" in fields and "number" not in fields and item_type in (
         "report", "patent", "standard", "legislation"
     ):
         fields["number"] = fields.pop("issue")
+    for key, values in kept.items():
+        ref.extra[key] = "\n".join(values)
+    if guessed:
+        notes.append("names without a comma read as persons, given names first: " + ", ".join(guessed))
     return ref, notes
 
 
-def _date(py: str, da: str, extra: dict[str, str]) -> str:
-    """The more precise of PY and DA (they disagree only in precision, or one is kept in extra)."""
+def _date(py: str, py_tag: str, da: str, kept: dict[str, list[str]]) -> str:
+    """The more precise of PY/Y1 and DA (they disagree only in precision, or one is kept in extra).
+
+    When the years disagree PY wins, but Y1 (the old spec's date tag, which DA replaced) loses to
+    DA, as in Zotero: exports write placeholders such as ``Y1 - 1900/01/01`` beside the real DA.
+    """
     a = ris_date(py) if py else PartialDate()
     b = ris_date(da) if da else PartialDate()
     if b.is_empty:
@@ -330,7 +552,10 @@ def _date(py: str, da: str, extra: dict[str, str]) -> str:
     if a.is_empty:
         return b.iso()
     if a.literal or b.literal or a.year != b.year:
-        _keep(extra, "DA", da)
+        if py_tag == "Y1" and not b.literal:
+            _keep(kept, "Y1", py)
+            return b.iso()
+        _keep(kept, "DA", da)
         return a.iso()
     precision = (b.month is not None) + (b.day is not None) - (a.month is not None) - (a.day is not None)
     return b.iso() if precision > 0 else a.iso()
@@ -339,45 +564,163 @@ def _date(py: str, da: str, extra: dict[str, str]) -> str:
 # ---- writing --------------------------------------------------------------------------------
 
 
-def _one_line(value: str) -> str:
-    return " ".join(value.split())
+@dataclass(frozen=True, slots=True)
+class RisLoss:
+    """Something a reference holds that its RIS record does not give back verbatim.
+
+    ``index`` is the reference's position in the export, ``field`` a field key, ``creators``,
+    ``item_type`` or ``extra:<key>``.
+    """
+
+    index: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"reference {self.index + 1}, {self.field}: {self.message}"
 
 
-def _tag(out: list[str], tag: str, value: str, multiline: bool = False) -> None:
-    if not value.strip():
+@dataclass(slots=True)
+class RisExport:
+    """RIS text and what it could not carry (for the export summary)."""
+
+    text: str
+    losses: list[RisLoss] = field(default_factory=list)
+
+
+def encode_value(value: str) -> tuple[list[str], list[str]]:
+    """A value as RIS lines: (lines, notes). ``lines[0]`` goes on the tag line ("" for none), each
+    further line is written after a tab; ``notes`` say what could not be carried.
+
+    Why this form: RIS has no escape, and a raw line break lets a value forge records
+    (``...\\nER  - \\nTY  - JOUR``). Every reader we know (Zotero's RIS.js, rispy, EndNote, ours)
+    takes an untagged line as a continuation of the value before it, and no reader takes a line
+    that starts with a tab for a tag, so the value's own lines follow the tag line, each after a
+    tab. Other readers trim the tab and join the lines (Zotero keeps the line breaks of notes and
+    abstracts); our reader keeps each line verbatim, so the value comes back exactly: blank lines,
+    indentation, trailing spaces, ``ER  -`` or ``TY  - JOUR`` at the start of a line. The first
+    line goes on the tag line only when trimming cannot change it. Cannot be carried, reported:
+    NUL (dropped: it makes the file binary to other tools) and line breaks other than LF (CR, CRLF,
+    VT, FF, U+001C-U+001E, NEL, U+2028, U+2029: readers split lines at them; written as LF).
+    """
+    notes: list[str] = []
+    if "\0" in value:
+        value = value.replace("\0", "")
+        notes.append("NUL characters dropped")
+    broken = _BREAKS.sub("\n", value)
+    if broken != value:
+        notes.append("line breaks other than LF (CR, CRLF, U+2028, ...) written as LF")
+    lines = broken.split("\n")
+    first = lines[0]
+    if first and first == first.strip():
+        return lines, notes
+    return ["", *lines], notes
+
+
+Losses = list[tuple[str, str]]
+
+
+def _tag(out: list[str], tag: str, value: str, losses: Losses | None = None, key: str = "") -> None:
+    """One tag with its value encoded (``encode_value``); what was bent goes to ``losses``."""
+    if not value:
         return
-    if multiline:
-        parts = value.strip().split("\n")
-        out.append(f"{tag}  - {parts[0].strip()}")
-        out.extend(p.strip() for p in parts[1:] if p.strip())
-    else:
-        out.append(f"{tag}  - {_one_line(value)}")
+    lines, notes = encode_value(value)
+    out.append(f"{tag}  - {lines[0]}" if lines[0] else f"{tag}  - ")
+    out.extend(CONTINUATION + line for line in lines[1:])
+    if losses is not None:
+        losses.extend((key or tag, n) for n in notes)
 
 
-def format_ris(ref: Reference) -> str:
-    """One reference as a RIS record, ending with ``ER  - ``."""
+def _keywords_as_read(value: str) -> str:
+    words = (k.strip() for k in value.split(";"))
+    return LIST_SEPARATOR.join(dict.fromkeys(w for w in words if w))
+
+
+def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
+    """One reference as a RIS record ending with ``ER  - ``, and (field, message) for each thing
+    the record does not carry verbatim."""
     f = ref.fields
-    out: list[str] = [f"TY  - {TYPE_TO_RIS.get(ref.item_type, 'GEN')}"]
-    if ref.citation_key:
-        _tag(out, "ID", ref.citation_key)
+    losses: Losses = []
+    ris_type = TYPE_TO_RIS.get(ref.item_type, "GEN")
+    out: list[str] = [f"TY  - {ris_type}"]
+    if TYPE_FROM_RIS.get(ris_type) != ref.item_type:
+        losses.append(("item_type", f"RIS has no type for {ref.item_type!r}; written as {ris_type}"))
+
+    def put(tag: str, key: str, value: str | None = None) -> None:
+        _tag(out, tag, f.get(key, "") if value is None else value, losses, key)
+
+    put("ID", "citation_key", ref.citation_key)
     title = f.get("title", "")
     if f.get("subtitle"):
         title = f"{title}: {f['subtitle']}" if title else f["subtitle"]
-    _tag(out, "TI", title)
-    _tag(out, "ST", f.get("short_title", ""))
+        losses.append(("subtitle", "RIS has no subtitle tag; joined to the title"))
+    put("TI", "title", title)
+    put("ST", "short_title")
     for c in ref.creators:
         if c.others:
+            losses.append(("creators", "RIS has no form for \"and others\""))
             continue
         tag = ROLE_TO_TAG.get(c.role)
-        if tag is not None:  # RIS has no tag for the other roles
-            _tag(out, tag, format_plain_name(c))
-    if ref.item_type == "paper-conference" and f.get("event_title"):
-        _tag(out, "BT", f.get("container_title", ""))
-        _tag(out, "T2", f["event_title"])
+        if tag is None:  # RIS has no tag for the other roles
+            losses.append(("creators", f"RIS has no tag for the role {c.role.value}: {c.full_name!r} not written"))
+            continue
+        written = format_ris_name(c)
+        back, _ = ris_name(_BREAKS.sub("\n", written.replace("\0", "")), ROLE_FROM_TAG[tag])
+        if back != c:
+            got = back.full_name if back is not None else "nothing"
+            losses.append(("creators", f"{c.full_name!r} reads back as {got!r}"))
+        _tag(out, tag, written, losses, "creators")
+    event = f.get("event_title", "")
+    if ref.item_type == "paper-conference" and event and f.get("container_title"):
+        put("BT", "container_title")
+        put("T2", "event_title")
     else:
-        _tag(out, "T2", f.get("container_title", ""))
+        put("T2", "container_title")
+        if event:
+            losses.append(("event_title", "RIS carries the event only with the proceedings title of a conference paper"))
     for key, tag in SIMPLE_OUT:
-        _tag(out, tag, f.get(key, ""))
+        put(tag, key)
+    _write_dates(out, f, losses)
+    _write_pages(out, ref, losses)
+    for key, tag in LATER_OUT:
+        put(tag, key)
+    if f.get("isbn") and _ISSN.match(f["isbn"]):
+        losses.append(("isbn", "looks like an ISSN; reads back as the ISSN"))
+    if f.get("issn") and not _ISSN.match(f["issn"]):
+        losses.append(("issn", "not an ISSN (NNNN-NNNX); reads back as the ISBN"))
+    if f.get("doi") and _DOI_PREFIX.match(f["doi"]):
+        losses.append(("doi", "the resolver prefix is dropped on reading"))
+    keywords = f.get("keywords", "")
+    for word in (w.strip() for w in keywords.split(";")):
+        _tag(out, "KW", word, losses, "keywords")
+    if keywords and _keywords_as_read(keywords) != keywords:
+        losses.append(("keywords", f"written as a list; reads back as {_keywords_as_read(keywords)!r}"))
+    put("AB", "abstract")
+    note = f.get("note", "")
+    put("N1", "note")
+    if note.startswith(ANNOTATION_LABEL):
+        losses.append(("note", f"starts with {ANNOTATION_LABEL.strip()!r}; reads back as the annotation"))
+    if f.get("annote"):
+        put("N1", "annote", ANNOTATION_LABEL + f["annote"])
+    for key in sorted(set(f) - WRITTEN_FIELDS):
+        if f[key]:
+            losses.append((key, "RIS has no tag for this field"))
+    for key, value in ref.extra.items():
+        tag = key[4:]
+        if not (key.startswith("ris:") and len(key) == 6 and TAG_RE.match(f"{tag}  - ") and tag not in ("TY", "ER")):
+            losses.append((f"extra:{key}", "RIS has no tag for this field"))
+            continue
+        pieces = value.split("\n")
+        if all(p and p == p.strip() and _BREAKS.search(p) is None and "\0" not in p for p in pieces):
+            for p in pieces:  # repeated tags, as they were read
+                out.append(f"{tag}  - {p}")
+        else:
+            _tag(out, tag, value, losses, f"extra:{key}")
+    out.append("ER  - ")
+    return "\n".join(out), losses
+
+
+def _write_dates(out: list[str], f: dict[str, str], losses: Losses) -> None:
     date = PartialDate.parse(f.get("date", "")) if f.get("date") else PartialDate()
     if date.literal or date.is_range:
         _tag(out, "PY", date.iso())
@@ -394,32 +737,56 @@ def format_ris(ref: Reference) -> str:
             if accessed.day is not None:
                 parts.append(f"{accessed.day:02d}")
         _tag(out, "Y2", "/".join(parts))
-    pages = f.get("pages", "")
-    if pages:
-        bits = _DASHES.split(pages.strip(), maxsplit=1)
-        if len(bits) == 2 and bits[0] and bits[1] and "," not in pages:
-            _tag(out, "SP", bits[0])
-            _tag(out, "EP", bits[1])
-        else:
-            _tag(out, "SP", pages)
-    for key, tag in (
-        ("article_number", "C7"), ("publisher", "PB"), ("publisher_place", "CY"),
-        ("edition", "ET"), ("genre", "M3"), ("language", "LA"), ("isbn", "SN"),
-        ("issn", "SN"), ("doi", "DO"), ("url", "UR"),
-    ):
-        _tag(out, tag, f.get(key, ""))
-    for word in (w.strip() for w in f.get("keywords", "").split(";")):
-        _tag(out, "KW", word)
-    _tag(out, "AB", f.get("abstract", ""), multiline=True)
-    _tag(out, "N1", f.get("note", ""), multiline=True)
-    for key, value in ref.extra.items():
-        if key.startswith("ris:") and len(key) == 6:
-            for v in value.split("\n"):
-                _tag(out, key[4:], v)
-    out.append("ER  - ")
-    return "\n".join(out)
+    elif f.get("accessed"):
+        losses.append(("accessed", "not a date RIS can hold"))
+
+
+def _write_pages(out: list[str], ref: Reference, losses: Losses) -> None:
+    """Pages as SP/EP only when the reader joins them back to the same text (it joins with an en
+    dash, the library's range form); "5-9" with a hyphen goes whole into SP and stays "5-9". A
+    book's, thesis's or manuscript's SP is its number of pages; its single page goes as SP = EP."""
+    f = ref.fields
+    pages, count = f.get("pages", ""), f.get("number_of_pages", "")
+    counted = ref.item_type in NUMBER_OF_PAGES_TYPES
+    if counted and count:
+        _tag(out, "SP", count, losses, "number_of_pages")
+        if _DASHES.search(count):
+            losses.append(("number_of_pages", "contains a dash; reads back as pages"))
+        if pages:
+            losses.append(("pages", "a book's SP holds its number of pages; the pages are not written"))
+        return
+    if count:
+        losses.append(("number_of_pages", "RIS holds the number of pages only for books, theses and manuscripts"))
+    if not pages:
+        return
+    a, dash, b = pages.partition("–")
+    if dash and a and b and a != b and a == a.strip() and b == b.strip():
+        _tag(out, "SP", a, losses, "pages")
+        _tag(out, "EP", b, losses, "pages")
+    elif counted and not _DASHES.search(pages):
+        _tag(out, "SP", pages, losses, "pages")
+        _tag(out, "EP", pages, losses, "pages")
+    else:
+        _tag(out, "SP", pages, losses, "pages")
+
+
+def format_ris(ref: Reference) -> str:
+    """One reference as a RIS record, ending with ``ER  - ``."""
+    return format_ris_checked(ref)[0]
+
+
+def export_ris(refs: Iterable[Reference]) -> RisExport:
+    """RIS text for references, records separated by a blank line (what EndNote writes), and what
+    each record could not carry."""
+    parts: list[str] = []
+    losses: list[RisLoss] = []
+    for i, ref in enumerate(refs):
+        text, lost = format_ris_checked(ref)
+        parts.append(text + "\n\n")
+        losses.extend(RisLoss(i, key, message) for key, message in lost)
+    return RisExport("".join(parts), losses)
 
 
 def write_ris(refs: Iterable[Reference]) -> str:
-    """RIS text for references, records separated by a blank line (what EndNote writes)."""
-    return "".join(format_ris(r) + "\n\n" for r in refs)
+    """RIS text for references (``export_ris`` also says what RIS could not carry)."""
+    return export_ris(refs).text

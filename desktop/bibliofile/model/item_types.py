@@ -46,6 +46,12 @@ ITEM_TYPES: tuple[ItemType, ...] = (
     ItemType("entry-encyclopedia", "Encyclopedia entry", "incollection", "inreference"),
     ItemType("entry-dictionary", "Dictionary entry", "incollection", "inreference"),
     ItemType("review", "Review", "article", "review"),
+    # RIS ART/CHART/FIGURE, MAP, MUSIC/SOUND, PCOMM/ICOMM, HEAR (docs/ris-types.md)
+    ItemType("graphic", "Artwork / figure", "misc", "artwork"),
+    ItemType("map", "Map", "misc", "misc"),
+    ItemType("song", "Audio recording", "misc", "audio"),
+    ItemType("personal_communication", "Letter / personal communication", "misc", "letter"),
+    ItemType("hearing", "Hearing", "misc", "misc"),
     ItemType("document", "Document", "misc", "misc"),
 )
 
