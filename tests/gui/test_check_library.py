@@ -70,7 +70,7 @@ def test_check_library_file_finds_damage_and_recovers_from_the_backup(
 
         tools_action(w, "Verify Library File…").trigger()  # type: ignore[attr-defined]
         dialog = w.check_file_dialog  # type: ignore[attr-defined]
-        assert dialog.result is not None and not dialog.result.ok
+        assert dialog.check_result is not None and not dialog.check_result.ok
         assert "damaged" in dialog.status.text()
         assert dialog.recover_button.isEnabled()
         dialog.recover_button.click()
@@ -90,7 +90,7 @@ def test_check_library_file_finds_damage_and_recovers_from_the_backup(
 def test_check_library_file_on_a_sound_library(window: object, said: list[str]) -> None:
     tools_action(window, "Verify Library File…").trigger()  # type: ignore[attr-defined]
     dialog = window.check_file_dialog  # type: ignore[attr-defined]
-    assert dialog.result is not None and dialog.result.ok
+    assert dialog.check_result is not None and dialog.check_result.ok
     assert "No damage found" in dialog.status.text()
     assert not dialog.recover_button.isVisible()
 

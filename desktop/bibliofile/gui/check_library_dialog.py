@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
 
 class CheckLibraryFileDialog(QDialog):
-    """Tools > Verify Library File. No signals; ``result`` and ``recovered`` hold what was found
+    """Tools > Verify Library File. No signals; ``check_result`` and ``recovered`` hold what was found
     and made, for the window and tests."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Verify Library File")
-        self.result: CheckResult | None = None
+        self.check_result: CheckResult | None = None
         self.recovered: RecoveryReport | None = None
         self.status = QLabel(self)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
@@ -79,7 +79,7 @@ class CheckLibraryFileDialog(QDialog):
 
     def _checked(self, result: Any) -> None:
         assert isinstance(result, CheckResult)
-        self.result = result
+        self.check_result = result
         self.again_button.setEnabled(True)
         if result.ok:
             self.status.setText("No damage found: SQLite's full integrity check passed.")

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from bibliofile.storage.engine import connect_read_only
+from bibliofile.storage.engine import CHECK_ADVICE, connect_read_only
 from bibliofile.storage.errors import LibraryCorruptError, LibraryError, LibraryTooNewError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -78,7 +78,7 @@ def current_revisions(path: Path) -> set[str] | None:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise LibraryCorruptError(
-            f"{path} is not a Bibliofile library or is damaged ({exc}). It was not changed."
+            f"{path} is not a Bibliofile library or is damaged ({exc}). It was not changed. {CHECK_ADVICE}"
         ) from exc
 
 
