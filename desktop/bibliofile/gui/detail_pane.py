@@ -48,7 +48,7 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
 from bibliofile.model.reference import Reference
-from bibliofile.services import editing
+from bibliofile.services import citing, editing
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage import curation
 from bibliofile.storage.errors import LibraryError
@@ -235,6 +235,7 @@ class DetailPane(QWidget):
         self.key_pattern: Callable[[], str] = lambda: DEFAULT_PATTERN
         self.header: QLabel | None = None
         self.source_label: QLabel | None = None
+        self._inherited_names: list[Creator] = []
         self.setMinimumWidth(220)
 
         self.stack = QStackedWidget(self)
@@ -338,7 +339,8 @@ class DetailPane(QWidget):
             return
         self._refs = refs
         self._common = editing.common_fields(refs)
-        inherited = editing.inherited_fields(self.library, refs[0]) if len(refs) == 1 else {}
+        # Crossref/xdata parents (every generation) as citations and RIS/CSL-JSON see them.
+        inherited, self._inherited_names = citing.inherited_values(self.library, refs[0]) if len(refs) == 1 else ({}, [])
         defs = editing.visible_fields(refs)
         keys = [f.key for f in defs]
         for k in inherited:
@@ -581,8 +583,16 @@ class DetailPane(QWidget):
         if self.header is not None:
             self.header.setText(f"{len(refs)} references selected")
         if self.source_label is not None:
-            self.source_label.setText(self._source_text(refs))
+            self.source_label.setText("\n".join(filter(None, [self._source_text(refs), self._inherited_names_text(refs)])))
             self.source_label.setVisible(bool(self.source_label.text()))
+
+    def _inherited_names_text(self, refs: list[Reference]) -> str:
+        """Names a crossref child cites with but does not store (its book's author, editors)."""
+        names = self._inherited_names if len(refs) == 1 else []
+        if not names:
+            return ""
+        listed = "; ".join(f"{c.full_name} ({c.role.label.lower()})" for c in names)
+        return f"Inherited from {refs[0].fields.get('crossref', '') or 'xdata'}: {listed}"
 
     def _source_text(self, refs: list[Reference]) -> str:
         if len(refs) != 1:

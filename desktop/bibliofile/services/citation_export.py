@@ -35,7 +35,7 @@ from bibliofile.citation.engine import (
     make_bibliography,
 )
 from bibliofile.model.reference import Reference
-from bibliofile.services.citing import cite_references
+from bibliofile.services.citing import cite_references, resolve_parents
 from bibliofile.services.exporting import export_text
 from bibliofile.storage.library import Library
 
@@ -149,8 +149,8 @@ def data_text(library: Library, ids: Sequence[int] | None, fmt: str) -> str:
     """A data export of ``ids`` (None: the whole library, BibTeX keeping the files' layout)."""
     if fmt in ("bibtex", "biblatex"):
         return export_text(library, dialect=fmt, ids=ids)  # type: ignore[arg-type]
-    refs = library.get_many(ids if ids is not None else library.search(""))
-    return data_text_of(refs, fmt)
+    refs = resolve_parents(library, library.get_many(ids if ids is not None else library.search("")))
+    return data_text_of(refs, fmt)  # RIS/CSL-JSON carry what crossref children inherit
 
 
 def data_text_of(refs: Sequence[Reference], fmt: str) -> str:

@@ -34,7 +34,7 @@ from bibliofile.services.citation_export import (
     data_text_of,
     rtf_document,
 )
-from bibliofile.services.citing import references_by_ids
+from bibliofile.services.citing import references_by_ids, resolve_parents
 from bibliofile.storage.library import Library
 
 MIME_HTML = "text/html"
@@ -77,8 +77,19 @@ def payload_key(refs: Sequence[Reference], style: str, locale: str | None, citat
     return h.hexdigest()
 
 
-def build_payload(refs: Sequence[Reference], style: str, locale: str | None, citation: bool) -> Payload:
-    """Format the references in all formats (one engine, three output formats)."""
+def build_payload(
+    refs: Sequence[Reference],
+    style: str,
+    locale: str | None,
+    citation: bool,
+    stored: Sequence[Reference] | None = None,
+) -> Payload:
+    """Format the references in all formats (one engine, three output formats).
+
+    ``refs`` are resolved (crossref parents filled in) for the citation and the CSL-JSON;
+    the BibTeX is written from ``stored``, the entries as the library keeps them, so a child
+    keeps its ``crossref`` instead of gaining its parent's fields.
+    """
     from bibliofile.citation.engine import format_citation
 
     if citation:
@@ -88,7 +99,8 @@ def build_payload(refs: Sequence[Reference], style: str, locale: str | None, cit
         text = make_bibliography(refs, style, locale, "text").document()
         html = bibliography_html(make_bibliography(refs, style, locale, "html"))
         rtf = make_bibliography(refs, style, locale, "rtf").document()
-    return Payload(text, html, rtf, data_text_of(refs, "bibtex"), csl_json_text(refs))
+    bibtex = data_text_of(stored if stored is not None else refs, "bibtex")
+    return Payload(text, html, rtf, bibtex, csl_json_text(refs))
 
 
 class PayloadCache:
@@ -136,12 +148,13 @@ class PayloadCache:
         self, library: Library, ids: Sequence[int], style: str, locale: str | None, citation: bool
     ) -> Payload:
         """The payload, rendered now unless it is cached (call from a worker thread)."""
-        refs = references_by_ids(library, ids)
+        stored = library.get_many(ids)
+        refs = resolve_parents(library, stored)
         key = payload_key(refs, style, locale, citation)
         with self._lock:
             found = self._items.get(key)
         if found is not None:
             return found
-        payload = build_payload(refs, style, locale, citation)
+        payload = build_payload(refs, style, locale, citation, stored)
         self.store(key, payload)
         return payload

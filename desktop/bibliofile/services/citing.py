@@ -25,6 +25,7 @@ from bibliofile.formats.bibtex_reader import read_bibtex_file
 from bibliofile.formats.crossref import resolve_crossref
 from bibliofile.formats.csl_json import json_items
 from bibliofile.formats.zotero_item_json import is_zotero_item, zotero_to_csl
+from bibliofile.model.creators import Creator
 from bibliofile.model.problems import UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.storage.library import Library
@@ -132,11 +133,26 @@ def _from_library(library: Library, query: str | None, keys: Sequence[str]) -> l
 def references_by_ids(library: Library, ids: Sequence[int]) -> list[Reference]:
     """The GUI's selection as References in table order, crossref/xdata parents resolved, so a
     chapter copied from the table cites its book's editors and publisher like `bibliofile cite`."""
-    refs = library.get_many(ids)
+    return resolve_parents(library, library.get_many(ids))
+
+
+def resolve_parents(library: Library, refs: Sequence[Reference]) -> list[Reference]:
+    """The references as they leave the library (citations, RIS, CSL-JSON, the detail pane):
+    what they inherit through crossref/xdata filled in. The stored entries stay as written,
+    so a BibTeX export writes them back unchanged."""
     if not any(_parent_keys(r) for r in refs):
-        return refs
+        return list(refs)
     parents = _library_parents(library, refs)
     return [resolve_crossref(r, parents) if _parent_keys(r) else r for r in refs]
+
+
+def inherited_values(library: Library, ref: Reference) -> tuple[dict[str, str], list[Creator]]:
+    """What a reference shows but does not store: the fields and the names it inherits."""
+    if not _parent_keys(ref):
+        return {}, []
+    resolved = resolve_crossref(ref, _library_parents(library, [ref]))
+    fields = {k: v for k, v in resolved.fields.items() if v and not ref.fields.get(k)}
+    return fields, resolved.creators[len(ref.creators) :]
 
 
 def _library_parents(library: Library, refs: Iterable[Reference]) -> dict[str, Reference]:
