@@ -247,6 +247,7 @@ class Tally:
     files: int = 0
     skipped: list[str] = field(default_factory=list)
     differences: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    entries_not_compared: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def percent(self) -> float:
@@ -280,40 +281,57 @@ def compare_file(bib: Path, work: Path, tally: Tally) -> None:
         m = _STRING_RE.match(item.text) if isinstance(item, PassthroughBlock) else None
         if m is not None:
             macros[m.group(1).lower()] = evaluate_value(m.group(2), macros)
-    seen: defaultdict[str, int] = defaultdict(int)
-    refs = [r for r in result.items if isinstance(r, Reference)]
-    for r in refs:
-        seen[r.citation_key.lower()] += 1
-    for ref in refs:
+    seen: set[str] = set()
+    for ref in (r for r in result.items if isinstance(r, Reference)):
         key = ref.citation_key.lower()
-        if seen[key] > 1 or key not in oracle or ref.source is None:
-            continue  # BibTeX keeps only the first of a repeated key; we keep both
+        if ref.source is None:
+            continue
         name_fields = [(n.lower(), raw) for n, raw in ref.source.raw_fields if n.lower() in ROLE_FIELDS]
-        if len({n for n, _ in name_fields}) != len(name_fields):
-            continue  # a repeated field: BibTeX reads the first, a separate issue
-        for fname, raw in name_fields:
-            ours = [c for c in ref.creators if c.role == ROLE_FIELDS[fname]]
-            theirs = oracle[key].get(fname, [])
-            if not theirs and not ours:
+        if not name_fields:
+            continue
+        if key in seen:  # BibTeX keeps only the first entry of a repeated key; we keep both
+            tally.entries_not_compared["a later entry with a repeated citation key"] += 1
+        elif key not in oracle:
+            tally.entries_not_compared["bibtex skipped the entry (syntax it rejects)"] += 1
+        elif len({n for n, _ in name_fields}) != len(name_fields):  # BibTeX reads the first
+            tally.entries_not_compared["a name field repeated in the entry"] += 1
+        else:
+            _compare_entry(bib, ref, name_fields, oracle[key], macros, tally)
+        seen.add(key)
+
+
+def _compare_entry(
+    bib: Path,
+    ref: Reference,
+    name_fields: list[tuple[str, str]],
+    oracle: dict[str, list[Parts]],
+    macros: dict[str, str],
+    tally: Tally,
+) -> None:
+    """Compare one entry's name fields with BibTeX's names for them."""
+    for fname, raw in name_fields:
+        ours = [c for c in ref.creators if c.role == ROLE_FIELDS[fname]]
+        theirs = oracle.get(fname, [])
+        if not theirs and not ours:
+            continue
+        raw_names = split_names(evaluate_value(raw, macros))
+        if len(theirs) != len(ours):
+            tally.compared += len(theirs)
+            tally.differences["name-count"].append(
+                f"{bib.name} {ref.citation_key} {fname}: bibtex {len(theirs)} names, ours {len(ours)}"
+            )
+            continue
+        for i, (parts, c) in enumerate(zip(theirs, ours, strict=True)):
+            tally.compared += 1
+            want, got = expected_creator(parts), actual_creator(c)
+            if want == got:
+                tally.agreed += 1
                 continue
-            raw_names = split_names(evaluate_value(raw, macros))
-            if len(theirs) != len(ours):
-                tally.compared += len(theirs)
-                tally.differences["name-count"].append(
-                    f"{bib.name} {ref.citation_key} {fname}: bibtex {len(theirs)} names, ours {len(ours)}"
-                )
-                continue
-            for i, (parts, c) in enumerate(zip(theirs, ours, strict=True)):
-                tally.compared += 1
-                want, got = expected_creator(parts), actual_creator(c)
-                if want == got:
-                    tally.agreed += 1
-                    continue
-                raw_name = raw_names[i] if len(raw_names) == len(theirs) else raw
-                tally.differences[cause_of(raw_name, want, got)].append(
-                    f"{bib.name} {ref.citation_key}: {raw_name!r}\n"
-                    f"      bibtex: {_fmt(want)}\n      ours:   {_fmt(got)}"
-                )
+            raw_name = raw_names[i] if len(raw_names) == len(theirs) else raw
+            tally.differences[cause_of(raw_name, want, got)].append(
+                f"{bib.name} {ref.citation_key}: {raw_name!r}\n"
+                f"      bibtex: {_fmt(want)}\n      ours:   {_fmt(got)}"
+            )
 
 
 def bib_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -348,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"names compared: {tally.compared}")
     print(f"agreed:         {tally.agreed}")
     print(f"agreement:      {tally.percent:.2f} %")
+    for why, count in sorted(tally.entries_not_compared.items()):
+        print(f"entries with names not compared: {count} ({why})")
     for cause, text in CAUSES.items():
         diffs = tally.differences.get(cause, [])
         if not diffs:
