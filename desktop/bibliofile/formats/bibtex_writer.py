@@ -298,6 +298,10 @@ def entry_pairs(ref: Reference, dialect: Dialect, original: Original, notes: Not
             written = written.replace("–", "--")
         else:
             written, lost = braced(value)
+        if written == "{}":  # nothing to write (an empty value reads back as no field)
+            if lost:
+                notes.add(key, f"field '{name}' was left out: it holds only what BibTeX cannot carry")
+            continue
         notes.lost(key, name, lost)
         pairs.append((fkey, name, written))
     written_at = {n: i for i, (_, n, _) in enumerate(pairs)}
