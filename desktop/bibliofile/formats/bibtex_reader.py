@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import gc
 import itertools
+import os
 import re
+import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
@@ -25,7 +27,7 @@ from bibtexparser.entrypoint import parse_string
 
 from bibliofile.formats.bibtex_names import parse_names
 from bibliofile.formats.latex_text import latex_to_unicode, title_macro_problems
-from bibliofile.formats.text_encoding import NOT_BIBTEX, decode_bytes
+from bibliofile.formats.text_encoding import NOT_BIBTEX, decode_bytes, decode_bytes_reporting
 from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.creators import Creator, CreatorRole
 from bibliofile.model.dates import MONTHS, PartialDate
@@ -38,7 +40,9 @@ __all__ = [
     "ConvertedBatch",
     "ReadResult",
     "decode_bytes",
+    "decode_bytes_reporting",
     "decode_fields",
+    "define_macro",
     "entry_raw_fields",
     "evaluate_value",
     "iter_bibtex_batches",
@@ -128,22 +132,105 @@ class ReadResult:
 
 _MACRO_RE = re.compile(r"[^\s#,{}\"=()]+")
 
+# A hostile file can make @string values grow without bound: 24 macros that each join the one
+# before with itself ("a1 = a0 # a0") ask for 2^24 copies from 629 bytes. No real value is
+# anywhere near this many times the size of its file, so a macro longer than that is refused,
+# and the characters all fields take from macros are capped the same way (MACRO_GROWTH times the
+# text read, plus MACRO_FLOOR for tiny files).
+MACRO_GROWTH = 8
+MACRO_FLOOR = 1 << 16
+_FLAT_MACRO = 256  # macro values up to this long are kept as plain strings
 
-def evaluate_value(raw: str, macros: dict[str, str], undefined: list[str] | None = None) -> str:
-    """A raw field value (``{..}``, ``".."``, ``2008``, ``jn # " x"``) to its LaTeX content.
 
-    Parts joined by ``#`` are concatenated and macros replaced; an undefined macro stays as
-    its name and is added to ``undefined``.
+class MacroText:
+    """An @string value longer than a few hundred characters, kept as its parts (text and other
+    macros' values) and expanded only where a field uses it.
+
+    Why: 100k macros that each add to the one before ("m2 = m1 # x") would otherwise be 100k
+    growing copies (5e9 characters, minutes); as parts they cost one small object each, and a
+    doubling chain costs nothing until a field asks for it, which the budget then refuses.
+    Every part is non-empty and a MacroText has at least two, so expanding one visits fewer
+    than twice as many parts as it has characters. The text of a macro a field used is kept
+    (``text``; every field's macro text is counted against the read's budget, so these stay
+    within it), and the next expansion that reaches it copies it instead of walking it again.
     """
-    if raw:
-        c0 = raw[0]
-        if c0 == "{" and raw[-1] == "}" and "#" not in raw:
-            return raw[1:-1]
-        if c0 == '"' and raw[-1] == '"' and "#" not in raw:
-            return raw[1:-1]
-        if raw.isdigit():
-            return raw
-    out: list[str] = []
+
+    __slots__ = ("length", "parts", "text")
+
+    def __init__(self, parts: tuple[str | MacroText, ...], length: int) -> None:
+        self.parts = parts
+        self.length = length
+        self.text: str | None = None
+
+    def __repr__(self) -> str:
+        return f"MacroText(length={self.length}, parts={len(self.parts)})"
+
+    def __str__(self) -> str:
+        return macro_text(self)
+
+
+MacroValue = str | MacroText
+Macros = Mapping[str, MacroValue]
+
+
+def macro_length(value: MacroValue) -> int:
+    return value.length if isinstance(value, MacroText) else len(value)
+
+
+def _expand_into(value: MacroValue, out: list[str]) -> None:
+    """Append the text of a macro value (without recursion: chains can be 100k deep)."""
+    if isinstance(value, str):
+        out.append(value)
+        return
+    stack: list[MacroValue] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.append(v)
+        elif v.text is not None:
+            out.append(v.text)
+        else:
+            stack.extend(reversed(v.parts))
+
+
+def macro_text(value: MacroValue) -> str:
+    """The text of a macro value; a MacroText keeps it for the next use."""
+    if isinstance(value, str):
+        return value
+    if value.text is None:
+        out: list[str] = []
+        _expand_into(value, out)
+        value.text = "".join(out)
+    return value.text
+
+
+@dataclass
+class ExpansionBudget:
+    """How many more characters fields may take from @string macros in this read; macro uses
+    that would go past it are refused (``refused``: (field, macro) pairs, for the problems).
+    A large file is read in pieces on worker processes, each with its own budget for its own
+    size, so a hostile file can be refused at slightly different uses there than in one read."""
+
+    remaining: int
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+    def note(self, field_name: str) -> None:
+        """Record the macros refused while evaluating ``field_name``."""
+        self.refused.extend((field_name, m) for m in self.pending)
+        self.pending.clear()
+
+
+def expansion_limit(size: int) -> int:
+    """The most characters of macro text allowed for a text of ``size`` characters."""
+    return MACRO_GROWTH * size + MACRO_FLOOR
+
+
+def _value_parts(
+    raw: str, macros: Macros, undefined: list[str] | None, budget: ExpansionBudget | None
+) -> list[MacroValue]:
+    """The parts of a raw value: delimited text and the values of the macros it names."""
+    out: list[MacroValue] = []
     i = 0
     n = len(raw)
     while i < n:
@@ -194,9 +281,62 @@ def evaluate_value(raw: str, macros: dict[str, str], undefined: list[str] | None
                 if undefined is not None:
                     undefined.append(word)
                 out.append(word)
+            elif budget is not None and macro_length(value) > budget.remaining:
+                budget.pending.append(word)
+                out.append(word)
             else:
+                if budget is not None:
+                    budget.remaining -= macro_length(value)
                 out.append(value)
-    return "".join(out)
+    return out
+
+
+def evaluate_value(
+    raw: str, macros: Macros, undefined: list[str] | None = None, budget: ExpansionBudget | None = None
+) -> str:
+    """A raw field value (``{..}``, ``".."``, ``2008``, ``jn # " x"``) to its LaTeX content.
+
+    Parts joined by ``#`` are concatenated and macros replaced; an undefined macro stays as
+    its name and is added to ``undefined``. With a ``budget``, a macro whose text would take
+    it below zero also stays as its name (and is noted in ``budget.pending``).
+    """
+    if raw:
+        c0 = raw[0]
+        if c0 == "{" and raw[-1] == "}" and "#" not in raw:
+            return raw[1:-1]
+        if c0 == '"' and raw[-1] == '"' and "#" not in raw:
+            return raw[1:-1]
+        if raw.isdigit():
+            return raw
+    parts = _value_parts(raw, macros, undefined, budget)
+    return "".join([p if isinstance(p, str) else macro_text(p) for p in parts])
+
+
+def define_macro(raw: str, macros: Macros, undefined: list[str] | None = None) -> MacroValue:
+    """The value an ``@string`` definition gives its macro, without copying the macros it uses
+    when the result is long (see MacroText). The caller refuses a value whose
+    ``macro_length`` is past ``expansion_limit`` of its file."""
+    parts = _value_parts(raw, macros, undefined, None)
+    merged: list[MacroValue] = []
+    length = 0
+    for part in parts:
+        size = macro_length(part)
+        if not size:
+            continue
+        length += size
+        last = merged[-1] if merged else None
+        if isinstance(part, str) and isinstance(last, str) and size + len(last) <= _FLAT_MACRO:
+            merged[-1] = last + part
+        else:
+            merged.append(part)
+    if length <= _FLAT_MACRO:
+        out: list[str] = []
+        for part in merged:
+            _expand_into(part, out)
+        return "".join(out)
+    if len(merged) == 1:
+        return merged[0]
+    return MacroText(tuple(merged), length)
 
 
 _PARAGRAPH_RE = re.compile(r"[ \t]*\n[ \t]*(?:\n[ \t]*)+")
@@ -226,6 +366,21 @@ def _verbatim(content: str) -> str:
     return "".join(content.split()) if " " in content or "\n" in content else content
 
 
+def _without_line_breaks(creator: Creator) -> Creator:
+    """A name with the line breaks and runs of spaces a ``\\\\`` left taken out."""
+    def tidy(part: str) -> str:
+        return " ".join(part.split())
+
+    return replace(
+        creator,
+        family=tidy(creator.family),
+        given=tidy(creator.given),
+        particle=tidy(creator.particle),
+        suffix=tidy(creator.suffix),
+        literal=tidy(creator.literal),
+    )
+
+
 def _keywords(text: str) -> str:
     if "," not in text and ";" not in text:
         return text
@@ -235,15 +390,19 @@ def _keywords(text: str) -> str:
 def decode_fields(
     entry_type: str,
     raw_fields: list[tuple[str, str]],
-    macros: dict[str, str],
+    macros: Macros,
     on_undefined: list[tuple[str, str]] | None = None,
     origins: dict[str, list[int]] | None = None,
+    duplicates: list[int] | None = None,
+    budget: ExpansionBudget | None = None,
 ) -> tuple[str, dict[str, str], list[Creator], dict[str, str]]:
     """(item type, fields, creators, extra) of an entry's raw fields.
 
     The writer calls this too, to tell which fields are unchanged since import (and so are
     written with their raw text). ``origins`` maps each field key ("creators:<role>" for
-    names) to the indexes of the raw fields it came from.
+    names) to the indexes of the raw fields it came from. A field name given twice (in any
+    case) is read from its first occurrence, as BibTeX does; the indexes of the later ones are
+    added to ``duplicates`` (they stay in the entry's kept text).
     """
     item_type = from_bibtex_type(entry_type)
     is_article = item_type in ARTICLE_TYPES
@@ -253,14 +412,23 @@ def decode_fields(
     year = month = ""
     year_i = month_i = -1
     undefined: list[str] = []
+    seen: set[str] = set()
     for index, (name, raw) in enumerate(raw_fields):
         lname = name.lower()
+        if lname in seen:
+            if duplicates is not None:
+                duplicates.append(index)
+            continue
+        seen.add(lname)
         key = FIELD_NAMES.get(lname)
         if key is None:
             role = ROLE_FIELDS.get(lname)
             if role is not None:
-                content = evaluate_value(raw, macros, undefined)
-                creators.extend(parse_names(content, role))
+                content = evaluate_value(raw, macros, undefined, budget)
+                names = parse_names(content, role)
+                if "\\\\" in content:  # "LAM, \\Chun Kit\\": a TeX line break is no part of a name
+                    names = [_without_line_breaks(c) for c in names]
+                creators.extend(names)
                 if origins is not None:
                     origins.setdefault(f"creators:{role.value}", []).append(index)
             elif lname == "year" and year_i < 0:
@@ -268,7 +436,7 @@ def decode_fields(
             elif lname == "month" and month_i < 0:
                 month, month_i = raw, index
             elif lname == "date" and "date" not in fields:
-                fields["date"] = PartialDate.parse(_clean(evaluate_value(raw, macros, undefined))).iso()
+                fields["date"] = PartialDate.parse(_clean(evaluate_value(raw, macros, undefined, budget))).iso()
                 if origins is not None:
                     origins["date"] = [index]
             else:
@@ -277,6 +445,8 @@ def decode_fields(
                 if on_undefined is not None:
                     on_undefined.extend((name, u) for u in undefined)
                 undefined.clear()
+            if budget is not None and budget.pending:
+                budget.note(name)
             continue
         if key == "number" and is_article:
             key = "issue"
@@ -289,11 +459,13 @@ def decode_fields(
         elif raw.isdigit():
             content = raw
         else:
-            content = evaluate_value(raw, macros, undefined)
+            content = evaluate_value(raw, macros, undefined, budget)
             if undefined:
                 if on_undefined is not None:
                     on_undefined.extend((name, u) for u in undefined)
                 undefined.clear()
+            if budget is not None and budget.pending:
+                budget.note(name)
         if key in VERBATIM_KEYS:
             value = _verbatim(content)
         else:
@@ -319,8 +491,12 @@ def decode_fields(
         if origins is not None:
             origins[key] = [index]
     if year_i >= 0 or month_i >= 0:
-        y = _clean(evaluate_value(year, macros, undefined)) if year_i >= 0 else ""
-        mo = _clean(evaluate_value(month, macros, undefined)) if month_i >= 0 else ""
+        y = _clean(evaluate_value(year, macros, undefined, budget)) if year_i >= 0 else ""
+        if budget is not None and budget.pending:
+            budget.note(raw_fields[year_i][0])
+        mo = _clean(evaluate_value(month, macros, undefined, budget)) if month_i >= 0 else ""
+        if budget is not None and budget.pending:
+            budget.note(raw_fields[month_i][0])
         if undefined and on_undefined is not None:
             on_undefined.extend(("year" if u in year else "month", u) for u in undefined)
         ym = PartialDate.from_year_month(y, mo)
@@ -367,8 +543,123 @@ def _failed_message(raw: str, error: Exception) -> tuple[str, bool]:
     return msg, bool(m) and kind not in _NON_ENTRY
 
 
+# A backslash right before the quote that ends a value: bibtexparser reads `\"` as an escaped
+# quote anywhere, real BibTeX has no escapes and ends the value there.
+_BACKSLASH_QUOTE_RE = re.compile(r'\\(?="\s*[,})#])')
+_CLOSE_QUOTE_PLACEHOLDERS = "\ue000\ue001\ue002\ufdd0\ufdd1"
+
+
+def _closes_quoted_value(text: str, quote: int) -> bool:
+    """True when BibTeX reads the ``"`` at ``quote`` (after a backslash) as the end of a quoted
+    value: the entry is scanned from its ``@`` as BibTeX does (braces counted inside quotes, a
+    quote inside braces is a letter). False whenever the scan meets anything unexpected."""
+    start = text.rfind("\n@", 0, quote) + 1
+    m = _ENTRY_HEAD_RE.match(text, start)
+    if m is None:
+        return False
+    i = m.end()
+    n = len(text)
+    while i < quote:
+        # one field: name = part (# part)*
+        eq = text.find("=", i, quote)
+        if eq < 0:
+            return False
+        i = eq + 1
+        while True:
+            while i < n and text[i].isspace():
+                i += 1
+            if i >= n:
+                return False
+            c = text[i]
+            if c == "{" or c == '"':
+                depth = 0
+                j = i + 1 if c == '"' else i
+                while j < n:
+                    cj = text[j]
+                    if cj == "{":
+                        depth += 1
+                    elif cj == "}":
+                        depth -= 1
+                        if depth == 0 and c == "{":
+                            break
+                        if depth < 0:
+                            return False
+                    elif cj == '"' and c == '"' and depth == 0:
+                        if j == quote:
+                            return True
+                        if text[j - 1] != "\\" or _BACKSLASH_QUOTE_RE.match(text, j - 1):
+                            break
+                    j += 1
+                if j > quote:
+                    return False
+                i = j + 1
+            else:
+                while i < n and text[i] not in ",}#)" and not text[i].isspace():
+                    i += 1
+            while i < n and text[i].isspace():
+                i += 1
+            if i < n and text[i] == "#":
+                i += 1
+                continue
+            if i < n and text[i] == ",":
+                i += 1
+                break
+            return False
+    return False
+
+
+_ENTRY_HEAD_RE = re.compile(r"@[ \t]*[A-Za-z][\w-]*[ \t]*[{(][^,]*,")
+
+
+def _mark_closing_quotes(text: str) -> tuple[str, str]:
+    """The text with the backslash before each quote that BibTeX reads as closing a value (a
+    value ending in a backslash, as in ``"LAM, \\\\Chun Kit\\\\"``) replaced by a placeholder
+    character of the same length, so bibtexparser ends the value there too; and the placeholder
+    ("" when nothing was replaced). Offsets are unchanged."""
+    if '\\"' not in text:
+        return text, ""
+    spots = [m.start() for m in _BACKSLASH_QUOTE_RE.finditer(text) if _closes_quoted_value(text, m.end())]
+    if not spots:
+        return text, ""
+    placeholder = next((c for c in _CLOSE_QUOTE_PLACEHOLDERS if c not in text), "")
+    if not placeholder:
+        return text, ""
+    chars = list(text)
+    for at in spots:
+        chars[at] = placeholder
+    return "".join(chars), placeholder
+
+
+def _unmark(blocks: list[bp.Block], placeholder: str) -> None:
+    """Put the backslashes ``_mark_closing_quotes`` took out back into the blocks' texts."""
+    for block in blocks:
+        raw = block.raw
+        if not raw or placeholder not in raw:
+            continue
+        block._raw = raw.replace(placeholder, "\\")
+        inner = block.ignore_error_block if isinstance(block, bp.ParsingFailedBlock) else None
+        for b in (block, inner):
+            if isinstance(b, bp.Entry):
+                if b is inner and b.raw:
+                    b._raw = b.raw.replace(placeholder, "\\")
+                for f in b.fields:
+                    if isinstance(f.value, str) and placeholder in f.value:
+                        f.value = f.value.replace(placeholder, "\\")
+            elif isinstance(b, bp.String) and placeholder in b.value:
+                b.value = b.value.replace(placeholder, "\\")
+
+
 def _parse_blocks(text: str) -> list[bp.Block]:
     """bibtexparser's blocks; if it ever crashes, parse piece by piece so one bad spot costs one block."""
+    marked, placeholder = _mark_closing_quotes(text)
+    if placeholder:
+        blocks = _parse_unmarked(marked)
+        _unmark(blocks, placeholder)
+        return blocks
+    return _parse_unmarked(text)
+
+
+def _parse_unmarked(text: str) -> list[bp.Block]:
     try:
         return list(parse_string(text, parse_stack=[]).blocks)
     except Exception:  # a parser bug must not lose a whole file
@@ -393,14 +684,55 @@ def entry_raw_fields(text: str) -> list[tuple[str, str]]:
     for the few edited entries that need them.
     """
     for block in _parse_blocks(text):
-        entry = block.ignore_error_block if isinstance(block, bp.DuplicateBlockKeyBlock) else block
+        entry = (
+            block.ignore_error_block
+            if isinstance(block, bp.DuplicateBlockKeyBlock | bp.DuplicateFieldKeyBlock)
+            else block
+        )
         if isinstance(entry, bp.Entry):
             return [(f.key, f.value) for f in entry.fields]
     return []
 
 
-def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str]) -> ReadResult:
-    """Read one piece of a file whose first line is ``first_line``; ``macros`` is updated."""
+def _define(
+    key: str, raw: str, macros: dict[str, MacroValue], refused: set[str], limit: int, undefined: list[str]
+) -> str:
+    """Define macro ``key`` from an @string's raw value, or refuse it (a value longer than
+    ``limit``, or one made from a refused macro: refusing only the first of a doubling chain
+    would let the next ones double its name instead). "" or why it was refused."""
+    name = key.lower()
+    value = define_macro(raw, macros, undefined)
+    size = macro_length(value)
+    uses_refused = next((u for u in undefined if u.lower() in refused), None)
+    if uses_refused is None and size <= limit:
+        macros[name] = value
+        refused.discard(name)
+        return ""
+    macros.pop(name, None)
+    refused.add(name)
+    if uses_refused is not None:
+        return f"uses the @string '{uses_refused}', which was refused"
+    return f"would expand to {size:,} characters, more than {limit:,} ({MACRO_GROWTH} times the file's size)"
+
+
+def _read_segment(
+    text: str,
+    file: str,
+    first_line: int,
+    macros: dict[str, MacroValue],
+    limit: int = 0,
+    refused: set[str] | None = None,
+) -> ReadResult:
+    """Read one piece of a file whose first line is ``first_line``; ``macros`` is updated.
+
+    ``limit``: the longest macro value allowed (``expansion_limit`` of the whole file; of this
+    text when 0); fields of this piece may take as many characters from macros in all.
+    ``refused``: macros refused before this piece (updated).
+    """
+    limit = limit or expansion_limit(len(text))
+    budget = ExpansionBudget(expansion_limit(len(text)))
+    refused_here: set[str] = refused if refused is not None else set()
+    duplicates: list[int] = []
     result = ReadResult()
     items = result.items
     problems = result.problems
@@ -419,7 +751,7 @@ def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str])
             continue
         prefix = text[cursor:pos]
         line += prefix.count(newline)
-        if isinstance(block, bp.DuplicateBlockKeyBlock) and isinstance(
+        if isinstance(block, bp.DuplicateBlockKeyBlock | bp.DuplicateFieldKeyBlock) and isinstance(
             block.ignore_error_block, bp.Entry | bp.String
         ):
             block = block.ignore_error_block
@@ -429,19 +761,31 @@ def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str])
             m = _TYPE_RE.match(raw)  # bibtexparser lower-cases the type; keep it as written
             entry_type = m.group(1) if m else block.entry_type
             item_type, fields, creators, extra = decode_fields(
-                entry_type, raw_fields, macros, on_undefined
+                entry_type, raw_fields, macros, on_undefined, None, duplicates, budget
             )
             if on_undefined:
                 for fname, macro in on_undefined:
+                    why = (
+                        "the @string "
+                        f"'{macro}', which was refused as too large (see its line)"
+                        if macro.lower() in refused_here
+                        else f"the undefined @string '{macro}'"
+                    )
                     problems.append(
                         Problem(
                             file,
                             line,
-                            f"entry '{block.key}': field '{fname}' uses the undefined @string "
-                            f"'{macro}'; its name was kept as the value",
+                            f"entry '{block.key}': field '{fname}' uses {why}; its name was kept as the value",
                         )
                     )
                 on_undefined.clear()
+            if budget.refused:
+                for fname, macro in budget.refused:
+                    problems.append(Problem(file, line, _budget_message(block.key, fname, macro)))
+                budget.refused.clear()
+            if duplicates:
+                problems.extend(_duplicate_field_problems(block, raw_fields, duplicates, file, line))
+                duplicates.clear()
             problems.extend(title_macro_problems(block.key, raw_fields, file, line))
             items.append(
                 Reference(
@@ -463,8 +807,17 @@ def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str])
             )
         elif isinstance(block, bp.String):
             undefined: list[str] = []
-            macros[block.key.lower()] = evaluate_value(str(block.value), macros, undefined)
-            for macro in undefined:
+            why = _define(block.key, str(block.value), macros, refused_here, limit, undefined)
+            if why:
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"@string '{block.key}' {why}; it was not defined, so fields that use it "
+                        "keep its name (the block is kept as written)",
+                    )
+                )
+            for macro in dict.fromkeys(u for u in undefined if u.lower() not in refused_here):
                 problems.append(
                     Problem(
                         file,
@@ -491,6 +844,40 @@ def _read_segment(text: str, file: str, first_line: int, macros: dict[str, str])
     return result
 
 
+def _budget_message(key: str, field_name: str, macro: str) -> str:
+    return (
+        f"entry '{key}': field '{field_name}' would take @string '{macro}' past the limit on "
+        f"text taken from @string macros ({MACRO_GROWTH} times the size of the text read); the "
+        "macro's name was kept as the value"
+    )
+
+
+def _duplicate_field_problems(
+    block: bp.Entry, raw_fields: list[tuple[str, str]], duplicates: list[int], file: str, line: int
+) -> list[Problem]:
+    """One problem per field given again in an entry, at the line of the repeat."""
+    out: list[Problem] = []
+    fields = block.fields
+    first_index: dict[str, int] = {}
+    for i, (name, _) in enumerate(raw_fields):
+        first_index.setdefault(name.lower(), i)
+    for i in duplicates:
+        name = raw_fields[i][0]
+        first = fields[first_index[name.lower()]]
+        head = block.start_line or 0
+        at = line + (fields[i].start_line or head) - head
+        first_at = line + (first.start_line or head) - head
+        out.append(
+            Problem(
+                file,
+                at,
+                f"entry '{block.key}': field '{name}' is given again (first at line {first_at}); "
+                "BibTeX uses the first, and so does the library; the entry is kept as written",
+            )
+        )
+    return out
+
+
 def _flag_duplicates(result: ReadResult, seen: dict[str, int]) -> None:
     """Report citation keys used twice (both entries are kept), then order problems by line."""
     for item in result.items:
@@ -513,8 +900,9 @@ def _duplicate_message(key: str, first: int) -> str:
 
 def read_bibtex(text: str, file: str = "<text>") -> ReadResult:
     """Read BibTeX/BibLaTeX text: references and passthrough blocks in order, plus problems."""
+    macros: dict[str, MacroValue] = dict(DEFAULT_MACROS)
     with gc_paused():
-        result = _read_segment(text, file, 1, dict(DEFAULT_MACROS))
+        result = _read_segment(text, file, 1, macros)
     _flag_duplicates(result, {})
     return result
 
@@ -551,11 +939,13 @@ def read_bibtex_file(path: str | Path) -> ReadResult:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise UnreadableFileError(name, f"cannot read the file: {exc.strerror or exc}") from exc
-    text, encoding = decode_bytes(data, name)
+    text, encoding, guessed = decode_bytes_reporting(data, name)
     if not looks_like_bibtex(text):
         raise UnreadableFileError(name, NOT_BIBTEX)
     result = read_bibtex(text, name)
     result.encoding = encoding
+    if guessed:
+        result.problems = sorted(guessed + result.problems, key=lambda p: p.line)
     return result
 
 
@@ -604,6 +994,10 @@ def _string_definitions(text: str) -> list[tuple[int, str, str]]:
 
 
 _SAMPLE = 1 << 20  # characters read to estimate the mean block length
+_MAX_PIECE = 1 << 22
+_STRING_LINE_RE = re.compile(r"\n@[ \t]*string", re.IGNORECASE)
+# A bare word after "=" or "#": a macro a piece may use (a superset: also words inside values).
+_REFERENCE_RE = re.compile(r"[=#][ \t\r\n]*([^\s#,{}\"=()0-9][^\s#,{}\"=()]*)")
 
 
 def _segments(text: str, batch_entries: int) -> Iterator[tuple[int, int]]:
@@ -613,11 +1007,14 @@ def _segments(text: str, batch_entries: int) -> Iterator[tuple[int, int]]:
     Cut by size (the mean block length of the file's first MiB times ``batch_entries``) so that
     finding the points is a few hundred C-level find/count calls: walking every "\\n@" of a
     100k-entry file in Python took 0.8 s before the first worker could start. The first piece
-    is a quarter of the others, so the storing side gets its first rows sooner.
+    is a quarter of the others, so the storing side gets its first rows sooner. @string blocks
+    do not count: each job carries the macros it uses, so a file of 100k @strings cut every
+    2000 blocks would send them 50 times over; pieces are at most _MAX_PIECE characters.
     """
     sample = min(len(text), _SAMPLE)
-    blocks = text.count("\n@", 0, sample) + 1
-    step = max(1, sample * batch_entries // blocks)
+    strings = len(_STRING_LINE_RE.findall(text, 0, sample))
+    blocks = text.count("\n@", 0, sample) - strings + 1
+    step = min(max(1, sample * batch_entries // max(blocks, 1)), _MAX_PIECE)
     start = 0
     depth = 0
     prev = 0
@@ -653,17 +1050,91 @@ class ConvertedBatch(Generic[T]):
     read_to: float = 1.0  # share of the text read up to the end of this batch
 
 
-# A job: (text, file, first line, macros, is the last job, convert or None).
-_Job = tuple[str, str, int, dict[str, str], bool, "Callable[[list[Item]], Any] | None"]
+# Macros as a job carries them: a token naming the file's read, each name's value as text or
+# the index of a node (-1: refused), and the nodes (parts that are text or earlier nodes'
+# indexes). Pickling MacroTexts themselves would recurse once per link of a chain (100k deep)
+# and copy shared parts once per macro.
+PackedMacros = tuple[str, dict[str, str | int], list[tuple[str | int, ...]]]
+
+
+class MacroPacker:
+    """Packs a growing macro table for the jobs of one read. Nodes get their index once and
+    keep it (the list only grows), so each job costs a pass over the names, not over every
+    node again; the workers build only the nodes they have not seen (``unpack_macros``)."""
+
+    def __init__(self) -> None:
+        self.token = f"{os.getpid()}-{id(self)}-{time.monotonic_ns()}"
+        self.index: dict[int, int] = {}
+        self.nodes: list[tuple[str | int, ...]] = []
+        self.alive: list[MacroText] = []  # the indexed objects, so their ids are never reused
+
+    def pack(self, macros: Mapping[str, MacroValue], refused: Iterable[str] = ()) -> PackedMacros:
+        names: dict[str, str | int] = dict.fromkeys(refused, -1)
+        for name, value in macros.items():
+            names[name] = value if isinstance(value, str) else self._node(value)
+        return self.token, names, self.nodes[:]
+
+    def _node(self, value: MacroText) -> int:
+        index = self.index
+        found = index.get(id(value))
+        if found is not None:
+            return found
+        stack: list[tuple[MacroText, bool]] = [(value, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in index:
+                continue
+            if ready:
+                index[id(node)] = len(self.nodes)
+                self.alive.append(node)
+                self.nodes.append(tuple(p if isinstance(p, str) else index[id(p)] for p in node.parts))
+                continue
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parts if isinstance(p, MacroText) and id(p) not in index)
+        return index[id(value)]
+
+
+def pack_macros(macros: Mapping[str, MacroValue], refused: Iterable[str] = ()) -> PackedMacros:
+    """``macros`` as flat, picklable data (see PackedMacros)."""
+    return MacroPacker().pack(macros, refused)
+
+
+_built_nodes: tuple[str, list[MacroText]] = ("", [])  # a worker's nodes of its current read
+
+
+def unpack_macros(packed: PackedMacros) -> tuple[dict[str, MacroValue], set[str]]:
+    """The macros and the refused macro names of ``MacroPacker.pack``."""
+    global _built_nodes
+    token, names, nodes = packed
+    built = _built_nodes[1] if _built_nodes[0] == token else []
+    for parts in nodes[len(built) :]:
+        values = tuple(p if isinstance(p, str) else built[p] for p in parts)
+        built.append(MacroText(values, sum(macro_length(v) for v in values)))
+    _built_nodes = (token, built)
+    macros: dict[str, MacroValue] = {}
+    refused: set[str] = set()
+    for name, v in names.items():
+        if isinstance(v, str):
+            macros[name] = v
+        elif v < 0:
+            refused.add(name)
+        else:
+            macros[name] = built[v]
+    return macros, refused
+
+
+# A job: (text, file, first line, macros, is the last job, convert or None, macro limit).
+_Job = tuple[str, str, int, PackedMacros, bool, "Callable[[list[Item]], Any] | None", int]
 # What a worker gives back: the ReadResult, or for a convert job (payload, problems, entries,
 # tail text, [(citation key, line)]) of plain data, cheap to pickle.
 _Done = ReadResult | tuple[Any, list[Problem], int, str, list[tuple[str, int]]]
 
 
 def _parse_batch(job: _Job) -> _Done:
-    text, file, first_line, macros, last, convert = job
+    text, file, first_line, packed, last, convert, limit = job
     with gc_paused():
-        result = _read_segment(text, file, first_line, macros)
+        macros, refused = unpack_macros(packed)
+        result = _read_segment(text, file, first_line, macros, limit, refused)
         if convert is None:
             return result
         items = result.items
@@ -737,7 +1208,10 @@ def _jobs(
     """The jobs in file order, made as they are asked for (the first goes out at once)."""
     segments = _segments(text, batch_entries)
     definitions = _string_definitions(text)
-    macros = dict(DEFAULT_MACROS)
+    macros: dict[str, MacroValue] = dict(DEFAULT_MACROS)
+    limit = expansion_limit(len(text))
+    refused: set[str] = set()
+    packer = MacroPacker()
     d = 0
     line = 1
     prev = 0
@@ -747,11 +1221,14 @@ def _jobs(
         following = next(segments, None)
         while d < len(definitions) and definitions[d][0] < a:
             _, name, raw = definitions[d]
-            macros[name] = evaluate_value(raw, macros)
+            _define(name, raw, macros, refused, limit, [])  # the worker reading it reports a refusal
             d += 1
         line += text.count("\n", prev, a)
         prev = a
-        yield text[a:b], file, line, dict(macros), following is None, convert
+        # Only the macros this piece names: a job's cost stays with its own size.
+        used = {w.lower() for w in _REFERENCE_RE.findall(text, a, b)}
+        packed = packer.pack({k: macros[k] for k in used if k in macros}, used & refused)
+        yield text[a:b], file, line, packed, following is None, convert, limit
         current = following
 
 

@@ -27,6 +27,7 @@ from bibliofile.formats.batches import iter_format_batches
 from bibliofile.formats.bibtex_reader import (
     SMALL_TEXT,
     decode_bytes,
+    decode_bytes_reporting,
     gc_paused,
     iter_bibtex_batches,
     worker_pool,
@@ -179,12 +180,13 @@ def _import_files(
                 report.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
                 continue
             try:
-                text, encoding = decode_bytes(data, name)
+                text, encoding, guessed = decode_bytes_reporting(data, name)  # guessed: mixed-encoding lines
                 fmt = detect_format(text, name, format)
             except UnreadableFileError as exc:
                 report.unreadable.append(name)
                 report.problems.append(Problem(name, 0, exc.message))
                 continue
+            report.problems.extend(guessed)
             report.formats[name] = fmt
             import_id = uow.add_import(shown_path(Path(p).resolve()), fmt, encoding)
             if fmt != "bibtex":
