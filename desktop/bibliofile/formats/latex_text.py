@@ -151,6 +151,14 @@ _ARGUMENTS: dict[str, str] = {
     "colorbox": "dk", "iffalse": "", "phantom": "d", "hphantom": "d", "vphantom": "d",
     "discretionary": "ddk", "mathchoice": "kddd", "ding": "d",
 }
+# Command words read without looking further: text (or nothing, for formatting) and the tail
+# TeX swallows. The hot path of decoding: one dict lookup per command.
+_SIMPLE: dict[str, str] = {
+    **{name: "" for name in _FORMATTING},
+    **{name: text for name, text in _SYMBOLS.items() if name not in _MATH_WORDS},
+}
+for _name in (*_ARGUMENTS, *_WORD_ACCENTS, *_MATH_WORDS):
+    _SIMPLE.pop(_name, None)
 _ESCAPES = {
     "&": "&", "%": "%", "$": "$", "#": "#", "_": "_", "{": "{", "}": "}", " ": " ", "\n": " ",
     "\t": " ", "\r": " ", ",": "\u2009", ";": " ", ":": " ", ">": " ", "<": "", "!": "", "/": "",
@@ -158,7 +166,9 @@ _ESCAPES = {
 }
 
 _TOKEN_RE = re.compile(
-    r"\\(?:[A-Za-z]+|.|\Z)"  # a command (a backslash at the very end stays a backslash)
+    # a command word with what TeX swallows after it (spaces, and an empty group written to
+    # end it), a command symbol, or a backslash at the very end of the value
+    r"\\(?:([A-Za-z]+)(\s*(?:\{\})?)|.|\Z)"
     r"|---?|``|''"  # TeX's dash and quote ligatures
     r"|[^\\{}$~`'\-]+"  # a run of plain text
     r"|.",  # a brace, $, ~, or a lone ` ' -
@@ -168,8 +178,6 @@ _LETTER = r"\\[ij](?![A-Za-z])|[A-Za-z]"
 # An accent's argument: one letter, braced or not. Bounded: \s* stops at the first non-space.
 _ACCENT_ARG_RE = re.compile(rf"\s*(?:\{{\s*({_LETTER})?\s*\}}|({_LETTER}))")
 _WORD_ACCENT_ARG_RE = re.compile(rf"\s*\{{\s*({_LETTER})?\s*\}}|\s+([A-Za-z])")
-# What TeX swallows after a command word: spaces, and an empty group written to end it.
-_TAIL_RE = re.compile(r"\s*(?:\{\})?")
 _SPACES_RE = re.compile(r"\s*")
 _BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)
 # How far an optional [..] or a \verb|..| argument may reach: they are short, and a bound keeps
@@ -235,7 +243,19 @@ def latex_to_unicode(s: str) -> str:
     if not _needs_decoding(s):
         return s
     if "\\" in s:
-        return _Decoder(s).run()
+        # Most values hold only accents and symbols: one regex pass decodes those at C speed;
+        # anything else (arguments, unknown commands) goes to the scanner, from the original.
+        if _PLACEHOLDER_RE.search(s) is not None:
+            return _Decoder(s).run()
+        fast = _FAST_RE.sub(_fast_command, s)
+        if "\\" in fast:
+            return _Decoder(s).run()
+        return _ligatures_and_braces(fast).translate(_UNPROTECT)
+    return _ligatures_and_braces(s)
+
+
+def _ligatures_and_braces(s: str) -> str:
+    """What is left once commands are decoded: TeX's ligatures, ties, math shifts and braces."""
     if "--" in s:
         s = s.replace("---", "—").replace("--", "–")
     if "``" in s:
@@ -249,6 +269,53 @@ def latex_to_unicode(s: str) -> str:
     if "{" in s or "}" in s:
         s = s.replace("{", "").replace("}", "")
     return s
+
+
+# The fast pass writes decoded text with the characters the ligature and brace passes act on
+# replaced by private-use stand-ins (and a command that prints nothing as a stand-in too, so
+# "-\\relax-" does not become a dash), and turns them back at the end.
+_SPECIAL_OUT = "{}~$\\-`'"
+_PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_SPECIAL_OUT)})
+_NOTHING = chr(0xE000 + len(_SPECIAL_OUT))
+_UNPROTECT = str.maketrans({**{chr(0xE000 + i): c for i, c in enumerate(_SPECIAL_OUT)}, _NOTHING: None})
+_PLACEHOLDER_RE = re.compile(f"[{chr(0xE000)}-{_NOTHING}]")
+_FAST_SIMPLE = {name: text.translate(_PROTECT) or _NOTHING for name, text in _SIMPLE.items()}
+_FAST_ESCAPES = {c: text.translate(_PROTECT) or _NOTHING for c, text in _ESCAPES.items()}
+_FAST_RE = re.compile(
+    r"\\(?:"
+    rf"(?P<acc>[`'^\"~=.])\s*(?:\{{\s*(?P<l1>{_LETTER})?\s*\}}|(?P<l2>{_LETTER}))"
+    rf"|(?P<wacc>{'|'.join(sorted(_WORD_ACCENTS, key=len, reverse=True))})(?![A-Za-z])"
+    rf"(?:\s*\{{\s*(?P<l3>{_LETTER})?\s*\}}|\s+(?P<l4>[A-Za-z]))"
+    r"|(?P<esc>[^A-Za-z`'^\"~=.])"
+    r"|(?P<name>[A-Za-z]+)(?P<tail>\s*(?:\{\})?)"
+    r")"
+)
+
+
+def _fast_command(m: re.Match[str]) -> str:
+    """One command of the fast pass; one it cannot decode alone is left as it is."""
+    name = m.group("name")
+    if name is not None:
+        text = _FAST_SIMPLE.get(name)
+        if text is not None:
+            return text
+        if name in _MATH_WORDS:
+            end = m.end()
+            if end < len(m.string) and (m.group("tail") or m.string[end] == "\\"):
+                return name + " "
+            return name
+        return m.group()
+    esc = m.group("esc")
+    if esc is not None:
+        return _FAST_ESCAPES.get(esc) or esc.translate(_PROTECT)
+    acc = m.group("acc")
+    if acc is not None:
+        letter = m.group("l1") or m.group("l2")
+        if letter:
+            return _accented(_ACCENT_MARKS[acc], letter)
+        return _BARE_ACCENTS.get(acc, "").translate(_PROTECT) or _NOTHING
+    letter = m.group("l3") or m.group("l4")
+    return _accented(_ACCENT_MARKS[m.group("wacc")], letter) if letter else _NOTHING
 
 
 def unknown_latex_macros(s: str) -> list[str]:
@@ -326,6 +393,7 @@ class _Decoder:
     def run(self) -> str:
         s, n = self.s, self.n
         token_match = _TOKEN_RE.match
+        simple = _SIMPLE.get
         out = self.out
         pos = 0
         while pos < n:
@@ -335,7 +403,17 @@ class _Decoder:
             pos = m.end()
             c = tok[0]
             if c == "\\":
-                pos = self.command(tok, pos)
+                word = m.group(1)
+                if word is None:
+                    pos = self.symbol(tok[1:], pos)
+                    continue
+                text = simple(word)
+                if text is None:
+                    pos = self.word(word, m.end(1), pos)
+                elif self.pending:
+                    self.emit(text)
+                else:
+                    out.append(text)
             elif c == "{":
                 self.frames.append("")
             elif c == "}":
@@ -361,25 +439,26 @@ class _Decoder:
                 out.append(tok)
         return "".join(out)
 
-    def command(self, tok: str, pos: int) -> int:
-        """Handle the command ``tok`` that ends at ``pos``; return where reading goes on."""
-        s = self.s
-        name = tok[1:]
+    def symbol(self, name: str, pos: int) -> int:
+        """A command symbol (``\\&``, ``\\"``) ending at ``pos``; return where reading goes on."""
         if not name:  # a lone backslash at the end of the value
             self.emit("\\")
             return pos
-        if not name[0].isalpha():
-            mark = _ACCENT_MARKS.get(name)
-            if mark is not None:
-                m = _ACCENT_ARG_RE.match(s, pos)
-                if m is None:
-                    self.pending = mark
-                    return pos
-                letter = m.group(1) or m.group(2)
-                self.emit(_accented(mark, letter) if letter else _BARE_ACCENTS.get(name, ""))
-                return m.end()
+        mark = _ACCENT_MARKS.get(name)
+        if mark is None:
             self.emit(_ESCAPES.get(name, name))
             return pos
+        m = _ACCENT_ARG_RE.match(self.s, pos)
+        if m is None:
+            self.pending = mark
+            return pos
+        letter = m.group(1) or m.group(2)
+        self.emit(_accented(mark, letter) if letter else _BARE_ACCENTS.get(name, ""))
+        return m.end()
+
+    def word(self, name: str, pos: int, tail: int) -> int:
+        """A command word ending at ``pos`` (``tail``: after what TeX swallows); where reading goes on."""
+        s = self.s
         if name in _WORD_ACCENTS:
             m = _WORD_ACCENT_ARG_RE.match(s, pos)
             if m is None:
@@ -393,26 +472,21 @@ class _Decoder:
         if spec is not None:
             return self.arguments(spec, pos)
         symbol = _SYMBOLS.get(name)
+        if symbol is None:
+            symbol = _library_symbols().get(name)
         if symbol is not None:
-            tail = _TAIL_RE.match(s, pos).end()  # type: ignore[union-attr]
             if name in _MATH_WORDS and tail < self.n and (tail > pos or s[tail] == "\\"):
-                symbol += " "  # "\log n" and "\log\log n" read "log n", "log log n"
+                symbol += " "  # "\\log n" and "\\log\\log n" read "log n", "log log n"
             self.emit(symbol)
             return tail
-        if name in _FORMATTING:
-            return _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
-        symbol = _library_symbols().get(name)
-        if symbol is not None:
-            self.emit(symbol)
-            return _TAIL_RE.match(s, pos).end()  # type: ignore[union-attr]
         self.unknown.append(name)
         after = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
         if after < self.n and s[after] == "{":
             if s.startswith("{}", after):
-                self.emit(name)  # \foo{} is a command without argument, ended by {}
+                self.emit(name)  # \\foo{} is a command without argument, ended by {}
                 return after + 2
-            return after  # \foo{Word}: the argument stays as text
-        self.emit(name)  # \MF: its name is the best text we have
+            return after  # \\foo{Word}: the argument stays as text
+        self.emit(name)  # \\MF: its name is the best text we have
         return pos
 
     def arguments(self, spec: str, pos: int) -> int:

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bibliofile.formats.latex_text import (
+    _Decoder,
     latex_to_unicode,
     title_macro_problems,
     unicode_to_latex_safe,
@@ -48,6 +49,14 @@ def test_decoding_never_raises(latex: str) -> None:
     assert isinstance(unknown_latex_macros(latex), list)
     for problem in title_macro_problems("k", [("title", latex)], "f.bib", 1):
         assert problem.line == 1
+
+
+@_SETTINGS
+@given(_LATEXISH)
+def test_fast_pass_and_scanner_agree(latex: str) -> None:
+    """Most values take a fast path (str.replace, or a regex pass for accents and symbols);
+    it must read them exactly as the scanner does."""
+    assert latex_to_unicode(latex) == _Decoder(latex).run()
 
 
 @_SETTINGS
