@@ -111,3 +111,20 @@ def test_a_read_only_library_says_so_on_a_write(
     finally:
         library.close()
     assert path.read_bytes() == before
+
+
+def test_the_window_asks_before_making_a_library_of_an_empty_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: object) -> None:
+    import sys
+
+    from bibliofile.gui import app as gui_app
+
+    empty = tmp_path / "typo.sqlite"
+    empty.write_bytes(b"")
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "ask", lambda _p, _t, text, **_k: asked.append(text) or False)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setenv(gui_app.EXIT_AFTER_START, "1")  # a window that opens anyway closes again
+    assert gui_app.run_gui(empty, explicit=True) == 1
+    assert asked and "is empty" in asked[0]
+    assert empty.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.sqlite"]

@@ -95,6 +95,12 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
     _setup_logging()
     app = make_application()
     install_excepthook()
+    if explicit and (not library_path.exists() or library_path.stat().st_size == 0):
+        # --library naming a missing or empty file: a typo should not become a library (issue 14)
+        what = "is empty" if library_path.exists() else "does not exist"
+        if not messages.ask(None, "Bibliofile", f"{library_path} {what}. Start a new library there?", yes="Start New Library"):
+            resume_collector()
+            return 1
     try:
         library = Library.open(library_path)
     except LibraryError as exc:
