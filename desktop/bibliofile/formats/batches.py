@@ -15,11 +15,11 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
-from bibliofile.formats.bibtex_reader import ReadResult
+from bibliofile.formats.bibtex_reader import ReadResult, start_worker_pool
 from bibliofile.formats.csl_json import read_csl_json
 from bibliofile.formats.ris import read_ris
 from bibliofile.model.problems import Problem
@@ -135,13 +135,8 @@ def iter_format_batches(
 
 
 def _run(jobs: list[Job], workers: int) -> Iterator[tuple[Any, list[Problem], int]]:
-    try:
-        import multiprocessing
-
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(workers):
-            executor.submit(_warm_up)
-    except (OSError, ValueError, ImportError):
+    executor = start_worker_pool(workers, _warm_up)  # workers that die with this process
+    if executor is None:
         for job in jobs:
             yield _read(job)
         return

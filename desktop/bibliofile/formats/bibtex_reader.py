@@ -13,6 +13,8 @@ import gc
 import itertools
 import os
 import re
+import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -49,6 +51,7 @@ __all__ = [
     "looks_like_bibtex",
     "read_bibtex",
     "read_bibtex_file",
+    "start_worker_pool",
 ]
 
 Item = Reference | PassthroughBlock
@@ -1300,16 +1303,69 @@ def _warm_up() -> None:
     process is still reading the file or cutting the text into jobs."""
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """A parse worker's initializer: end this process when the importing process ends.
+
+    Killed with -9 mid-import, the importer cannot shut its pool down, and its workers (and,
+    through their copies of its pipe, multiprocessing's resource tracker) lived on, adopted by
+    init. On Linux the kernel kills the worker when its parent dies (PR_SET_PDEATHSIG); on
+    every system a thread also waits on the parent's sentinel (a pipe or process handle that
+    becomes ready when the parent is gone) and ends the worker then. (Linux sends the signal
+    when the *thread* that started the worker ends: the pool is used and shut down by the
+    thread that starts it, ``worker_pool`` and ``_run_jobs``.)
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    sentinel = getattr(parent, "sentinel", None)
+    if sentinel is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def start_worker_pool(workers: int, warm_up: Callable[[], None]) -> ProcessPoolExecutor | None:
+    """A spawn pool whose workers die with this process (``die_with_parent``), each sent
+    ``warm_up`` so it starts (and imports the readers) at once; None when processes cannot be
+    started here."""
     try:
         import multiprocessing
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
         for _ in range(workers):
-            pool.submit(_warm_up)
+            pool.submit(warm_up)
     except (OSError, ValueError, ImportError):
         return None
     return pool
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    return start_worker_pool(workers, _warm_up)
 
 
 @contextmanager
