@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bibliofile.formats.bibtex_reader import ReadResult, read_bibtex
+from bibliofile.formats.bibtex_reader import ReadResult, gc_paused, read_bibtex
 from bibliofile.formats.plain_names import split_particle
 from bibliofile.formats.ris import read_ris
 from bibliofile.model.creators import Creator
@@ -128,6 +129,8 @@ _VALID_DOI = re.compile(r"10\.\d{4,9}/\S*[^\s.,;:)\]]")
 # Text a plain-text copy runs into a DOI: "10.1145/3669940.3707286Licence:" (the next item on the
 # page, "Licence: CC BY"), a capitalised word glued after the DOI's last digit or letter.
 _GLUED_LABEL = re.compile(r"(?<=[0-9a-z)])[A-Z][a-z]{2,}(?:'s)?:?$")
+_SPACES = re.compile(r"\s{2,}|[^\S ]")  # only what is not already one plain space
+_BULLET_CHARS = frozenset("•·▪◦‣-*+")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦‣\-*+])\s+(.*)$")
 _STATUS_DASH = re.compile(r"\s[-–—](?=\s|$)")
 # A page's placeholder for what the capture could not render: "[TABLE]", "[IMAGE]", "[FIGURE 2]".
@@ -159,10 +162,44 @@ class _Line:
     urls: tuple[str, ...] = ()
 
 
-@dataclass
+_BULLET_BIT, _HEADING_BIT, _LINK_ONLY_BIT = 1, 2, 4
+
+
 class _Page:
-    lines: list[_Line] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
+    """The page's lines, stored compactly: a text, a number and a byte of flags per line (rows
+    and links apart, by index), so a hostile page of millions of short lines costs tens of bytes
+    a line, not an object each; ``page[i]`` makes the line's ``_Line`` when it is looked at."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.numbers = array("l")
+        self.flags = bytearray()
+        self.rows: dict[int, tuple[str, str]] = {}
+        self.line_urls: dict[int, tuple[str, ...]] = {}
+        self.urls: list[str] = []
+        self._same: dict[str, str] = {}
+
+    def add(self, text: str, number: int, bits: int = 0, row: tuple[str, str] | None = None, urls: tuple[str, ...] = ()) -> None:
+        i = len(self.texts)
+        if len(text) <= 16 and (text in self._same or len(self._same) < 4096):
+            text = self._same.setdefault(text, text)  # one object for a short text said again and again
+        self.texts.append(text)
+        self.numbers.append(number)
+        self.flags.append(bits)
+        if row is not None:
+            self.rows[i] = row
+        if urls:
+            self.line_urls[i] = urls
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> _Line:
+        bits = self.flags[i]
+        return _Line(
+            self.texts[i], self.numbers[i], bool(bits & _BULLET_BIT), bool(bits & _HEADING_BIT),
+            bool(bits & _LINK_ONLY_BIT), self.rows.get(i), self.line_urls.get(i, ()),
+        )
 
 
 def _without_comments(text: str) -> str:
@@ -201,18 +238,20 @@ def _flatten(text: str) -> _Page:
     text = _without_comments(text.replace("\r\n", "\n").replace("\r", "\n"))
     blank = False
     for n, raw in enumerate(text.split("\n"), 1):
-        line = raw.replace("\u00a0", " ").rstrip()
-        if not line.strip():
+        line = raw.rstrip()
+        if "\u00a0" in line:
+            line = line.replace("\u00a0", " ").rstrip()
+        if not line or line.isspace():
             if not blank:
-                page.lines.append(_Line("", n))
+                page.add("", n)
             blank = True
             continue
         blank = False
-        heading = _heading_text(line)
+        heading = _heading_text(line) if "#" in line else None
         is_heading = heading is not None
         if heading is not None:
             line = heading
-        bullet = _BULLET.match(line)
+        bullet = _BULLET.match(line) if line.lstrip()[:1] in _BULLET_CHARS else None
         if bullet and not line.lstrip().startswith("---"):
             line = bullet.group(1)
         links: tuple[str, ...] = ()
@@ -233,16 +272,22 @@ def _flatten(text: str) -> _Page:
             line = html.unescape(line)
         row = None
         if line.lstrip().startswith("|"):
-            cells = [" ".join(c.split()) for c in line.strip().strip("|").split("|")]
+            cells = [_one_spaced(c) for c in line.strip().strip("|").split("|")]
             if all(set(c) <= set("-: ") for c in cells):
                 continue  # the |---|---| rule
             if len(cells) >= 2:
                 row = (cells[0], " | ".join(c for c in cells[1:]).strip())
             line = " ".join(c for c in cells if c)
-        page.lines.append(
-            _Line(" ".join(line.split()), n, bullet=bullet is not None, heading=is_heading, link_only=link_only, row=row, urls=links)
-        )
+        bits = (_BULLET_BIT if bullet is not None else 0) | (_HEADING_BIT if is_heading else 0) | (_LINK_ONLY_BIT if link_only else 0)
+        page.add(_one_spaced(line), n, bits, row, links)
     return page
+
+
+def _one_spaced(text: str) -> str:
+    """Runs of white space as one space, ends trimmed; a long line without a list of its words."""
+    if len(text) < 4096:
+        return " ".join(text.split())
+    return _SPACES.sub(" ", text).strip()
 
 
 def _label_value(line: _Line) -> tuple[str, str] | None:
@@ -269,11 +314,11 @@ _SECTION_NAMES = frozenset({
 })
 
 
-def _section_of(line: _Line) -> str | None:
-    if not line.text or len(line.text) > 80:
+def _section_of(text: str, heading: bool) -> str | None:
+    if not text or len(text) > 80:
         return None
-    t = line.text.lower()
-    if line.heading:
+    t = text.lower()
+    if heading:
         return t
     if t.startswith("cite this"):
         return "cite this"
@@ -362,10 +407,18 @@ def _dash_pages(value: str) -> str:
 
 
 def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
-    """The page as one Reference; ``today`` (ISO date), when given, dates the citation count."""
+    """The page as one Reference; ``today`` (ISO date), when given, dates the citation count.
+
+    The cycle collector is paused while a page is read: a hostile page of a million short lines
+    makes as many line objects, which it would otherwise rescan again and again (40 % of the time)."""
+    with gc_paused():
+        return _read_portal(text, file, today)
+
+
+def _read_portal(text: str, file: str, today: str) -> ReadResult:
     result = ReadResult()
     page = _flatten(text.lstrip("\ufeff"))
-    lines = page.lines
+    lines = page
     ref = Reference(item_type="document")
     f = ref.fields
     problems = result.problems
@@ -374,13 +427,18 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
         problems.append(Problem(file, line, message))
 
     # Where the "Cite this" block begins: nothing after it is page metadata.
-    sections = [_section_of(ln) for ln in lines]
-    cite_at = next((i for i, sec in enumerate(sections) if sec == "cite this"), len(lines))
-    ro_at = next((i for i, ln in enumerate(lines[:cite_at]) if ln.text.startswith("Research output:")), -1)
+    texts, flags = page.texts, page.flags
+    sections = {
+        i: sec for i in range(len(lines))
+        if 0 < len(texts[i]) <= 80 and (sec := _section_of(texts[i], bool(flags[i] & _HEADING_BIT))) is not None
+    }
+    cite_at = next((i for i, sec in sections.items() if sec == "cite this"), len(lines))
+    ro_at = next((i for i in range(cite_at) if page.texts[i].startswith("Research output:")), -1)
 
     # Title: the first heading, else the first line of text before "Research output".
     title_at = -1
-    for i, ln in enumerate(lines[: ro_at if ro_at >= 0 else cite_at]):
+    for i in range(ro_at if ro_at >= 0 else cite_at):
+        ln = lines[i]
         usable = ln.text and not ln.link_only and _label_value(ln) is None
         if usable and (ln.heading or title_at < 0):
             title_at = i
@@ -390,7 +448,9 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
         f["title"] = lines[title_at].text
     # Authors: the lines between the title and "Research output" (organisations left out).
     if title_at >= 0 and ro_at > title_at:
-        chunk = " ".join(ln.text for ln in lines[title_at + 1 : ro_at] if ln.text and not ln.bullet and not ln.link_only)
+        chunk = " ".join(
+            page.texts[i] for i in range(title_at + 1, ro_at) if page.texts[i] and not page.flags[i] & (_BULLET_BIT | _LINK_ONLY_BIT)
+        )
         names = [p for p in re.split(r"\s*(?:,|;|\band\b|&)\s*", chunk) if p.strip()]
         for name in names:
             c = _person(name)
@@ -413,18 +473,19 @@ def read_portal(text: str, file: str = "<text>", today: str = "") -> ReadResult:
     dois: list[str] = []
     bib_note: list[str] = []
     links: list[str] = []
-    for i, ln in enumerate(lines[:cite_at]):
+    for i in range(cite_at):
         if i in (title_at, ro_at):
             continue
-        sec = sections[i]
+        sec = sections.get(i)
         if sec is not None:
             section = sec
             last_blank = True
             continue
-        if not ln.text or _PLACEHOLDER.fullmatch(ln.text):
+        if not texts[i] or (texts[i][0] == "[" and _PLACEHOLDER.fullmatch(texts[i])):
             last_blank = True  # "[TABLE]": where the capture left out a table, not text
             continue
-        m = _CITED.match(ln.text) if len(ln.text) <= _CITED_MAX else None
+        ln = lines[i]
+        m = _CITED.match(ln.text) if ln.text[0].isdigit() and len(ln.text) <= _CITED_MAX else None
         if m and "citation_count" not in f:
             f["citation_count"] = re.sub(r"[^\d]", "", m.group(1))
             if m.group(2):
