@@ -183,7 +183,8 @@ _FUNCTION_WORDS = frozenset({"of", "for", "and", "the", "on", "at", "in", "&", "
 
 def _looks_institutional(words: list[str]) -> bool:
     """Institution cues in a comma-less name: a cue word, a function word, digits or symbols, an
-    all-caps acronym (but "Xuran CAI", a family name in capitals, is a person)."""
+    all-caps acronym (but "Xuran CAI", a family name in capitals, is a person, and so is a name
+    written all in capitals, "JOHN SMITH", unless a word has no vowel, "NASA JPL")."""
     text = " ".join(words)
     if len(words) > 6 or any(ch.isdigit() for ch in text) or any(ch in text for ch in "&()/@:;!?\"[]{}"):
         return True
@@ -192,6 +193,8 @@ def _looks_institutional(words: list[str]) -> bool:
         if bare in _INSTITUTION_WORDS or w.lower() in _FUNCTION_WORDS:
             return True
     caps = [w for w in words if len(w) >= 2 and w.isalpha() and w.isupper()]
+    if any(len(w) >= 3 and not set(w) & set("AEIOUY") for w in caps):
+        return True  # "JPL", "NHS", "CNRS": no name is all consonants
     if caps and len(caps) < len(words):
         family_in_capitals = (
             len(words) <= 3 and len(caps) == 1 and caps[0] in (words[0], words[-1])
@@ -473,8 +476,9 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             elif fields["abstract"] != value:
                 _keep(kept, tag, value)
         elif tag == "N1":
-            if value.startswith(ANNOTATION_LABEL) and len(value) > len(ANNOTATION_LABEL):
-                annotations.append(value[len(ANNOTATION_LABEL):])
+            if value.startswith(ANNOTATION_LABEL):
+                if len(value) > len(ANNOTATION_LABEL):  # the label alone: an empty annotation
+                    annotations.append(value[len(ANNOTATION_LABEL):])
             else:
                 notes_text.append(value)
         elif tag == "UR":
@@ -747,6 +751,10 @@ def _write_pages(out: list[str], ref: Reference, losses: Losses) -> None:
     book's, thesis's or manuscript's SP is its number of pages; its single page goes as SP = EP."""
     f = ref.fields
     pages, count = f.get("pages", ""), f.get("number_of_pages", "")
+    if pages:  # decide on the text as it will be read
+        lines, notes = encode_value(pages)
+        pages = "\n".join(lines[1:] if lines[0] == "" else lines)
+        losses.extend(("pages", n) for n in notes)
     counted = ref.item_type in NUMBER_OF_PAGES_TYPES
     if counted and count:
         _tag(out, "SP", count, losses, "number_of_pages")
@@ -761,13 +769,13 @@ def _write_pages(out: list[str], ref: Reference, losses: Losses) -> None:
         return
     a, dash, b = pages.partition("–")
     if dash and a and b and a != b and a == a.strip() and b == b.strip():
-        _tag(out, "SP", a, losses, "pages")
-        _tag(out, "EP", b, losses, "pages")
+        _tag(out, "SP", a)
+        _tag(out, "EP", b)
     elif counted and not _DASHES.search(pages):
-        _tag(out, "SP", pages, losses, "pages")
-        _tag(out, "EP", pages, losses, "pages")
+        _tag(out, "SP", pages)
+        _tag(out, "EP", pages)
     else:
-        _tag(out, "SP", pages, losses, "pages")
+        _tag(out, "SP", pages)
 
 
 def format_ris(ref: Reference) -> str:
