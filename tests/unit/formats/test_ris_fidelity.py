@@ -56,7 +56,7 @@ AU  - Knox, Colin
 AU  - Plato,
 AU  - Plato
 ED  - Jane Q. Public
-ER  - 
+ER  -
 """
 
 
