@@ -52,6 +52,7 @@ _ACCENT_MARKS: dict[str, str] = {
 _WORD_ACCENTS = frozenset(k for k in _ACCENT_MARKS if k.isalpha())
 # What an accent command on nothing (``\~{}``) prints.
 _BARE_ACCENTS: dict[str, str] = {"~": "~", "^": "^", "`": "`", "'": "´", '"': "¨", "=": "¯"}
+_BARE_MARKS = {_ACCENT_MARKS[a]: text for a, text in _BARE_ACCENTS.items()}
 
 # Commands that print text and take no argument. TeX's logos are here by name because a file
 # that uses them defines them in its @preamble, which we do not run.
@@ -386,7 +387,10 @@ class _Decoder:
 
     def emit(self, text: str) -> None:
         if self.pending and text:
-            text = unicodedata.normalize("NFC", text[0] + self.pending + text[1:])
+            if text[0].isalnum():
+                text = unicodedata.normalize("NFC", text[0] + self.pending + text[1:])
+            else:  # an accent over a space or a sign prints as itself, as LaTeX's \~{} does
+                text = _BARE_MARKS.get(self.pending, "") + text
             self.pending = ""
         self.out.append(text)
 
@@ -437,6 +441,8 @@ class _Decoder:
                 self.emit(tok)
             else:
                 out.append(tok)
+        if self.pending:  # an accent at the very end, over nothing
+            out.append(_BARE_MARKS.get(self.pending, ""))
         return "".join(out)
 
     def symbol(self, name: str, pos: int) -> int:
