@@ -298,9 +298,8 @@ def entry_pairs(ref: Reference, dialect: Dialect, original: Original, notes: Not
             written = written.replace("–", "--")
         else:
             written, lost = braced(value)
-        if written == "{}":  # nothing to write (an empty value reads back as no field)
-            if lost:
-                notes.add(key, f"field '{name}' was left out: it holds only what BibTeX cannot carry")
+        if written == "{}" and lost:
+            notes.add(key, f"field '{name}' was left out: it holds only what BibTeX cannot carry")
             continue
         notes.lost(key, name, lost)
         pairs.append((fkey, name, written))
