@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bibliofile.formats.bibtex_reader import ReadResult
 from bibliofile.formats.plain_names import format_plain_name, split_particle
@@ -236,7 +237,7 @@ def ris_name(text: str, role: CreatorRole = CreatorRole.AUTHOR) -> tuple[Creator
     several words ("Abu Bakr,") cannot be told from an institution: the writer reports it.
     Only ASCII whitespace separates words, so non-breaking spaces stay inside a name.
     """
-    t = _ASCII_SPACE.sub(" ", text).strip(" ")
+    t = (text if text.isprintable() and "  " not in text else _ASCII_SPACE.sub(" ", text)).strip(" ")
     if not t:
         return None, False
     if "," not in t:
@@ -279,20 +280,6 @@ def format_ris_name(c: Creator) -> str:
 # ---- reading --------------------------------------------------------------------------------
 
 
-class _Tag:
-    """One tag of a record; its value is built from parts and joined once (linear in its size)."""
-
-    __slots__ = ("name", "parts", "started")
-
-    def __init__(self, name: str, value: str) -> None:
-        self.name = name
-        self.parts = [value] if value else []
-        self.started = bool(value)
-
-    def value(self) -> str:
-        return "".join(self.parts)
-
-
 class _Record:
     __slots__ = ("first", "last", "line", "tags", "type")
 
@@ -301,7 +288,9 @@ class _Record:
         self.line = line
         self.first = index
         self.last = index
-        self.tags: list[_Tag] = []
+        # [tag, value, parts]: a continued value is built from parts, joined once at the end of
+        # the record, so reading stays linear in the value's size (it was quadratic).
+        self.tags: list[list[Any]] = []
 
 
 def read_ris(text: str, file: str = "<text>") -> ReadResult:
@@ -322,11 +311,12 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
     for index, raw in enumerate(lines):
         if raw[:1] == CONTINUATION and current is not None and current.tags:
             entry = current.tags[-1]
-            cont = raw[1:-1] if raw[-1:] == "\r" else raw[1:]
-            if entry.started:
-                entry.parts.append("\n")
-            entry.parts.append(cont)
-            entry.started = True
+            parts = entry[2]
+            if parts is None:
+                parts = entry[2] = [entry[1]] if entry[1] else []
+            if parts:
+                parts.append("\n")
+            parts.append(raw[1:-1] if raw[-1:] == "\r" else raw[1:])
             current.last = index
             blank_run = 0
             continue
@@ -364,16 +354,16 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
                 _finish(current, lines, file, result)
                 current = None
             else:
-                current.tags.append(_Tag(tag, value))
+                current.tags.append([tag, value, None])
                 current.last = index
         elif current is not None and current.tags:
             entry = current.tags[-1]
-            cont = line.strip()
-            if entry.started:
-                sep = ("\n" * (1 + min(blank_run, 1))) if entry.name in MULTILINE else " "
-                entry.parts.append(sep)
-            entry.parts.append(cont)
-            entry.started = True
+            parts = entry[2]
+            if parts is None:
+                parts = entry[2] = [entry[1]] if entry[1] else []
+            if parts:
+                parts.append(("\n" * (1 + min(blank_run, 1))) if entry[0] in MULTILINE else " ")
+            parts.append(line.strip())
             current.last = index
         elif current is None:
             if not in_stray:
@@ -391,7 +381,10 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
 
 
 def _finish(rec: _Record, lines: list[str], file: str, result: ReadResult) -> None:
-    ref, notes = record_to_reference(rec.type, [(t.name, t.value()) for t in rec.tags])
+    for entry in rec.tags:
+        if entry[2] is not None:
+            entry[1] = "".join(entry[2])
+    ref, notes = record_to_reference(rec.type, rec.tags)
     ref.source = SourceRecord(
         format="ris",
         text="\n".join(lines[rec.first : rec.last + 1]),
@@ -427,7 +420,8 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
     notes_text: list[str] = []
     annotations: list[str] = []
     guessed: list[str] = []
-    for tag, value in tags:
+    for entry in tags:
+        tag, value = entry[0], entry[1]
         if not value:
             continue
         if tag == "TI" or tag == "T1":
