@@ -138,7 +138,8 @@ _FORMATTING = frozenset(
 )
 # Commands whose arguments are read by a small spec: k keeps an argument, d drops one, D drops
 # an argument only when a brace group follows, o drops an optional [..], v keeps a brace group
-# verbatim, V keeps a \verb|..|-style delimited one, * eats a star; other characters are printed.
+# verbatim, V keeps a \verb|..|-style delimited one, * eats a star, S prints two arguments swapped;
+# other characters are printed.
 _ARGUMENTS: dict[str, str] = {
     "noopsort": "d", "hspace": "*d", "vspace": "*d", "label": "d", "selectlanguage": "od",
     "foreignlanguage": "odk", "hyphenation": "d", "index": "d", "nocite": "d",
@@ -150,7 +151,7 @@ _ARGUMENTS: dict[str, str] = {
     "enquote": "*“k”", "textquote": "o“k”", "cs": "\\k", "texorpdfstring": "kd",
     "rule": "odd", "raisebox": "dook", "kern": "", "color": "d", "textcolor": "dk",
     "colorbox": "dk", "iffalse": "", "phantom": "d", "hphantom": "d", "vphantom": "d",
-    "discretionary": "ddk", "mathchoice": "kddd", "ding": "d",
+    "discretionary": "ddk", "mathchoice": "kddd", "ding": "d", "switchargs": "S",
 }
 # Command words read without looking further: text (or nothing, for formatting) and the tail
 # TeX swallows. The hot path of decoding: one dict lookup per command.
@@ -185,6 +186,7 @@ _BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)
 # a value made of ten thousand unclosed "\verb|" linear.
 _SHORT_ARGUMENT = 256
 _SHOWN = 120  # characters of a title quoted in a problem
+_MAX_SWITCH_DEPTH = 2
 
 
 @lru_cache(maxsize=4096)
@@ -372,9 +374,10 @@ def title_macro_problems(key: str, raw_fields: list[tuple[str, str]], file: str,
 class _Decoder:
     """One left-to-right pass over a value; each character is read a bounded number of times."""
 
-    __slots__ = ("_partners", "frames", "n", "out", "pending", "s", "unknown")
+    __slots__ = ("_partners", "depth", "frames", "n", "out", "pending", "s", "unknown")
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, depth: int = 0) -> None:
+        self.depth = depth  # how many \\switchargs this value sits in (each decodes its parts apart)
         self.s = s
         self.n = len(s)
         self.out: list[str] = []
@@ -529,12 +532,35 @@ class _Decoder:
                     if end > 0:
                         self.emit(s[pos + 1 : end])
                         pos = end + 1
+            elif action == "S":
+                pos = self.swapped(pos)
             elif action == "*":
                 if s.startswith("*", pos):
                     pos += 1
             else:
                 self.emit(action)
         return pos
+
+    def swapped(self, pos: int) -> int:
+        """xampl.bib's ``\\switchargs{--90}{1968}`` prints its two arguments swapped ("1968--90").
+
+        Each part is decoded apart; nesting is cut at _MAX_SWITCH_DEPTH so a hostile value stays
+        linear (deeper ones are read in order).
+        """
+        s = self.s
+        first = _SPACES_RE.match(s, pos).end()  # type: ignore[union-attr]
+        first_end = self.partner(first) if s.startswith("{", first) else -1
+        if first_end < 0 or self.depth >= _MAX_SWITCH_DEPTH:
+            return pos
+        second = _SPACES_RE.match(s, first_end + 1).end()  # type: ignore[union-attr]
+        second_end = self.partner(second) if s.startswith("{", second) else -1
+        if second_end < 0:
+            return pos
+        for start, end in ((second, second_end), (first, first_end)):
+            part = _Decoder(s[start + 1 : end], self.depth + 1)
+            self.emit(part.run())
+            self.unknown.extend(part.unknown)
+        return second_end + 1
 
     def partner(self, start: int) -> int:
         """Index of the brace closing the one at ``start``, or -1; all pairs found in one pass."""

@@ -81,6 +81,12 @@ def test_noopsort_is_a_sort_key_not_text() -> None:
     assert latex_to_unicode(r"\noopsort{a}Zeta") == "Zeta"
 
 
+def test_switchargs_prints_its_arguments_swapped() -> None:
+    """xampl.bib's whole-set year: its @preamble defines \\switchargs[2]{#2#1}."""
+    assert latex_to_unicode(r"{\noopsort{1973a}}{\switchargs{--90}{1968}}") == "1968–90"
+    assert latex_to_unicode(r"\switchargs{\'e}{caf}") == "café"
+
+
 BIB = r"""@preamble{ "\newcommand{\noopsort}[1]{} \newcommand{\Pascalx}{Pascal-X}" }
 
 @book{knuth-a,

@@ -29,7 +29,7 @@ _PIECES = st.sampled_from(
         "\\~", "\\^", "\\=", "\\.", "\\c", "\\v", "\\t", "\\i", "\\j", "\\ae", "\\TeX", "\\MF",
         "\\LuaTeX", "\\log", "\\alpha", "\\emph", "\\em", "\\frac", "\\sqrt", "\\url", "\\path",
         "\\verb", "\\verb*", "\\href", "\\cite", "\\noopsort", "\\hspace*", "\\eqn", "\\mkbibquote",
-        "\\hat", "\\CYRA", "\\unknown", "\\zz", "\\(", "\\)", "\\[", "\\]", "\\-", "\\/", "\\\u00e9",
+        "\\hat", "\\CYRA", "\\switchargs", "\\unknown", "\\zz", "\\(", "\\)", "\\[", "\\]", "\\-", "\\/", "\\\u00e9",
         "\\\u0000", "\u0000", "\u202e", "a", "Z", "9", "é", "ß", "Ω", "\U0001f600",
     ]
 )
