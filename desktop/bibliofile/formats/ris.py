@@ -83,6 +83,8 @@ TYPE_TO_RIS: dict[str, str] = {
     "hearing": "HEAR", "review": "JOUR", "manual": "BOOK", "interview": "GEN", "document": "GEN",
 }
 ARTICLES = frozenset({"article-journal", "article-magazine", "article-newspaper", "review"})
+# Types whose IS is read as their number (a report's or patent's number, not a journal issue).
+NUMBERED_TYPES = frozenset({"report", "patent", "standard", "legislation"})
 # Types whose SP holds the number of pages (the RIS spec for BOOK and THES; Zotero's numPages).
 NUMBER_OF_PAGES_TYPES = frozenset({"book", "thesis", "manuscript"})
 ROLE_FROM_TAG: dict[str, CreatorRole] = {
@@ -129,6 +131,13 @@ _DASHES = re.compile(r"\s*(?:--?|–|—)\s*")
 # Characters some reader takes for a line break (Python's str.splitlines, JavaScript, Zotero).
 _BREAKS = re.compile("\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+# Runs of whitespace in a title (a wrapped line, U+2028 from Atypon sites), except no-break spaces.
+_BREAKING_SPACE = re.compile(r"[^\S\xa0\u2007\u202f]+")
+
+
+def _respace(title: str) -> str:
+    """A title as one line with single spaces; no-break spaces are the author's and stay."""
+    return _BREAKING_SPACE.sub(" ", title).strip()
 
 
 def looks_like_ris(text: str) -> bool:
@@ -205,13 +214,24 @@ def _looks_institutional(words: list[str]) -> bool:
     return False
 
 
+_INITIALS = re.compile(r"(?:[A-Z]\.(?:-?[A-Z]\.)*|[A-Z]{1,2})$")
+
+
 def _person_from_words(words: list[str], role: CreatorRole) -> Creator:
     """BibTeX's First von Last for a comma-less name: the last word is the family name, a run of
-    lower-case words before it is the particle, the words before that are the given names."""
+    lower-case words before it is the particle, the words before that are the given names. Web of
+    Science and MEDLINE put initials last ("Fanning E.", "Smith JA"): then they are the given names.
+    """
     suffix = ""
     if len(words) >= 3 and words[-1].lower() in _SUFFIXES:
         suffix = words[-1]
         words = words[:-1]
+    tail = len(words)
+    while tail > 1 and _INITIALS.match(words[tail - 1]):
+        tail -= 1
+    if tail < len(words) and not _INITIALS.match(words[0]):
+        particle, family = split_particle(" ".join(words[:tail]))
+        return Creator(role=role, family=family, given=" ".join(words[tail:]), particle=particle, suffix=suffix)
     family = words[-1]
     first_lower = next((i for i, w in enumerate(words[:-1]) if w[:1].islower()), None)
     if first_lower is None:
@@ -314,6 +334,7 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
             parts = entry[2]
             if parts is None:
                 parts = entry[2] = [entry[1]] if entry[1] else []
+                entry.append(True)  # written by us: verbatim, never re-spaced
             if parts:
                 parts.append("\n")
             parts.append(raw[1:-1] if raw[-1:] == "\r" else raw[1:])
@@ -425,6 +446,8 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         if not value:
             continue
         if tag == "TI" or tag == "T1":
+            if len(entry) < 4:  # not our verbatim form: one line, single spaces (as JabRef, Zotero)
+                value = _respace(value)
             if "title" not in fields:
                 fields["title"] = value
             elif fields["title"] != value:
@@ -526,9 +549,7 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         fields["note"] = "\n".join(notes_text)
     if annotations:
         fields["annote"] = "\n".join(annotations)
-    if item_type not in ARTICLES and "issue" in fields and "number" not in fields and item_type in (
-        "report", "patent", "standard", "legislation"
-    ):
+    if "issue" in fields and "number" not in fields and item_type in NUMBERED_TYPES:
         fields["number"] = fields.pop("issue")
     for key, values in kept.items():
         ref.extra[key] = "\n".join(values)
@@ -586,7 +607,7 @@ class RisExport:
     losses: list[RisLoss] = field(default_factory=list)
 
 
-def encode_value(value: str) -> tuple[list[str], list[str]]:
+def encode_value(value: str, verbatim: bool = False) -> tuple[list[str], list[str]]:
     """A value as RIS lines: (lines, notes). ``lines[0]`` goes on the tag line ("" for none), each
     further line is written after a tab; ``notes`` say what could not be carried.
 
@@ -597,7 +618,8 @@ def encode_value(value: str) -> tuple[list[str], list[str]]:
     tab. Other readers trim the tab and join the lines (Zotero keeps the line breaks of notes and
     abstracts); our reader keeps each line verbatim, so the value comes back exactly: blank lines,
     indentation, trailing spaces, ``ER  -`` or ``TY  - JOUR`` at the start of a line. The first
-    line goes on the tag line only when trimming cannot change it. Cannot be carried, reported:
+    line goes on the tag line only when trimming cannot change it, and not at all when ``verbatim``
+    (a title our reader would otherwise re-space, ``_respace``). Cannot be carried, reported:
     NUL (dropped: it makes the file binary to other tools) and line breaks other than LF (CR, CRLF,
     VT, FF, U+001C-U+001E, NEL, U+2028, U+2029: readers split lines at them; written as LF).
     """
@@ -610,7 +632,7 @@ def encode_value(value: str) -> tuple[list[str], list[str]]:
         notes.append("line breaks other than LF (CR, CRLF, U+2028, ...) written as LF")
     lines = broken.split("\n")
     first = lines[0]
-    if first and first == first.strip():
+    if first and first == first.strip() and not verbatim:
         return lines, notes
     return ["", *lines], notes
 
@@ -618,11 +640,13 @@ def encode_value(value: str) -> tuple[list[str], list[str]]:
 Losses = list[tuple[str, str]]
 
 
-def _tag(out: list[str], tag: str, value: str, losses: Losses | None = None, key: str = "") -> None:
+def _tag(
+    out: list[str], tag: str, value: str, losses: Losses | None = None, key: str = "", verbatim: bool = False
+) -> None:
     """One tag with its value encoded (``encode_value``); what was bent goes to ``losses``."""
     if not value:
         return
-    lines, notes = encode_value(value)
+    lines, notes = encode_value(value, verbatim)
     out.append(f"{tag}  - {lines[0]}" if lines[0] else f"{tag}  - ")
     out.extend(CONTINUATION + line for line in lines[1:])
     if losses is not None:
@@ -652,7 +676,7 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
     if f.get("subtitle"):
         title = f"{title}: {f['subtitle']}" if title else f["subtitle"]
         losses.append(("subtitle", "RIS has no subtitle tag; joined to the title"))
-    put("TI", "title", title)
+    _tag(out, "TI", title, losses, "title", verbatim=_respace(title) != title)
     put("ST", "short_title")
     for c in ref.creators:
         if c.others:
@@ -678,6 +702,8 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
             losses.append(("event_title", "RIS carries the event only with the proceedings title of a conference paper"))
     for key, tag in SIMPLE_OUT:
         put(tag, key)
+    if f.get("issue") and not f.get("number") and ref.item_type in NUMBERED_TYPES:
+        losses.append(("issue", "a report's, patent's, standard's or law's IS reads back as its number"))
     _write_dates(out, f, losses)
     _write_pages(out, ref, losses)
     for key, tag in LATER_OUT:

@@ -55,6 +55,8 @@ AU  - Médecins Sans Frontières,
 AU  - Knox, Colin
 AU  - Plato,
 AU  - Plato
+AU  - Fanning E.
+AU  - Smith JA
 ED  - Jane Q. Public
 ER  -
 """
@@ -78,12 +80,14 @@ def test_comma_less_names_are_persons_unless_they_look_like_institutions() -> No
         Creator(family="Knox", given="Colin"),
         Creator(family="Plato"),
         Creator.institution("Plato"),  # one word, no comma: kept whole, as before
+        Creator(family="Fanning", given="E."),  # Web of Science and MEDLINE: initials last
+        Creator(family="Smith", given="JA"),
         Creator(role=CreatorRole.EDITOR, family="Public", given="Jane Q."),
     ]
     # The import summary says which names were guessed to be persons, on the record's line.
     (notice,) = problems
     assert notice.startswith("f.ris:1: ") and "without a comma" in notice
-    for name in ("Catarina Barata", "Xuran CAI", "Ludwig van Beethoven", "Jane Q. Public"):
+    for name in ("Catarina Barata", "Xuran CAI", "Ludwig van Beethoven", "Fanning E.", "Jane Q. Public"):
         assert name in notice
     assert "University" not in notice and "Knox" not in notice
 
@@ -302,3 +306,17 @@ def test_a_book_carries_its_number_of_pages_but_then_not_its_pages() -> None:
 def test_types_without_a_ris_type_are_reported() -> None:
     exported = ris.export_ris([Reference(item_type=t, fields={"title": "x"}) for t in ("interview", "manual", "review", "book")])
     assert [(loss.index, loss.field) for loss in exported.losses] == [(0, "item_type"), (1, "item_type"), (2, "item_type")]
+
+
+def test_titles_from_other_programs_are_one_line_ours_come_back_verbatim() -> None:
+    # JabRef's RisImporterTest3 and an Atypon export (U+2028 inside the title): single spaces.
+    ref, _ = one("TY  - CHAP\nTI  - Acquired under Different        Conditions\u2028Potential\xa0Contributions\nER  - \n")
+    assert ref.fields["title"] == "Acquired under Different Conditions Potential\xa0Contributions"
+    title = "Two  spaces\nand a line"
+    assert round_trip(Reference(fields={"title": title})).fields["title"] == title
+
+
+def test_a_reports_issue_is_reported_as_read_back_as_its_number() -> None:
+    ref = Reference(item_type="report", fields={"title": "T", "issue": "3"})
+    assert [(loss.field, loss.index) for loss in ris.export_ris([ref]).losses] == [("issue", 0)]
+    assert round_trip(ref).fields == {"title": "T", "number": "3"}
