@@ -561,6 +561,10 @@ def _closes_quoted_value(text: str, quote: int) -> bool:
     if m is None:
         return False
     i = m.end()
+    if m.group(1).lower() != "string":  # an entry: the fields follow its key and comma
+        i = text.find(",", i, quote) + 1
+        if i <= 0:
+            return False
     n = len(text)
     while i < quote:
         # one field: name = part (# part)*
@@ -611,7 +615,7 @@ def _closes_quoted_value(text: str, quote: int) -> bool:
     return False
 
 
-_ENTRY_HEAD_RE = re.compile(r"@[ \t]*[A-Za-z][\w-]*[ \t]*[{(][^,]*,")
+_ENTRY_HEAD_RE = re.compile(r"@[ \t]*([A-Za-z][\w-]*)[ \t]*[{(]")
 
 
 def _mark_closing_quotes(text: str) -> tuple[str, str]:

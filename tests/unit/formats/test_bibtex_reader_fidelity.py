@@ -91,6 +91,15 @@ def test_a_single_backslash_before_the_closing_quote_ends_the_value_too() -> Non
     assert ref.title == "T"
 
 
+def test_a_string_macro_ending_in_a_backslash_is_defined() -> None:
+    text = '@string(dir = "C:\\")\n@misc{k, howpublished = dir, title = {After}}\n'
+    result = read_bibtex(text)
+    (ref,) = refs(result)
+    assert ref.title == "After"
+    assert result.problems == []
+    assert joined(result) == text
+
+
 def test_an_escaped_quote_inside_braces_or_mid_word_is_still_a_letter() -> None:
     # A quote inside braces is a letter for BibTeX; `\"` before a letter is an umlaut that
     # bibtexparser reads leniently. Neither may end the value.
