@@ -34,7 +34,7 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "bold": ("'**a' repeated", lambda n: HEAD + "**a" * (n // 3)),
     "link": ("'[a](' never closed", lambda n: HEAD + "[a](" * (n // 4)),
     "heading": ("'# T' + spaces (was cubic)", lambda n: "# T" + " " * n + "x\n" + HEAD),
-    "row": ("status table row of spaces", lambda n: HEAD + "| Publication status | Published" + " " * n + "- 2008 |\n"),
+    "row": ("status table row of spaces", lambda n: HEAD + "| Publication status | Published" + " " * n + "x |\n"),
     "lines": ("short lines 'a\\n'", lambda n: HEAD + "a\n" * (n // 2)),
 }
 

@@ -481,8 +481,14 @@ def _read_portal(text: str, file: str, today: str) -> ReadResult:
             section = sec
             last_blank = True
             continue
-        if not texts[i] or (texts[i][0] == "[" and _PLACEHOLDER.fullmatch(texts[i])):
+        t = texts[i]
+        if not t or (t[0] == "[" and _PLACEHOLDER.fullmatch(t)):
             last_blank = True  # "[TABLE]": where the capture left out a table, not text
+            continue
+        if len(t) <= 60 and not flags[i] and not section and i not in page.rows and t[0] not in _LABELS_BY_FIRST and not t[0].isdigit():
+            # A short line of plain text outside any section that no branch below takes (no
+            # label, count, bullet, abstract or note): most lines of a hostile page of lines.
+            last_blank = False
             continue
         ln = lines[i]
         m = _CITED.match(ln.text) if ln.text[0].isdigit() and len(ln.text) <= _CITED_MAX else None
@@ -500,6 +506,7 @@ def _read_portal(text: str, file: str, today: str) -> ReadResult:
             continue
         if section == "access to document":
             dois.extend(_DOI.findall(ln.text))
+            links.extend(u for u in ln.urls if u.startswith(("http://", "https://")) and "doi.org/" not in u)
             continue
         if section == "bibliographical note":
             bib_note.append(ln.text)

@@ -36,7 +36,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "superscripts '<sup>'": lambda n: HEAD + "<sup>" * (n // 5),
     "angle brackets '<'": lambda n: HEAD + "<" * n,
     "heading of spaces": lambda n: "# T" + " " * n + "x\n" + HEAD,
-    "table row of spaces": lambda n: HEAD + "| Publication status | Published" + " " * n + "- 2008 |\n",
+    "table row of spaces": lambda n: HEAD + "| Publication status | Published" + " " * n + "x |\n",
     "pages row of spaces": lambda n: HEAD + "| Pages | 1" + " " * n + "x |\n",
     "comment lines": lambda n: HEAD + "<!--\n" * (n // 5),
     "Cite this braces": lambda n: HEAD + "Cite this\n@article{k, title={" + "{" * n,
