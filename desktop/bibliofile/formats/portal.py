@@ -872,16 +872,18 @@ def _settle_note(ref: Reference, page_note: str, cite_notes: list[str]) -> None:
     for text in cite_notes:
         if not text.strip() or _norm(text) in known:
             continue
-        pieces = [x.strip() for x in re.split(r"\s*;\s+(?=[A-Z0-9])", text) if _norm(x)]
+        # Pieces: the note's lines (RIS N1 lines), each cut at "; " before a new sentence.
+        lines = [[x.strip() for x in re.split(r"\s*;\s+(?=[A-Z0-9])", line) if _norm(x)] for line in text.split("\n")]
         if f.get("event_title"):
-            pieces = [x for x in pieces if not x.startswith("Conference date:")]
+            lines = [[x for x in line if not x.startswith("Conference date:")] for line in lines]
+        pieces = [x for line in lines for x in line]
         # A piece of a dozen letters or more that the note already holds is a repeat; shorter
         # ones ("2)" of "grants 1; 2)") go with the rest, kept only when something is new.
         long = [_norm(x) for x in pieces if len(_norm(x)) >= 12]
         if long and all(n in known for n in long):
             continue
-        new = [x for x in pieces if len(_norm(x)) < 12 or _norm(x) not in known]
-        parts.append("; ".join(new))
+        kept = ["; ".join(x for x in line if len(_norm(x)) < 12 or _norm(x) not in known) for line in lines]
+        parts.append("\n".join(k for k in kept if k))
         known += _norm(parts[-1])
     if parts:
         f["note"] = "\n".join(parts)

@@ -103,6 +103,17 @@ def test_funding_note_of_the_cite_this_block_is_kept_once() -> None:
     assert ref.fields["note"] == funding  # in both the RIS N1 and the BibTeX note: kept once
 
 
+def test_funding_line_of_the_ris_note_is_added_to_the_pages_own_note() -> None:
+    text = (DATA / "plain-licence-funding.txt").read_text(encoding="utf-8")
+    text = text.replace("Access to Document\n", "Bibliographical note\nPublisher Copyright: © 2025 The authors.\n\nAccess to Document\n")
+    text = text.replace("N1  - Funding", "N1  - Publisher Copyright: © 2025 The authors.\nN1  - Funding")
+    ref, _ = read("plain-licence-funding.txt", text)
+    assert ref.fields["note"].split("\n") == [
+        "Publisher Copyright: © 2025 The authors.",
+        "Funding Information: The field work was paid for by the Synthetic Steppe Foundation (grant SSF-2291).",
+    ]
+
+
 def test_cite_this_note_repeating_the_page_note_and_conference_adds_nothing() -> None:
     text = (DATA / "markdown-series-table.md").read_text(encoding="utf-8")
     text = text.replace("## Access to Document", "### Bibliographical note\n\nPublisher Copyright:  \n© 2024 Example Press.\n\n## Access to Document")
