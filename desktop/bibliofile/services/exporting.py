@@ -118,12 +118,27 @@ def declare_encoding(text: str, encoding: str, notes: list[str] | None = None) -
     declared = _codec_name(m.group(2))
     written = _codec_name(encoding)
     plain = {"utf-8-sig": "utf-8", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
-    if plain.get(declared, declared) == plain.get(written, written):
-        return text
+    if plain.get(declared, declared) == plain.get(written, written) or _same_bytes(text, declared, written):
+        return text  # (an ASCII file that says US-ASCII is still right when written as UTF-8)
     label = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16"}.get(written, written)
     if notes is not None:
         notes.append(f"the file's '% Encoding: {m.group(2)}' line now says {label}, as the file is written")
     return text[: m.start(2)] + label + text[m.end(2) :]
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    """Bytes in ``encoding``; UTF-16 with a BOM is written big-endian, as Java (JabRef) writes
+    it, since the byte order of the file read is not kept."""
+    if _codec_name(encoding) == "utf-16":
+        return codecs.BOM_UTF16_BE + text.encode("utf-16-be")
+    return text.encode(encoding)
+
+
+def _same_bytes(text: str, declared: str, written: str) -> bool:
+    try:
+        return text.encode(declared) == text.encode(written)
+    except (UnicodeError, LookupError):
+        return False
 
 
 def write_atomically(path: str | Path, text: str, encoding: str = "utf-8") -> None:
@@ -135,7 +150,7 @@ def write_atomically(path: str | Path, text: str, encoding: str = "utf-8") -> No
     written straight through. ``ExportError`` says what went wrong, naming the path.
     """
     shown = str(path)
-    data = text.encode(encoding)
+    data = _encode(text, encoding)
     target = Path(os.path.realpath(path))  # a symlink (or a chain) is followed to its file
     try:
         st: os.stat_result | None = os.stat(target)

@@ -1,6 +1,5 @@
 """Writing export files like a careful program: symlinks followed, mode and hard links kept,
-FIFOs and devices written through, plain messages (and no temp files) when it cannot be done,
-and a .bib written back in its own encoding."""
+FIFOs and devices written through, plain messages (and no temp files) when it cannot be done."""
 
 from __future__ import annotations
 
@@ -14,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bibliofile.services.exporting import ExportError, export_to_file, write_atomically
-from bibliofile.services.importing import import_files
-from bibliofile.storage.library import Library
+from bibliofile.services.exporting import ExportError, write_atomically
 
 TEXT = "@article{k,\n  title = {Über}\n}\n"
 
@@ -167,54 +164,3 @@ def test_cli_export_errors_are_messages_with_exit_1(tmp_path: Path) -> None:
         assert str(target) in res.stderr and words in res.stderr
         assert "Traceback" not in res.stderr and "internal error" not in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
-
-
-# --- the file's own encoding ------------------------------------------------------------------
-
-
-def imported(tmp_path: Path, data: bytes) -> Library:
-    src = tmp_path / "in.bib"
-    src.write_bytes(data)
-    library = Library.open(tmp_path / "lib.sqlite")
-    import_files(library, [src], workers=0)
-    return library
-
-
-def test_windows_1252_file_is_written_back_in_windows_1252(tmp_path: Path) -> None:
-    data = "% Encoding: windows-1252\n\n@article{k,\n  title = {Café crème}\n}\n".encode("cp1252")
-    library = imported(tmp_path, data)
-    try:
-        out = tmp_path / "out.bib"
-        assert export_to_file(library, out) == []
-        assert out.read_bytes() == data
-    finally:
-        library.close()
-
-
-def test_utf8_bom_is_kept(tmp_path: Path) -> None:
-    data = b"\xef\xbb\xbf@article{k,\n  title = {\xc3\x9cber}\n}\n"
-    library = imported(tmp_path, data)
-    try:
-        out = tmp_path / "out.bib"
-        export_to_file(library, out)
-        assert out.read_bytes() == data
-    finally:
-        library.close()
-
-
-def test_text_the_encoding_cannot_hold_is_written_as_utf8_and_the_header_says_so(tmp_path: Path) -> None:
-    from bibliofile.services import editing
-
-    data = "% Encoding: windows-1252\n\n@article{k,\n  title = {Café}\n}\n".encode("cp1252")
-    library = imported(tmp_path, data)
-    try:
-        ref = library.get_many(library.search(""))[0]
-        editing.apply_edit(library, ref, editing.set_field(ref, "title", "Ωmega café"))
-        out = tmp_path / "out.bib"
-        notes = export_to_file(library, out)
-        text = out.read_bytes().decode("utf-8")
-        assert text.startswith("% Encoding: UTF-8\n")
-        assert "Ωmega café" in text
-        assert any("UTF-8" in n for n in notes)
-    finally:
-        library.close()
