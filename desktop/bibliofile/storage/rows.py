@@ -30,7 +30,7 @@ _STRIP_MARKS = _CombiningMarks()
 
 def sort_key(text: str) -> str:
     """Case- and accent-insensitive sort text, so "Özil" sorts with "Ozil" and braces don't count."""
-    t = text.strip().lstrip("{\"'“‘([").casefold()
+    t = text.replace("{", "").replace("}", "").strip().lstrip("\"'“‘([").casefold()
     if t.isascii():
         return t
     return unicodedata.normalize("NFKD", t).translate(_STRIP_MARKS)

@@ -28,8 +28,13 @@ def test_column_names_cover_the_tables() -> None:
     assert set(BLOCK_COLUMNS) == set(blocks_t.c.keys()) - {"id"}
 
 
-def test_sort_key_folds_case_accents_and_leading_braces() -> None:
-    assert sort_key("{Özil} Straße") == "ozil} strasse"
+def test_sort_key_folds_case_accents_and_braces() -> None:
+    # As its docstring says: "Özil" sorts with "Ozil", and braces (BibTeX's case protection)
+    # do not count, wherever they are.
+    assert sort_key("{Özil} Straße") == sort_key("Ozil Strasse") == "ozil strasse"
+    assert sort_key("The {DNA} of {B}ritish reform") == sort_key("The DNA of British reform")
+    titles = ["{Z}ebra crossings", "ozil b", "{Ö}zil", "Apple"]
+    assert sorted(titles, key=sort_key) == ["Apple", "{Ö}zil", "ozil b", "{Z}ebra crossings"]
     assert sort_key("  “Quoted”") == "quoted”"
     assert sort_key("Ωmega ñ") == "ωmega n"
 
