@@ -86,4 +86,9 @@ def test_scan_and_merge_keep_both_sides(library: Library) -> None:
     assert library.search("from b") == [b] and sorted(library.search("trust")) == [a, b]
     dup.mark_not_duplicates(library, a, b)
     assert dup.scan(library) == []
-    assert c
+    # The third reference, by the same author in the same year but with another title, was never
+    # part of a pair: neither the merge nor its undo touched it.
+    unrelated = library.get(c)
+    assert unrelated.fields == {"title": "Unrelated", "date": "2010"}
+    assert [x.family for x in unrelated.creators] == ["Ostrom"]
+    assert library.search("unrelated") == [c] and c not in library.search("", scope=TRASH)
