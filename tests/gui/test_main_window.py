@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDropEvent, QKeyEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from bibliofile.gui import messages
@@ -269,19 +269,39 @@ def test_collections_create_rename_drop_and_scope(window, lib) -> None:
 
 
 def test_drop_on_non_collection_is_refused(window, lib) -> None:
+    """References dropped on "My Library" and plain text dropped on a collection are refused
+    and change nothing; the same references dropped on the collection are taken (so the point
+    aimed at is the collection's row, and the refusals come from what was dropped where)."""
     [rid] = lib.add_references([make_ref("A")])
+    window.create_collection("Thesis")
+    [(cid, _parent, _name)] = lib.collections()
     window.reload()
     tree = window.sidebar.tree
-    rect = tree.visualItemRect(window.sidebar.library_item)
-    mime = ids_to_mime([rid])
-    drop = QDropEvent(QPointF(rect.center()), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    drop.setAccepted(False)
-    tree.dropEvent(drop)
-    assert not drop.isAccepted()
+    window.sidebar.show()
+
+    def drop_on(item, mime: QMimeData) -> tuple[bool, bool]:
+        """(drag entered, dropped): both events are made accepted, so only the tree refuses."""
+        tree.scrollToItem(item)
+        at = QPointF(tree.visualItemRect(item).center())
+        enter = QDragEnterEvent(at.toPoint(), Qt.DropAction.CopyAction, mime,
+                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        tree.dragEnterEvent(enter)
+        drop = QDropEvent(at, Qt.DropAction.CopyAction, mime,
+                          Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        tree.dropEvent(drop)
+        return enter.isAccepted(), drop.isAccepted()
+
+    collection = window.sidebar.collection_item(cid)
+    # The ids may be dragged over the sidebar, but "My Library" does not take them.
+    assert drop_on(window.sidebar.library_item, ids_to_mime([rid])) == (True, False)
     plain = QMimeData()
-    plain.setText("not ids")
-    assert not tree.viewport().acceptDrops() or True
+    plain.setText(str(rid))  # the id as text is not the ids payload
+    assert drop_on(collection, plain) == (False, False)
+    window.set_scope(Scope(collection_id=cid))
+    assert titles(window) == []
+    assert drop_on(collection, ids_to_mime([rid])) == (True, True)
+    window.set_scope(Scope(collection_id=cid))
+    assert titles(window) == ["A"]
 
 
 def test_markup_is_shown_literally_everywhere(window, lib, shots) -> None:
@@ -546,8 +566,14 @@ def test_selection_feeds_the_detail_pane(window, lib) -> None:
     window.table.selectionIdsChanged.connect(got.append)
     window.table.select_ids(ids)
     assert got[-1] == ids
-    if hasattr(window.detail, "label"):  # the placeholder pane lists titles as plain text
-        assert "Alpha" in window.detail.label.text()
+    detail = window.detail
+    assert [r.id for r in detail.references] == ids
+    assert detail.header.text() == "2 references selected"
+    assert detail.editors["title"].text() == ""  # Alpha and Beta differ: no common title
+    window.table.select_ids([ids[1]])
+    assert got[-1] == [ids[1]]
+    assert [r.id for r in detail.references] == [ids[1]]
+    assert detail.editors["title"].text() == "Beta"
 
 
 def test_window_screenshot(window, lib, shots, qtbot) -> None:
@@ -560,8 +586,43 @@ def test_window_screenshot(window, lib, shots, qtbot) -> None:
     visible = sum(hh.sectionSize(i) for i in range(hh.count()) if not hh.isSectionHidden(i))
     assert visible <= window.table.viewport().width()  # no horizontal scrolling on first run
     window.table.selectRow(2)
-    window.grab().save(str(shots / "main_window.png"))
-    assert (shots / "main_window.png").stat().st_size > 10_000
+    shot = window.grab()
+    shot.save(str(shots / "main_window.png"))
+    img = shot.toImage()
+    scale = img.devicePixelRatio()
+    table, m = window.table, window.model
+    pal = table.palette()
+    highlight = {pal.color(g, pal.ColorRole.Highlight).rgb() for g in (pal.ColorGroup.Active, pal.ColorGroup.Inactive)}
+
+    def cell(row: int, key: str) -> tuple[int, list[int]]:
+        """The cell's most common colour (its background) and the x of each pixel unlike it
+        (the text drawn over it), read from the window's own screenshot."""
+        r = table.visualRect(m.index(row, COL[key]))
+        top_left = table.viewport().mapTo(window, r.topLeft())
+        xs = range(int(top_left.x() * scale), int((top_left.x() + r.width()) * scale))
+        ys = range(int(top_left.y() * scale), int((top_left.y() + r.height()) * scale))
+        pixels = [(x, img.pixelColor(x, y)) for x in xs for y in ys]
+        counts: dict[int, int] = {}
+        for _x, c in pixels:
+            counts[c.rgb()] = counts.get(c.rgb(), 0) + 1
+        bg = img.pixelColor(0, 0)
+        bg.setRgb(max(counts, key=counts.__getitem__))
+        ink = [x for x, c in pixels
+               if abs(c.red() - bg.red()) + abs(c.green() - bg.green()) + abs(c.blue() - bg.blue()) > 150]
+        return bg.rgb(), ink
+
+    rows = [r for r in range(m.rowCount()) if table.visualRect(m.index(r, 0)).bottom() < table.viewport().height()]
+    assert len(rows) >= 10  # 760 pixels of window show many rows
+    for r in rows:
+        bg, ink = cell(r, "title")
+        assert (bg in highlight) == (r == 2), f"row {r}: only the selected row is highlighted"
+        # The title is drawn: its ink spans most of the width the title's text needs (or the
+        # cell's width, where it is elided), measured from the text itself.
+        title = m.data(m.index(r, COL["title"]))
+        needed = min(table.fontMetrics().horizontalAdvance(title), table.columnWidth(COL["title"]) - 12)
+        assert ink and (max(ink) - min(ink)) / scale >= 0.7 * needed, f"row {r}: {title!r} is not drawn"
+        _bg, year_ink = cell(r, "year")
+        assert year_ink, f"row {r}: no year drawn"
 
 
 def test_columns_fill_the_table_when_it_grows(window, lib, qtbot) -> None:
