@@ -246,14 +246,21 @@ def latex_to_unicode(s: str) -> str:
     if not _needs_decoding(s):
         return s
     if "\\" in s:
-        # Most values hold only accents and symbols: one regex pass decodes those at C speed;
-        # anything else (arguments, unknown commands) goes to the scanner, from the original.
+        # Most values hold only accents, symbols and commands that need no argument read: one
+        # regex pass decodes those at C speed; anything else (a command whose arguments must be
+        # read, an accent without its letter) goes to the scanner, from the original text.
         if _PLACEHOLDER_RE.search(s) is not None:
             return _Decoder(s).run()
         fast = _FAST_RE.sub(_fast_command, s)
         if "\\" in fast:
             return _Decoder(s).run()
-        return _ligatures_and_braces(fast).translate(_UNPROTECT)
+        fast = _ligatures_and_braces(fast)
+        if _PLACEHOLDER_RE.search(fast) is None:
+            return fast
+        for placeholder, char in _UNPROTECT_PAIRS:  # str.translate is slower on short values
+            if placeholder in fast:
+                fast = fast.replace(placeholder, char)
+        return fast
     return _ligatures_and_braces(s)
 
 
@@ -280,45 +287,65 @@ def _ligatures_and_braces(s: str) -> str:
 _SPECIAL_OUT = "{}~$\\-`'"
 _PROTECT = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(_SPECIAL_OUT)})
 _NOTHING = chr(0xE000 + len(_SPECIAL_OUT))
-_UNPROTECT = str.maketrans({**{chr(0xE000 + i): c for i, c in enumerate(_SPECIAL_OUT)}, _NOTHING: None})
+_UNPROTECT_PAIRS = (*((chr(0xE000 + i), c) for i, c in enumerate(_SPECIAL_OUT)), (_NOTHING, ""))
 _PLACEHOLDER_RE = re.compile(f"[{chr(0xE000)}-{_NOTHING}]")
 _FAST_SIMPLE = {name: text.translate(_PROTECT) or _NOTHING for name, text in _SIMPLE.items()}
 _FAST_ESCAPES = {c: text.translate(_PROTECT) or _NOTHING for c, text in _ESCAPES.items()}
+# Groups: 1 accent sign, 2/3 its letter (braced or not); 4 one-letter accent word (\\c, \\v ...),
+# 5/6 its letter; 7 another command symbol; 8 a command word, 9 what TeX swallows after it.
+# _fast_command dispatches on the last group matched. (\\hat and the other math accents, rare in
+# titles, are left to the scanner to keep this pattern cheap at every backslash.)
 _FAST_RE = re.compile(
     r"\\(?:"
-    rf"(?P<acc>[`'^\"~=.])\s*(?:\{{\s*(?P<l1>{_LETTER})?\s*\}}|(?P<l2>{_LETTER}))"
-    rf"|(?P<wacc>{'|'.join(sorted(_WORD_ACCENTS, key=len, reverse=True))})(?![A-Za-z])"
-    rf"(?:\s*\{{\s*(?P<l3>{_LETTER})?\s*\}}|\s+(?P<l4>[A-Za-z]))"
-    r"|(?P<esc>[^A-Za-z`'^\"~=.])"
-    r"|(?P<name>[A-Za-z]+)(?P<tail>\s*(?:\{\})?)"
+    rf"([`'^\"~=.])\s*(?:\{{\s*({_LETTER})?\s*\}}|({_LETTER}))"
+    rf"|([cvuHkrdbt])(?![A-Za-z])(?:\s*\{{\s*({_LETTER})?\s*\}}|\s+([A-Za-z]))"
+    r"|([^A-Za-z`'^\"~=.])"
+    r"|([A-Za-z]+)(\s*(?:\{\})?)"
     r")"
 )
+_BARE_FAST = {a: text.translate(_PROTECT) or _NOTHING for a, text in _BARE_ACCENTS.items()}
 
 
 def _fast_command(m: re.Match[str]) -> str:
-    """One command of the fast pass; one it cannot decode alone is left as it is."""
-    name = m.group("name")
-    if name is not None:
+    """One command of the fast pass; one whose arguments must be read is left as it is."""
+    last = m.lastindex
+    if last == 9:
+        name = m.group(8)
         text = _FAST_SIMPLE.get(name)
         if text is not None:
             return text
-        if name in _MATH_WORDS:
-            end = m.end()
-            if end < len(m.string) and (m.group("tail") or m.string[end] == "\\"):
-                return name + " "
-            return name
-        return m.group()
-    esc = m.group("esc")
-    if esc is not None:
+        return _fast_word(m, name)
+    if last == 2 or last == 3:
+        return _accented(_ACCENT_MARKS[m.group(1)], m.group(last))
+    if last == 7:
+        esc = m.group(7)
         return _FAST_ESCAPES.get(esc) or esc.translate(_PROTECT)
-    acc = m.group("acc")
-    if acc is not None:
-        letter = m.group("l1") or m.group("l2")
-        if letter:
-            return _accented(_ACCENT_MARKS[acc], letter)
-        return _BARE_ACCENTS.get(acc, "").translate(_PROTECT) or _NOTHING
-    letter = m.group("l3") or m.group("l4")
-    return _accented(_ACCENT_MARKS[m.group("wacc")], letter) if letter else _NOTHING
+    if last == 5 or last == 6:
+        return _accented(_ACCENT_MARKS[m.group(4)], m.group(last))
+    if last == 1:
+        return _BARE_FAST.get(m.group(1), _NOTHING)
+    return _NOTHING  # a one-letter accent over an empty group
+
+
+def _fast_word(m: re.Match[str], name: str) -> str:
+    if name in _MATH_WORDS:
+        end = m.end()
+        if end < len(m.string) and (m.group(9) or m.string[end] == "\\"):
+            return name + " "
+        return name
+    if name in _ARGUMENTS or name in _WORD_ACCENTS:
+        return m.group()  # arguments to read: the scanner's work
+    symbol = _library_symbols().get(name)
+    if symbol is not None:
+        return symbol.translate(_PROTECT) or _NOTHING
+    # Unknown, as the scanner reads it: "\\foo{}" is its name, "\\foo {x}" leaves the
+    # argument as text, "\\foo x" is its name and the spaces after it stay.
+    tail = m.group(9)
+    if tail.endswith("{}"):
+        return name
+    if m.string.startswith("{", m.end()):
+        return _NOTHING
+    return name + tail
 
 
 def unknown_latex_macros(s: str) -> list[str]:
