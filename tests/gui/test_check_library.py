@@ -128,3 +128,22 @@ def test_the_window_asks_before_making_a_library_of_an_empty_file(tmp_path: Path
     assert asked and "is empty" in asked[0]
     assert empty.stat().st_size == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["typo.sqlite"]
+
+
+def test_closing_the_window_keeps_a_recent_backup_for_recovery(
+    tmp_path: Path, make_window: Callable[..., object]
+) -> None:
+    """Without it, a library that was never upgraded has no backup and recovery has nothing."""
+    path = tmp_path / "daily.sqlite"
+    make_file(path, n=30)
+    lib = Library.open(path)
+    window = make_window(lib)
+    window.close()  # type: ignore[attr-defined]
+    backups = sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".bak"))
+    assert len(backups) == 1 and backups[0].startswith("daily.sqlite.recent-")
+    copy = Library.open(tmp_path / backups[0])
+    try:
+        assert len(copy.search("")) == 30
+    finally:
+        copy.close()
+    lib.close()

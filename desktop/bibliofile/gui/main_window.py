@@ -498,7 +498,17 @@ class MainWindow(QMainWindow):
         if self.importer.running:
             self.importer.cancel()
         self.runner.wait()
+        self._keep_recent_backup()
         super().closeEvent(event)
+
+    def _keep_recent_backup(self) -> None:
+        """A copy of a sound, writable library at most once a day, so Tools > Verify Library File
+        has a recent backup to recover from (the upgrade backups alone are often none)."""
+        from bibliofile.storage.health import rolling_backup
+
+        path = self.library.path
+        if path is not None and self.library.refuse_writes_why() is None:
+            rolling_backup(path)
 
     # ---- searching and scope ------------------------------------------------------------------
     def set_query(self, text: str) -> None:

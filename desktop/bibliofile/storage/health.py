@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bibliofile.storage.engine import connect_read_only
@@ -145,3 +145,37 @@ def copy_last_good_backup(path: Path, target: Path | None = None) -> Recovered:
         "The damaged library was left as it was. Export what can still be read "
         f"(`bibliofile --library {path} export -o FILE.bib`) and import it into a new library."
     )
+
+
+# A library that was never upgraded had no backup at all, so "recover from the last good backup"
+# had nothing to offer. The window keeps a few recent copies (as Zotero keeps zotero.sqlite.bak):
+# one at most every ``ROLLING_EVERY``, the newest ``ROLLING_KEEP`` kept.
+ROLLING_LABEL = "recent"
+ROLLING_EVERY = timedelta(hours=20)
+ROLLING_KEEP = 3
+
+
+def rolling_backup(path: Path, now: datetime | None = None) -> Path | None:
+    """Copy a sound library to ``NAME.recent-STAMP.bak`` when the newest such copy is older than
+    ROLLING_EVERY, then drop all but the newest ROLLING_KEEP. A damaged library is never copied
+    (it would push a good copy out). Returns the new backup, or None when none was due or the
+    folder cannot be written (a backup must never stop the user from closing the window)."""
+    from bibliofile.storage.migrate import backup
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    now = now or datetime.now()
+    recent = [p for p in find_backups(path) if p.name.startswith(f"{path.name}.{ROLLING_LABEL}-")]
+    if recent and now - datetime.fromtimestamp(recent[0].stat().st_mtime) < ROLLING_EVERY:
+        return None
+    if not check_file(path, full=False).ok:
+        return None
+    try:
+        made = backup(path, ROLLING_LABEL)
+    except (sqlite3.Error, OSError):
+        return None
+    if made is not None:
+        recent.insert(0, made)
+    for old in recent[ROLLING_KEEP:]:
+        old.unlink(missing_ok=True)
+    return made
