@@ -83,10 +83,40 @@ def scan_entry(text: str) -> Layout | None:
     return Layout(m.start(1), m.end(1), key_start, key_end, fields)
 
 
+_FIELD_HEAD_RE = re.compile(r"[\s,]*([^\s\"#%'(),={}]+)\s*=\s*")
+_TAIL_RE = re.compile(r"[\s,]*[})]\s*")
+
+
+def _locate(text: str, raw_fields: list[tuple[str, str]]) -> Layout | None:
+    """Where the reader's fields (name, raw value) sit in the entry's text, found in order with
+    a few anchored matches (no scan of the values themselves); None when they are not there
+    exactly as the reader gave them."""
+    m = _HEAD_RE.match(text)
+    if m is None:
+        return None
+    key = re.compile(r"[^,\s}]*" if m.group(2) == "{" else r"[^,\s)]*").match(text, m.end())
+    assert key is not None  # (the pattern matches the empty string)
+    cursor = key.end()
+    fields: list[FieldSpan] = []
+    for name, raw in raw_fields:
+        head = _FIELD_HEAD_RE.match(text, cursor)
+        if head is None or head.group(1) != name or not text.startswith(raw, head.end()):
+            return None
+        fields.append(FieldSpan(name, head.start(1), head.end(1), head.end(), head.end() + len(raw)))
+        cursor = head.end() + len(raw)
+    if _TAIL_RE.fullmatch(text, cursor) is None:
+        return None
+    return Layout(m.start(1), m.end(1), m.end(), key.end(), fields)
+
+
 def _skip_space(text: str, i: int) -> int:
     while i < len(text) and text[i].isspace():
         i += 1
     return i
+
+
+# Braces and quotes, each with the backslash before it if there is one (then it is text).
+_MARK_RE = re.compile(r'\\?[{}"]')
 
 
 def _value_end(text: str, i: int) -> int:
@@ -97,27 +127,9 @@ def _value_end(text: str, i: int) -> int:
             return -1
         c = text[i]
         if c == "{" or c == '"':
-            depth = 0
-            j = i if c == "{" else i + 1
-            while j < n:
-                cj = text[j]
-                if j > i and text[j - 1] == "\\" and cj in '{}"':
-                    j += 1  # bibtexparser's rule: a brace or quote after a backslash is text
-                    continue
-                if cj == "{":
-                    depth += 1
-                elif cj == "}":
-                    depth -= 1
-                    if depth == 0 and c == "{":
-                        break
-                    if depth < 0:
-                        return -1
-                elif cj == '"' and c == '"' and depth == 0:
-                    break
-                j += 1
-            if j >= n:
+            end = _delimited_end(text, i, c)
+            if end < 0:
                 return -1
-            end = j + 1
         else:
             bare = _BARE_RE.match(text, i)
             if bare is None:
@@ -128,6 +140,26 @@ def _value_end(text: str, i: int) -> int:
             i = _skip_space(text, k + 1)
             continue
         return end
+
+
+def _delimited_end(text: str, i: int, opener: str) -> int:
+    """Just past the ``{...}`` or ``"..."`` that starts at ``i``; -1 when it is not closed."""
+    depth = 0
+    for m in _MARK_RE.finditer(text, i if opener == "{" else i + 1):
+        mark = m.group(0)
+        if len(mark) == 2:
+            continue  # bibtexparser's rule: a brace or quote after a backslash is text
+        if mark == "{":
+            depth += 1
+        elif mark == "}":
+            depth -= 1
+            if depth == 0 and opener == "{":
+                return m.end()
+            if depth < 0:
+                return -1
+        elif opener == '"' and depth == 0:
+            return m.end()
+    return -1
 
 
 def patch_entry(
@@ -141,7 +173,6 @@ def patch_entry(
     from bibliofile.formats.bibtex_writer import Notes as _Notes
     from bibliofile.formats.bibtex_writer import (
         Original,
-        _clean_entry,
         _entry_type,
         entry_pairs,
         written_key,
@@ -151,21 +182,21 @@ def patch_entry(
     if source is None or source.format != "bibtex" or not source.text:
         return None
     text = source.text
-    layout = scan_entry(text)
+    raw_fields = source.raw_fields or entry_raw_fields(text)  # (a stored entry keeps only its text)
+    layout = _locate(text, raw_fields)
     if layout is None or not layout.fields:
-        return None
-    raw_fields = [(f.name, text[f.value_start : f.value_end]) for f in layout.fields]
-    if raw_fields != entry_raw_fields(text):
-        return None  # our scan and the reader disagree about this entry: do not guess
+        return None  # the reader's fields are not laid out plainly in the text: do not guess
     original = Original(ref, macros, raw_fields)
     pending: list[str] = []
     desired = entry_pairs(ref, dialect, original, _Notes(pending))
-    edits = _field_edits(text, layout, original, desired)
-    if edits is None:
+    planned = _field_edits(text, layout, original, desired)
+    if planned is None:
         return None
+    edits, simple = planned
     entry_type = _entry_type(ref, dialect)
     if entry_type != text[layout.type_start : layout.type_end]:
         edits.append((layout.type_start, layout.type_end, entry_type))
+        simple = False
     old_key = text[layout.key_start : layout.key_end]
     if ref.citation_key != old_key and not (keep_empty_key and old_key == ""):
         edits.append((layout.key_start, layout.key_end, written_key(ref, _Notes(pending))))
@@ -174,8 +205,21 @@ def patch_entry(
         out = out[:start] + new + out[end:]
     # Extra fields kept byte for byte from the file are left out of the comparison: the clean
     # style may have had to rewrite one the file held in a form BibTeX itself rejects.
+    # The clean style's fields are ``desired`` itself, so no clean text is made or parsed; the
+    # patched text is read with the scanner, which agreed with the reader on the source text.
+    if simple:
+        if notes.into is not None:
+            notes.into.extend(pending)
+        return out  # each changed field holds the clean style's value under its own name
     kept = {g[len("extra:") :] for g in original.raw if g.startswith("extra:")}
-    if not _reads_as(out, _clean_entry(ref, dialect, macros, _Notes(None)), macros, kept):
+    done = scan_entry(out)
+    if done is None:
+        return None
+    patched = [(f.name, out[f.value_start : f.value_end]) for f in done.fields]
+    clean = [(name, value) for _, name, value in desired]
+    if _reading(out[done.type_start : done.type_end], patched, macros, kept) != _reading(
+        entry_type, clean, macros, kept
+    ):
         return None
     if notes.into is not None:
         notes.into.extend(pending)
@@ -184,12 +228,21 @@ def patch_entry(
 
 def _field_edits(
     text: str, layout: Layout, original: Original, desired: list[Pair]
-) -> list[tuple[int, int, str]] | None:
+) -> tuple[list[tuple[int, int, str]], bool] | None:
+    """The replacements that turn the source into the desired entry, and whether they are all
+    plain value replacements (a field keeps its name and place, so it reads as the same key)."""
     fields = layout.fields
     wanted: dict[str, list[tuple[str, str]]] = {}
     for group, name, value in desired:
         wanted.setdefault(group, []).append((name, value))
-    style = _Style(text, layout)
+    styles: list[_Style] = []
+
+    def style() -> _Style:
+        if not styles:
+            styles.append(_Style(text, layout))
+        return styles[0]
+
+    simple = True
     edits: list[tuple[int, int, str]] = []
     deleted: set[int] = set()
     inserts: dict[int, list[str]] = {}  # after which field index: the new fields' text
@@ -197,15 +250,16 @@ def _field_edits(
         if not indexes or group in original.raw:
             continue  # unchanged: its lines stay as they are
         new = wanted.pop(group, [])
-        if len(indexes) == 1 and len(new) == 1:
+        if len(indexes) == 1 and len(new) == 1 and group != "date":
             f = fields[indexes[0]]
             edits.append((f.value_start, f.value_end, _restyle(new[0][1], text[f.value_start : f.value_end])))
             continue
+        simple = False
         free = list(indexes)
         for name, value in new:
             match = next((i for i in free if fields[i].name.lower() == name.lower()), None)
             if match is None:
-                inserts.setdefault(indexes[-1], []).append(style.field(name, value))
+                inserts.setdefault(indexes[-1], []).append(style().field(name, value))
             else:
                 free.remove(match)
                 f = fields[match]
@@ -216,14 +270,15 @@ def _field_edits(
             wanted.pop(group)  # unchanged and already in place
     for new in wanted.values():
         for name, value in new:
-            inserts.setdefault(len(fields) - 1, []).append(style.field(name, value))
+            simple = False
+            inserts.setdefault(len(fields) - 1, []).append(style().field(name, value))
     if len(deleted) == len(fields):
         return None
     for after, texts in inserts.items():
         at = fields[after].value_end
         edits.append((at, at, "".join(texts)))
     edits.extend(_deletions(layout, sorted(deleted)))
-    return edits
+    return edits, simple and not deleted
 
 
 def _deletions(layout: Layout, deleted: list[int]) -> list[tuple[int, int, str]]:
@@ -330,18 +385,9 @@ def _has_quote_at_top(content: str) -> bool:
     return False
 
 
-def _reads_as(patched: str, clean: str, macros: dict[str, str], skip: set[str]) -> bool:
-    """True when the patched text reads as the same reference as the clean style's text."""
-    a = _reading(patched, macros, skip)
-    b = _reading(clean, macros, skip)
-    return a is not None and a == b
-
-
-def _reading(text: str, macros: dict[str, str], skip: set[str]) -> object:
-    m = _HEAD_RE.match(text)
-    if m is None:
-        return None
-    raw = entry_raw_fields(text)
-    item_type, fields, creators, extra = decode_fields(m.group(1), raw, macros)
-    by_role = sorted(creators, key=lambda c: c.role.value)  # the order within a role is what counts
+def _reading(entry_type: str, raw: list[tuple[str, str]], macros: dict[str, str], skip: set[str]) -> object:
+    """What the reader makes of an entry's fields (creators by role: their order across roles
+    is not part of the reference)."""
+    item_type, fields, creators, extra = decode_fields(entry_type, raw, macros)
+    by_role = sorted(creators, key=lambda c: c.role.value)
     return item_type, fields, by_role, {k: evaluate_value(v, macros) for k, v in extra.items() if k not in skip}

@@ -33,6 +33,8 @@ _NEEDS_WORK_RE = re.compile(r"[\\%&$#_~{}\"]|--|``|''|\n@")
 # break and a single line break as a space.
 _PARAGRAPH_RE = re.compile(r"[ \t]*\n[ \t]*(?:\n[ \t]*)+")
 _LINE_BREAK_RE = re.compile(r"[ \t]*\n[ \t]*")
+# Unicode's control characters (category Cc) but tab and line feed.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 LOST_CONTROL = "control characters (such as NUL) were left out: BibTeX reads them as spaces"
 LOST_CR = "carriage returns were written as line breaks"
@@ -54,8 +56,8 @@ def bibtex_text_form(value: str) -> tuple[str, list[str]]:
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         lost.append(LOST_CR)
-    if any(_is_control(c) for c in value):
-        value = "".join(c for c in value if not _is_control(c))
+    if _CONTROL_RE.search(value):
+        value = _CONTROL_RE.sub("", value)
         lost.append(LOST_CONTROL)
     if "\n" in value:
         paragraphs = _PARAGRAPH_RE.split(value)
