@@ -53,6 +53,7 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "unclosed-args": ("\\noopsort{ never closed", _repeat(r"\noopsort{")),
     "unclosed-verb": ("\\verb| and \\cite[ never closed", _repeat(r"\verb|\cite[")),
     "accent-spaces": ("accents before long space runs", _repeat("\\\"" + " " * 200)),
+    "accent-brace-spaces": ("\\\"{, 5000 spaces, two letters", _repeat("\\\"{" + " " * 5000 + "oo} ")),
     "switchargs": ("\\switchargs nested (parts decoded apart)", _repeat(r"\switchargs{\switchargs{a}{\'e}}{c} ")),
 }
 

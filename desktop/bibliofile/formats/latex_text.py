@@ -170,7 +170,7 @@ _ESCAPES = {
 _TOKEN_RE = re.compile(
     # a command word with what TeX swallows after it (spaces, and an empty group written to
     # end it), a command symbol, or a backslash at the very end of the value
-    r"\\(?:([A-Za-z]+)(\s*(?:\{\})?)|.|\Z)"
+    r"\\(?:([A-Za-z]+)(\s*+(?:\{\})?)|.|\Z)"
     r"|---?|``|''"  # TeX's dash and quote ligatures
     r"|[^\\{}$~`'\-]+"  # a run of plain text
     r"|.",  # a brace, $, ~, or a lone ` ' -
@@ -178,9 +178,11 @@ _TOKEN_RE = re.compile(
 )
 _LETTER = r"\\[ij](?![A-Za-z])|[A-Za-z]"
 # An accent's argument: one letter, braced or not. Bounded: \s* stops at the first non-space.
-_ACCENT_ARG_RE = re.compile(rf"\s*(?:\{{\s*({_LETTER})?\s*\}}|({_LETTER}))")
-_WORD_ACCENT_ARG_RE = re.compile(rf"\s*\{{\s*({_LETTER})?\s*\}}|\s+([A-Za-z])")
-_SPACES_RE = re.compile(r"\s*")
+# Possessive \s*+, and no two runs of spaces that could split one run between them: an accent
+# before a megabyte of spaces must cost one look at them, not a square.
+_ACCENT_ARG_RE = re.compile(rf"\s*+(?:\{{\s*+(?:({_LETTER})\s*+)?\}}|({_LETTER}))")
+_WORD_ACCENT_ARG_RE = re.compile(rf"\s*+\{{\s*+(?:({_LETTER})\s*+)?\}}|\s++([A-Za-z])")
+_SPACES_RE = re.compile(r"\s*+")
 _BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)
 # How far an optional [..] or a \verb|..| argument may reach: they are short, and a bound keeps
 # a value made of ten thousand unclosed "\verb|" linear.
@@ -297,10 +299,10 @@ _FAST_ESCAPES = {c: text.translate(_PROTECT) or _NOTHING for c, text in _ESCAPES
 # titles, are left to the scanner to keep this pattern cheap at every backslash.)
 _FAST_RE = re.compile(
     r"\\(?:"
-    rf"([`'^\"~=.])\s*(?:\{{\s*({_LETTER})?\s*\}}|({_LETTER}))"
-    rf"|([cvuHkrdbt])(?![A-Za-z])(?:\s*\{{\s*({_LETTER})?\s*\}}|\s+([A-Za-z]))"
+    rf"([`'^\"~=.])\s*+(?:\{{\s*+(?:({_LETTER})\s*+)?\}}|({_LETTER}))"
+    rf"|([cvuHkrdbt])(?![A-Za-z])(?:\s*+\{{\s*+(?:({_LETTER})\s*+)?\}}|\s++([A-Za-z]))"
     r"|([^A-Za-z`'^\"~=.])"
-    r"|([A-Za-z]+)(\s*(?:\{\})?)"
+    r"|([A-Za-z]+)(\s*+(?:\{\})?)"
     r")"
 )
 _BARE_FAST = {a: text.translate(_PROTECT) or _NOTHING for a, text in _BARE_ACCENTS.items()}
