@@ -68,6 +68,7 @@ class Notes:
 
     def __init__(self, into: list[str] | None) -> None:
         self.into = into
+        self.keys: set[str] = set()  # citation keys written so far
 
     def add(self, key: str, what: str) -> None:
         if self.into is not None:
@@ -267,7 +268,7 @@ def _creator_pairs(ref: Reference, original: Original) -> list[Pair]:
 def entry_pairs(ref: Reference, dialect: Dialect, original: Original, notes: Notes) -> list[Pair]:
     """Every field the entry is written with, in the clean order, unchanged ones as raw text."""
     entry_type = _entry_type(ref, dialect)
-    key = ref.citation_key
+    key = ref.citation_key or (f"ref-{ref.id}" if ref.id is not None else "")
     pairs = _creator_pairs(ref, original)
     keys = [k for k in _ORDER if k in ref.fields] + [k for k in ref.fields if k not in _ORDER_SET]
     # Where a field was written under another name in the file, that name is used if an
@@ -332,17 +333,35 @@ def entry_pairs(ref: Reference, dialect: Dialect, original: Original, notes: Not
 
 
 def written_key(ref: Reference, notes: Notes) -> str:
-    """The citation key as BibTeX can carry it (one typed before keys were checked may not)."""
+    """The citation key as BibTeX can carry it (one typed before keys were checked may not);
+    a reference without one (no author or title to make it from) gets ``ref-<id>``, as two
+    empty keys in one file are an error to bibtex."""
     key = clean_key(ref.citation_key)
-    if key != ref.citation_key:
+    if not key:
+        key = f"ref-{ref.id}" if ref.id is not None else "ref"
+        notes.add(key, f"the reference has no citation key; it was written as '{key}'")
+    elif key != ref.citation_key:
         notes.add(key, f"the citation key {ref.citation_key!r} was written as {key!r}: BibTeX keys "
                   "cannot hold spaces, line breaks or {}(),=\\\"#%~'")
     return key
 
 
+def _unique(key: str, notes: Notes) -> str:
+    """A key not yet written in this file: bibtex skips an entry whose key came before (two RIS
+    records with the same ID). Entries from the user's own .bib keep theirs as written."""
+    if key in notes.keys:
+        n = 2
+        while f"{key}-{n}" in notes.keys:
+            n += 1
+        notes.add(key, f"another entry in this export has the same key; this one was written as '{key}-{n}'")
+        key = f"{key}-{n}"
+    notes.keys.add(key)
+    return key
+
+
 def _clean_entry(ref: Reference, dialect: Dialect, macros: dict[str, str], notes: Notes) -> str:
     pairs = entry_pairs(ref, dialect, Original(ref, macros), notes)
-    lines = [f"@{_entry_type(ref, dialect)}{{{written_key(ref, notes)},"]
+    lines = [f"@{_entry_type(ref, dialect)}{{{_unique(written_key(ref, notes), notes)},"]
     lines.extend(f"  {name} = {value}," for _, name, value in pairs)
     if len(lines) > 1:
         lines[-1] = lines[-1][:-1]
@@ -383,7 +402,10 @@ def _edited_entry(
     from bibliofile.formats.bibtex_entry_patch import patch_entry
 
     patched = patch_entry(ref, dialect, macros, notes, keep_empty_key=own_file)
-    return patched if patched is not None else _clean_entry(ref, dialect, macros, notes)
+    if patched is not None:
+        notes.keys.add(ref.citation_key)
+        return patched
+    return _clean_entry(ref, dialect, macros, notes)
 
 
 def write_bibtex(
@@ -415,6 +437,7 @@ def write_bibtex(
             continue
         if _is_unedited(item):
             assert item.source is not None
+            out_notes.keys.add(item.citation_key)
             text = item.source.text
             if not preserve_layout and item.citation_key:
                 m = _HEAD_KEY_RE.match(text)

@@ -215,7 +215,7 @@ def test_real_bibtex_reads_hostile_and_ris_exports_without_a_complaint(tmp_path:
     code, blg, bbl = run_bibtex(tmp_path, out)
     complaints = [
         line for line in blg.splitlines()
-        if re.search(r"I was expecting|I'm ignoring|Warning|[Ee]rror|illegal|unbalanced|Sorry", line)
+        if re.search(r"I was expecting|I'm ignoring|Warning|[Ee]rror|illegal|unbalanced|Sorry|Repeated entry", line)
     ]
     assert code == 0 and complaints == [], blg
     keys = re.findall(r"^KEY (.*)$", bbl, re.MULTILINE)
@@ -243,3 +243,18 @@ def test_extra_fields_from_other_formats_come_back_as_their_text() -> None:
     (back,) = refs_of(write_bibtex([ref]))
     assert set(back.extra) == {"ris:ad", "portal:country"}
     assert back.extra["portal:country"] == "{Italy}"
+
+
+@needs_bibtex
+def test_records_with_the_same_or_no_key_are_all_read_by_bibtex(tmp_path: Path) -> None:
+    ris = "TY  - JOUR\nID  - 12345\nTI  - One\nER  -\n\nTY  - JOUR\nID  - 12345\nTI  - Two\nER  -\n\nTY  - GEN\nER  -\n"
+    refs = [i for i in read_ris(ris, "in.ris").items if isinstance(i, Reference)]
+    for n, r in enumerate(refs):
+        r.id = n + 1
+    notes: list[str] = []
+    out = write_bibtex(refs, notes=notes)
+    keys = [r.citation_key for r in refs_of(out)]
+    assert len(set(keys)) == 3 and all(keys)
+    assert len(notes) == 2
+    code, blg, _ = run_bibtex(tmp_path, out)
+    assert code == 0 and "Repeated entry" not in blg, blg
