@@ -975,9 +975,10 @@ class MainWindow(QMainWindow):
         library = self.library
 
         def work(_ctx: Any) -> int:
-            from bibliofile.services.exporting import export_text, write_atomically
+            from bibliofile.services.exporting import export_to_file
 
-            write_atomically(path, export_text(library, dialect=dialect, ids=ids))  # type: ignore[arg-type]
+            # (the file's own encoding for a whole .bib; ExportError is a plain message)
+            export_to_file(library, path, dialect=dialect, ids=ids)  # type: ignore[arg-type]
             return len(ids) if ids is not None else library.count()
 
         def done(n: int) -> None:
