@@ -41,6 +41,7 @@ __all__ = [
     "encode_value",
     "export_ris",
     "looks_like_ris",
+    "loss_note",
     "read_ris",
     "record_to_reference",
     "ris_date",
@@ -418,8 +419,14 @@ def _finish(rec: _Record, lines: list[str], file: str, result: ReadResult) -> No
         result.problems.append(Problem(file, rec.line, note))
 
 
-def _keep(kept: dict[str, list[str]], tag: str, value: str) -> None:
-    kept.setdefault(f"ris:{tag}", []).append(value)
+Kept = dict[str, list[tuple[int, str]]]
+
+
+def _keep(kept: Kept, tag: str, value: str, pos: int) -> None:
+    """Keep a value we have no field for under ``ris:<TAG>``, with its place in the record, so the
+    kept values are written back in the order the record had them, whatever order they were set
+    aside in (a second JF kept at once, the first one only once the T2 won: issue 14)."""
+    kept.setdefault(f"ris:{tag}", []).append((pos, value))
 
 
 def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[Reference, list[str]]:
@@ -432,16 +439,17 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         notes.append(f"unknown RIS type {ris_type!r}; read as a generic document")
     ref = Reference(item_type=item_type)
     fields = ref.fields
-    kept: dict[str, list[str]] = {}
+    kept: Kept = {}
     creators = ref.creators
-    containers: dict[str, str] = {}
+    containers: dict[str, tuple[int, str]] = {}
     py = py_tag = da = ""
+    py_pos = da_pos = 0
     sp = ep = ""
     keywords: list[str] = []
     notes_text: list[str] = []
     annotations: list[str] = []
     guessed: list[str] = []
-    for entry in tags:
+    for pos, entry in enumerate(tags):
         tag, value = entry[0], entry[1]
         if not value:
             continue
@@ -451,7 +459,7 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             if "title" not in fields:
                 fields["title"] = value
             elif fields["title"] != value:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag in ROLE_FROM_TAG:
             c, was_guessed = ris_name(value, ROLE_FROM_TAG[tag])
             if c is not None:
@@ -460,27 +468,27 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
                     guessed.append(f"{value.strip()!r} -> {c.inverted_name!r}")
         elif tag in ("T2", "JO", "JF", "JA", "J2", "BT"):
             if tag in containers:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
             else:
-                containers[tag] = value
+                containers[tag] = (pos, value)
         elif tag == "PY" or tag == "Y1":
             if not py or (ris_date(py).year or 0) < 1000 <= (ris_date(value).year or 0):
                 if py:
-                    _keep(kept, py_tag, py)
-                py, py_tag = value, tag
+                    _keep(kept, py_tag, py, py_pos)
+                py, py_tag, py_pos = value, tag, pos
             elif value != py:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "DA":
             if not da:
-                da = value
+                da, da_pos = value, pos
             else:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "Y2":
             d = ris_date(value)
             if "accessed" not in fields and not d.literal and d.year is not None:
                 fields["accessed"] = d.iso()
             else:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "SP":
             sp = sp or value
         elif tag == "EP":
@@ -491,7 +499,7 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             if "abstract" not in fields:
                 fields["abstract"] = value
             elif fields["abstract"] != value:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "N1":
             if value.startswith(ANNOTATION_LABEL):
                 if len(value) > len(ANNOTATION_LABEL):  # the label alone: an empty annotation
@@ -502,38 +510,38 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             if "url" not in fields:
                 fields["url"] = value
             else:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "SN":
             key = "issn" if _ISSN.match(value) else "isbn"
             if key not in fields:
                 fields[key] = value
             else:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
         elif tag == "ID":
             if not ref.citation_key:
                 ref.citation_key = value
         else:
             simple = SIMPLE_TAGS.get(tag)
             if simple is None or simple in fields:
-                _keep(kept, tag, value)
+                _keep(kept, tag, value, pos)
             else:
                 fields[simple] = _DOI_PREFIX.sub("", value) if simple == "doi" else value
     if item_type == "document" and "BT" in containers:
         # Pure (research portals) writes contributions to books and proceedings as GEN + BT.
-        hint = f"{fields.get('genre', '')} {containers['BT']}"
+        hint = f"{fields.get('genre', '')} {containers['BT'][1]}"
         item_type = ref.item_type = "paper-conference" if _CONFERENCE.search(hint) else "chapter"
     if containers:
         if "BT" in containers and "T2" in containers and item_type == "paper-conference":
-            fields["container_title"] = containers.pop("BT")
-            fields["event_title"] = containers.pop("T2")
+            fields["container_title"] = containers.pop("BT")[1]
+            fields["event_title"] = containers.pop("T2")[1]
         else:
             for tag in ("BT", "T2", "JF", "JO", "JA", "J2"):
                 if tag in containers:
-                    fields["container_title"] = containers.pop(tag)
+                    fields["container_title"] = containers.pop(tag)[1]
                     break
-        for tag, value in containers.items():
-            _keep(kept, tag, value)
-    date = _date(py, py_tag, da, kept)
+        for tag, (at, value) in containers.items():
+            _keep(kept, tag, value, at)
+    date = _date(py, py_tag, da, kept, py_pos, da_pos)
     if date:
         fields["date"] = date
     if sp and not ep and item_type in NUMBER_OF_PAGES_TYPES and not _DASHES.search(sp):
@@ -543,22 +551,22 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
             fields["pages"] = f"{sp}–{ep}"
         else:
             fields["pages"] = sp or ep
-    if keywords:
-        fields["keywords"] = LIST_SEPARATOR.join(dict.fromkeys(keywords))
+    if keywords:  # as written, repeats included (a repeat was the file's, or the library's)
+        fields["keywords"] = LIST_SEPARATOR.join(keywords)
     if notes_text:
         fields["note"] = "\n".join(notes_text)
     if annotations:
         fields["annote"] = "\n".join(annotations)
     if "issue" in fields and "number" not in fields and item_type in NUMBERED_TYPES:
         fields["number"] = fields.pop("issue")
-    for key, values in kept.items():
-        ref.extra[key] = "\n".join(values)
+    for key in sorted(kept, key=lambda k: min(kept[k])):  # tags in the record's order
+        ref.extra[key] = "\n".join(value for _, value in sorted(kept[key]))
     if guessed:
         notes.append("names without a comma read as persons, given names first: " + ", ".join(guessed))
     return ref, notes
 
 
-def _date(py: str, py_tag: str, da: str, kept: dict[str, list[str]]) -> str:
+def _date(py: str, py_tag: str, da: str, kept: Kept, py_pos: int = 0, da_pos: int = 0) -> str:
     """The more precise of PY/Y1 and DA (they disagree only in precision, or one is kept in extra).
 
     When the years disagree PY wins, but Y1 (the old spec's date tag, which DA replaced) loses to
@@ -572,9 +580,9 @@ def _date(py: str, py_tag: str, da: str, kept: dict[str, list[str]]) -> str:
         return b.iso()
     if a.literal or b.literal or a.year != b.year:
         if py_tag == "Y1" and not b.literal:
-            _keep(kept, "Y1", py)
+            _keep(kept, "Y1", py, py_pos)
             return b.iso()
-        _keep(kept, "DA", da)
+        _keep(kept, "DA", da, da_pos)
         return a.iso()
     precision = (b.month is not None) + (b.day is not None) - (a.month is not None) - (a.day is not None)
     return b.iso() if precision > 0 else a.iso()
@@ -597,6 +605,19 @@ class RisLoss:
 
     def __str__(self) -> str:
         return f"reference {self.index + 1}, {self.field}: {self.message}"
+
+
+def loss_note(loss: RisLoss, ref: Reference) -> str:
+    """A loss as one plain sentence for the export summary, naming the reference as the BibTeX
+    writer's notes do (by citation key, else by its position and title)."""
+    if ref.citation_key:
+        who = f"entry '{ref.citation_key}'"
+    else:
+        title = ref.fields.get("title", "")
+        short = title if len(title) <= 40 else title[:39] + "…"
+        who = f"reference {loss.index + 1}" + (f" ({short!r})" if short else "")
+    what = loss.field if loss.field in ("creators", "item_type") or loss.field.startswith("extra:") else f"field '{loss.field}'"
+    return f"RIS {who}: {what}: {loss.message}"
 
 
 @dataclass(slots=True)
@@ -655,7 +676,7 @@ def _tag(
 
 def _keywords_as_read(value: str) -> str:
     words = (k.strip() for k in value.split(";"))
-    return LIST_SEPARATOR.join(dict.fromkeys(w for w in words if w))
+    return LIST_SEPARATOR.join(w for w in words if w)
 
 
 def format_ris_checked(ref: Reference) -> tuple[str, Losses]:

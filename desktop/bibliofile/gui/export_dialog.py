@@ -333,6 +333,7 @@ class ExportDialog(QDialog):
         ids, key, style, locale = self._request()
         library = self.source.library
         self.status.setText("Formatting…")
+        self.status.setToolTip("")
         self._busy += 1
 
         def work(_ctx: Any) -> tuple[str, str, int, int]:
@@ -410,16 +411,20 @@ class ExportDialog(QDialog):
         ids, key, style, locale = self._request()
         library = self.source.library
         self.status.setText(f"Saving {Path(path).name}…")
+        self.status.setToolTip("")
 
-        def work(_ctx: Any) -> int:
+        def work(_ctx: Any) -> tuple[int, list[str]]:
             from bibliofile.services.exporting import write_atomically
 
-            text, n = _full_text(library, ids, key, style, locale)
+            notes: list[str] = []
+            text, n = _full_text(library, ids, key, style, locale, notes)
             write_atomically(path, text)
-            return n
+            return n, notes
 
-        def done(n: int) -> None:
-            self.status.setText(f"Saved {n} reference{'' if n == 1 else 's'} to {path}.")
+        def done(result: tuple[int, list[str]]) -> None:
+            n, notes = result
+            self.status.setText(f"Saved {n} reference{'' if n == 1 else 's'} to {path}.{_notes_text(notes)}")
+            self.status.setToolTip("\n".join(notes))
             self.exported.emit(str(path))
 
         self.source.runner.read(work, done, self._failed)
@@ -470,14 +475,29 @@ def _preview(library: Any, ids: list[int] | None, key: str, style: str, locale: 
     return "html", render(refs, style, locale, "html", mode), len(shown), len(all_ids)
 
 
-def _full_text(library: Any, ids: list[int] | None, key: str, style: str, locale: str | None) -> tuple[str, int]:
+NOTES_SHOWN = 5  # notes in the status line after a save; all of them are in its tooltip
+
+
+def _notes_text(notes: list[str]) -> str:
+    """What the export could not write as the library holds it (RIS losses, BibTeX notes), as the
+    CLI prints them on stderr: a count and the first few, so the status stays readable."""
+    if not notes:
+        return ""
+    more = f"\n… and {len(notes) - NOTES_SHOWN} more (hover for all)" if len(notes) > NOTES_SHOWN else ""
+    head = f"\n{plural(len(notes), 'note')} on what the file could not carry as the library holds it:\n"
+    return head + "\n".join(notes[:NOTES_SHOWN]) + more
+
+
+def _full_text(
+    library: Any, ids: list[int] | None, key: str, style: str, locale: str | None, notes: list[str] | None = None
+) -> tuple[str, int]:
     from bibliofile.services.citation_export import Mode, data_text, render
     from bibliofile.services.citing import CitingError, references_by_ids
 
     head, _, fmt = key.partition(":")
     if not fmt:
         n = len(ids) if ids is not None else library.count()
-        return data_text(library, ids, key), n
+        return data_text(library, ids, key, notes), n
     refs = references_by_ids(library, _ids(library, ids))
     if not refs:
         raise CitingError("No references to export.")

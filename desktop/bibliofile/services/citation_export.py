@@ -145,10 +145,11 @@ def all_options() -> list[OutputOption]:
     return [*formatted_options(), *data_options()]
 
 
-def data_text(library: Library, ids: Sequence[int] | None, fmt: str) -> str:
-    """A data export of ``ids`` (None: the whole library, BibTeX keeping the files' layout)."""
-    if fmt in ("bibtex", "biblatex"):
-        return export_text(library, dialect=fmt, ids=ids)  # type: ignore[arg-type]
+def data_text(library: Library, ids: Sequence[int] | None, fmt: str, notes: list[str] | None = None) -> str:
+    """A data export of ``ids`` (None: the whole library, BibTeX keeping the files' layout; RIS
+    in file order, as the CLI writes it). ``notes`` gets what the format could not carry."""
+    if fmt in ("bibtex", "biblatex", "ris"):
+        return export_text(library, dialect=fmt, ids=ids, notes=notes)  # type: ignore[arg-type]
     refs = resolve_parents(library, library.get_many(ids if ids is not None else library.search("")))
     return data_text_of(refs, fmt)  # RIS/CSL-JSON carry what crossref children inherit
 

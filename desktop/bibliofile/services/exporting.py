@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from bibliofile.formats.bibtex_writer import write_bibtex
+from bibliofile.model.reference import Reference
 from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import Library
 
@@ -46,7 +47,7 @@ def export_text(
     if query:
         ids = library.search(query)
     if dialect in ("ris", "csl-json"):
-        return _data_text(library, dialect, ids)
+        return _data_text(library, dialect, ids, notes)
     whole = ids is None
     # Light items: an untouched BibTeX entry needs only its kept text (write_bibtex's contract).
     items = library.bibtex_export_items(ids)
@@ -54,15 +55,29 @@ def export_text(
     return write_bibtex(items, dialect=bib, preserve_layout=whole, notes=notes)
 
 
-def _data_text(library: Library, fmt: str, ids: Sequence[int] | None) -> str:
-    """RIS or CSL-JSON of the given references (all when None), in the library's title order,
-    with what they inherit through crossref/xdata (these formats have no crossref of their own)."""
+def _data_text(library: Library, fmt: str, ids: Sequence[int] | None, notes: list[str] | None = None) -> str:
+    """RIS or CSL-JSON of the given references, with what they inherit through crossref/xdata
+    (these formats have no crossref of their own); ``notes`` gets what RIS could not carry.
+
+    The whole library goes in file order (then references made in the app), as BibTeX does: an
+    import of the export keeps that order, so export -> import -> export gives the same file. The
+    title order did not: it sorts on the stored rows, which lack what a reference inherits, so a
+    crossref child moved once its inherited year and editors were written into it (issue 14)."""
     from bibliofile.formats.csl_json import write_csl_json
-    from bibliofile.formats.ris import write_ris
+    from bibliofile.formats.ris import export_ris, loss_note
     from bibliofile.services.citing import resolve_parents
 
-    refs = resolve_parents(library, library.get_many(list(ids) if ids is not None else library.search("")))
-    return write_ris(refs) if fmt == "ris" else write_csl_json(refs)
+    if ids is None:
+        stored = [r for r in library.export_items() if isinstance(r, Reference)]
+    else:
+        stored = library.get_many(list(ids))
+    refs = resolve_parents(library, stored)
+    if fmt != "ris":
+        return write_csl_json(refs)
+    result = export_ris(refs)
+    if notes is not None:
+        notes.extend(loss_note(loss, refs[loss.index]) for loss in result.losses)
+    return result.text
 
 
 def export_to_file(

@@ -1,0 +1,183 @@
+"""RIS export -> import -> export gives the same bytes (issue 14), one fixture per cause the corpus
+fuzzer (tests/unit/test_fuzz_import.py) found, each a small file written here in the shape of the
+corpus file that showed it:
+
+- order: the whole-library RIS export went in title order, sorted on the stored rows, which lack
+  what a crossref child inherits (pybtex's xampl.bib, JabRef's auxparser/origin.bib), or what RIS
+  drops (a creator role RIS has no tag for: Zotero's citeProcJSExport.json, where "TY GEN became
+  STAT"); after a trip the same references sorted differently;
+- keywords: a keyword written twice ("Women", MedlinePlainImporterTestCompleteEntry.bib) was
+  dropped by the reader, so the second export lost a KW line;
+- kept container tags: a record's second JF was kept before its first one, which was kept only
+  once its T2 won the container title (JabRef's RisImporterTest1.ris), so the JF lines swapped;
+- the export names what RIS could not carry, as ``note:`` lines (exit 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+from bibliofile import cli
+from bibliofile.formats.ris import read_ris, write_ris
+from bibliofile.model.reference import Reference
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = cli.main(list(args))
+    return rc, out.getvalue(), err.getvalue()
+
+
+def trip(tmp_path: Path, name: str, text: str) -> tuple[str, str, str]:
+    """(first RIS export, export after re-importing it into a fresh library, first export's stderr)."""
+    src = tmp_path / name
+    src.write_text(text, encoding="utf-8")
+    a, b = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    first, again = tmp_path / "first.ris", tmp_path / "again.ris"
+    assert run_cli("--library", str(a), "import", str(src))[0] == 0
+    rc, _, err = run_cli("--library", str(a), "export", "--format", "ris", "-o", str(first))
+    assert rc == 0
+    assert run_cli("--library", str(b), "import", "--format", "ris", str(first))[0] == 0
+    assert run_cli("--library", str(b), "export", "--format", "ris", "-o", str(again))[0] == 0
+    return first.read_text(encoding="utf-8"), again.read_text(encoding="utf-8"), err
+
+
+def ids(ris_text: str) -> list[str]:
+    return [line[6:] for line in ris_text.splitlines() if line.startswith("ID  - ")]
+
+
+# ---- (a) order ---------------------------------------------------------------------------------
+
+# xampl.bib's shape: two chapters with one title and author; the one with a crossref has no year
+# of its own (its row sorts first) until the RIS export writes the inherited year and editor in.
+CROSSREF_BIB = """@incollection{chapter-minimal,
+  author = {Lincoll, Daniel D.},
+  title = {Semigroups of Recurrences},
+  booktitle = {High Speed Computer and Algorithm Organization},
+  year = 1977
+}
+
+@incollection{chapter-crossref,
+  author = {Lincoll, Daniel D.},
+  title = {Semigroups of Recurrences},
+  crossref = {whole-collection}
+}
+
+@book{whole-collection,
+  editor = {Lipcoll, David J. and Lawrie, D. H.},
+  title = {High Speed Computer and Algorithm Organization},
+  publisher = {Academic Press},
+  year = 1977
+}
+"""
+
+
+def test_a_crossref_child_keeps_its_place(tmp_path: Path) -> None:
+    first, again, _ = trip(tmp_path, "xampl-shape.bib", CROSSREF_BIB)
+    assert again == first
+    assert ids(first) == ["chapter-minimal", "chapter-crossref", "whole-collection"]  # file order
+
+
+# citeProcJSExport.json's shape: one title for every item type; a composer has no RIS tag, so
+# after a trip the law has no creator and sorted before the document ("TY GEN became STAT").
+SAME_TITLE_JSON = json.dumps(
+    [
+        {"id": "doc", "type": "document", "title": "Title", "author": [{"literal": "Institutional Author"}]},
+        {"id": "law", "type": "legislation", "title": "Title", "composer": [{"family": "Zed", "given": "Zoe"}]},
+    ]
+)
+
+
+def test_references_with_one_title_keep_their_order_when_a_creator_is_lost(tmp_path: Path) -> None:
+    first, again, err = trip(tmp_path, "same-title.json", SAME_TITLE_JSON)
+    assert [line for line in first.splitlines() if line.startswith("TY  - ")] == ["TY  - GEN", "TY  - STAT"]
+    assert "AU  - Institutional Author," in first
+    assert again == first
+    notes = [line for line in err.splitlines() if line.startswith("note: RIS entry ")]
+    assert [n.partition(": creators: ")[2] for n in notes] == ["RIS has no tag for the role composer: 'Zoe Zed' not written"]
+
+
+# ---- (b) keywords as written ---------------------------------------------------------------------
+
+KEYWORDS_BIB = """@article{medline,
+  title = {Women at work},
+  keywords = {Humans, Women, Working/history*, women, Women, Working/psychology}
+}
+"""
+
+
+def test_repeated_keywords_survive(tmp_path: Path) -> None:
+    first, again, err = trip(tmp_path, "keywords.bib", KEYWORDS_BIB)
+    kws = [line[6:] for line in first.splitlines() if line.startswith("KW  - ")]
+    assert kws == ["Humans", "Women", "Working/history*", "women", "Women", "Working/psychology"]
+    assert again == first
+    assert "keywords" not in err  # nothing to report: RIS carries them all
+
+
+def test_keywords_read_as_written() -> None:
+    ref = Reference(item_type="article-journal", fields={"title": "T", "keywords": "Rats; rats; Rats; Inbred F344"})
+    (back,) = read_ris(write_ris([ref])).items
+    assert isinstance(back, Reference)
+    assert back.fields["keywords"] == "Rats; rats; Rats; Inbred F344"
+
+
+# ---- (d) kept tags in the record's order -------------------------------------------------------
+
+# RisImporterTest1.ris's conference record: the T2 wins the container title, both JF are kept.
+CONTAINERS_RIS = """TY  - CONF
+TI  - Editorial
+JF  - Empirical Software Engineering
+T2  - Automaton
+JA  - kmptne
+JF  - kmptnz
+ER  -
+"""
+
+
+def test_kept_container_tags_keep_their_order(tmp_path: Path) -> None:
+    (ref,) = read_ris(CONTAINERS_RIS).items
+    assert isinstance(ref, Reference)
+    assert ref.fields["container_title"] == "Automaton"
+    assert ref.extra == {"ris:JF": "Empirical Software Engineering\nkmptnz", "ris:JA": "kmptne"}
+    first, again, _ = trip(tmp_path, "containers.ris", CONTAINERS_RIS)
+    assert [line for line in first.splitlines() if line[:2] in ("JF", "JA")] == [
+        "JF  - Empirical Software Engineering", "JF  - kmptnz", "JA  - kmptne",
+    ]
+    assert again == first
+
+
+# Dates set aside at the end of the record (a DA whose year disagrees with PY) go back in place too.
+DATES_RIS = """TY  - JOUR
+TI  - Dates
+DA  - 1999/05/01
+DA  - 2001/02/03
+PY  - 2005
+ER  -
+"""
+
+
+def test_kept_dates_keep_their_order(tmp_path: Path) -> None:
+    (ref,) = read_ris(DATES_RIS).items
+    assert isinstance(ref, Reference)
+    assert ref.extra["ris:DA"] == "1999/05/01\n2001/02/03"
+    first, again, _ = trip(tmp_path, "dates.ris", DATES_RIS)
+    assert again == first
+
+
+# ---- losses reach the user ---------------------------------------------------------------------
+
+
+def test_export_prints_what_ris_could_not_carry(tmp_path: Path) -> None:
+    src = tmp_path / "lossy.bib"
+    src.write_text("@article{sub, title = {Main}, subtitle = {Sub}, eventtitle = {Conf}}\n@misc{,title={Keyless}, pagetotal = {12}}\n", encoding="utf-8")
+    lib = str(tmp_path / "a.sqlite")
+    assert run_cli("--library", lib, "import", str(src))[0] == 0
+    rc, out, err = run_cli("--library", lib, "export", "--format", "ris")
+    assert rc == 0 and "TI  - Main: Sub" in out
+    notes = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert "note: RIS entry 'sub': field 'subtitle': RIS has no subtitle tag; joined to the title" in notes
+    assert any(n.startswith("note: RIS ") and "number_of_pages" in n for n in notes), notes
