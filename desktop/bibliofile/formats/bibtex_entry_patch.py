@@ -3,9 +3,10 @@
 Researchers keep .bib files in git, so an edit of one field must change only that field's
 lines: every other field keeps its name as written (``URL``, ``journaltitle``, ``location``),
 its place, its indentation and its delimiters, and a new field goes after the last one in the
-entry's own style. The patched text is read back and compared with the clean style's reading
-before it is used; where they disagree (or the text cannot be laid out), the clean style is
-written instead, so the file always means what the library holds.
+entry's own style. Where fields move, go or come, the patched fields are read and compared with
+the clean style's reading before they are used; where they disagree (or the reader's fields
+cannot be found in the text), the clean style is written instead, so the file always means
+what the library holds.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bibliofile.formats.bibtex_reader import decode_fields, entry_raw_fields, evaluate_value
+from bibliofile.formats.bibtex_reader import (
+    FIELD_NAMES,
+    ROLE_FIELDS,
+    decode_fields,
+    entry_raw_fields,
+    evaluate_value,
+)
 
 if TYPE_CHECKING:
     from bibliofile.formats.bibtex_writer import Dialect, Notes, Original, Pair
     from bibliofile.model.reference import Reference
 
 _HEAD_RE = re.compile(r"@[ \t]*([^\s{(]+)[ \t\r\n]*([{(])[ \t\r\n]*")
-_NAME_RE = re.compile(r"[^\s\"#%'(),={}]+")
-_BARE_RE = re.compile(r"[^\s\"#%'(),={}]+")
 _GAP_RE = re.compile(r"\s*,\s*")
 
 
@@ -46,41 +51,6 @@ class Layout:
     key_start: int
     key_end: int
     fields: list[FieldSpan]
-
-
-def scan_entry(text: str) -> Layout | None:
-    """The layout of one entry's text, or None when it is not laid out as a plain entry."""
-    m = _HEAD_RE.match(text)
-    if m is None:
-        return None
-    close = "}" if m.group(2) == "{" else ")"
-    i = m.end()
-    key = re.compile(r"[^,\s}]*" if close == "}" else r"[^,\s)]*").match(text, i)
-    assert key is not None  # (the pattern matches the empty string)
-    key_start, key_end = i, key.end()
-    i = key_end
-    n = len(text)
-    fields: list[FieldSpan] = []
-    while True:
-        while i < n and (text[i].isspace() or text[i] == ","):
-            i += 1
-        if i >= n:
-            return None
-        if text[i] == close:
-            break
-        name = _NAME_RE.match(text, i)
-        if name is None:
-            return None
-        j = _skip_space(text, name.end())
-        if j >= n or text[j] != "=":
-            return None
-        value_start = _skip_space(text, j + 1)
-        value_end = _value_end(text, value_start)
-        if value_end < 0:
-            return None
-        fields.append(FieldSpan(name.group(0), i, name.end(), value_start, value_end))
-        i = value_end
-    return Layout(m.start(1), m.end(1), key_start, key_end, fields)
 
 
 _FIELD_HEAD_RE = re.compile(r"[\s,]*([^\s\"#%'(),={}]+)\s*=\s*")
@@ -107,59 +77,6 @@ def _locate(text: str, raw_fields: list[tuple[str, str]]) -> Layout | None:
     if _TAIL_RE.fullmatch(text, cursor) is None:
         return None
     return Layout(m.start(1), m.end(1), m.end(), key.end(), fields)
-
-
-def _skip_space(text: str, i: int) -> int:
-    while i < len(text) and text[i].isspace():
-        i += 1
-    return i
-
-
-# Braces and quotes, each with the backslash before it if there is one (then it is text).
-_MARK_RE = re.compile(r'\\?[{}"]')
-
-
-def _value_end(text: str, i: int) -> int:
-    """Just past a value (parts joined by ``#``), with braces counted as bibtexparser does."""
-    n = len(text)
-    while True:
-        if i >= n:
-            return -1
-        c = text[i]
-        if c == "{" or c == '"':
-            end = _delimited_end(text, i, c)
-            if end < 0:
-                return -1
-        else:
-            bare = _BARE_RE.match(text, i)
-            if bare is None:
-                return -1
-            end = bare.end()
-        k = _skip_space(text, end)
-        if k < n and text[k] == "#":
-            i = _skip_space(text, k + 1)
-            continue
-        return end
-
-
-def _delimited_end(text: str, i: int, opener: str) -> int:
-    """Just past the ``{...}`` or ``"..."`` that starts at ``i``; -1 when it is not closed."""
-    depth = 0
-    for m in _MARK_RE.finditer(text, i if opener == "{" else i + 1):
-        mark = m.group(0)
-        if len(mark) == 2:
-            continue  # bibtexparser's rule: a brace or quote after a backslash is text
-        if mark == "{":
-            depth += 1
-        elif mark == "}":
-            depth -= 1
-            if depth == 0 and opener == "{":
-                return m.end()
-            if depth < 0:
-                return -1
-        elif opener == '"' and depth == 0:
-            return m.end()
-    return -1
 
 
 def patch_entry(
@@ -189,10 +106,10 @@ def patch_entry(
     original = Original(ref, macros, raw_fields)
     pending: list[str] = []
     desired = entry_pairs(ref, dialect, original, _Notes(pending))
-    planned = _field_edits(text, layout, original, desired)
-    if planned is None:
+    plan = _field_edits(text, layout, original, desired)
+    if plan is None:
         return None
-    edits, simple = planned
+    edits, simple = plan.edits, plan.simple
     entry_type = _entry_type(ref, dialect)
     if entry_type != text[layout.type_start : layout.type_end]:
         edits.append((layout.type_start, layout.type_end, entry_type))
@@ -203,82 +120,96 @@ def patch_entry(
     out = text
     for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + new + out[end:]
-    # Extra fields kept byte for byte from the file are left out of the comparison: the clean
-    # style may have had to rewrite one the file held in a form BibTeX itself rejects.
-    # The clean style's fields are ``desired`` itself, so no clean text is made or parsed; the
-    # patched text is read with the scanner, which agreed with the reader on the source text.
-    if simple:
-        if notes.into is not None:
-            notes.into.extend(pending)
-        return out  # each changed field holds the clean style's value under its own name
-    kept = {g[len("extra:") :] for g in original.raw if g.startswith("extra:")}
-    done = scan_entry(out)
-    if done is None:
-        return None
-    patched = [(f.name, out[f.value_start : f.value_end]) for f in done.fields]
-    clean = [(name, value) for _, name, value in desired]
-    if _reading(out[done.type_start : done.type_end], patched, macros, kept) != _reading(
-        entry_type, clean, macros, kept
-    ):
-        return None
+    if not simple:
+        # Fields moved, went or came: check that the result reads as the clean style's fields
+        # (``desired`` itself, so no clean text is made or parsed). Extra fields kept byte for
+        # byte from the file are left out: the clean style may have had to rewrite one the file
+        # held in a form BibTeX itself rejects.
+        kept = {g[len("extra:") :] for g in original.raw if g.startswith("extra:")}
+        clean = [(name, value) for _, name, value in desired]
+        if _reading(entry_type, plan.fields, macros, kept) != _reading(entry_type, clean, macros, kept):
+            return None
     if notes.into is not None:
         notes.into.extend(pending)
     return out
 
 
-def _field_edits(
-    text: str, layout: Layout, original: Original, desired: list[Pair]
-) -> tuple[list[tuple[int, int, str]], bool] | None:
-    """The replacements that turn the source into the desired entry, and whether they are all
-    plain value replacements (a field keeps its name and place, so it reads as the same key)."""
+@dataclass(slots=True)
+class _Plan:
+    """The replacements that turn the source into the desired entry; ``fields`` are the
+    resulting (name, raw value) pairs in order, and ``simple`` says every change is a value
+    replaced in place (a field keeps its name and place, so it reads as the same key)."""
+
+    edits: list[tuple[int, int, str]]
+    fields: list[tuple[str, str]]
+    simple: bool
+
+
+def _field_edits(text: str, layout: Layout, original: Original, desired: list[Pair]) -> _Plan | None:
     fields = layout.fields
     wanted: dict[str, list[tuple[str, str]]] = {}
     for group, name, value in desired:
         wanted.setdefault(group, []).append((name, value))
-    styles: list[_Style] = []
-
-    def style() -> _Style:
-        if not styles:
-            styles.append(_Style(text, layout))
-        return styles[0]
-
     simple = True
-    edits: list[tuple[int, int, str]] = []
+    values: dict[int, str] = {}  # field index: its new raw value
     deleted: set[int] = set()
-    inserts: dict[int, list[str]] = {}  # after which field index: the new fields' text
+    inserts: dict[int, list[tuple[str, str]]] = {}  # after which field index: new (name, value)
     for group, indexes in original.groups.items():
         if not indexes or group in original.raw:
             continue  # unchanged: its lines stay as they are
         new = wanted.pop(group, [])
         if len(indexes) == 1 and len(new) == 1 and group != "date":
             f = fields[indexes[0]]
-            edits.append((f.value_start, f.value_end, _restyle(new[0][1], text[f.value_start : f.value_end])))
+            values[indexes[0]] = _restyle(new[0][1], text[f.value_start : f.value_end])
             continue
         simple = False
         free = list(indexes)
         for name, value in new:
             match = next((i for i in free if fields[i].name.lower() == name.lower()), None)
             if match is None:
-                inserts.setdefault(indexes[-1], []).append(style().field(name, value))
+                inserts.setdefault(indexes[-1], []).append((name, value))
             else:
                 free.remove(match)
                 f = fields[match]
-                edits.append((f.value_start, f.value_end, _restyle(value, text[f.value_start : f.value_end])))
+                values[match] = _restyle(value, text[f.value_start : f.value_end])
         deleted.update(free)
     for group in list(wanted):
         if original.groups.get(group):
             wanted.pop(group)  # unchanged and already in place
-    for new in wanted.values():
-        for name, value in new:
+    present = {f.name.lower() for f in fields}
+    for group, new in wanted.items():
+        if not (len(new) == 1 and _reads_back(group, new[0][0], present)):
             simple = False
-            inserts.setdefault(len(fields) - 1, []).append(style().field(name, value))
+        inserts.setdefault(len(fields) - 1, []).extend(new)
     if len(deleted) == len(fields):
         return None
-    for after, texts in inserts.items():
-        at = fields[after].value_end
-        edits.append((at, at, "".join(texts)))
+    edits = [(fields[i].value_start, fields[i].value_end, v) for i, v in values.items()]
+    style = _Style(text, layout) if inserts else None
+    result: list[tuple[str, str]] = []
+    for i, f in enumerate(fields):
+        if i not in deleted:
+            result.append((f.name, values.get(i, text[f.value_start : f.value_end])))
+        added = inserts.get(i)
+        if added and style is not None:
+            texts = [style.field(name, value) for name, value in added]
+            edits.append((f.value_end, f.value_end, "".join(texts)))
+            result.extend((style.name(name), style.value(value)) for name, value in added)
     edits.extend(_deletions(layout, sorted(deleted)))
-    return edits, simple and not deleted
+    return _Plan(edits, result, simple and not deleted)
+
+
+def _reads_back(group: str, name: str, present: set[str]) -> bool:
+    """True when a new field ``name`` can only read back as ``group`` (so the patch need not be
+    read again): a name the entry does not have yet that maps to that group alone."""
+    lname = name.lower()
+    if lname in present or lname in ("year", "month", "date", "number", "issue", "type"):
+        return False
+    if group.startswith("creators:"):
+        role = ROLE_FIELDS.get(lname)
+        return role is not None and group == f"creators:{role.value}"
+    if group.startswith("extra:"):
+        return group == f"extra:{lname}" and lname not in FIELD_NAMES and lname not in ROLE_FIELDS
+    return FIELD_NAMES.get(lname) == group
 
 
 def _deletions(layout: Layout, deleted: list[int]) -> list[tuple[int, int, str]]:
@@ -325,18 +256,23 @@ class _Style:
         quoted = sum(text[f.value_start] == '"' for f in fields)
         self.quoted = quoted * 2 > len(fields)
 
-    def field(self, name: str, value: str) -> str:
+    def name(self, name: str) -> str:
         if self.case == "upper":
-            name = name.upper()
-        elif self.case == "title":
-            name = name[:1].upper() + name[1:]
+            return name.upper()
+        if self.case == "title":
+            return name[:1].upper() + name[1:]
+        return name
+
+    def value(self, value: str) -> str:
+        return _restyle(value, '"') if self.quoted else value
+
+    def field(self, name: str, value: str) -> str:
+        name = self.name(name)
         eq = self.eq
         if self.align is not None:
             pad = self.align - self.name_column - len(name)
             eq = " " * max(pad, 1 if eq.startswith(" ") else 0) + eq.lstrip()
-        if self.quoted:
-            value = _restyle(value, '"')
-        return self.gap + name + eq + value
+        return self.gap + name + eq + self.value(value)
 
 
 def eq_offset(text: str, f: FieldSpan) -> int:
