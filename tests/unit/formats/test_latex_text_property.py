@@ -84,3 +84,10 @@ def test_unknown_command_keeps_its_argument(word: str) -> None:
 def test_written_text_reads_back(text: str) -> None:
     """The writer's escaping and the reader's decoding are a pair: written text reads back."""
     assert latex_to_unicode(unicode_to_latex_safe(text)) == text
+
+
+@_SETTINGS
+@given(_LATEXISH)
+def test_a_title_is_flagged_exactly_when_it_has_unknown_commands(latex: str) -> None:
+    flagged = title_macro_problems("k", [("title", "{" + latex + "}")], "f.bib", 1)
+    assert bool(flagged) == bool(unknown_latex_macros(latex))
