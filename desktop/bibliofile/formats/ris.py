@@ -476,7 +476,11 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
                 if py:
                     _keep(kept, py_tag, py, py_pos)
                 py, py_tag, py_pos = value, tag, pos
-            elif value != py:
+            elif value == py or _refines(ris_date(py), ris_date(value)):
+                pass  # says nothing the date does not ("PY 2016" beside "Y1 2016/10/19")
+            elif _refines(ris_date(value), ris_date(py)):
+                py, py_tag, py_pos = value, tag, pos  # the same date, more precisely
+            else:
                 _keep(kept, tag, value, pos)
         elif tag == "DA":
             if not da:
@@ -564,6 +568,21 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
     if guessed:
         notes.append("names without a comma read as persons, given names first: " + ", ".join(guessed))
     return ref, notes
+
+
+def _refines(fine: PartialDate, coarse: PartialDate) -> bool:
+    """``fine`` is the date ``coarse`` is, as precisely or more: then ``coarse`` adds nothing.
+
+    Why the reader drops such a PY or Y1 rather than keep it in ``extra``: written back beside the
+    date, it said nothing the date did not, and the next reading dropped it, so the second export
+    lost a line (Zotero and JabRef files give "Y1 2014/06/01" and "PY 2014"; issue 14)."""
+    if fine.literal or coarse.literal or fine.is_range or coarse.is_range or fine.year is None:
+        return False
+    return (
+        fine.year == coarse.year
+        and coarse.month in (None, fine.month)
+        and coarse.day in (None, fine.day)
+    )
 
 
 def _date(py: str, py_tag: str, da: str, kept: Kept, py_pos: int = 0, da_pos: int = 0) -> str:
@@ -679,6 +698,10 @@ def _keywords_as_read(value: str) -> str:
     return LIST_SEPARATOR.join(w for w in words if w)
 
 
+def _name_as_read(written: str, tag: str) -> Creator | None:
+    return ris_name(_BREAKS.sub("\n", written.replace("\0", "")), ROLE_FROM_TAG[tag])[0]
+
+
 def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
     """One reference as a RIS record ending with ``ER  - ``, and (field, message) for each thing
     the record does not carry verbatim."""
@@ -708,10 +731,14 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
             losses.append(("creators", f"RIS has no tag for the role {c.role.value}: {c.full_name!r} not written"))
             continue
         written = format_ris_name(c)
-        back, _ = ris_name(_BREAKS.sub("\n", written.replace("\0", "")), ROLE_FROM_TAG[tag])
+        back = _name_as_read(written, tag)
         if back != c:
             got = back.full_name if back is not None else "nothing"
             losses.append(("creators", f"{c.full_name!r} reads back as {got!r}"))
+            if back is not None and _name_as_read(format_ris_name(back), tag) == back:
+                # Written as it will be read, so the next export writes the same line (a BibTeX
+                # "Sherry, John F., Jr." has the given name "Jr.": RIS reads it as a suffix).
+                written = format_ris_name(back)
         _tag(out, tag, written, losses, "creators")
     event = f.get("event_title", "")
     if ref.item_type == "paper-conference" and event and f.get("container_title"):
@@ -721,20 +748,21 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
         put("T2", "container_title")
         if event:
             losses.append(("event_title", "RIS carries the event only with the proceedings title of a conference paper"))
-    for key, tag in SIMPLE_OUT:
-        put(tag, key)
-    if f.get("issue") and not f.get("number") and ref.item_type in NUMBERED_TYPES:
-        losses.append(("issue", "a report's, patent's, standard's or law's IS reads back as its number"))
+    numbered = bool(f.get("issue")) and not f.get("number") and ref.item_type in NUMBERED_TYPES
+    for key, tag in SIMPLE_OUT:  # (a numbered type's issue goes as the M1 it is read back as)
+        put("M1" if numbered and key == "issue" else tag, key)
+    if numbered:
+        losses.append(("issue", "a report's, patent's, standard's or law's issue is written as its number (M1)"))
     _write_dates(out, f, losses)
     _write_pages(out, ref, losses)
-    for key, tag in LATER_OUT:
-        put(tag, key)
+    for key, tag in LATER_OUT:  # a DOI as it will be read: without a resolver prefix
+        put(tag, key, _DOI_PREFIX.sub("", f.get(key, "")) if key == "doi" else None)
     if f.get("isbn") and _ISSN.match(f["isbn"]):
         losses.append(("isbn", "looks like an ISSN; reads back as the ISSN"))
     if f.get("issn") and not _ISSN.match(f["issn"]):
         losses.append(("issn", "not an ISSN (NNNN-NNNX); reads back as the ISBN"))
     if f.get("doi") and _DOI_PREFIX.match(f["doi"]):
-        losses.append(("doi", "the resolver prefix is dropped on reading"))
+        losses.append(("doi", "written without its resolver prefix, as RIS readers read a DOI"))
     keywords = f.get("keywords", "")
     for word in (w.strip() for w in keywords.split(";")):
         _tag(out, "KW", word, losses, "keywords")

@@ -181,3 +181,56 @@ def test_export_prints_what_ris_could_not_carry(tmp_path: Path) -> None:
     notes = [line for line in err.splitlines() if line.startswith("note: ")]
     assert "note: RIS entry 'sub': field 'subtitle': RIS has no subtitle tag; joined to the title" in notes
     assert any(n.startswith("note: RIS ") and "number_of_pages" in n for n in notes), notes
+
+
+# ---- what RIS reads differently is written as it will be read ----------------------------------
+
+# Zotero's case006.ris and JabRef's RisImporterTestDate1.2.ris: a precise Y1 with a bare PY year.
+YEAR_BESIDE_DATE_RIS = """TY  - JOUR
+TI  - Dates
+Y1  - 2014/06/01
+PY  - 2014
+ER  -
+"""
+
+
+def test_a_year_beside_its_full_date_is_not_kept_twice(tmp_path: Path) -> None:
+    (ref,) = read_ris(YEAR_BESIDE_DATE_RIS).items
+    assert isinstance(ref, Reference)
+    assert ref.fields["date"] == "2014-06-01" and ref.extra == {}
+    first, again, _ = trip(tmp_path, "year-beside-date.ris", YEAR_BESIDE_DATE_RIS)
+    assert again == first
+
+
+def test_a_year_before_its_full_date_takes_the_full_date() -> None:
+    (ref,) = read_ris("TY  - JOUR\nTI  - Dates\nPY  - 2014\nY1  - 2014/06/01\nER  -\n").items
+    assert isinstance(ref, Reference)
+    assert ref.fields["date"] == "2014-06-01" and ref.extra == {}
+
+
+# JabRef's complex.bib: a DOI with its resolver, and a name BibTeX reads with the given name "Jr."
+# (von Last, Jr, First); MsBibImporterTest5.bib: a report's issue, which RIS reads as its number.
+READ_DIFFERENTLY_BIB = """@article{doi,
+  author = {Sherry, John F., Jr.},
+  title = {Resolver},
+  doi = {http://dx.doi.org/10.1007/s00779-005-0347-6}
+}
+
+@techreport{report,
+  title = {Numbered},
+  institution = {Lab},
+  issue = {3}
+}
+"""
+
+
+def test_values_ris_reads_differently_are_written_as_read(tmp_path: Path) -> None:
+    first, again, err = trip(tmp_path, "read-differently.bib", READ_DIFFERENTLY_BIB)
+    assert again == first
+    assert "DO  - 10.1007/s00779-005-0347-6" in first
+    assert "AU  - Sherry, John F., Jr." in first
+    assert "M1  - 3" in first and "IS  - " not in first
+    notes = [line for line in err.splitlines() if line.startswith("note: RIS ")]
+    assert any("'doi'" in n and "resolver prefix" in n for n in notes), notes
+    assert any("creators" in n and "reads back as" in n for n in notes), notes
+    assert any("'issue'" in n and "(M1)" in n for n in notes), notes
