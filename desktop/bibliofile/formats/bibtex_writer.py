@@ -126,11 +126,20 @@ def _verbatim_value(value: str) -> tuple[str, list[str]]:
     return "{" + kept + (" " if kept.endswith("\\") else "") + "}", lost
 
 
+_ESCAPED_BRACE_RE = re.compile(r"(?<!\\)\\([{}])")
+
+
 def _names_value(people: list[Creator]) -> str:
-    """A name list on one line with braces BibTeX can count (a name may hold anything)."""
+    """A name list on one line with braces BibTeX can count (a name may hold anything).
+
+    Escaped braces become their text commands: bibtex counts ``\\}`` as a brace and our reader
+    does not, so a lone one would end the field early for one of them.
+    """
     text = format_names(people)
     if "\n" in text or "\r" in text or not text.isprintable():
         text = "".join(c if c.isprintable() else " " for c in text)
+    if "\\{" in text or "\\}" in text:
+        text = _ESCAPED_BRACE_RE.sub(lambda m: "\\textbraceleft{}" if m.group(1) == "{" else "\\textbraceright{}", text)
     return "{" + _balanced_as_bibtex_counts(text) + "}"
 
 

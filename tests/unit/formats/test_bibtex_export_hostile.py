@@ -197,6 +197,8 @@ def hostile_library() -> list[Reference]:
         for i, v in enumerate(values)
     ]
     refs.append(Reference(fields={"title": "Key"}, citation_key="k,x}\n@misc{evil2,"))
+    refs.append(Reference(fields={"title": "Names"}, citation_key="names", creators=[
+        Creator(family="x}\n@misc{evil,", given="A\\"), Creator.institution("{Lone brace Inc.")]))
     ris = [i for i in read_ris(RIS, "in.ris").items if isinstance(i, Reference)]
     assert ris and any(r.extra for r in ris)
     for n, r in enumerate(ris):
@@ -258,3 +260,11 @@ def test_records_with_the_same_or_no_key_are_all_read_by_bibtex(tmp_path: Path) 
     assert len(notes) == 2
     code, blg, _ = run_bibtex(tmp_path, out)
     assert code == 0 and "Repeated entry" not in blg, blg
+
+
+def test_a_name_cannot_start_an_entry_or_end_its_field() -> None:
+    people = [Creator(family="x}\n@misc{evil,", given="A\\"), Creator.institution("{Lone brace Inc.")]
+    ref = Reference(fields={"title": "T"}, creators=people, citation_key="k")
+    back = refs_of(write_bibtex([ref]))
+    assert [r.citation_key for r in back] == ["k"] and back[0].fields == {"title": "T"}
+    assert len(back[0].creators) == 2
