@@ -126,6 +126,7 @@ CONTINUATION = "\t"
 _ISSN = re.compile(r"^\s*\d{4}-?\d{3}[\dXx]\s*$")
 _RIS_DATE = re.compile(r"^\s*(\d{4})(?:/(\d{1,2})?(?:/(\d{1,2})?(?:/.*)?)?)?\s*$")
 _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_DOI_ONLY = re.compile(r"^\s*(?:doi:?\s*|https?://(?:dx\.)?doi\.org/)?10\.\d{4,}/\S+\s*$", re.I)
 _YEAR_WORD = re.compile(r"^\s*(\d{4})[/ ]+([A-Za-z]{3,9})\.?/*\s*$")
 _CONFERENCE = re.compile(r"conference|proceeding|symposium|workshop", re.I)
 _DASHES = re.compile(r"\s*(?:--?|–|—)\s*")
@@ -380,6 +381,11 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
                 current.last = index
         elif current is not None and current.tags:
             entry = current.tags[-1]
+            if entry[0] == "KW" and len(entry) < 4:  # EndNote: one keyword a line after one KW (as Zotero)
+                current.tags.append(["KW", line.strip(), None])
+                current.last = index
+                blank_run = 0
+                continue
             parts = entry[2]
             if parts is None:
                 parts = entry[2] = [entry[1]] if entry[1] else []
@@ -526,8 +532,8 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
                 ref.citation_key = value
         else:
             simple = SIMPLE_TAGS.get(tag)
-            if simple is None or simple in fields:
-                _keep(kept, tag, value, pos)
+            if simple is None or simple in fields or (tag == "M3" and _DOI_ONLY.match(value)):
+                _keep(kept, tag, value, pos)  # M3 "doi: 10...." (ScienceDirect) is no genre
             else:
                 fields[simple] = _DOI_PREFIX.sub("", value) if simple == "doi" else value
     if item_type == "document" and "BT" in containers:
