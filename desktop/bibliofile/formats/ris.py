@@ -450,6 +450,7 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
     containers: dict[str, tuple[int, str]] = {}
     py = py_tag = da = ""
     py_pos = da_pos = 0
+    other_dates: list[tuple[int, str, str]] = []  # PY/Y1 after the first: (place, tag, value)
     sp = ep = ""
     keywords: list[str] = []
     notes_text: list[str] = []
@@ -480,14 +481,10 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         elif tag == "PY" or tag == "Y1":
             if not py or (ris_date(py).year or 0) < 1000 <= (ris_date(value).year or 0):
                 if py:
-                    _keep(kept, py_tag, py, py_pos)
+                    other_dates.append((py_pos, py_tag, py))
                 py, py_tag, py_pos = value, tag, pos
-            elif value == py or _refines(ris_date(py), ris_date(value)):
-                pass  # says nothing the date does not ("PY 2016" beside "Y1 2016/10/19")
-            elif _refines(ris_date(value), ris_date(py)):
-                py, py_tag, py_pos = value, tag, pos  # the same date, more precisely
             else:
-                _keep(kept, tag, value, pos)
+                other_dates.append((pos, tag, value))
         elif tag == "DA":
             if not da:
                 da, da_pos = value, pos
@@ -551,7 +548,7 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
                     break
         for tag, (at, value) in containers.items():
             _keep(kept, tag, value, at)
-    date = _date(py, py_tag, da, kept, py_pos, da_pos)
+    date = _other_dates(_date(py, py_tag, da, kept, py_pos, da_pos), py, other_dates, kept)
     if date:
         fields["date"] = date
     if sp and not ep and item_type in NUMBER_OF_PAGES_TYPES and not _DASHES.search(sp):
@@ -589,6 +586,25 @@ def _refines(fine: PartialDate, coarse: PartialDate) -> bool:
         and coarse.month in (None, fine.month)
         and coarse.day in (None, fine.day)
     )
+
+
+def _other_dates(date: str, py: str, others: list[tuple[int, str, str]], kept: Kept) -> str:
+    """The date made more precise by later PY/Y1 values that agree with it ("PY 2014" then
+    "Y1 2014/06/01"); those it already says ("PY 2016" beside "Y1 2016/10/19") are dropped, the
+    others kept. Decided against the date of PY and DA together, never PY alone, so a record we
+    wrote (PY year, DA full date, kept PYs after) reads back as the same date and the same kept
+    values: a kept "PY 2013/02/15/received" once refined our "PY 2013" over "DA 2013/04/18"."""
+    d = PartialDate.parse(date) if date else PartialDate()
+    for pos, tag, value in others:
+        v = ris_date(value)
+        if value == py or _refines(d, v):
+            continue
+        if _refines(v, d) and not d.is_empty:
+            d = v
+            date = v.iso()
+            continue
+        _keep(kept, tag, value, pos)
+    return date
 
 
 def _date(py: str, py_tag: str, da: str, kept: Kept, py_pos: int = 0, da_pos: int = 0) -> str:

@@ -234,3 +234,23 @@ def test_values_ris_reads_differently_are_written_as_read(tmp_path: Path) -> Non
     assert any("'doi'" in n and "resolver prefix" in n for n in notes), notes
     assert any("creators" in n and "reads back as" in n for n in notes), notes
     assert any("'issue'" in n and "(M1)" in n for n in notes), notes
+
+
+# JabRef's RisImporterTest6.ris: a year, the publication date, then dated events as more PY lines.
+DATED_EVENTS_RIS = """TY  - JOUR
+TI  - Chelation
+Y1  - 2013
+PY  - 2013/04/18
+PY  - 2013/02/15/received
+PY  - 2013/03/14/accepted
+ER  -
+"""
+
+
+def test_dated_events_do_not_displace_the_date(tmp_path: Path) -> None:
+    (ref,) = read_ris(DATED_EVENTS_RIS).items
+    assert isinstance(ref, Reference)
+    assert ref.fields["date"] == "2013-04-18"
+    assert ref.extra == {"ris:PY": "2013/02/15/received\n2013/03/14/accepted"}
+    first, again, _ = trip(tmp_path, "dated-events.ris", DATED_EVENTS_RIS)
+    assert again == first
