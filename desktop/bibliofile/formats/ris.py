@@ -566,6 +566,11 @@ def record_to_reference(ris_type: str, tags: Iterable[Sequence[str]]) -> tuple[R
         fields["annote"] = "\n".join(annotations)
     if "issue" in fields and "number" not in fields and item_type in NUMBERED_TYPES:
         fields["number"] = fields.pop("issue")
+        if kept.get("ris:IS"):  # a second IS is the issue: as our M1 + IS reads back
+            fields["issue"] = min(kept["ris:IS"])[1]
+            kept["ris:IS"].remove(min(kept["ris:IS"]))
+            if not kept["ris:IS"]:
+                del kept["ris:IS"]
     for key in sorted(kept, key=lambda k: min(kept[k])):  # tags in the record's order
         ref.extra[key] = "\n".join(value for _, value in sorted(kept[key]))
     if guessed:
@@ -724,6 +729,25 @@ def _name_as_read(written: str, tag: str) -> Creator | None:
     return ris_name(_BREAKS.sub("\n", written.replace("\0", "")), ROLE_FROM_TAG[tag])[0]
 
 
+def _sn_as_read(f: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """ISBN and ISSN by the field the reader gives each SN (an ISSN's shape, NNNN-NNNX, or
+    else the ISBN), and the ones it would set aside in ``extra`` because that field is taken
+    (an ISSN field holding "ª‚87654321" beside an ISBN). Written in that form, the second
+    export writes the same SN lines in the same places."""
+    sn: dict[str, str] = {}
+    kept: list[str] = []
+    for key in ("isbn", "issn"):
+        value = f.get(key, "")
+        if not value:
+            continue
+        as_read = "issn" if _ISSN.match(value) else "isbn"
+        if as_read in sn:
+            kept.append(value)
+        else:
+            sn[as_read] = value
+    return sn, kept
+
+
 def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
     """One reference as a RIS record ending with ``ER  - ``, and (field, message) for each thing
     the record does not carry verbatim."""
@@ -777,8 +801,12 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
         losses.append(("issue", "a report's, patent's, standard's or law's issue is written as its number (M1)"))
     _write_dates(out, f, losses)
     _write_pages(out, ref, losses)
+    sn, sn_kept = _sn_as_read(f)
     for key, tag in LATER_OUT:  # a DOI as it will be read: without a resolver prefix
-        put(tag, key, _DOI_PREFIX.sub("", f.get(key, "")) if key == "doi" else None)
+        if key in ("isbn", "issn"):
+            _tag(out, "SN", sn.get(key, ""), losses, key)
+        else:
+            put(tag, key, _DOI_PREFIX.sub("", f.get(key, "")) if key == "doi" else None)
     if f.get("isbn") and _ISSN.match(f["isbn"]):
         losses.append(("isbn", "looks like an ISSN; reads back as the ISSN"))
     if f.get("issn") and not _ISSN.match(f["issn"]):
@@ -800,15 +828,22 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
     for key in sorted(set(f) - WRITTEN_FIELDS):
         if f[key]:
             losses.append((key, "RIS has no tag for this field"))
-    for key, value in ref.extra.items():
+    extra = dict(ref.extra)
+    if sn_kept:  # an SN the reader sets aside goes where it will be kept: first of the kept SNs
+        extra["ris:SN"] = "\n".join([*sn_kept, *([extra["ris:SN"]] if extra.get("ris:SN") else [])])
+    for key, value in extra.items():
         tag = key[4:]
         if not (key.startswith("ris:") and len(key) == 6 and TAG_RE.match(f"{tag}  - ") and tag not in ("TY", "ER")):
             losses.append((f"extra:{key}", "RIS has no tag for this field"))
             continue
-        pieces = value.split("\n")
-        if all(p and p == p.strip() and _BREAKS.search(p) is None and "\0" not in p for p in pieces):
+        # Decided on the value as it will be read (LF for other breaks, no NUL): kept values are
+        # joined with LF, so "25\r4" read back as "25\n4" and was then written as two tags.
+        lines, notes = encode_value(value)
+        pieces = lines[1:] if lines[0] == "" else lines
+        if all(p and p == p.strip() for p in pieces):
             for p in pieces:  # repeated tags, as they were read
                 out.append(f"{tag}  - {p}")
+            losses.extend((f"extra:{key}", n) for n in notes)
         else:
             _tag(out, tag, value, losses, f"extra:{key}")
     out.append("ER  - ")

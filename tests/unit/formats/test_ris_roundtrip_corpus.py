@@ -254,3 +254,47 @@ def test_dated_events_do_not_displace_the_date(tmp_path: Path) -> None:
     assert ref.extra == {"ris:PY": "2013/02/15/received\n2013/03/14/accepted"}
     first, again, _ = trip(tmp_path, "dated-events.ris", DATED_EVENTS_RIS)
     assert again == first
+
+
+# ---- kept values and the fields they would fill ------------------------------------------------
+
+# Zotero's case002.ris with a line repeated (as the fuzzer does): a patent's IS is its number, so
+# its second IS must be its issue, as our M1 + IS reads back, not a kept value that fills the issue
+# on the next reading; a kept value with a CR, which reads back as two values; JabRef's
+# ModsExportFormatTestBook.bib with an ISSN field that is not an ISSN beside its ISBN.
+PATENT_RIS = """TY  - PAT
+TI  - Patent
+IS  - 4,904,581
+IS  - 4,904,581
+IS  - 7
+CA  - 25\r4
+ER  -
+"""
+
+
+def test_a_patents_repeated_issue_and_a_kept_cr(tmp_path: Path) -> None:
+    (ref,) = read_ris(PATENT_RIS).items
+    assert isinstance(ref, Reference)
+    assert (ref.fields["number"], ref.fields["issue"]) == ("4,904,581", "4,904,581")
+    assert ref.extra == {"ris:IS": "7", "ris:CA": "25\r4"}
+    first, again, err = trip(tmp_path, "patent.ris", PATENT_RIS)
+    assert again == first
+    assert "CA  - 25\nCA  - 4\n" in first
+    assert "extra:ris:CA: line breaks other than LF" in err
+
+
+SN_BIB = """@book{sn,
+  title = {Numbers},
+  isbn = {123456789},
+  issn = {X87654321},
+  keywords = {note}
+}
+"""
+
+
+def test_an_issn_read_as_a_second_isbn_is_written_where_it_is_kept(tmp_path: Path) -> None:
+    first, again, err = trip(tmp_path, "sn.bib", SN_BIB)
+    assert again == first
+    lines = first.splitlines()
+    assert lines.index("SN  - 123456789") < lines.index("KW  - note") < lines.index("SN  - X87654321")
+    assert "field 'issn': not an ISSN (NNNN-NNNX); reads back as the ISBN" in err
