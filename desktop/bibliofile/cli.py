@@ -213,7 +213,12 @@ def _import(library: object, args: argparse.Namespace) -> int:
 
 
 def _export(library: object, args: argparse.Namespace) -> int:
-    from bibliofile.services.exporting import ExportError, declare_encoding, export_text, export_to_file
+    from bibliofile.services.exporting import (
+        ExportError,
+        declare_encoding,
+        export_text,
+        export_to_file,
+    )
     from bibliofile.storage.library import Library
 
     assert isinstance(library, Library)
