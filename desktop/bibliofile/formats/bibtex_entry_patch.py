@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from bibliofile.formats.bibtex_reader import (
     FIELD_NAMES,
     ROLE_FIELDS,
+    Macros,
     decode_fields,
     entry_raw_fields,
     evaluate_value,
@@ -80,7 +81,7 @@ def _locate(text: str, raw_fields: list[tuple[str, str]]) -> Layout | None:
 
 
 def patch_entry(
-    ref: Reference, dialect: Dialect, macros: dict[str, str], notes: Notes, keep_empty_key: bool
+    ref: Reference, dialect: Dialect, macros: Macros, notes: Notes, keep_empty_key: bool
 ) -> str | None:
     """The entry's source text with the edit applied, or None to write it in the clean style.
 
@@ -321,7 +322,7 @@ def _has_quote_at_top(content: str) -> bool:
     return False
 
 
-def _reading(entry_type: str, raw: list[tuple[str, str]], macros: dict[str, str], skip: set[str]) -> object:
+def _reading(entry_type: str, raw: list[tuple[str, str]], macros: Macros, skip: set[str]) -> object:
     """What the reader makes of an entry's fields (creators by role: their order across roles
     is not part of the reference)."""
     item_type, fields, creators, extra = decode_fields(entry_type, raw, macros)

@@ -24,9 +24,13 @@ from bibliofile.formats.bibtex_reader import (
     DEFAULT_MACROS,
     ROLE_FIELDS,
     THESIS_GENRES,
+    Macros,
+    MacroValue,
     decode_fields,
+    define_macro,
     entry_raw_fields,
-    evaluate_value,
+    expansion_limit,
+    macro_length,
 )
 from bibliofile.formats.bibtex_values import (
     braced,
@@ -191,7 +195,7 @@ class Original:
     """
 
     def __init__(
-        self, ref: Reference, macros: dict[str, str], raw_fields: list[tuple[str, str]] | None = None
+        self, ref: Reference, macros: Macros, raw_fields: list[tuple[str, str]] | None = None
     ) -> None:
         self.raw: dict[str, list[tuple[str, str]]] = {}
         self.groups: dict[str, list[int]] = {}
@@ -368,7 +372,7 @@ def _unique(key: str, notes: Notes) -> str:
     return key
 
 
-def _clean_entry(ref: Reference, dialect: Dialect, macros: dict[str, str], notes: Notes) -> str:
+def _clean_entry(ref: Reference, dialect: Dialect, macros: Macros, notes: Notes) -> str:
     pairs = entry_pairs(ref, dialect, Original(ref, macros), notes)
     lines = [f"@{_entry_type(ref, dialect)}{{{_unique(written_key(ref, notes), notes)},"]
     lines.extend(f"  {name} = {value}," for _, name, value in pairs)
@@ -383,14 +387,43 @@ def format_entry(ref: Reference, dialect: Dialect = "bibtex", notes: list[str] |
     return _clean_entry(ref, dialect, dict(DEFAULT_MACROS), Notes(notes))
 
 
-def _macros(items: list[Item]) -> dict[str, str]:
-    """Macros the written file defines: month names plus its @string blocks."""
-    macros = dict(DEFAULT_MACROS)
+_STRING_RE = re.compile(r"@\s*string\s*[{(]\s*([^\s=#{}\"]+)\s*=\s*(.*?)\s*[})]\s*$", re.I | re.S)
+
+
+def _written_size(items: list[Item]) -> int:
+    """About how long the written file is: the text of its blocks and kept entries."""
+    size = 0
+    for item in items:
+        if isinstance(item, PassthroughBlock):
+            size += len(item.prefix) + len(item.text)
+        elif item.source is not None:
+            size += len(item.source.prefix) + len(item.source.text)
+    return size
+
+
+def _macros(items: list[Item]) -> dict[str, MacroValue]:
+    """Macros the written file defines: month names plus its @string blocks, defined as the
+    reader defines them (issue 14): a long value stays in parts (``MacroValue``), and one past
+    ``expansion_limit`` of the written text, or made from a refused one, stays undefined, so a
+    field using it keeps the macro's name, as its import did. Expanding every value in full made
+    a 700-byte file of doubling macros take gigabytes when an edited entry was exported."""
+    macros: dict[str, MacroValue] = dict(DEFAULT_MACROS)
+    refused: set[str] = set()
+    limit = expansion_limit(_written_size(items))
     for item in items:
         if isinstance(item, PassthroughBlock) and item.kind is BlockKind.STRING:
-            m = re.match(r"@\s*string\s*[{(]\s*([^\s=#{}\"]+)\s*=\s*(.*?)\s*[})]\s*$", item.text, re.I | re.S)
-            if m:
-                macros[m.group(1).lower()] = evaluate_value(m.group(2), macros)
+            m = _STRING_RE.match(item.text)
+            if m is None:
+                continue
+            name = m.group(1).lower()
+            undefined: list[str] = []
+            value = define_macro(m.group(2), macros, undefined)
+            if macro_length(value) <= limit and not any(u.lower() in refused for u in undefined):
+                macros[name] = value
+                refused.discard(name)
+            else:
+                macros.pop(name, None)
+                refused.add(name)
     return macros
 
 
@@ -406,7 +439,7 @@ def _with_key(text: str, key: str) -> str:
 
 
 def _edited_entry(
-    ref: Reference, dialect: Dialect, macros: dict[str, str], notes: Notes, own_file: bool
+    ref: Reference, dialect: Dialect, macros: Macros, notes: Notes, own_file: bool
 ) -> str:
     from bibliofile.formats.bibtex_entry_patch import patch_entry
 
@@ -433,7 +466,7 @@ def write_bibtex(
     """
     items = list(items)
     out_notes = Notes(notes)
-    macros: dict[str, str] | None = None
+    macros: Macros | None = None
     parts: list[str] = []
     last_fresh = False
     for item in items:
