@@ -118,7 +118,7 @@ def detect_format(text: str) -> str | None:
         return "portal"
     if looks_like_ris(body):
         return "ris"
-    if looks_like_bibtex(body):
+    if looks_like_bibtex(body) or _only_comment_lines(body):
         return "bibtex"
     if find_dois(body):
         return "doi"
@@ -174,17 +174,22 @@ def read_text(text: str, file: str = "<text>", fmt: str = "auto", today: str = "
     return fmt, reader(text, file)
 
 
+def _only_comment_lines(body: str) -> bool:
+    """A .bib of ``%`` comment lines alone (JabRef writes an empty library as its ``% Encoding:``
+    line): BibTeX, so its lines are kept and written back (issue 15), not refused as unknown."""
+    return all(not line.strip() or line.lstrip().startswith("%") for line in body.splitlines())
+
+
 NOT_RECOGNISED = (
     "not a format Bibliofile reads (BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE, a research-portal "
     "page, DOIs or ISBNs); nothing was imported from it"
 )
-NO_REFERENCES = "holds no references (it is empty or has only comments); nothing was imported from it"
+NO_REFERENCES = "holds no references (it is empty); nothing was imported from it"
 
 
 def unrecognised(text: str) -> str:
-    """Why ``detect_format`` found nothing: an empty file (or a .bib with only its JabRef
-    ``% Encoding:`` line) is not a file of an unknown format, and saying so would mislead."""
-    lines = text.lstrip("\ufeff").splitlines()
-    if all(not line.strip() or line.lstrip().startswith("%") for line in lines):
+    """Why ``detect_format`` found nothing: an empty file is not a file of an unknown format,
+    and saying so would mislead (a file of comment lines alone is read as BibTeX)."""
+    if not text.lstrip("\ufeff").strip():
         return NO_REFERENCES
     return NOT_RECOGNISED

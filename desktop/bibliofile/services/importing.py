@@ -34,7 +34,7 @@ from bibliofile.formats.bibtex_reader import (
 )
 from bibliofile.formats.detect import ALIASES, FORMAT_LABELS, read_text, unrecognised
 from bibliofile.formats.detect import detect_format as detect_text_format
-from bibliofile.model.blocks import PassthroughBlock
+from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
@@ -193,6 +193,7 @@ def _import_files(
                 _store_read(uow, text, name, fmt, import_id, report, progress, cancelled, workers)
                 continue
             position = 0
+            entries = blocks = 0
             # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
             # only inserts them.
             for batch in iter_bibtex_batches(text, name, workers=workers, convert=imported_rows, pool=pool):
@@ -204,10 +205,20 @@ def _import_files(
                 position = _store(uow, rows, import_id, position, report, progress)
                 report.problems.extend(batch.problems)
                 report.entries_in_files += batch.entries_in_file
+                entries += len(rows.refs)
+                blocks += sum(1 for b in rows.blocks if b[1] != BlockKind.TRAILER.value)
                 if n == len(paths) and batch.read_to >= INDEX_WHEN_READ:
                     bulk.build_indexes()  # while the workers parse the last batches
+            if not entries and blocks:
+                report.problems.append(Problem(name, 0, kept_blocks_notice(blocks)))
         citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
     return report
+
+
+def kept_blocks_notice(blocks: int) -> str:
+    """Said of a .bib with no entries (only comments, @string, @preamble): its blocks are not
+    lost, an export of the library writes them back as they were (issue 15)."""
+    return f"no references; its {blocks} block{'s are' if blocks != 1 else ' is'} kept and written back"
 
 
 def _large_bibtex(path: str | Path) -> bool:
