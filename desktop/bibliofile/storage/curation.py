@@ -19,11 +19,12 @@ from datetime import date
 from html import unescape
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, true, update
 
 from bibliofile.model.reading import STATUSES, ReadingState, page_count
+from bibliofile.storage.batches import chunks, execute_many, now
 from bibliofile.storage.engine import translated_errors
-from bibliofile.storage.library import Library, UnitOfWork, _chunks, _now
+from bibliofile.storage.library import Library, UnitOfWork
 from bibliofile.storage.tables import (
     collection_items_t,
     creators_t,
@@ -57,7 +58,7 @@ def _conn(src: Source) -> Iterator[Connection]:
 def reading_states(src: Source, ids: Sequence[int]) -> dict[int, ReadingState]:
     out: dict[int, ReadingState] = {}
     with _conn(src) as conn:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             stmt = select(R.id, R.read_status, R.priority, R.rating, R.date_read).where(R.id.in_(chunk))
             for rid, status, priority, rating, read_on in conn.execute(stmt):
                 out[rid] = ReadingState(status, priority, rating, read_on)
@@ -97,7 +98,7 @@ def set_reading(
     if date_read is not None:
         values["date_read"] = date_read
     if values:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             uow.conn.execute(update(references_t).where(R.id.in_(chunk)).values(**values))
     return before
 
@@ -105,15 +106,22 @@ def set_reading(
 def put_reading(uow: UnitOfWork, rows: Sequence[ReadingRow]) -> None:
     """Put back rows returned by ``set_reading`` (its undo)."""
     if rows:
-        uow.conn.exec_driver_sql(
-            'UPDATE "references" SET read_status = ?, priority = ?, rating = ?, date_read = ? WHERE id = ?',
-            [(s, p, r, d, rid) for rid, s, p, r, d in rows],
+        stmt = (
+            update(references_t)
+            .where(R.id == bindparam("b_id"))
+            .values(
+                read_status=bindparam("b_status"),
+                priority=bindparam("b_priority"),
+                rating=bindparam("b_rating"),
+                date_read=bindparam("b_date_read"),
+            )
         )
+        execute_many(uow.conn, stmt, ("b_id", "b_status", "b_priority", "b_rating", "b_date_read"), rows)
 
 
 def _reading_rows(conn: Connection, ids: Sequence[int]) -> list[ReadingRow]:
     rows: list[ReadingRow] = []
-    for chunk in _chunks(ids, 900):
+    for chunk in chunks(ids, 900):
         stmt = select(R.id, R.read_status, R.priority, R.rating, R.date_read).where(R.id.in_(chunk))
         rows.extend((a, b, c, d, e) for a, b, c, d, e in conn.execute(stmt))
     return rows
@@ -149,7 +157,7 @@ def tags(src: Source) -> list[Tag]:
 def tags_of(src: Source, ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     with _conn(src) as conn:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             stmt = (
                 select(RT.reference_id, T.name)
                 .join(tags_t, T.id == RT.tag_id)
@@ -195,7 +203,7 @@ def tag(uow: UnitOfWork, tag_id: int, ids: Sequence[int]) -> list[int]:
     """Give the tag to references; returns those that did not have it (the undo's list)."""
     have: set[int] = set()
     wanted = list(dict.fromkeys(ids))
-    for chunk in _chunks(wanted, 900):
+    for chunk in chunks(wanted, 900):
         have.update(
             uow.conn.execute(
                 select(RT.reference_id).where(RT.tag_id == tag_id, RT.reference_id.in_(chunk))
@@ -203,16 +211,14 @@ def tag(uow: UnitOfWork, tag_id: int, ids: Sequence[int]) -> list[int]:
         )
     new = [i for i in wanted if i not in have]
     if new:
-        uow.conn.exec_driver_sql(
-            "INSERT INTO reference_tags (reference_id, tag_id) VALUES (?, ?)", [(i, tag_id) for i in new]
-        )
+        execute_many(uow.conn, insert(reference_tags_t), ("reference_id", "tag_id"), [(i, tag_id) for i in new])
     return new
 
 
 def untag(uow: UnitOfWork, tag_id: int, ids: Sequence[int]) -> list[int]:
     """Take the tag off references; returns those that had it."""
     had: list[int] = []
-    for chunk in _chunks(list(ids), 900):
+    for chunk in chunks(list(ids), 900):
         cond = and_(RT.tag_id == tag_id, RT.reference_id.in_(chunk))
         had.extend(uow.conn.execute(select(RT.reference_id).where(cond)).scalars())
         uow.conn.execute(delete(reference_tags_t).where(cond))
@@ -230,7 +236,7 @@ def notes(src: Source, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(html, plain text) of the notes of these references."""
     out: dict[int, tuple[str, str]] = {}
     with _conn(src) as conn:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             n = notes_t.c
             for rid, html, plain in conn.execute(select(n.reference_id, n.html, n.text).where(n.reference_id.in_(chunk))):
                 out[rid] = (html, plain)
@@ -244,14 +250,13 @@ def set_note(uow: UnitOfWork, rid: int, html: str, plain: str) -> str:
     old = note(uow, rid)
     conn.execute(delete(notes_t).where(notes_t.c.reference_id == rid))
     if plain.strip() or "<img" in html:
-        conn.execute(insert(notes_t).values(reference_id=rid, html=html, text=plain, modified=_now()))
+        conn.execute(insert(notes_t).values(reference_id=rid, html=html, text=plain, modified=now()))
     fields_json = conn.execute(select(R.fields_json).where(R.id == rid)).scalar()
     if fields_json is None:
         raise KeyError(rid)
     f = json.loads(fields_json)
     words = " ".join(x for x in (f.get("note", ""), f.get("annote", ""), plain.strip()) if x)
-    if conn.dialect.name == "sqlite":
-        conn.execute(text("UPDATE reference_fts SET notes = :n WHERE rowid = :r"), {"n": words, "r": rid})
+    uow.index.set_notes(conn, rid, words)
     return old
 
 
@@ -271,14 +276,18 @@ def set_collection_order(uow: UnitOfWork, cid: int, ordered: Sequence[int]) -> l
     """Number the collection's items in this order (others keep theirs, after); returns the
     previous order (the undo's argument)."""
     with _conn(uow) as conn:
-        stmt = select(CI.reference_id).where(CI.collection_id == cid).order_by(CI.position, CI.reference_id)
-        before = list(conn.execute(stmt).scalars())
-    placed = [i for i in dict.fromkeys(ordered) if i in set(before)]
-    rest = [i for i in before if i not in set(placed)]
-    uow.conn.exec_driver_sql(
-        "UPDATE collection_items SET position = ? WHERE collection_id = ? AND reference_id = ?",
-        [(n, cid, rid) for n, rid in enumerate([*placed, *rest])],
+        current = select(CI.reference_id).where(CI.collection_id == cid).order_by(CI.position, CI.reference_id)
+        before = list(conn.execute(current).scalars())
+    members = set(before)  # built once: a set() inside the comprehensions was quadratic
+    placed = [i for i in dict.fromkeys(ordered) if i in members]
+    placed_set = set(placed)
+    rest = [i for i in before if i not in placed_set]
+    renumber = (
+        update(collection_items_t)
+        .where(CI.collection_id == cid, CI.reference_id == bindparam("b_id"))
+        .values(position=bindparam("b_position"))
     )
+    execute_many(uow.conn, renumber, ("b_position", "b_id"), list(enumerate([*placed, *rest])))
     return before
 
 
@@ -288,15 +297,16 @@ def move_in_collection(uow: UnitOfWork, cid: int, ids: Sequence[int], before: in
     with _conn(uow) as conn:
         stmt = select(CI.reference_id).where(CI.collection_id == cid).order_by(CI.position, CI.reference_id)
         order = list(conn.execute(stmt).scalars())
-    moving = [i for i in order if i in set(ids)]
-    rest = [i for i in order if i not in set(ids)]
+    wanted = set(ids)
+    moving = [i for i in order if i in wanted]
+    rest = [i for i in order if i not in wanted]
     at = rest.index(before) if before is not None and before in rest else len(rest)
     return set_collection_order(uow, cid, [*rest[:at], *moving, *rest[at:]])
 
 
 def move_to_top(uow: UnitOfWork, cid: int, ids: Sequence[int]) -> list[int]:
-    order = [i for i in collection_order(uow, cid)]
-    first = next((i for i in order if i not in set(ids)), None)
+    wanted = set(ids)
+    first = next((i for i in collection_order(uow, cid) if i not in wanted), None)
     return move_in_collection(uow, cid, ids, first)
 
 
@@ -490,7 +500,7 @@ def ids_without_key(src: Source, ids: Sequence[int] | None = None) -> list[int]:
             stmt = select(R.id).where(R.id.between(min(ids), max(ids)), R.citation_key == "")
             return sorted(i for i in conn.execute(stmt).scalars() if i in wanted)
         out: list[int] = []
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             out.extend(conn.execute(select(R.id).where(R.id.in_(chunk), R.citation_key == "")).scalars())
         return sorted(out)
 
@@ -500,7 +510,7 @@ def key_inputs(src: Source, ids: Sequence[int]) -> dict[int, tuple[str, int | No
     out: dict[int, tuple[str, int | None, list[str]]] = {}
     c = creators_t.c
     with _conn(src) as conn:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             names: dict[int, dict[str, list[str]]] = {}
             stmt = (
                 select(c.reference_id, c.role, c.family, c.literal)
@@ -519,14 +529,18 @@ def set_citation_keys(uow: UnitOfWork, keys: Mapping[int, str]) -> dict[int, str
     """Set keys; returns the keys they had. An entry imported from BibTeX is marked edited, so
     an export writes its new key (its kept source text still has the old one)."""
     before: dict[int, str] = {}
-    for chunk in _chunks(list(keys), 900):
+    for chunk in chunks(list(keys), 900):
         before.update((i, k) for i, k in uow.conn.execute(select(R.id, R.citation_key).where(R.id.in_(chunk))))
     if keys:
-        uow.conn.exec_driver_sql(
-            'UPDATE "references" SET citation_key = ?, '
-            "edited = CASE WHEN source_format = 'bibtex' THEN 1 ELSE edited END WHERE id = ?",
-            [(k, rid) for rid, k in keys.items()],
+        stmt = (
+            update(references_t)
+            .where(R.id == bindparam("b_id"))
+            .values(
+                citation_key=bindparam("b_key"),
+                edited=case((R.source_format == "bibtex", true()), else_=R.edited),
+            )
         )
+        execute_many(uow.conn, stmt, ("b_id", "b_key"), list(keys.items()))
     return before
 
 

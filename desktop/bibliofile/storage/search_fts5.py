@@ -86,6 +86,10 @@ class Fts5Index:
     def clear(self, conn: Connection) -> None:
         conn.execute(text(f"DELETE FROM {FTS_TABLE}"))
 
+    def set_notes(self, conn: Connection, rid: int, words: str) -> None:
+        """The searchable notes of one reference: its own note/annote fields and the reader's note."""
+        conn.execute(text(f"UPDATE {FTS_TABLE} SET notes = :n WHERE rowid = :r"), {"n": words, "r": rid})
+
     def count(self, conn: Connection) -> int:
         return int(conn.execute(text(f"SELECT count(*) FROM {FTS_TABLE}")).scalar_one())
 
