@@ -60,6 +60,8 @@ class PartialDate:
             return cls(literal=t)
         if (emo is not None and not 1 <= emo <= 12) or (ed is not None and not 1 <= ed <= 31):
             return cls(literal=t)
+        if ey is not None and emo is None and y is not None:
+            ey = _full_end_year(y, m.group(4))
         return cls(y, mo, d, ey, emo, ed)
 
     @classmethod
@@ -94,6 +96,18 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self.iso() or "n.d."
+
+
+def _full_end_year(start: int, end: str) -> int:
+    """The end of a year range written shortened, as people write it: "1968–90" ends in 1990,
+    "1999–03" in 2003, "1968–9" in 1969 (xampl.bib's ``\\switchargs{--90}{1968}`` reads
+    "1968–90", which was stored as 1968/0090). An end year with as many digits as the start's
+    (the stored "0090") is taken as written."""
+    if start < 1000 or len(end) >= len(str(start)) or end.startswith("-"):
+        return int(end)
+    scale: int = 10 ** len(end)
+    full = start - start % scale + int(end)
+    return full if full >= start else full + scale
 
 
 def _fmt(year: int, month: int | None, day: int | None) -> str:
