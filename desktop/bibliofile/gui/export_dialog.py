@@ -414,9 +414,14 @@ class ExportDialog(QDialog):
         self.status.setToolTip("")
 
         def work(_ctx: Any) -> tuple[int, list[str]]:
-            from bibliofile.services.exporting import write_atomically
+            from bibliofile.services.exporting import export_to_file, write_atomically
 
-            notes: list[str] = []
+            if key in ("bibtex", "biblatex", "ris"):
+                # As `export -o` writes: a whole library read from one .bib goes back in that
+                # file's encoding (and BOM); the notes include what the encoding could not hold.
+                notes = export_to_file(library, path, dialect=key, ids=ids)
+                return (len(ids) if ids is not None else library.count()), notes
+            notes = []
             text, n = _full_text(library, ids, key, style, locale, notes)
             write_atomically(path, text)
             return n, notes
