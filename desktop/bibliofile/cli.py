@@ -70,7 +70,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when damaged, recover into a new file beside it from the newest backup that passes the check",
     )
+    _add_curation_commands(sub)
     return p
+
+
+def _add_curation_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``collection``, ``tag`` and ``status``: the window's curation over the same services.
+    References are named by citation key, or ``#ID`` for one without a key."""
+    co = sub.add_parser("collection", help="list collections, file references in one, or take them out")
+    actions = co.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = actions.add_parser("list", help="every collection as a path (Parent/Child) with its count")
+    ls.add_argument("--json", action="store_true")
+    add = actions.add_parser("add", help="file references in a collection (made when there is none)")
+    add.add_argument("name", metavar="NAME", help="a collection name, or a path Parent/Child")
+    add.add_argument("keys", nargs="*", metavar="KEY", help="citation keys (or #ID); none: just make it")
+    add.add_argument("--json", action="store_true")
+    rm = actions.add_parser(
+        "remove", help="take references out of a collection (they stay in the library), or --delete it"
+    )
+    rm.add_argument("name", metavar="NAME")
+    rm.add_argument("keys", nargs="*", metavar="KEY")
+    rm.add_argument("--delete", action="store_true", help="delete the collection and its sub-collections")
+    rm.add_argument("--json", action="store_true")
+
+    tg = sub.add_parser("tag", help="give references a tag (made when new) or take it off")
+    tg.add_argument("keys", nargs="+", metavar="KEY", help="citation keys (or #ID)")
+    which = tg.add_mutually_exclusive_group(required=True)
+    which.add_argument("--add", metavar="TAG")
+    which.add_argument("--remove", metavar="TAG")
+    tg.add_argument("--json", action="store_true")
+
+    st = sub.add_parser("status", help="set the reading status of references")
+    st.add_argument("keys", nargs="+", metavar="KEY", help="citation keys (or #ID)")
+    st.add_argument("status", choices=[*READING_STATUSES, "none"], help="none clears the status")
+    st.add_argument("--json", action="store_true")
+
+
+READING_STATUSES = ("toread", "reading", "read", "skimmed")
 
 
 def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -99,7 +135,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,6 +220,8 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return _export(library, args)
         if args.command == "cite":
             return _cite(library, args)
+        if args.command in ("collection", "tag", "status"):
+            return _curate(library, args)
         return _search(library, args)
     finally:
         library.close()
@@ -309,6 +347,103 @@ def _check(library_path: Path, args: argparse.Namespace) -> int:
     recovered = recover_library(library_path)
     print(recovered.summary())
     return 0
+
+
+def _curate(library: object, args: argparse.Namespace) -> int:
+    """``collection``, ``tag``, ``status``: one transaction each; 1 with a plain message when
+    nothing could be done (no such reference, tag or collection), and then nothing changed."""
+    from bibliofile.services.changes import NotDone
+    from bibliofile.storage.library import Library
+
+    assert isinstance(library, Library)
+    if args.command == "collection" and args.action == "remove" and bool(args.keys) == args.delete:
+        print("bibliofile: collection remove: give citation keys to take out, or --delete", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "collection" and args.action == "list":
+            return _collection_list(library, args)
+        return _curation_write(library, args)
+    except (NotDone, ValueError) as exc:
+        print(f"bibliofile: {exc}; nothing was changed", file=sys.stderr)
+        return 1
+
+
+def _collection_list(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.services.collections import collections
+    from bibliofile.storage.library import Library
+
+    assert isinstance(library, Library)
+    found = collections(library)
+    if args.json:
+        print(json.dumps([
+            {"id": c.id, "name": c.name, "path": c.path, "parent_id": c.parent_id, "count": c.count}
+            for c in found
+        ], ensure_ascii=False))
+    else:
+        for c in found:
+            print(f"{c.path}\t{c.count}")
+        if not found:
+            print(f"No collections in {library.display_name}", file=sys.stderr)
+    return 0
+
+
+def _curation_write(library: object, args: argparse.Namespace) -> int:
+    from bibliofile.services import collections, reading, tags
+    from bibliofile.services.changes import Change, NotDone, perform
+    from bibliofile.services.reference_lookup import Found, find_references
+    from bibliofile.storage.library import Library, UnitOfWork
+
+    assert isinstance(library, Library)
+    looked_up: list[Found] = []
+
+    def references(u: UnitOfWork) -> list[int]:
+        found = find_references(u, args.keys)
+        looked_up.append(found)
+        if args.keys and not found.ids:
+            raise NotDone(f"no reference has the key {_quoted(found.missing)} (or it is in the trash)")
+        return found.ids
+
+    def operation(u: UnitOfWork) -> Change:
+        ids = references(u)
+        if args.command == "status":
+            return reading.set_reading(u, ids, status="" if args.status == "none" else args.status)
+        if args.command == "tag":
+            return tags.add_tag(u, ids, args.add) if args.add is not None else tags.remove_tag(u, ids, args.remove)
+        if args.action == "add":
+            if not ids and collections.find(u, args.name) is not None:
+                raise NotDone(f"the collection “{args.name}” is there already")
+            return collections.file_under(u, args.name, ids)
+        col = collections.find(u, args.name)
+        if col is None:
+            raise NotDone(f"there is no collection “{args.name}”")
+        return collections.delete(u, col.id) if args.delete else collections.remove_items(u, col.id, ids)
+
+    change = perform(library, operation)
+    found = looked_up[-1]
+    unchanged = [i for i in found.ids if i not in set(change.ids)]
+    if args.json:
+        keys = library.rows([*change.ids, *unchanged], ["citation_key"])
+        print(json.dumps({
+            "done": change.description,
+            "changed": [{"id": i, "citation_key": keys[i][0]} for i in change.ids],
+            "unchanged": [{"id": i, "citation_key": keys[i][0]} for i in unchanged],
+            "missing": found.missing,
+        }, ensure_ascii=False))
+    elif not change.changed:
+        print(f"{change.description}: nothing to change, it was so already")
+    elif found.ids:
+        tail = f", {len(unchanged)} already so" if unchanged else ""
+        print(f"{change.description}: {len(change.ids)} changed{tail}")
+    else:
+        print(change.description)
+    if found.missing:
+        print(f"note: no reference has the key {_quoted(found.missing)} (or it is in the trash)", file=sys.stderr)
+    return 0
+
+
+def _quoted(names: Sequence[str]) -> str:
+    shown = ", ".join(f"“{n}”" for n in names[:10])
+    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
 
 
 def _log_exception(exc: BaseException) -> Path:
