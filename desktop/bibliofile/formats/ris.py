@@ -17,6 +17,19 @@ pages except on books, theses and manuscripts, status, the research-portal field
 fields kept in ``extra``, creator roles without a RIS tag, the types interview, manual and review,
 the "and others" marker, institutional names containing a comma, NUL characters, and line breaks
 other than LF (written as LF).
+
+Export -> import -> export gives the same file (issue 14; tests/unit/formats/
+test_ris_roundtrip_corpus.py, and the corpus fuzzer tests/unit/test_fuzz_import.py). So what RIS
+reads back differently is written the way it will be read, and still reported: a DOI without its
+resolver prefix; a report's, patent's, standard's or law's issue as M1 (its number); a name RIS
+reads otherwise in the form it is read in (BibTeX's "Sherry, John F., Jr." has the given name
+"Jr.": RIS takes "Jr." for a suffix); an ISSN field that is not an ISSN as the ISBN it reads
+back as, or, beside an ISBN, as the first kept SN; a kept value's CR as LF. The reader keeps
+keywords as written, repeats included; keeps what it sets aside in ``extra`` in the record's
+order; takes a second IS of a numbered type as the issue; and weighs later PY/Y1 values against
+the date PY and DA give together (one that adds nothing is dropped, one that adds precision
+refines the date, others are kept). The export's order is the library's file order
+(services/exporting.py), so a re-import lists the references in the same order.
 """
 
 from __future__ import annotations
@@ -117,6 +130,11 @@ WRITTEN_FIELDS = frozenset(
     | {k for k, _ in SIMPLE_OUT} | {k for k, _ in LATER_OUT}
 )
 MULTILINE = frozenset({"AB", "N2", "N1"})
+# Tags the reader puts into fields, creators or the key (the others are kept in ``extra``).
+FIELD_TAGS = frozenset(
+    {"TI", "T1", "T2", "JO", "JF", "JA", "J2", "BT", "PY", "Y1", "DA", "Y2", "SP", "EP", "KW", "AB",
+     "N2", "N1", "UR", "SN", "ID"} | set(SIMPLE_TAGS) | set(ROLE_FROM_TAG)
+)
 # BibTeX's annote (an annotation for annotated bibliographies) goes out as its own N1 note with
 # this label, the way Zotero labels values it has no field for; our reader takes it back.
 ANNOTATION_LABEL = "Annotation: "
@@ -714,10 +732,12 @@ def _tag(
     if not value:
         return
     lines, notes = encode_value(value, verbatim)
-    out.append(f"{tag}  - {lines[0]}" if lines[0] else f"{tag}  - ")
-    out.extend(CONTINUATION + line for line in lines[1:])
     if losses is not None:
         losses.extend((key or tag, n) for n in notes)
+    if lines == ["", ""]:
+        return  # nothing but NULs: an empty tag would read back as no value at all
+    out.append(f"{tag}  - {lines[0]}" if lines[0] else f"{tag}  - ")
+    out.extend(CONTINUATION + line for line in lines[1:])
 
 
 def _keywords_as_read(value: str) -> str:
@@ -748,9 +768,25 @@ def _sn_as_read(f: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     return sn, kept
 
 
-def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
+def format_ris_checked(ref: Reference, settle: bool = True) -> tuple[str, Losses]:
     """One reference as a RIS record ending with ``ER  - ``, and (field, message) for each thing
-    the record does not carry verbatim."""
+    the record does not carry verbatim.
+
+    A kept tag the reader has a field for (``extra["ris:JF"]`` once the journal was cleared, an
+    ``ris:KW`` from a .bib) is read back into that field, not kept: such a record is written as it
+    reads back (``settle``), so the next export writes the same lines."""
+    text, losses = _format_ris(ref)
+    if settle and any(k[:4] == "ris:" and k[4:] in FIELD_TAGS for k in ref.extra):
+        back = next((r for r in read_ris(text).items if isinstance(r, Reference)), None)
+        if back is not None:
+            again = _format_ris(back)[0]
+            if again != text:
+                losses.append(("extra", "kept RIS tags fill fields the reference leaves empty; written as they read back"))
+                return again, losses
+    return text, losses
+
+
+def _format_ris(ref: Reference) -> tuple[str, Losses]:
     f = ref.fields
     losses: Losses = []
     ris_type = TYPE_TO_RIS.get(ref.item_type, "GEN")
@@ -781,17 +817,27 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
         if back != c:
             got = back.full_name if back is not None else "nothing"
             losses.append(("creators", f"{c.full_name!r} reads back as {got!r}"))
-            if back is not None and _name_as_read(format_ris_name(back), tag) == back:
-                # Written as it will be read, so the next export writes the same line (a BibTeX
-                # "Sherry, John F., Jr." has the given name "Jr.": RIS reads it as a suffix).
-                written = format_ris_name(back)
+            # Written as it will be read, so the next export writes the same line (a BibTeX
+            # "Sherry, John F., Jr." has the given name "Jr.": RIS reads it as a suffix; a name
+            # with a U+001E in it is read as words). A few steps reach the form that reads back
+            # as itself, if there is one.
+            for _ in range(3):
+                if back is None:
+                    break
+                candidate = format_ris_name(back)
+                again = _name_as_read(candidate, tag)
+                if again == back:
+                    written = candidate
+                    break
+                back = again
         _tag(out, tag, written, losses, "creators")
     event = f.get("event_title", "")
     if ref.item_type == "paper-conference" and event and f.get("container_title"):
         put("BT", "container_title")
         put("T2", "event_title")
     else:
-        put("T2", "container_title")
+        # Under BT when a BT is kept: the reader takes a BT before a T2 for the container.
+        put("BT" if ref.extra.get("ris:BT") else "T2", "container_title")
         if event:
             losses.append(("event_title", "RIS carries the event only with the proceedings title of a conference paper"))
     numbered = bool(f.get("issue")) and not f.get("number") and ref.item_type in NUMBERED_TYPES
@@ -852,6 +898,11 @@ def format_ris_checked(ref: Reference) -> tuple[str, Losses]:
 
 def _write_dates(out: list[str], f: dict[str, str], losses: Losses) -> None:
     date = PartialDate.parse(f.get("date", "")) if f.get("date") else PartialDate()
+    if date.literal or date.is_range:
+        back = ris_date(date.iso())  # a literal "2014/06/01" is a RIS date: write it as one
+        if back.iso() != date.iso() and not back.is_empty:
+            losses.append(("date", f"{date.iso()!r} reads back as the date {back.iso()!r}"))
+            date = back
     if date.literal or date.is_range:
         _tag(out, "PY", date.iso())
     elif date.year is not None:

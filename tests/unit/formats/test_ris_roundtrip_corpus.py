@@ -20,8 +20,13 @@ import io
 import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bibliofile import cli
 from bibliofile.formats.ris import read_ris, write_ris
+from bibliofile.model.creators import Creator, CreatorRole
+from bibliofile.model.item_types import ITEM_TYPES
 from bibliofile.model.reference import Reference
 
 
@@ -298,3 +303,70 @@ def test_an_issn_read_as_a_second_isbn_is_written_where_it_is_kept(tmp_path: Pat
     lines = first.splitlines()
     assert lines.index("SN  - 123456789") < lines.index("KW  - note") < lines.index("SN  - X87654321")
     assert "field 'issn': not an ISSN (NNNN-NNNX); reads back as the ISBN" in err
+
+
+# ---- properties: one trip reaches the fixed point ---------------------------------------------
+
+TAGS = ["TI", "T1", "AU", "A2", "A3", "ED", "T2", "JF", "JO", "JA", "BT", "PY", "Y1", "DA", "Y2",
+        "SP", "EP", "IS", "M1", "VL", "SN", "DO", "UR", "KW", "AB", "N2", "N1", "ID", "ST", "CA", "DB", "C1"]
+values = st.one_of(
+    st.sampled_from(["2014", "2014/06/01", "2014/06", "2013/02/15/received", "99", "1234-567X", "978-3-16",
+                     "http://dx.doi.org/10.1/x", "Smith, J.", "Sherry, Jr., John F.", "World Health Organization,",
+                     "Rats", "rats", "5-9", "4,904,581", "a; b; a"]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12),
+)
+line_ends = st.sampled_from(["\n", "\n", "\r\n", "\n\t"])
+
+
+@st.composite
+def ris_files(draw: st.DrawFn) -> str:
+    records = []
+    for _ in range(draw(st.integers(1, 3))):
+        lines = [f"TY  - {draw(st.sampled_from(['JOUR', 'BOOK', 'RPRT', 'PAT', 'CONF', 'GEN', 'THES', 'XYZ']))}"]
+        for _ in range(draw(st.integers(0, 10))):
+            lines.append(f"{draw(st.sampled_from(TAGS))}  - {draw(values)}{draw(line_ends)}".rstrip("\n"))
+        records.append("\n".join([*lines, "ER  - "]))
+    return "\n\n".join(records) + "\n"
+
+
+def _refs(text: str) -> list[Reference]:
+    return [r for r in read_ris(text).items if isinstance(r, Reference)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ris_files())
+def test_any_ris_file_is_a_fixed_point_after_one_trip(text: str) -> None:
+    first = write_ris(_refs(text))
+    assert write_ris(_refs(first)) == first
+
+
+people = st.builds(
+    Creator,
+    role=st.sampled_from(list(CreatorRole)),
+    family=st.sampled_from(["Smith", "van Gogh", "Abu Bakr", "Sherry", "Lab"]),
+    given=st.sampled_from(["", "J.", "Jr.", "John F."]),
+    suffix=st.sampled_from(["", "Jr.", "John F."]),
+)
+institutions = st.builds(Creator.institution, st.sampled_from(["Institutional Author", "World Health Organization",
+                                                               "Plato", "Acme, Inc."]))
+fields = st.dictionaries(
+    st.sampled_from(["title", "subtitle", "container_title", "event_title", "issue", "number", "date", "isbn",
+                     "issn", "doi", "keywords", "pages", "number_of_pages", "note", "annote", "abstract",
+                     "status", "accessed"]),
+    values,
+    max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.builds(
+    Reference,
+    item_type=st.sampled_from(sorted(t.csl for t in ITEM_TYPES)),
+    fields=fields,
+    creators=st.lists(st.one_of(people, institutions), max_size=3),
+    extra=st.dictionaries(st.sampled_from(["ris:JF", "ris:SN", "ris:IS", "ris:PY", "ris:CA", "bibtex:x"]), values, max_size=3),
+), min_size=1, max_size=3))
+def test_any_reference_is_a_fixed_point_after_one_trip(refs: list[Reference]) -> None:
+    """Whatever RIS cannot carry, the second export writes what the first did."""
+    first = write_ris(refs)
+    assert write_ris(_refs(first)) == first
