@@ -69,19 +69,44 @@ def execute_many(conn: Connection, stmt: UpdateBase, keys: Sequence[str], rows: 
     where = {k: i for i, k in enumerate(keys)}
     order: list[int] = []
     constants: dict[int, Any] = {}
+    defaults = _scalar_defaults(compiled)
     for pos, name in enumerate(compiled.positiontup or ()):
         if name in where:
             order.append(where[name])
             continue
         bind = compiled.binds[name]
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        value = compiled.params[name]
+        value = defaults[name] if name in defaults else compiled.params[name]
         constants[pos] = process(value) if process is not None else value
         order.append(-1)
-    if order == list(range(len(keys))):
-        params: Sequence[tuple[Any, ...]] = rows
+    n = len(keys)
+    params: Sequence[tuple[Any, ...]]
+    if order == list(range(n)):
+        params = rows
+    elif order[:n] == list(range(n)) and all(i < 0 for i in order[n:]):
+        # Columns filled from their defaults come last (an insert's reading columns): one tuple
+        # concatenation per row instead of a rebuilt row (100k references: ~10 ms, not ~400).
+        tail = tuple(constants[pos] for pos in range(n, len(order)))
+        params = [r + tail for r in rows]
     else:
         params = [
             tuple(r[i] if i >= 0 else constants[pos] for pos, i in enumerate(order)) for r in rows
         ]
     conn.exec_driver_sql(str(compiled), params)  # type: ignore[arg-type]
+
+
+def _scalar_defaults(compiled: Any) -> dict[str, Any]:
+    """Values of the columns SQLAlchemy fills in itself (``default=``/``onupdate=`` of columns
+    missing from the rows), which it would compute per execution; only constants are taken."""
+    out: dict[str, Any] = {}
+    for col in compiled.insert_prefetch:
+        out[col.key] = _scalar(col, col.default)
+    for col in compiled.update_prefetch:
+        out[col.key] = _scalar(col, col.onupdate)
+    return out
+
+
+def _scalar(col: Column[Any], default: Any) -> Any:
+    if default is None or not default.is_scalar:
+        raise ValueError(f"execute_many: give {col.key} in the rows (its default is not a constant)")
+    return default.arg

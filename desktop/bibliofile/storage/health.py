@@ -14,13 +14,17 @@ upgrade (``NAME.before-upgrade-STAMP.bak``), and any other ``NAME.*.bak`` beside
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bibliofile.storage.engine import connect_read_only
 from bibliofile.storage.errors import LibraryError
+from bibliofile.storage.sqlite_dialect import (
+    DriverDatabaseError,
+    DriverError,
+    copy_online,
+    integrity_findings,
+)
 
 # quick_check reads every page (~0.1 s for 50 MB on a laptop): done on every open below this.
 QUICK_CHECK_MAX_BYTES = 50 * 1024 * 1024
@@ -59,16 +63,10 @@ class CheckResult:
 def check_file(path: Path, full: bool = True) -> CheckResult:
     """SQLite's integrity_check (or quick_check) of ``path``, read-only. A file SQLite cannot
     even read counts as damaged, with SQLite's message as the finding."""
-    pragma = "integrity_check" if full else "quick_check"
     problems: list[str]
     try:
-        con = connect_read_only(path)
-        try:
-            rows = con.execute(f"PRAGMA {pragma}({MAX_LINES})").fetchall()
-        finally:
-            con.close()
-        problems = [str(r[0]) for r in rows if str(r[0]).lower() != "ok"]
-    except sqlite3.DatabaseError as exc:
+        problems = integrity_findings(path, full, MAX_LINES)
+    except DriverDatabaseError as exc:
         problems = [str(exc)]
     return CheckResult(path, full, problems, find_backups(path))
 
@@ -126,16 +124,8 @@ def copy_last_good_backup(path: Path, target: Path | None = None) -> Recovered:
             skipped.append((backup, result.problems[0]))
             continue
         try:
-            src = connect_read_only(backup)
-            try:
-                dst = sqlite3.connect(target)
-                try:
-                    src.backup(dst)
-                finally:
-                    dst.close()
-            finally:
-                src.close()
-        except (sqlite3.Error, OSError) as exc:
+            copy_online(backup, target)
+        except (DriverError, OSError) as exc:
             target.unlink(missing_ok=True)
             raise LibraryError(f"Could not write the recovered library to {target}: {exc}") from exc
         return Recovered(target, backup, skipped)
@@ -172,7 +162,7 @@ def rolling_backup(path: Path, now: datetime | None = None) -> Path | None:
         return None
     try:
         made = backup(path, ROLLING_LABEL)
-    except (sqlite3.Error, OSError):
+    except (DriverError, OSError):
         return None
     if made is not None:
         recent.insert(0, made)

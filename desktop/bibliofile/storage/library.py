@@ -9,13 +9,11 @@ them across threads.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -44,9 +42,9 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.item_types import BIBTEX_IMPORT, ITEM_TYPES
 from bibliofile.model.query import Query, Term, parse_query, words
 from bibliofile.model.reference import Reference, SourceRecord
-from bibliofile.storage import health, migrate
+from bibliofile.storage import health, migrate, sqlite_dialect
+from bibliofile.storage.batches import chunks, driver_value, execute_many, now
 from bibliofile.storage.engine import (
-    BUSY_TIMEOUT_MS,
     CHECK_ADVICE,
     can_write,
     cannot_write,
@@ -227,7 +225,7 @@ class Library:
             if needs_upgrade:
                 try:
                     migrate.upgrade(engine)
-                except (DBAPIError, sqlite3.Error) as exc:
+                except (DBAPIError, sqlite_dialect.DriverError) as exc:
                     engine.dispose()
                     if message_for(exc, where) is not None:
                         raise  # locked, disk full...: translated_errors says it plainly
@@ -302,7 +300,7 @@ class Library:
                     yield uow
             finally:
                 if uow.checkpoint_deferred:
-                    conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+                    sqlite_dialect.set_autocheckpoint(conn, WAL_AUTOCHECKPOINT)
         if uow.checkpoint_deferred:
             self._checkpoint_in_background()
 
@@ -320,14 +318,7 @@ class Library:
         self.wait_for_checkpoint()
 
         def run() -> None:
-            try:
-                conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                finally:
-                    conn.close()
-            except sqlite3.Error:
-                pass  # the next commit's automatic checkpoint will do it
+            sqlite_dialect.checkpoint(path)  # when it cannot, the next commit's automatic one will
 
         self._checkpoint = threading.Thread(target=run, name="bibliofile-checkpoint", daemon=True)
         self._checkpoint.start()
@@ -480,7 +471,7 @@ class Library:
         cols = [COLUMNS[c] for c in columns]
         out: dict[int, tuple[Any, ...]] = {}
         with self._read() as conn:
-            for chunk in _chunks(ids, 900):
+            for chunk in chunks(ids, 900):
                 for row in conn.execute(select(R.id, *cols).where(R.id.in_(chunk))):
                     out[row[0]] = tuple(row[1:])
         return out
@@ -495,7 +486,7 @@ class Library:
         """Full References in the order of ``ids`` (missing ids are skipped)."""
         by_id: dict[int, Reference] = {}
         with self._read() as conn:
-            for chunk in _chunks(ids, 900):
+            for chunk in chunks(ids, 900):
                 self._load(conn, references_t.select().where(R.id.in_(chunk)), by_id)
         return [by_id[i] for i in ids if i in by_id]
 
@@ -503,7 +494,7 @@ class Library:
         rows = conn.execute(stmt).all()
         ids = [r.id for r in rows]
         creators: dict[int, list[Creator]] = {i: [] for i in ids}
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             for c in conn.execute(
                 creators_t.select()
                 .where(creators_t.c.reference_id.in_(chunk))
@@ -549,7 +540,7 @@ class Library:
             if ids is None:
                 yield from self._export_all(conn, batch, light)
                 return
-            for chunk in _chunks(ids, batch):
+            for chunk in chunks(ids, batch):
                 rows = conn.execute(select(*_export_columns(light)).where(R.id.in_(chunk))).all()
                 loaded = self._export_batch(conn, rows, light)
                 yield from (loaded[i] for i in chunk if i in loaded)
@@ -567,7 +558,7 @@ class Library:
                     loaded[rid] = Reference(item_type=itype, citation_key=key, source=source, id=rid)
         else:
             full = [r[0] for r in rows]
-        for chunk in _chunks(full, 900):
+        for chunk in chunks(full, 900):
             self._load(conn, references_t.select().where(R.id.in_(chunk)), loaded)
         return loaded
 
@@ -653,7 +644,7 @@ class UnitOfWork:
 
     def add_import(self, file: str, format: str, encoding: str) -> int:
         res = self.conn.execute(
-            insert(imports_t).values(file=file, format=format, encoding=encoding, imported_at=_now())
+            insert(imports_t).values(file=file, format=format, encoding=encoding, imported_at=now())
         )
         pk = res.inserted_primary_key
         assert pk is not None
@@ -688,7 +679,7 @@ class UnitOfWork:
         if conn.dialect.name == "sqlite":
             # Its COMMIT would also copy the WAL into the file: Library.write has that done on a
             # thread after the commit instead (see Library._checkpoint_in_background).
-            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            sqlite_dialect.set_autocheckpoint(conn, 0)
             self.checkpoint_deferred = True
         indexes = []
         if conn.execute(select(R.id).limit(1)).first() is None:
@@ -710,11 +701,11 @@ class UnitOfWork:
         n = len(batch.refs)
         base = self._allocate(n) if n else 0
         if n:
-            now = self._bound(references_t, "date_added", _now())
+            stamp = driver_value(self.conn, R.date_added, now())
             self._insert_many(
                 references_t,
                 REFERENCE_COLUMNS,
-                [(base + i, now, now, import_id, start_position + r[0], *r[1:]) for i, r in enumerate(batch.refs)],
+                [(base + i, stamp, stamp, import_id, start_position + r[0], *r[1:]) for i, r in enumerate(batch.refs)],
             )
             self._insert_many(creators_t, CREATOR_COLUMNS, [(base + c[0], *c[1:]) for c in batch.creators])
             self.index.add(self.conn, [(base + f[0], *f[1:]) for f in batch.fts])
@@ -724,30 +715,13 @@ class UnitOfWork:
             )
         return list(range(base, base + n))
 
-    def _driver_sql(self) -> bool:
-        """True when rows can go to the DBAPI directly (qmark placeholders, as sqlite3 has)."""
-        return self.conn.dialect.paramstyle == "qmark"
-
-    def _bound(self, table: Any, column: str, value: Any) -> Any:
-        """A value as the column's type would bind it, for rows passed to the DBAPI directly."""
-        if not self._driver_sql():
-            return value
-        dialect = self.conn.dialect
-        process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
-        return process(value) if process is not None else value
-
     def _insert_many(self, table: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """INSERT the rows (tuples in ``columns`` order) in one executemany."""
+        """INSERT the rows (tuples in ``columns`` order) in one executemany (batches.execute_many)."""
         if not rows:
             return
-        cols = [table.c[name] for name in columns]  # KeyError if rows.py drifts from schema.py
-        if not self._driver_sql():
-            self.conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
-            return
-        quote = self.conn.dialect.identifier_preparer
-        names = ", ".join(quote.format_column(c) for c in cols)
-        marks = ", ".join("?" * len(cols))
-        self.conn.exec_driver_sql(f"INSERT INTO {quote.format_table(table)} ({names}) VALUES ({marks})", rows)
+        for name in columns:
+            table.c[name]  # KeyError if rows.py drifts from schema.py
+        execute_many(self.conn, insert(table), columns, rows)
 
     def update(self, ref: Reference, *, edited: bool = True) -> None:
         """Replace a reference's data, marked edited so export writes it in clean style.
@@ -772,7 +746,7 @@ class UnitOfWork:
         ids = [cast(int, ref.id) for ref, _ in edits]
         old: dict[int, Any] = {}
         notes: dict[int, str] = {}
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             for r in self.conn.execute(
                 select(R.id, R.date_added, R.import_id, R.position, R.deleted).where(R.id.in_(chunk))
             ):
@@ -786,7 +760,7 @@ class UnitOfWork:
         missing = next((i for i in ids if i not in old), None)
         if missing is not None:
             raise KeyError(missing)
-        now = _now()
+        stamp = now()
         rows: list[dict[str, Any]] = []
         creators: list[dict[str, Any]] = []
         fts: list[tuple[int, str, str, str, str, str, str]] = []
@@ -794,7 +768,7 @@ class UnitOfWork:
             rid = cast(int, ref.id)
             was = old[rid]
             ref.edited = edited
-            row = reference_row(ref, rid, now, was.import_id, was.position)
+            row = reference_row(ref, rid, stamp, was.import_id, was.position)
             row.update(date_added=was.date_added, deleted=was.deleted)
             rows.append({f"v_{k}": v for k, v in row.items()})
             creators.extend(creator_rows(ref, rid))
@@ -810,23 +784,23 @@ class UnitOfWork:
             .values({k[2:]: bindparam(k) for k in columns}),
             rows,
         )
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             self.conn.execute(delete(creators_t).where(creators_t.c.reference_id.in_(chunk)))
         if creators:
             self.conn.execute(insert(creators_t), creators)
         self.index.replace(self.conn, fts)
 
     def trash(self, ids: Sequence[int]) -> None:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             self.conn.execute(update(references_t).where(R.id.in_(chunk)).values(deleted=True))
 
     def restore(self, ids: Sequence[int]) -> None:
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             self.conn.execute(update(references_t).where(R.id.in_(chunk)).values(deleted=False))
 
     def purge(self, ids: Sequence[int]) -> None:
         """Delete for good (emptying the trash)."""
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             self.index.remove(self.conn, chunk)
             self.conn.execute(delete(references_t).where(R.id.in_(chunk)))
 
@@ -859,7 +833,7 @@ class UnitOfWork:
         ids = [col[0] for col in subtree]
         ci = collection_items_t.c
         items: list[tuple[int, int, int]] = []
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             items.extend(
                 (r.collection_id, r.reference_id, r.position)
                 for r in self.conn.execute(
@@ -879,7 +853,7 @@ class UnitOfWork:
         )
         wanted = {rid for _c, rid, _p in snapshot.items}
         alive: set[int] = set()
-        for chunk in _chunks(sorted(wanted), 900):
+        for chunk in chunks(sorted(wanted), 900):
             alive.update(self.conn.execute(select(R.id).where(R.id.in_(chunk))).scalars())
         items = [
             {"collection_id": c, "reference_id": r, "position": p} for c, r, p in snapshot.items if r in alive
@@ -909,7 +883,7 @@ class UnitOfWork:
         it, for ``put_back_in_collection`` (undo)."""
         ci = collection_items_t.c
         removed: list[tuple[int, int]] = []
-        for chunk in _chunks(ids, 900):
+        for chunk in chunks(ids, 900):
             where = (ci.collection_id == cid, ci.reference_id.in_(chunk))
             removed.extend((r.reference_id, r.position) for r in self.conn.execute(select(ci.reference_id, ci.position).where(*where)))
             self.conn.execute(delete(collection_items_t).where(*where))
@@ -930,23 +904,14 @@ def _fall_back_to_reading(engine: Engine, url: str) -> tuple[Engine, bool]:
     marked immutable); SQLite finds out when it switches the file to WAL."""
     try:
         with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except (DBAPIError, sqlite3.Error) as exc:
+            conn.execute(select(1))
+    except (DBAPIError, sqlite_dialect.DriverError) as exc:
         orig = exc.orig if isinstance(exc, DBAPIError) else exc
         if not cannot_write(orig or exc):
             raise
         engine.dispose()
         return make_engine(url, read_only=True), True
     return engine, False
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _chunks(seq: Sequence[int], n: int) -> Iterator[Sequence[int]]:
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
 
 
 def _export_columns(light: bool) -> list[ColumnElement[Any]]:

@@ -1,6 +1,6 @@
 """Start-up schema handling: refuse newer libraries untouched, back up, then upgrade to head.
 
-The version check opens the file read-only with the sqlite3 module before any engine exists,
+The version check reads the file read-only (``sqlite_dialect.schema_state``) before any engine exists,
 because merely connecting through our engine would switch the file to WAL, and a library from a
 newer Bibliofile must be left exactly as it was.
 
@@ -12,7 +12,6 @@ and a unit test holds that reading equal to Alembic's.
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -23,8 +22,9 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from bibliofile.storage.engine import CHECK_ADVICE, connect_read_only
+from bibliofile.storage.engine import CHECK_ADVICE
 from bibliofile.storage.errors import LibraryCorruptError, LibraryError, LibraryTooNewError
+from bibliofile.storage.sqlite_dialect import DriverDatabaseError, copy_online, schema_state
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -64,22 +64,16 @@ def current_revisions(path: Path) -> set[str] | None:
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        con = connect_read_only(path)
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables:
-                return None
-            if "alembic_version" not in tables:
-                raise LibraryError(
-                    f"{path} is an SQLite database but not a Bibliofile library. It was not changed."
-                )
-            return {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
+        tables, revisions = schema_state(path)
+    except DriverDatabaseError as exc:
         raise LibraryCorruptError(
             f"{path} is not a Bibliofile library or is damaged ({exc}). It was not changed. {CHECK_ADVICE}"
         ) from exc
+    if not tables:
+        return None
+    if "alembic_version" not in tables:
+        raise LibraryError(f"{path} is an SQLite database but not a Bibliofile library. It was not changed.")
+    return revisions
 
 
 def check_version(path: Path) -> bool:
@@ -103,13 +97,7 @@ def backup(path: Path, label: str) -> Path | None:
         return None
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.{label}-{stamp}.bak")
-    src = connect_read_only(path)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    copy_online(path, target)
     return target
 
 

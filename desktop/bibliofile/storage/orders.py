@@ -13,7 +13,6 @@ commits. Every use of the cache checks it first, so a cached order is never serv
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from array import array
@@ -23,6 +22,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+
+from bibliofile.storage.sqlite_dialect import DataVersionProbe
 
 FINISH_SLICE = 8192  # ids per GIL hand-over when a staged search finishes (~1-2 ms each)
 # Hits of a search: a set, or an ascending list straight from the full-text index (a set of a
@@ -167,16 +168,14 @@ class OrderCache:
     """Ordered id lists per (sort, direction, scope), dropped as soon as the file changes."""
 
     def __init__(self, path: Path) -> None:
-        self._probe = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        self._probe = DataVersionProbe(path)
         self._lock = threading.Lock()
         self._version: int | None = None
         self._orders: OrderedDict[Hashable, CachedOrder] = OrderedDict()
 
     def _current(self) -> int:
         """The file's data version; clears the orders when it moved. Caller holds the lock."""
-        version = int(self._probe.execute("PRAGMA data_version").fetchone()[0])
+        version = self._probe.version()
         if version != self._version:
             self._orders.clear()
             self._version = version
@@ -199,8 +198,7 @@ class OrderCache:
         with self._lock:
             if self._current() != version:
                 return
-            top = self._probe.execute('SELECT max(id) FROM "references"').fetchone()[0]
-            self._orders[key] = CachedOrder(ids, int(top or 0))
+            self._orders[key] = CachedOrder(ids, self._probe.largest_id())
             self._orders.move_to_end(key)
             while len(self._orders) > KEEP:
                 self._orders.popitem(last=False)
