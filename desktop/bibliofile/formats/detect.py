@@ -174,10 +174,18 @@ def read_text(text: str, file: str = "<text>", fmt: str = "auto", today: str = "
     return fmt, reader(text, file)
 
 
+# "%A Knox, Colin", "%0 Book": a tag of EndNote's tagged (Refer) format, not a comment.
+_REFER_TAG_RE = re.compile(r"^%[^\s%](?:[ \t]|$)", re.MULTILINE)
+
+
 def _only_comment_lines(body: str) -> bool:
     """A .bib of ``%`` comment lines alone (JabRef writes an empty library as its ``% Encoding:``
-    line): BibTeX, so its lines are kept and written back (issue 15), not refused as unknown."""
-    return all(not line.strip() or line.lstrip().startswith("%") for line in body.splitlines())
+    line): BibTeX, so its lines are kept and written back (issue 15), not refused as unknown.
+    EndNote's tagged format (``%A``, ``%T`` lines) is not: we do not read it."""
+    lines = body.splitlines()
+    if not all(not line.strip() or line.lstrip().startswith("%") for line in lines):
+        return False
+    return _REFER_TAG_RE.search(body) is None
 
 
 NOT_RECOGNISED = (

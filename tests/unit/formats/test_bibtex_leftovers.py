@@ -5,6 +5,7 @@ doubling @string macros exports in bounded time and memory."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -64,14 +65,24 @@ def test_the_notice_counts_the_blocks(lib: Library, tmp_path: Path) -> None:
     assert notice.message == "no references; its 3 blocks are kept and written back"
 
 
-def test_a_file_of_other_text_is_still_not_bibtex() -> None:
-    assert detect_format("% a comment\nsome words that are not a reference\n") is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        "% a comment\nsome words that are not a reference\n",
+        "%0 Book\n%A Knox, Colin\n%T Public services reform\n%D 2008\n",  # EndNote tagged (Refer)
+    ],
+)
+def test_other_text_of_percent_lines_is_still_not_bibtex(text: str) -> None:
+    assert detect_format(text) is None
 
 
 _COMMENT_LINE = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n@\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
     max_size=30,
-).map(lambda s: "%" + s)
+).flatmap(lambda s: st.sampled_from(["% ", "%", "%%", "  % "]).map(lambda lead: lead + s))
+# (a line such as "%A Knox" is a tag of EndNote's tagged format, tested above, so "%" + text
+# without a space is generated only where the text does not make it one)
+_COMMENT_LINE = _COMMENT_LINE.filter(lambda line: not re.match(r"%[^\s%](?:[ \t]|$)", line))
 
 
 @settings(max_examples=150, deadline=None)
