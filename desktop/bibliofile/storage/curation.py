@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 from bibliofile.model.reading import STATUSES, ReadingState, page_count
 from bibliofile.storage.batches import chunks, execute_many, now
 from bibliofile.storage.engine import translated_errors
+from bibliofile.storage.json_fields import json_field
 from bibliofile.storage.library import Library, UnitOfWork
 from bibliofile.storage.tables import (
     collection_items_t,
@@ -331,7 +332,7 @@ class ListProgress:
 def list_progress(src: Source, cid: int) -> ListProgress:
     with _conn(src) as conn:
         stmt = (
-            select(R.read_status, R.pages, func.json_extract(R.fields_json, "$.number_of_pages"))
+            select(R.read_status, R.pages, json_field(R.fields_json, "number_of_pages"))
             .join(collection_items_t, CI.reference_id == R.id)
             .where(CI.collection_id == cid, R.deleted.is_(False))
         )
@@ -396,7 +397,7 @@ def scan_rows(src: Source) -> list[ScanRow]:
         ):
             first[rid] = family or literal
         stmt = select(
-            R.id, R.item_type, R.title, R.year, R.doi, func.json_extract(R.fields_json, "$.isbn")
+            R.id, R.item_type, R.title, R.year, R.doi, json_field(R.fields_json, "isbn")
         ).where(R.deleted.is_(False))
         return [
             ScanRow(rid, t, title, year, doi or "", isbn or "", first.get(rid, ""))
