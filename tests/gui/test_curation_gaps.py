@@ -106,7 +106,7 @@ def test_badges_check_only_rows_asked_for_in_the_background(make_window, lib: Li
     window.reload()
     qtbot.waitUntil(lambda: window.model.rowCount() == 600)
     # With the real runner the curation area is installed once the first rows are painted.
-    qtbot.waitUntil(lambda: hasattr(window, "integrity_badges"), timeout=5000)
+    qtbot.waitUntil(lambda: window.integrity_badges is not None, timeout=5000)
     badges = window.integrity_badges
     shown = ids[:30]
     for rid in shown:

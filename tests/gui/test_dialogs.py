@@ -11,7 +11,6 @@ from bibliofile import __version__
 from bibliofile.gui import crash_dialog
 from bibliofile.gui.about_dialog import AboutDialog
 from bibliofile.gui.crash_dialog import CrashDialog, install_excepthook
-from bibliofile.gui.export_dialog import ExportDialog
 from bibliofile.gui.import_dialog import ImportSummaryDialog
 from bibliofile.model.problems import Problem
 from bibliofile.services.importing import ImportReport
@@ -77,14 +76,3 @@ def test_excepthook_logs_and_reports(monkeypatch, crashes) -> None:
     assert crash_dialog.collected is crashes
 
 
-def test_export_dialog_choices(qtbot) -> None:
-    dlg = ExportDialog(3, "Collection “Thesis”", 10, 100)
-    qtbot.addWidget(dlg)
-    assert dlg.choice().what == "selection" and dlg.choice().dialect == "bibtex"
-    dlg.radios["view"].setChecked(True)
-    dlg.dialect.setCurrentIndex(1)
-    assert dlg.choice().what == "view" and dlg.choice().dialect == "biblatex"
-    none_selected = ExportDialog(0, "My Library", 10, 100)
-    qtbot.addWidget(none_selected)
-    assert not none_selected.radios["selection"].isEnabled()
-    assert none_selected.choice().what == "library"

@@ -245,15 +245,6 @@ def test_preview_renders_off_the_gui_thread(make_window, lib, qtbot) -> None:
     dlg.close()
 
 
-def test_legacy_bibtex_question_still_works(qtbot) -> None:
-    from bibliofile.gui.export_dialog import ExportDialog
-
-    dlg = ExportDialog(2, "My Library", 5, 9)
-    qtbot.addWidget(dlg)
-    dlg.dialect.setCurrentIndex(1)
-    assert dlg.choice().what == "selection" and dlg.choice().dialect == "biblatex"
-
-
 def test_screenshot(dialog, qtbot) -> None:
     dialog.radios["selection"].setChecked(True)
     dialog.picker.set_style("apa")

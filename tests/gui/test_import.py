@@ -161,8 +161,15 @@ def test_export_selection_round_trips(window, lib, tmp_path) -> None:
     ids = lib.search("author:ostrom")
     window.table.select_ids(ids)
     out = tmp_path / "out.bib"
-    window.export_to(out, "selection", "biblatex")
+    window.act_export.trigger()  # File > Export: the export dialog, on the selection
+    dlg = window.citations.export_dialog
+    assert dlg.what() == "selection"
+    dlg.set_output("biblatex")
+    dlg.save_to(out)
     text = out.read_text(encoding="utf-8")
     assert "Governing the Commons" in text and "Kazakhstan" not in text
-    window.export_to(out, "library", "bibtex")
+    dlg.radios["library"].setChecked(True)
+    dlg.set_output("bibtex")
+    dlg.save_to(out)
     assert "Kazakhstan" in out.read_text(encoding="utf-8")
+    dlg.close()

@@ -681,9 +681,9 @@ def test_curation_is_installed_after_the_first_rows_are_painted(make_window, lib
     """Launch: the curation area (sidebar tags, Tools menu, badges) waits for the first paint."""
     lib.add_references(many_refs(50))
     window = make_window(sync=False)
-    assert not hasattr(window, "curation")  # not before the window has shown anything
+    assert window.curation is None  # not before the window has shown anything
     window.show()
-    qtbot.waitUntil(lambda: hasattr(window, "curation"), timeout=5000)
+    qtbot.waitUntil(lambda: window.curation is not None, timeout=5000)
     assert window.model.rowCount() == 50
     assert any(a.text().startswith("Check Library") for a in window.menu_tools.actions())
 
@@ -701,7 +701,7 @@ def test_the_collector_is_back_on_once_the_first_rows_are_painted(make_window, l
         window = make_window(sync=False)
         assert not gc.isenabled()
         window.show()
-        qtbot.waitUntil(lambda: hasattr(window, "curation"), timeout=5000)
+        qtbot.waitUntil(lambda: window.curation is not None, timeout=5000)
         assert gc.isenabled() and not startup.collector_paused()
         assert gc.get_freeze_count() > 0
     finally:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 APPEARANCES = {"system": "&System", "light": "&Light", "dark": "&Dark"}
 SETTING = "view/appearance"
@@ -87,15 +87,15 @@ def apply_appearance(name: str) -> str:
     return name
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowApi) -> None:
     """View > Appearance, checked on the saved choice, which is applied now."""
     current = apply_appearance(str(window.settings.value(SETTING, "system")))
     menu = window.menu_view.addMenu("&Appearance")
     menu.setObjectName("appearanceMenu")
-    group = QActionGroup(window)
+    group = QActionGroup(window.as_parent())
     group.setExclusive(True)
     for key, label in APPEARANCES.items():
-        act = QAction(label, window, checkable=True, checked=key == current)
+        act = QAction(label, window.as_parent(), checkable=True, checked=key == current)
         act.setData(key)
         group.addAction(act)
         menu.addAction(act)

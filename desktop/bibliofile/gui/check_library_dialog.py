@@ -20,15 +20,15 @@ from bibliofile.services.library_check import RecoveryReport, check_library, rec
 from bibliofile.storage.health import CheckResult
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 
 class CheckLibraryFileDialog(QDialog):
     """Tools > Verify Library File. No signals; ``check_result`` and ``recovered`` hold what was found
     and made, for the window and tests."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window_ = window
         self.setWindowTitle("Verify Library File")
         self.check_result: CheckResult | None = None

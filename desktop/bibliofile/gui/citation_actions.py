@@ -1,8 +1,8 @@
 """Citations in the window: the export dialog, quick copy, and dragging references into documents.
 
-``install(window)`` (registered in ``main_window.FEATURES``) adds:
+``CitationController(window)`` (made by the main window, given as a ``WindowApi``) adds:
 
-* File > Export / Create Bibliography… (Ctrl+Shift+E, and Ctrl+E as before): the export dialog
+* What File > Export / Create Bibliography… (Ctrl+Shift+E, Ctrl+E) opens: the export dialog
   with every style, a live preview, Copy and Save (gui/export_dialog.py).
 * Edit > Copy Bibliography (Ctrl+Shift+C) and Copy Citation (Ctrl+Shift+A) in the quick-copy
   style chosen in Edit > Preferences…; Ctrl+C in the table copies the bibliography too.
@@ -34,6 +34,7 @@ from bibliofile.gui.import_dialog import plural
 from bibliofile.gui.preferences_dialog import PreferencesDialog, quick_copy_locale, quick_copy_style
 
 if TYPE_CHECKING:
+    from bibliofile.gui.window_api import WindowApi
     from bibliofile.services.citation_payload import Payload, PayloadCache
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,11 @@ DRAG_FORMAT_LIMIT = 1000
 PREFETCH_DELAY_MS = 200
 
 
-def install(window: Any) -> None:
-    window.citations = CitationController(window)
-
-
 class CitationController(QObject):
     """Quick copy, drag payloads and the export dialog for one main window."""
 
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window = window
         self._cache: PayloadCache | None = None
         self.last_drag_seconds = 0.0
@@ -69,18 +66,11 @@ class CitationController(QObject):
     # ---- actions ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
         w = self.window
-        act = w.act_export
-        act.setText("&Export / Create Bibliography…")
-        act.setShortcuts([QKeySequence("Ctrl+Shift+E"), QKeySequence("Ctrl+E")])
-        act.setStatusTip("A bibliography or citations in any style, or BibTeX, RIS, CSL-JSON")
-        act.triggered.disconnect()
-        act.triggered.connect(lambda _c=False: self.open_export_dialog())
-
-        self.act_copy_bibliography = QAction("Copy &Bibliography", w)
+        self.act_copy_bibliography = QAction("Copy &Bibliography", self)
         self.act_copy_bibliography.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.act_copy_bibliography.setStatusTip("Copy the selected references in the quick-copy style")
         self.act_copy_bibliography.triggered.connect(lambda _c=False: self.copy(citation=False))
-        self.act_copy_citation = QAction("Copy &Citation", w)
+        self.act_copy_citation = QAction("Copy &Citation", self)
         self.act_copy_citation.setShortcut(QKeySequence("Ctrl+Shift+A"))
         self.act_copy_citation.setStatusTip("Copy an in-text citation of the selected references")
         self.act_copy_citation.triggered.connect(lambda _c=False: self.copy(citation=True))
@@ -88,12 +78,12 @@ class CitationController(QObject):
         # The item view handles Copy itself (the current cell's text) before any shortcut, so
         # the key is taken from it with an event filter.
         w.table.installEventFilter(self)
-        self.act_preferences = QAction("&Preferences…", w)
+        self.act_preferences = QAction("&Preferences…", self)
         self.act_preferences.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
         self.act_preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.act_preferences.triggered.connect(lambda _c=False: self.open_preferences())
         for a in (self.act_copy_bibliography, self.act_copy_citation, self.act_preferences):
-            w.addAction(a)
+            w.add_window_action(a)
         m = w.menu_edit
         m.addSeparator()
         m.addActions([self.act_copy_bibliography, self.act_copy_citation])
@@ -137,7 +127,7 @@ class CitationController(QObject):
         return quick_copy_locale(self.window.settings)
 
     def open_preferences(self) -> PreferencesDialog:
-        dlg = PreferencesDialog(self.window.settings, self.window)
+        dlg = PreferencesDialog(self.window.settings, self.window.as_parent())
         dlg.accepted.connect(self._timer.start)  # pre-render in the new style
         dlg.open()
         return dlg
@@ -191,7 +181,7 @@ class CitationController(QObject):
         if not ids:
             return
         if len(ids) > DRAG_FORMAT_LIMIT:
-            self.window.statusBar().showMessage(
+            self.window.show_status(
                 f"{len(ids)} references are too many to format in a drag; "
                 "use File > Export / Create Bibliography.", 8000
             )
@@ -201,7 +191,7 @@ class CitationController(QObject):
         try:
             payload = self.payload(ids, citation)
         except Exception as exc:  # a drag must never crash: the ids still go to collections
-            self.window.statusBar().showMessage(f"Could not format the references: {exc}", 8000)
+            self.window.show_status(f"Could not format the references: {exc}", 8000)
             log.warning("drag payload failed", exc_info=exc)
             return
         finally:
@@ -212,9 +202,9 @@ class CitationController(QObject):
     def copy(self, citation: bool) -> None:
         """Copy the selection (bibliography or citation) in the quick-copy style."""
         ids = self.window.table.selected_ids()
-        bar = self.window.statusBar()
+        bar = self.window
         if not ids:
-            bar.showMessage("Select the references to copy first.", 4000)
+            bar.show_status("Select the references to copy first.", 4000)
             return
         what = "citation" if citation else "bibliography"
         ready = self.payload(ids, citation, build=False)
@@ -222,18 +212,18 @@ class CitationController(QObject):
             self._copied(ready, what, len(ids))
             return
         library, style, locale, cache = self.window.library, self.style(), self.locale(), self.cache
-        bar.showMessage(f"Formatting the {what}…")
+        bar.show_status(f"Formatting the {what}…")
         self.window.runner.read(
             lambda _ctx: cache.build(library, ids, style, locale, citation),
             lambda p: self._copied(p, what, len(ids)),
-            lambda exc: bar.showMessage(f"Could not format the references: {exc}", 8000),
+            lambda exc: bar.show_status(f"Could not format the references: {exc}", 8000),
         )
 
     def _copied(self, payload: Payload, what: str, n: int) -> None:
         mime = QMimeData()
         set_payload(mime, payload)
         QGuiApplication.clipboard().setMimeData(mime)
-        self.window.statusBar().showMessage(f"Copied the {what} of {plural(n, 'reference')} ({self.style()}).", 6000)
+        self.window.show_status(f"Copied the {what} of {plural(n, 'reference')} ({self.style()}).", 6000)
 
     # ---- the export dialog ---------------------------------------------------------------------
     def open_export_dialog(self) -> Any:
@@ -251,10 +241,10 @@ class CitationController(QObject):
 
         source = ExportSource(w.library, w.runner, ids_for, w.settings)
         dlg = ExportDialog(
-            len(table.selected_ids()), w._view_label(), model.rowCount(), w.library.count(), w, source
+            len(table.selected_ids()), w.view_label(), model.rowCount(), w.library.count(), w.as_parent(), source
         )
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dlg.exported.connect(lambda path: w.statusBar().showMessage(f"Saved {path}", 8000))
+        dlg.exported.connect(lambda path: w.show_status(f"Saved {path}", 8000))
         self.export_dialog = dlg
         dlg.open()
         return dlg

@@ -1,13 +1,13 @@
 """Curating in the window: triage keys, reading state, tags, notes, reading lists, saved
 searches, and the Check Library / Find Duplicates / Overview tools.
 
-Installed through ``main_window.FEATURES``; everything here talks to the window through its
-public parts (table, model, sidebar, undo stack, ``run_write``), so the window stays a frame.
+Installed by the main window (``install``); everything here talks to the window through its
+declared interface (``gui.window_api.WindowApi``), so the window stays a frame.
 Every change is one unit of work and one undo step, however many references it touches.
 
 Triage keys, with the table focused: 1, 2, 3 set the priority (0 clears it), R moves the
 reading status on (to read -> reading -> read -> skimmed -> none). Help > Triage Keys lists them.
-``install`` also puts the integrity badges on the table (gui/integrity_badges.py) and points
+``install`` also points
 every citation-key generation at the pattern chosen in Edit > Preferences.
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QColor, QDropEvent, QIcon, QKeyEvent, QPixmap, QUndoCommand
+from PySide6.QtGui import QAction, QColor, QDropEvent, QIcon, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QColorDialog,
     QInputDialog,
@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.library_table import COLUMN_KEYS, IDS_MIME, ids_from_mime
 from bibliofile.gui.preferences_dialog import citation_key_pattern
+from bibliofile.gui.undo import WriteCommand
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, next_status
-from bibliofile.services import citation_keys
+from bibliofile.services import citation_keys, collections, reading, tags
 from bibliofile.storage import curation
 from bibliofile.storage.library import LIBRARY, UnitOfWork
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,37 +53,6 @@ TRIAGE_HELP = (
 )
 
 
-class WriteStep(QUndoCommand):
-    """One undo step around a write whose ``do`` returns what ``undo`` needs to put back."""
-
-    def __init__(
-        self,
-        window: MainWindow,
-        text: str,
-        do: Callable[[UnitOfWork], Any],
-        undo: Callable[[UnitOfWork, Any], Any],
-        after: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(text)
-        self.window = window
-        self._do = do
-        self._undo = undo
-        self._after = after
-        self._saved: Any = None
-
-    def redo(self) -> None:
-        def keep(result: Any) -> None:
-            self._saved = result
-            if self._after is not None:
-                self._after()
-
-        self.window.run_write(self._do, keep)
-
-    def undo(self) -> None:
-        saved = self._saved
-        self.window.run_write(lambda u: self._undo(u, saved), lambda _r: self._after and self._after())
-
-
 _FILTERED = frozenset((QEvent.Type.KeyPress, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop))
 
 
@@ -95,8 +65,8 @@ def _swatch(colour: str) -> QIcon:
 class Curation(QObject):
     """The window's curation actions (one per window, as ``window.curation``)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window = window
         self.library = window.library
         self.tags_root: QTreeWidgetItem | None = None
@@ -112,11 +82,11 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteStep(
+            WriteCommand(
                 self.window,
                 text,
-                lambda u: curation.set_reading(u, ids, **changes),
-                lambda u, before: curation.put_reading(u, before or []),
+                lambda u: reading.set_reading(u, ids, **changes),
+                lambda u, change: change and change.undo(u),
                 self.refresh_progress,
             )
         )
@@ -149,11 +119,11 @@ class Curation(QObject):
     def tag_ids(self, tag_id: int, ids: Sequence[int], name: str = "") -> None:
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteStep(
+            WriteCommand(
                 self.window,
                 f"Tag {name}".strip(),
-                lambda u: curation.tag(u, tag_id, ids),
-                lambda u, added: curation.untag(u, tag_id, added or []),
+                lambda u: tags.give_tag(u, tag_id, ids, name),
+                lambda u, change: change and change.undo(u),
                 self.refresh_sidebar,
             )
         )
@@ -161,17 +131,17 @@ class Curation(QObject):
     def untag_ids(self, tag_id: int, ids: Sequence[int]) -> None:
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteStep(
+            WriteCommand(
                 self.window,
                 "Remove Tag",
-                lambda u: curation.untag(u, tag_id, ids),
-                lambda u, had: curation.tag(u, tag_id, had or []),
+                lambda u: tags.take_tag(u, tag_id, ids),
+                lambda u, change: change and change.undo(u),
                 self.refresh_sidebar,
             )
         )
 
     def new_tag(self, ids: Sequence[int]) -> None:
-        name, ok = QInputDialog.getText(self.window, "New Tag", "Name of the tag:")
+        name, ok = QInputDialog.getText(self.window.as_parent(), "New Tag", "Name of the tag:")
         if not ok or not name.strip():
             return
         ids = list(ids)
@@ -184,18 +154,18 @@ class Curation(QObject):
             if saved:
                 curation.untag(u, saved[0], saved[1])
 
-        self.window.undo_stack.push(WriteStep(self.window, f"Tag {name.strip()}", do, undo, self.refresh_sidebar))
+        self.window.undo_stack.push(WriteCommand(self.window, f"Tag {name.strip()}", do, undo, self.refresh_sidebar))
 
     def choose_tag_colour(self, tag_id: int, old: str) -> None:
-        colour = QColorDialog.getColor(QColor(old or "#3070d0"), self.window, "Tag Colour")
+        colour = QColorDialog.getColor(QColor(old or "#3070d0"), self.window.as_parent(), "Tag Colour")
         if colour.isValid():
-            self.window.run_write(lambda u: curation.set_tag(u, tag_id, colour=colour.name()),
+            self.window.run_write(lambda u: tags.set_tag_colour(u, tag_id, colour.name()),
                                   lambda _r: self.refresh_sidebar())
 
     def rename_tag(self, tag_id: int, old: str) -> None:
-        name, ok = QInputDialog.getText(self.window, "Rename Tag", "New name:", text=old)
+        name, ok = QInputDialog.getText(self.window.as_parent(), "Rename Tag", "New name:", text=old)
         if ok and name.strip() and name.strip() != old:
-            self.window.run_write(lambda u: curation.set_tag(u, tag_id, name=name), lambda _r: self.refresh_sidebar())
+            self.window.run_write(lambda u: tags.rename_tag(u, tag_id, name), lambda _r: self.refresh_sidebar())
 
     def delete_tag(self, tag_id: int, name: str) -> None:
         def do(u: UnitOfWork) -> tuple[str, str, list[int]]:
@@ -207,7 +177,7 @@ class Curation(QObject):
                 tid = curation.add_tag(u, saved[0], saved[1])
                 curation.tag(u, tid, saved[2])
 
-        self.window.undo_stack.push(WriteStep(self.window, f"Delete Tag {name}", do, undo, self.refresh_sidebar))
+        self.window.undo_stack.push(WriteCommand(self.window, f"Delete Tag {name}", do, undo, self.refresh_sidebar))
 
     # ---- sidebar: tags and saved searches -------------------------------------------------------
     def refresh_sidebar(self) -> None:
@@ -269,9 +239,9 @@ class Curation(QObject):
     def save_search(self) -> None:
         query = self.window.model.query.strip()
         if not query:
-            QMessageBox.information(self.window, "Save Search", "Type a search first; it is saved as it is.")
+            QMessageBox.information(self.window.as_parent(), "Save Search", "Type a search first; it is saved as it is.")
             return
-        name, ok = QInputDialog.getText(self.window, "Save Search", "Name of the saved search:", text=query)
+        name, ok = QInputDialog.getText(self.window.as_parent(), "Save Search", "Name of the saved search:", text=query)
         if ok and name.strip():
             self.window.run_write(lambda u: curation.add_saved_search(u, name.strip(), query),
                                   lambda _r: self.refresh_sidebar())
@@ -297,7 +267,7 @@ class Curation(QObject):
         return True
 
     def _rename_search(self, sid: int, old: str) -> None:
-        name, ok = QInputDialog.getText(self.window, "Rename Saved Search", "New name:", text=old)
+        name, ok = QInputDialog.getText(self.window.as_parent(), "Rename Saved Search", "New name:", text=old)
         if ok and name.strip():
             self.window.run_write(lambda u: curation.rename_saved_search(u, sid, name.strip()),
                                   lambda _r: self.refresh_sidebar())
@@ -343,8 +313,8 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteStep(self.window, "Move to Top", lambda u: curation.move_to_top(u, cid, ids),
-                      lambda u, before: curation.set_collection_order(u, cid, before or []))
+            WriteCommand(self.window, "Move to Top", lambda u: collections.move_to_top(u, cid, ids),
+                      lambda u, change: change and change.undo(u))
         )
 
     def move_before(self, ids: Sequence[int], before: int | None) -> None:
@@ -353,8 +323,8 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteStep(self.window, "Reorder Reading List", lambda u: curation.move_in_collection(u, cid, ids, before),
-                      lambda u, old: curation.set_collection_order(u, cid, old or []))
+            WriteCommand(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before),
+                      lambda u, change: change and change.undo(u))
         )
 
     def drop_row_target(self, y: int) -> int | None:
@@ -450,14 +420,14 @@ class Curation(QObject):
         ids = list(ids)
         pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteStep(self.window, "Regenerate Citation Keys", lambda u: citation_keys.regenerate(u, ids, pattern),
+            WriteCommand(self.window, "Regenerate Citation Keys", lambda u: citation_keys.regenerate(u, ids, pattern),
                       lambda u, before: curation.set_citation_keys(u, before or {}))
         )
 
     def fill_missing_keys(self) -> None:
         pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteStep(self.window, "Generate Missing Citation Keys",
+            WriteCommand(self.window, "Generate Missing Citation Keys",
                       lambda u: citation_keys.fill_missing(u, None, pattern),
                       lambda u, given: curation.set_citation_keys(u, dict.fromkeys(given or {}, "")))
         )
@@ -485,14 +455,14 @@ class Curation(QObject):
         dlg.start()
 
     def show_triage_help(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, "Triage Keys", TRIAGE_HELP, parent=self.window)
+        box = QMessageBox(QMessageBox.Icon.Information, "Triage Keys", TRIAGE_HELP, parent=self.window.as_parent())
         box.setTextFormat(Qt.TextFormat.RichText)
         box.exec()
 
 
-def install(window: MainWindow) -> None:
+def install(window: WindowApi) -> Curation:
+    """The curation actions on ``window``: returned for the window to keep."""
     c = Curation(window)
-    window.curation = c  # type: ignore[attr-defined]
     table = window.table
     table.installEventFilter(c)
     table.viewport().installEventFilter(c)
@@ -523,11 +493,6 @@ def install(window: MainWindow) -> None:
     # New citation keys follow Edit > Preferences: on import, for a new reference's first edit
     # in the detail pane, and in the actions above.
     window.importer.key_pattern = c.key_pattern
-    detail: Any = window.detail
-    if hasattr(detail, "key_pattern"):
-        detail.key_pattern = c.key_pattern
-    if hasattr(detail, "tagsChanged"):
-        detail.tagsChanged.connect(c.refresh_sidebar)  # tags given in the detail pane
-    from bibliofile.gui import integrity_badges
-
-    integrity_badges.install(window)
+    window.detail.key_pattern = c.key_pattern
+    window.detail.tagsChanged.connect(c.refresh_sidebar)  # tags given in the detail pane
+    return c

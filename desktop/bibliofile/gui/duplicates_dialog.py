@@ -35,11 +35,11 @@ from bibliofile.services import duplicates as dup
 from bibliofile.services.duplicates import DuplicatePair
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 
 class MergeCommand(QUndoCommand):
-    def __init__(self, window: MainWindow, keep: int, other: int, choices: dict[str, str]) -> None:
+    def __init__(self, window: WindowApi, keep: int, other: int, choices: dict[str, str]) -> None:
         super().__init__("Merge Duplicates")
         self.window = window
         self.keep, self.other, self.choices = keep, other, choices
@@ -66,8 +66,8 @@ def _authors(ref: Reference) -> str:
 class DuplicatesDialog(QDialog):
     """Tools > Find Duplicates."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window_ = window
         self.setWindowTitle("Find Duplicates")
         self.pairs: list[DuplicatePair] = []

@@ -1,10 +1,9 @@
 """File > Export / Create Bibliography: a formatted bibliography or citations in any CSL style, or
 BibTeX, BibLaTeX, RIS, CSL-JSON, of the selection, the current collection or the library.
 
-Built without a library (``ExportDialog(selected, view_label, view_count, library_count)``) it is
-the plain BibTeX/BibLaTeX question ``MainWindow.ask_export`` asks before its file dialog. Given
-a ``source`` (the library and the ids of each scope) it is the full dialog: a style picker
-searchable over every style, the language, the output, a live preview, Copy and Save.
+It is the window's one export path (``CitationController.open_export_dialog``): given a
+``source`` (the library and the ids of each scope), a style picker searchable over every style,
+the language, the output, a live preview, Copy and Save.
 
 The preview renders on the window's ``TaskRunner`` (building a style's engine costs up to a
 second; formatting 100 references a few hundred ms), never on the GUI thread; a newer request
@@ -47,7 +46,6 @@ from bibliofile.gui.import_dialog import plural
 log = logging.getLogger(__name__)
 
 What = Literal["selection", "view", "library"]
-EXPORT_FILTER = "BibTeX files (*.bib);;All files (*)"
 PREVIEW_LIMIT = 100
 PREVIEW_DELAY_MS = 120
 
@@ -69,7 +67,7 @@ class ExportSource:
 
 
 class ExportDialog(QDialog):
-    """Ask what to export and how; with a ``source``, preview, copy and save it here.
+    """Ask what to export and how from ``source``; preview, copy and save it here.
 
     Signals:
         previewReady(): the preview shows the current choice (or its error).
@@ -85,20 +83,16 @@ class ExportDialog(QDialog):
         view_label: str,
         view_count: int,
         library_count: int,
-        parent: QWidget | None = None,
-        source: ExportSource | None = None,
+        parent: QWidget | None,
+        source: ExportSource,
     ) -> None:
         super().__init__(parent)
         self.source = source
-        self.setWindowTitle("Export / Create Bibliography" if source else "Export")
+        self.setWindowTitle("Export / Create Bibliography")
         self.setObjectName("exportDialog")
         self._generation = 0
         self._busy = 0
         layout = QVBoxLayout(self)
-        if source is None:
-            intro = QLabel("Export references as a .bib file:", self)
-            intro.setTextFormat(Qt.TextFormat.PlainText)
-            layout.addWidget(intro)
         self.group = QButtonGroup(self)
         self.radios: dict[What, QRadioButton] = {}
         options: Sequence[tuple[What, str, int]] = (
@@ -115,20 +109,6 @@ class ExportDialog(QDialog):
             self.radios[what] = rb
             scope_box.addWidget(rb)
         (self.radios["selection"] if selected else self.radios["library"]).setChecked(True)
-        if source is None:
-            layout.addLayout(scope_box)
-            form = QFormLayout()
-            self.dialect = QComboBox(self)
-            self.dialect.addItem("BibTeX", "bibtex")
-            self.dialect.addItem("BibLaTeX", "biblatex")
-            form.addRow("Format:", self.dialect)
-            layout.addLayout(form)
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-            buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export…")
-            buttons.accepted.connect(self.accept)
-            buttons.rejected.connect(self.reject)
-            layout.addWidget(buttons)
-            return
         self._build_full(layout, scope_box)
 
     # ---- the full dialog ------------------------------------------------------------------
@@ -230,7 +210,7 @@ class ExportDialog(QDialog):
         self.refresh_preview()
 
     def _restore(self) -> None:
-        s = self.source.settings if self.source else None
+        s = self.source.settings
         style = str(s.value("export/style", "apa")) if s is not None else "apa"
         self.picker.set_style(style)
         if s is not None:
@@ -240,7 +220,7 @@ class ExportDialog(QDialog):
                     combo.setCurrentIndex(i)
 
     def _remember(self) -> None:
-        s = self.source.settings if self.source else None
+        s = self.source.settings
         if s is None:
             return
         s.setValue("export/style", self.picker.style_id())
@@ -253,8 +233,6 @@ class ExportDialog(QDialog):
         return next(w for w, rb in self.radios.items() if rb.isChecked())
 
     def choice(self) -> ExportChoice:
-        if self.source is None:
-            return ExportChoice(self.what(), self.dialect.currentData())
         key = self.output.currentData()
         return ExportChoice(self.what(), key if key in ("bibtex", "biblatex") else "bibtex")
 
@@ -320,13 +298,10 @@ class ExportDialog(QDialog):
 
     # ---- rendering --------------------------------------------------------------------------
     def _request(self) -> tuple[list[int] | None, str, str, str | None]:
-        assert self.source is not None
         return self.source.ids_for(self.what()), self.option_key(), self.picker.style_id(), self.language_tag()
 
     def refresh_preview(self) -> None:
         """Render the preview of the current choice in the background."""
-        if self.source is None:
-            return
         self._timer.stop()
         self._generation += 1
         generation = self._generation
@@ -370,8 +345,6 @@ class ExportDialog(QDialog):
 
     def copy(self) -> None:
         """Format everything chosen and put it on the clipboard (rich text with a text fallback)."""
-        if self.source is None:
-            return
         ids, key, style, locale = self._request()
         library = self.source.library
         self.status.setText("Copying…")
@@ -393,7 +366,7 @@ class ExportDialog(QDialog):
 
         key = self.option_key()
         opt = next(o for o in all_options() if o.key == key)
-        s = self.source.settings if self.source else None
+        s = self.source.settings
         start = Path(str(s.value("paths/export", str(Path.home())))) if s is not None else Path.home()
         name = "references" if not opt.formatted else opt.mode
         path, _f = QFileDialog.getSaveFileName(
@@ -406,8 +379,6 @@ class ExportDialog(QDialog):
 
     def save_to(self, path: str | Path) -> None:
         """Format everything chosen and write it to ``path`` atomically (in the background)."""
-        if self.source is None:
-            return
         ids, key, style, locale = self._request()
         library = self.source.library
         self.status.setText(f"Saving {Path(path).name}…")
@@ -419,7 +390,7 @@ class ExportDialog(QDialog):
             if key in ("bibtex", "biblatex", "ris"):
                 # As `export -o` writes: a whole library read from one .bib goes back in that
                 # file's encoding (and BOM); the notes include what the encoding could not hold.
-                notes = export_to_file(library, path, dialect=key, ids=ids)
+                notes = export_to_file(library, path, dialect=key, ids=ids)  # type: ignore[arg-type]
                 return (len(ids) if ids is not None else library.count()), notes
             notes = []
             text, n = _full_text(library, ids, key, style, locale, notes)

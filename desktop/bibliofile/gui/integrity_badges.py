@@ -38,7 +38,7 @@ from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.services import integrity
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
     from bibliofile.storage.library import Library
 
 log = logging.getLogger(__name__)
@@ -200,15 +200,14 @@ class BadgeDelegate(QStyledItemDelegate):
         return tooltip_text(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), messages) if messages else ""
 
 
-def install(window: MainWindow) -> IntegrityBadges:
-    """Badges on the window's table; checks follow the model's searches and writes."""
-    badges = IntegrityBadges(window.library, window.runner, window)
+def install(window: WindowApi) -> BadgeDelegate:
+    """Badges on the window's table; checks follow the model's searches and writes. Returns
+    the delegate (its ``badges`` hold the findings) for the window to keep."""
+    badges = IntegrityBadges(window.library, window.runner, window.as_parent())
     table = window.table
     delegate = BadgeDelegate(badges, table)
     table.setItemDelegateForColumn(TITLE_COLUMN, delegate)
     window.model.modelReset.connect(badges.mark_stale)  # a search, or the reload after a write
     window.model.invalidated.connect(badges.mark_stale)  # after a write
     badges.updated.connect(table.viewport().update)
-    window.integrity_badges = badges  # type: ignore[attr-defined]
-    window.integrity_delegate = delegate  # type: ignore[attr-defined]
-    return badges
+    return delegate

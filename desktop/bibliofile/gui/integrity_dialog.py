@@ -27,7 +27,7 @@ from bibliofile.services import integrity
 from bibliofile.services.integrity import Finding
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 
 class IntegrityDialog(QDialog):
@@ -35,8 +35,8 @@ class IntegrityDialog(QDialog):
 
     batch = 2000  # references read per step; Cancel takes effect between steps
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window_ = window
         self.setWindowTitle("Check Library")
         self.findings: list[Finding] = []

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from bibliofile.storage import curation
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 
 class NoteEditor(QWidget):
@@ -89,8 +89,8 @@ class NoteEditor(QWidget):
 class NotesDialog(QDialog):
     """Edit one reference's note; Save stores it as one undo step."""
 
-    def __init__(self, window: MainWindow, rid: int) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi, rid: int) -> None:
+        super().__init__(window.as_parent())
         self.window_ = window
         self.rid = rid
         ref = window.library.get(rid)
@@ -109,11 +109,11 @@ class NotesDialog(QDialog):
         """Nothing to load in the background (the dialog protocol of curation_actions)."""
 
     def save(self) -> None:
-        from bibliofile.gui.curation_actions import WriteStep
+        from bibliofile.gui.undo import WriteCommand
 
         rid, html, plain = self.rid, self.editor.html(), self.editor.plain()
         self.window_.undo_stack.push(
-            WriteStep(
+            WriteCommand(
                 self.window_,
                 "Edit Note",
                 lambda u: curation.set_note(u, rid, html, plain),

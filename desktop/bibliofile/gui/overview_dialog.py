@@ -16,7 +16,7 @@ from bibliofile.model.item_types import item_type
 from bibliofile.storage import curation
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 
 class BarChart(QWidget):
@@ -91,8 +91,8 @@ class BarChart(QWidget):
 
 
 class OverviewDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window_ = window
         self.setWindowTitle("Overview")
         self.body = QWidget(self)

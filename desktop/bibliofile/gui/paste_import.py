@@ -31,7 +31,7 @@ from bibliofile.gui.import_dialog import (
 )
 
 if TYPE_CHECKING:
-    from bibliofile.gui.main_window import MainWindow
+    from bibliofile.gui.window_api import WindowApi
 
 PREVIEW_MAX_BYTES = 5_000_000  # about 5,000 references
 _TEXT_WIDGETS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
@@ -48,13 +48,24 @@ def text_field_has_focus() -> bool:
 
 
 class PasteImporter(QObject):
-    """Reads pasted/dropped input in the background, shows the preview, stores the choice."""
+    """Reads pasted/dropped input in the background, shows the preview, stores the choice.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    Adds Edit > Paste References (Ctrl+V, ``action``); the window hands it its drops (``drop``).
+    """
+
+    def __init__(self, window: WindowApi) -> None:
+        super().__init__(window.as_parent())
         self.window = window
         self.preview_dialog: ImportPreviewDialog | None = None
         self.summary_dialog: ImportSummaryDialog | None = None
+        act = self.action = QAction("&Paste References", self)
+        act.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
+        # Window-wide, but a focused text field takes Ctrl+V first (its ShortcutOverride).
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.setStatusTip("Import BibTeX, RIS, CSL-JSON, a research-portal page, DOIs or ISBNs from the clipboard")
+        act.triggered.connect(lambda _checked=False: self.paste())
+        window.add_window_action(act)
+        window.menu_edit.insertAction(window.act_new, act)
 
     # ---- entry points ----------------------------------------------------------------------
     def paste(self) -> None:
@@ -72,7 +83,7 @@ class PasteImporter(QObject):
         elif mime is not None and mime.hasText() and mime.text().strip():
             self.import_text(mime.text(), "clipboard")
         else:
-            self.window.statusBar().showMessage("The clipboard holds nothing to import.", 5000)
+            self.window.show_status("The clipboard holds nothing to import.", 5000)
 
     def drop(self, files: Sequence[str], text: str) -> None:
         """A drop on the window: files if there are any, else the dropped text."""
@@ -111,12 +122,12 @@ class PasteImporter(QObject):
     def _show_preview(self, preview: Any) -> None:
         if not preview.candidates:
             why = "; ".join(p.message for p in preview.problems[:3]) or "no references found"
-            self.window.statusBar().showMessage(f"Nothing to import: {why}", 10000)
+            self.window.show_status(f"Nothing to import: {why}", 10000)
             if preview.problems:
-                self.summary_dialog = ImportSummaryDialog(_empty_report(preview), self.window)
+                self.summary_dialog = ImportSummaryDialog(_empty_report(preview), self.window.as_parent())
                 self.summary_dialog.open()
             return
-        dlg = ImportPreviewDialog(preview, self.window)
+        dlg = ImportPreviewDialog(preview, self.window.as_parent())
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.accepted.connect(lambda: self._import(preview, dlg.chosen()))
         dlg.finished.connect(lambda _r: setattr(self, "preview_dialog", None))
@@ -137,7 +148,7 @@ class PasteImporter(QObject):
         self.window.runner.write(work, self._imported, self.window.show_error)
 
     def _imported(self, report: Any) -> None:
-        self.window.statusBar().showMessage(f"Imported {plural(report.imported, 'reference')}.", 6000)
+        self.window.show_status(f"Imported {plural(report.imported, 'reference')}.", 6000)
         if report.ids:
             self.window.show_in_library(list(report.ids))
 
@@ -169,18 +180,3 @@ def _local_files(mime: Any) -> list[str]:
         if u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in IMPORT_SUFFIXES
     ]
 
-
-def install(window: MainWindow) -> None:
-    """Edit > Paste References (Ctrl+V) and the window's drop handler."""
-    importer = PasteImporter(window)
-    window.paste_importer = importer  # type: ignore[attr-defined]
-    act = QAction("&Paste References", window)
-    act.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
-    # Window-wide, but a focused text field takes Ctrl+V first (its ShortcutOverride).
-    act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    act.setStatusTip("Import BibTeX, RIS, CSL-JSON, a research-portal page, DOIs or ISBNs from the clipboard")
-    act.triggered.connect(lambda _checked=False: importer.paste())
-    window.addAction(act)
-    window.menu_edit.insertAction(window.act_new, act)
-    window.act_paste_references = act  # type: ignore[attr-defined]
-    window.on_drop = importer.drop  # type: ignore[attr-defined]

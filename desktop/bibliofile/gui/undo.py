@@ -1,6 +1,8 @@
-"""Undoable edits of references on the window's shared ``QUndoStack``.
+"""Undo for the window's shared ``QUndoStack``: the commands every write of the GUI pushes.
 
-A command keeps plain (before, after) References and writes through ``services.editing``, so it
+``WriteCommand`` is the one generic undo step over a write: its ``do`` runs as one unit of work
+on the writer thread and returns what its ``undo`` needs to put back (the ids it added, a
+snapshot of what it deleted). ``EditReferenceCommand`` edits references' fields. A command keeps plain (before, after) References and writes through ``services.editing``, so it
 still works after the selection moved on: undoing restores the stored values whatever the detail
 pane shows now. Whoever pushed it is told which ids were written (``on_applied``) so the pane and
 the table can refresh.
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
@@ -20,9 +22,69 @@ from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
-    from bibliofile.storage.library import Library
+    from bibliofile.storage.library import Library, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+class Writer(Protocol):
+    """What a ``WriteCommand`` needs of the window: one unit of work on the writer thread,
+    ``on_done`` with its result, then the table searched again (selecting ``select``)."""
+
+    def run_write(
+        self,
+        fn: Callable[[UnitOfWork], Any],
+        on_done: Callable[[Any], None] | None = None,
+        select: Sequence[int] | None = None,
+    ) -> None: ...
+
+
+class WriteCommand(QUndoCommand):
+    """One undo step around a write: ``do(uow)`` returns what ``undo(uow, saved)`` puts back.
+
+    ``after`` runs once either direction has been written (read the sidebar again), ``after_redo``
+    after ``do`` only (a status message). ``select_after_redo``/``select_after_undo`` are the ids
+    the table selects afterwards (trashing selects the neighbour; undoing it, the ids again).
+    """
+
+    def __init__(
+        self,
+        writer: Writer,
+        text: str,
+        do: Callable[[UnitOfWork], Any],
+        undo: Callable[[UnitOfWork, Any], Any],
+        after: Callable[[], None] | None = None,
+        after_redo: Callable[[], None] | None = None,
+        select_after_redo: Sequence[int] = (),
+        select_after_undo: Sequence[int] = (),
+    ) -> None:
+        super().__init__(text)
+        self.writer = writer
+        self._do = do
+        self._undo = undo
+        self._after = after
+        self._after_redo = after_redo
+        self._sel_redo = list(select_after_redo)
+        self._sel_undo = list(select_after_undo)
+        self._saved: Any = None
+
+    def redo(self) -> None:
+        def done(result: Any) -> None:
+            self._saved = result
+            for step in (self._after, self._after_redo):
+                if step is not None:
+                    step()
+
+        self.writer.run_write(self._do, done, select=self._sel_redo or None)
+
+    def undo(self) -> None:
+        saved, after = self._saved, self._after
+
+        def done(_result: Any) -> None:
+            if after is not None:
+                after()
+
+        self.writer.run_write(lambda u: self._undo(u, saved), done, select=self._sel_undo or None)
 
 
 class EditReferenceCommand(QUndoCommand):

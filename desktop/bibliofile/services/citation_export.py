@@ -10,20 +10,18 @@ paragraph carrying the style's layout (hanging indent, line spacing, space betwe
 inline CSS, because a pasted fragment loses any stylesheet. citeproc-js's second-field-align
 blocks ("[1]" beside the entry) become inline spans: word processors do not float divs.
 
-RIS and CSL-JSON writers live in ``formats/`` (written separately). RIS is offered only where its
-writer is installed; CSL-JSON falls back to our own mapping (``citation.csl_json``), which is the
-same mapping the engine formats from.
+RIS and CSL-JSON files come from the writers in ``formats/`` (``_data_writer``); the drag's
+CSL-JSON flavour uses the engine's own mapping (``citation.csl_json``, ``csl_json_text``).
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from bibliofile.citation.csl_json import to_csl_json
 from bibliofile.citation.engine import (
@@ -82,45 +80,24 @@ def formatted_options() -> list[OutputOption]:
     return out
 
 
-# ---- data writers (RIS and CSL-JSON may come from modules written separately) ---------------
+# ---- data writers ----------------------------------------------------------------------------
 Writer = Callable[[Sequence[Reference]], str]
 
-# (module, function) pairs tried in order; the first that exists writes the format. The writers
-# are written separately (formats/ris.py, formats/csl_json*.py); each takes References, returns str.
-_WRITER_CANDIDATES: dict[str, tuple[tuple[str, str], ...]] = {
-    "ris": (
-        ("bibliofile.formats.ris", "write_ris"),
-        ("bibliofile.formats.ris_writer", "write_ris"),
-        ("bibliofile.formats.ris", "dumps"),
-    ),
-    "csl-json": (
-        ("bibliofile.formats.csl_json_writer", "write_csl_json"),
-        ("bibliofile.formats.csl_json", "write_csl_json"),
-        ("bibliofile.formats.csljson", "write_csl_json"),
-        ("bibliofile.formats.csljson", "write_csljson"),
-        ("bibliofile.formats.csl_json", "dumps"),
-    ),
-}
 
+def _data_writer(fmt: str) -> Writer | None:
+    """The formats/ writer of a data format other than BibTeX (None: not a data format).
 
-def _find_writer(fmt: str) -> Writer | None:
-    for module_name, fn_name in _WRITER_CANDIDATES.get(fmt, ()):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        fn = getattr(module, fn_name, None)
-        if callable(fn):
-            return _as_writer(fn)
+    Imported here by name, not looked up by guessing module names, so import-linter sees the
+    dependency and a renamed writer fails loudly instead of quietly dropping the format."""
+    if fmt == "ris":
+        from bibliofile.formats.ris import write_ris
+
+        return write_ris
+    if fmt == "csl-json":
+        from bibliofile.formats.csl_json import write_csl_json
+
+        return write_csl_json
     return None
-
-
-def _as_writer(fn: Callable[..., Any]) -> Writer:
-    def write(refs: Sequence[Reference]) -> str:
-        out = fn(list(refs))
-        return out if isinstance(out, str) else str(out)
-
-    return write
 
 
 def csl_json_text(refs: Sequence[Citable]) -> str:
@@ -130,15 +107,13 @@ def csl_json_text(refs: Sequence[Citable]) -> str:
 
 
 def data_options() -> list[OutputOption]:
-    """BibTeX and BibLaTeX always; RIS when its writer is installed; CSL-JSON always."""
-    out = [
+    """The data formats the dialog offers: BibTeX, BibLaTeX, RIS, CSL-JSON."""
+    return [
         OutputOption("bibtex", "BibTeX", "bib", "BibTeX files (*.bib)"),
         OutputOption("biblatex", "BibLaTeX", "bib", "BibLaTeX files (*.bib)"),
+        OutputOption("ris", "RIS", "ris", "RIS files (*.ris)"),
+        OutputOption("csl-json", "CSL-JSON", "json", "CSL-JSON files (*.json)"),
     ]
-    if _find_writer("ris") is not None:
-        out.append(OutputOption("ris", "RIS", "ris", "RIS files (*.ris)"))
-    out.append(OutputOption("csl-json", "CSL-JSON", "json", "CSL-JSON files (*.json)"))
-    return out
 
 
 def all_options() -> list[OutputOption]:
@@ -160,11 +135,9 @@ def data_text_of(refs: Sequence[Reference], fmt: str) -> str:
         from bibliofile.formats.bibtex_writer import write_bibtex
 
         return write_bibtex(refs, dialect=fmt)  # type: ignore[arg-type]
-    writer = _find_writer(fmt)
+    writer = _data_writer(fmt)
     if writer is not None:
         return writer(refs)
-    if fmt == "csl-json":
-        return csl_json_text(refs)
     raise ValueError(f"{fmt}: this export format is not installed")
 
 

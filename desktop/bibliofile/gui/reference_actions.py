@@ -1,0 +1,122 @@
+"""The window's own commands on references: New Reference, Move to Trash, Restore, Empty Trash.
+
+A part of MainWindow (a mixin), split out so the window module stays a frame. Each command is one
+undo step on the window's stack (``gui.undo.WriteCommand``), run as one unit of work.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QInputDialog
+
+from bibliofile.gui import messages
+from bibliofile.gui.import_dialog import plural
+from bibliofile.gui.undo import WriteCommand
+from bibliofile.gui.window_api import WindowMixin
+from bibliofile.model.item_types import ITEM_TYPES
+from bibliofile.model.reference import Reference
+from bibliofile.storage.library import LIBRARY, TRASH, UnitOfWork
+
+
+class ReferenceActions(WindowMixin):
+    """New Reference, Move to Trash, Restore and Empty Trash on the window's table."""
+
+    def trash_selected(self) -> None:
+        ids = self.table.selected_ids()
+        if not ids or self.model.scope.trash:
+            return
+        text = f"Move {plural(len(ids), 'reference')} to Trash"
+        self.undo_stack.push(
+            WriteCommand(self, text, lambda u: u.trash(ids), lambda u, _s: u.restore(ids),
+                         select_after_undo=ids, select_after_redo=self._neighbour(ids))
+        )
+
+    def restore_selected(self) -> None:
+        ids = self.table.selected_ids()
+        if not ids or not self.model.scope.trash:
+            return
+        text = f"Restore {plural(len(ids), 'reference')}"
+        self.undo_stack.push(
+            WriteCommand(self, text, lambda u: u.restore(ids), lambda u, _s: u.trash(ids),
+                         select_after_undo=ids, select_after_redo=self._neighbour(ids))
+        )
+
+    def _neighbour(self, ids: list[int]) -> list[int]:
+        """The row to select once ``ids`` leave the view: the next one below, else above."""
+        gone = set(ids)
+        rows = [r for r in (self.model.row_of(i) for i in ids) if r is not None]
+        if not rows:
+            return []
+        model_ids = self.model.ids
+        for r in range(max(rows) + 1, len(model_ids)):
+            if model_ids[r] not in gone:
+                return [model_ids[r]]
+        for r in range(min(rows) - 1, -1, -1):
+            if model_ids[r] not in gone:
+                return [model_ids[r]]
+        return []
+
+    def ask_empty_trash(self) -> None:
+        n = self.library.count(TRASH)
+        if not n:
+            return
+        if messages.ask(
+            self,
+            "Empty Trash",
+            f"Delete {plural(n, 'reference')} in the trash for good? This cannot be undone.",
+            yes="Empty Trash",
+        ):
+            self.empty_trash()
+
+    def empty_trash(self) -> None:
+        library = self.library
+
+        def purge(uow: UnitOfWork) -> None:
+            uow.purge(library.search("", scope=TRASH))
+
+        # Purged references cannot come back, so older undo steps would act on nothing.
+        self.run_write(purge, lambda _r: self.undo_stack.clear())
+
+    def ask_new_reference(self) -> None:
+        labels = [t.label for t in ITEM_TYPES]
+        label, ok = QInputDialog.getItem(self, "New Reference", "Type of reference:", labels, 0, False)
+        if ok:
+            self.new_reference(ITEM_TYPES[labels.index(label)].csl)
+
+    def new_reference(self, csl_type: str) -> None:
+        """Add an empty reference of this type (to the current collection too) and select it."""
+        if self.model.scope.trash or self.model.query:
+            # The new, empty reference would be hidden: show the library without a search.
+            self.search_field.set_text_silently("")
+            self.sidebar.set_scope(LIBRARY, notify=False)
+            self.model.configure(query="", scope=LIBRARY)
+        cid = self.model.scope.collection_id
+        window = self
+
+        class _New(QUndoCommand):
+            rid: int | None = None
+
+            def redo(self) -> None:
+                if self.rid is None:
+                    def add(u: UnitOfWork) -> int:
+                        [rid] = u.add_items([Reference(item_type=csl_type)])
+                        if cid is not None:
+                            u.add_to_collection(cid, [rid])
+                        return rid
+
+                    def added(rid: int) -> None:
+                        self.rid = rid
+                        window._pending_selection = ([rid], rid)
+                        window._edit_after_select = True  # as in Zotero: type the title next
+
+                    window.run_write(add, added)
+                else:
+                    rid = self.rid
+                    window.run_write(lambda u: u.restore([rid]), select=[rid])
+
+            def undo(self) -> None:
+                if self.rid is not None:
+                    rid = self.rid
+                    window.run_write(lambda u: u.trash([rid]))
+
+        self.undo_stack.push(_New("New Reference"))

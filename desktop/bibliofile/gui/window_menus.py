@@ -1,0 +1,166 @@
+"""The window's actions, menus, toolbar and the table's context menu.
+
+A part of MainWindow (a mixin), split out so the window module stays a frame. Features add their
+own entries to these menus (``WindowApi.menu_*``) and to the context menu (``table_menu_hooks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QSizePolicy, QStyle, QToolBar, QVBoxLayout, QWidget
+
+from bibliofile.gui.window_api import WindowMixin
+
+if TYPE_CHECKING:
+    from bibliofile.gui.citation_actions import CitationController
+
+
+class WindowMenus(WindowMixin):
+    """Builds the window's actions and menus; keeps the actions enabled as the selection allows."""
+
+    if TYPE_CHECKING:
+        citations: CitationController
+
+        def ask_import(self) -> None: ...
+        def ask_new_reference(self) -> None: ...
+        def trash_selected(self) -> None: ...
+        def restore_selected(self) -> None: ...
+        def ask_empty_trash(self) -> None: ...
+        def focus_search(self) -> None: ...
+        def _ask_new_collection(self, parent_id: int | None) -> None: ...
+        def remove_selected_from_collection(self) -> None: ...
+        def add_to_collection(self, cid: int, ids: list[int]) -> None: ...
+        def show_about(self) -> None: ...
+        def check_library_file(self) -> None: ...
+
+    def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, icon: Any = None, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                act.setShortcuts(shortcut)
+            else:
+                act.setShortcut(shortcut)
+        if icon is not None:
+            act.setIcon(self.style().standardIcon(icon))
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(lambda _checked=False: slot())
+        return act
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        self.act_import = self._action("&Import…", self.ask_import, QKeySequence("Ctrl+I"), SP.SP_DialogOpenButton, "Import references from BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE or research-portal files")
+        self.act_import.setIconText("Import")
+        # The one export path: the export dialog of gui/citation_actions.py (styles, preview, save).
+        self.act_export = self._action(
+            "&Export / Create Bibliography…", lambda: self.citations.open_export_dialog(),
+            [QKeySequence("Ctrl+Shift+E"), QKeySequence("Ctrl+E")], SP.SP_DialogSaveButton,
+            "A bibliography or citations in any style, or BibTeX, RIS, CSL-JSON",
+        )
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        self.act_new = self._action("&New Reference…", self.ask_new_reference, QKeySequence.StandardKey.New, SP.SP_FileIcon, "Add an empty reference")
+        self.act_new.setIconText("New")
+        self.act_trash = self._action("Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete, SP.SP_TrashIcon, "Move the selected references to the trash")
+        self.act_trash.setIconText("Trash")
+        # Delete only means "trash" while the table has focus; in the search field it edits text.
+        self.act_trash.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.table.addAction(self.act_trash)
+        self.act_restore = self._action("&Restore", self.restore_selected, QKeySequence("Ctrl+Shift+R"), SP.SP_DialogResetButton, "Put the selected references back into the library")
+        self.act_empty_trash = self._action("&Empty Trash…", self.ask_empty_trash, None, None, "Delete everything in the trash for good")
+        self.act_find = self._action("&Find", self.focus_search, QKeySequence.StandardKey.Find)
+        self.act_new_collection = self._action("New &Collection…", lambda: self._ask_new_collection(None))
+        self.act_remove_from_collection = self._action("Remove from Collection", self.remove_selected_from_collection)
+        self.act_about = self._action("&About Bibliofile", self.show_about)
+        self.act_check_file = self._action("&Verify Library File…", self.check_library_file, None, None, "Check the library file for damage; recover it from a backup")
+        self.act_show_sidebar = QAction("Show &Sidebar", self, checkable=True, checked=True)
+        self.act_show_sidebar.toggled.connect(self.sidebar.setVisible)
+        self.act_show_detail = QAction("Show &Details", self, checkable=True, checked=True)
+        self.act_show_detail.toggled.connect(self.detail.setVisible)
+        for act in (self.act_undo, self.act_redo):
+            self.addAction(act)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = self.menu_file = mb.addMenu("&File")
+        m.addActions([self.act_import, self.act_export])
+        m.addSeparator()
+        self.file_quit_separator = m.addSeparator()
+        m.addAction(self.act_quit)
+        m = self.menu_edit = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_new, self.act_trash, self.act_restore, self.act_empty_trash])
+        m.addSeparator()
+        m.addActions([self.act_new_collection, self.act_remove_from_collection])
+        m.addSeparator()
+        m.addAction(self.act_find)
+        m = self.menu_view = mb.addMenu("&View")
+        self.columns_menu = m.addMenu("&Columns")
+        self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
+        m.addActions([self.act_show_sidebar, self.act_show_detail])
+        self.menu_tools = mb.addMenu("&Tools")
+        self.menu_tools.addAction(self.act_check_file)
+        self.menu_tools.addSeparator()
+        m = self.menu_help = mb.addMenu("&Help")
+        m.addAction(self.act_about)
+
+    def _fill_columns_menu(self) -> None:
+        self.columns_menu.clear()
+        for act in self.table.columns_menu(self.columns_menu).actions():
+            self.columns_menu.addAction(act)
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Main toolbar", self)
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addActions([self.act_import, self.act_new, self.act_trash])
+        spacer = QWidget(tb)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        box = QWidget(tb)
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 4, 0)
+        self.search_field.setMinimumWidth(380)
+        lay.addWidget(self.search_field)
+        tb.addWidget(box)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        self.toolbar = tb
+
+    def _table_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        menu.addAction(self.act_new)
+        if self.model.scope.trash:
+            menu.addAction(self.act_restore)
+            menu.addAction(self.act_empty_trash)
+        else:
+            menu.addAction(self.act_trash)
+        cols = self.library.collections()
+        if cols and self.table.selectionModel().hasSelection():
+            sub = menu.addMenu("Add to Collection")
+            for cid, _parent, name in cols:
+                act = sub.addAction(name)
+                act.triggered.connect(lambda _c=False, cid=cid: self.add_to_collection(cid, self.table.selected_ids()))
+        if self.model.scope.collection_id is not None:
+            menu.addAction(self.act_remove_from_collection)
+        for hook in self.table_menu_hooks:
+            hook(menu, self.table.selected_ids())
+        menu.addSeparator()
+        menu.addAction(self.act_export)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _update_actions(self) -> None:
+        has_sel = bool(self.table.selectionModel().hasSelection())
+        in_trash = self.model.scope.trash
+        self.act_trash.setEnabled(has_sel and not in_trash)
+        self.act_restore.setEnabled(has_sel and in_trash)
+        self.act_empty_trash.setEnabled(in_trash and self.model.rowCount() > 0)
+        self.act_remove_from_collection.setEnabled(has_sel and self.model.scope.collection_id is not None)
