@@ -121,16 +121,20 @@ def can_write(path: Path) -> bool:
     return all(p.exists() and os.access(p, os.W_OK) for p in beside)
 
 
-def make_engine(url: str, read_only: bool = False) -> Engine:
+def make_engine(url: str, read_only: bool = False, **options: Any) -> Engine:
     """An engine for ``url``; ``read_only`` opens a SQLite file with ``connect_read_only``
-    (no journal mode change, ``query_only``), for libraries on read-only media or folders."""
+    (no journal mode change, ``query_only``), for libraries on read-only media or folders.
+    ``options`` go to ``create_engine`` (the storage tests run SQLite with ``paramstyle="named"``,
+    the way PostgreSQL's drivers take parameters, to exercise the dialect-neutral paths)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, future=True)
+        return create_engine(url, future=True, **options)
     path = sqlite_path(url)
     if read_only and path is not None:
-        engine = create_engine(url, creator=lambda: connect_read_only(path, check_same_thread=False))
+        engine = create_engine(url, creator=lambda: connect_read_only(path, check_same_thread=False), **options)
     else:
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}, **options
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:

@@ -927,7 +927,7 @@ def _fetch_ids(conn: Connection, stmt: Select[Any]) -> list[int]:
     """The ids a one-column select returns, read on the driver's cursor. SQLAlchemy's result
     rows cost ~1 us each: 100 of the 150 ms it took to read the library's 100k ids in order
     (the window's first search). The statement is still built and compiled by SQLAlchemy."""
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or not conn.dialect.positional:
         return list(conn.execute(stmt).scalars().all())
     compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = [compiled.params[name] for name in compiled.positiontup or ()]
