@@ -1,7 +1,8 @@
 """The window's own commands on references: New Reference, Move to Trash, Restore, Empty Trash.
 
 A part of MainWindow (a mixin), split out so the window module stays a frame. Each command is one
-undo step on the window's stack (``gui.undo.WriteCommand``), run as one unit of work.
+undo step on the window's stack over an operation of ``services.trash`` (``gui.undo``), run as
+one unit of work.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from PySide6.QtWidgets import QInputDialog
 
 from bibliofile.gui import messages
 from bibliofile.gui.import_dialog import plural
-from bibliofile.gui.undo import WriteCommand
+from bibliofile.gui.undo import change_command
 from bibliofile.gui.window_api import WindowMixin
 from bibliofile.model.item_types import ITEM_TYPES
 from bibliofile.model.reference import Reference
+from bibliofile.services import trash
 from bibliofile.storage.library import LIBRARY, TRASH, UnitOfWork
 
 
@@ -27,8 +29,8 @@ class ReferenceActions(WindowMixin):
             return
         text = f"Move {plural(len(ids), 'reference')} to Trash"
         self.undo_stack.push(
-            WriteCommand(self, text, lambda u: u.trash(ids), lambda u, _s: u.restore(ids),
-                         select_after_undo=ids, select_after_redo=self._neighbour(ids))
+            change_command(self, text, lambda u: trash.move_to_trash(u, ids),
+                           select_after_undo=ids, select_after_redo=self._neighbour(ids))
         )
 
     def restore_selected(self) -> None:
@@ -37,8 +39,8 @@ class ReferenceActions(WindowMixin):
             return
         text = f"Restore {plural(len(ids), 'reference')}"
         self.undo_stack.push(
-            WriteCommand(self, text, lambda u: u.restore(ids), lambda u, _s: u.trash(ids),
-                         select_after_undo=ids, select_after_redo=self._neighbour(ids))
+            change_command(self, text, lambda u: trash.restore(u, ids),
+                           select_after_undo=ids, select_after_redo=self._neighbour(ids))
         )
 
     def _neighbour(self, ids: list[int]) -> list[int]:
@@ -69,13 +71,8 @@ class ReferenceActions(WindowMixin):
             self.empty_trash()
 
     def empty_trash(self) -> None:
-        library = self.library
-
-        def purge(uow: UnitOfWork) -> None:
-            uow.purge(library.search("", scope=TRASH))
-
         # Purged references cannot come back, so older undo steps would act on nothing.
-        self.run_write(purge, lambda _r: self.undo_stack.clear())
+        self.run_write(trash.empty_trash, lambda _r: self.undo_stack.clear())
 
     def ask_new_reference(self) -> None:
         labels = [t.label for t in ITEM_TYPES]

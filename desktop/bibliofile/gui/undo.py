@@ -2,7 +2,9 @@
 
 ``WriteCommand`` is the one generic undo step over a write: its ``do`` runs as one unit of work
 on the writer thread and returns what its ``undo`` needs to put back (the ids it added, a
-snapshot of what it deleted). ``EditReferenceCommand`` edits references' fields. A command keeps plain (before, after) References and writes through ``services.editing``, so it
+snapshot of what it deleted). ``change_command`` makes one over an operation of services/
+(``services.changes``), whose result is a ``Change`` that knows its own undo.
+``EditReferenceCommand`` edits references' fields. A command keeps plain (before, after) References and writes through ``services.editing``, so it
 still works after the selection moved on: undoing restores the stored values whatever the detail
 pane shows now. Whoever pushed it is told which ids were written (``on_applied``) so the pane and
 the table can refresh.
@@ -22,6 +24,7 @@ from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
+    from bibliofile.services.changes import Change, Operation
     from bibliofile.storage.library import Library, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -85,6 +88,31 @@ class WriteCommand(QUndoCommand):
                 after()
 
         self.writer.run_write(lambda u: self._undo(u, saved), done, select=self._sel_undo or None)
+
+
+def change_command(
+    writer: Writer,
+    text: str,
+    operation: Operation,
+    after: Callable[[], None] | None = None,
+    after_redo: Callable[[], None] | None = None,
+    select_after_redo: Sequence[int] = (),
+    select_after_undo: Sequence[int] = (),
+) -> WriteCommand:
+    """The undo step of a services/ operation. The first redo runs the operation; an undo runs
+    the ``Change``'s undo, and a redo after it the undo of *that* Change, so a deleted collection
+    comes back with its id and what it held, as the service defines (not the operation anew)."""
+    last: list[Change] = []  # the Change the latest write returned
+
+    def do(u: UnitOfWork) -> Change:
+        last[:] = [last[0].undo(u) if last else operation(u)]
+        return last[0]
+
+    def undo(u: UnitOfWork, _saved: Any) -> None:
+        if last:
+            last[:] = [last[0].undo(u)]
+
+    return WriteCommand(writer, text, do, undo, after, after_redo, select_after_redo, select_after_undo)
 
 
 class EditReferenceCommand(QUndoCommand):
