@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import os
 import re
 import signal
@@ -56,6 +57,12 @@ __all__ = [
 
 Item = Reference | PassthroughBlock
 T = TypeVar("T")
+
+# bibtexparser logs each block it cannot parse as a WARNING; with no handler configured Python
+# prints it to stderr, beside (and before) our own problem for the same block, which names the
+# file and says what was kept. Ours is the one the user should read.
+logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+logging.getLogger("bibtexparser").propagate = False
 
 _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
