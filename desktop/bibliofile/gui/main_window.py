@@ -67,7 +67,8 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
 
     Its parts live in modules named for them: window_menus.py (actions, menus, context menu),
     reference_actions.py (new, trash, restore), collection_actions.py, window_import.py (File >
-    Import, drops), window_layout_settings.py (geometry, splitter, columns). Features are installed in ``_install_features`` and kept as attributes here.
+    Import, drops), window_layout_settings.py (geometry, splitter, columns). Features are
+    installed in ``_install_features`` and kept as the attributes declared here.
     """
 
     curation: Curation | None = None  # installed once the first rows are painted
