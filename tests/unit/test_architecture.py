@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md as a test: import-linter's contracts in pyproject.toml must hold."""
+"""The layering of docs/architecture.md as a test: import-linter's contracts in pyproject.toml must hold."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ bibtexparser 2 splits the text into blocks (without middlewares, which would cos
 than the parse); this module turns entries into References with decoded Unicode fields, and
 keeps everything else (``@string``, ``@preamble``, comments, blocks that failed to parse) as
 PassthroughBlocks, each with the exact text before it, so the file can be written back byte
-for byte. Problems are collected with their line, never raised (DESIGN.md, Errors).
+for byte. Problems are collected with their line, never raised (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Plain message boxes, and the one place that decides how an error reaches the user.
 
 Known problems the user can act on (``LibraryError``) get a plain message that says what happened;
-anything else is a bug and gets the crash dialog with the log path (DESIGN.md, "Errors"). Every box
+anything else is a bug and gets the crash dialog with the log path (docs/architecture.md; ADR 0013). Every box
 uses plain text, so a file name or title holding ``<b>`` is shown as written. Tests replace
 ``ask``/``inform`` with monkeypatch so nothing blocks.
 """

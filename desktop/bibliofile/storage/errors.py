@@ -1,4 +1,4 @@
-"""Library problems a user can act on, each with a plain message (DESIGN.md, "Errors")."""
+"""Library problems a user can act on, each with a plain message (docs/architecture.md; ADR 0013)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The shape of a library file as SQLAlchemy Core tables: what the running app reads and writes.
 
-The app never loads ORM objects (see DESIGN.md, "The big table"): searches, pages of rows,
+The app never loads ORM objects (see docs/architecture.md, "The big table"): searches, pages of rows,
 imports and edits all go through these tables with Core statements. The typed ORM mappings of
 the same tables live in ``schema.py`` for Alembic and for code that wants mapped classes; they
 are kept out of the start-up path because importing ``sqlalchemy.orm`` and building declarative

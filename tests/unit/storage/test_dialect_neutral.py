@@ -1,4 +1,4 @@
-"""Storage stays dialect-neutral (DESIGN.md "Storage", issue 16 item 7): SQL goes through
+"""Storage stays dialect-neutral (docs/architecture.md "Storage", issue 16 item 7): SQL goes through
 SQLAlchemy Core, and what only SQLite can do lives in named modules.
 
 Each rule scans the source of bibliofile/storage (migrations included) and fails on a breach
@@ -31,7 +31,7 @@ DIALECT_REASON = (
 )
 FTS5_REASON = (
     "full-text search is allowed to stay SQLite-specific behind the SearchIndex interface "
-    "(DESIGN.md: an FTS5 index now, a tsvector one for PostgreSQL): FTS5 DDL, MATCH, and the "
+    "(docs/architecture.md: an FTS5 index now, a tsvector one for PostgreSQL): FTS5 DDL, MATCH, and the "
     "index rows' executemany"
 )
 
