@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from html import unescape
@@ -23,9 +22,8 @@ from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, 
 
 from bibliofile.model.reading import STATUSES, ReadingState, page_count
 from bibliofile.storage.batches import chunks, execute_many, now
-from bibliofile.storage.engine import translated_errors
 from bibliofile.storage.json_fields import json_field
-from bibliofile.storage.library import Library, UnitOfWork
+from bibliofile.storage.library import Source, UnitOfWork, connection
 from bibliofile.storage.tables import (
     collection_items_t,
     creators_t,
@@ -42,23 +40,15 @@ CI = collection_items_t.c
 RT = reference_tags_t.c
 T = tags_t.c
 
-Source = Library | UnitOfWork
 ReadingRow = tuple[int, str, int, int, str]  # id, status, priority, rating, date_read
 
 
-@contextmanager
-def _conn(src: Source) -> Iterator[Connection]:
-    if isinstance(src, UnitOfWork):
-        yield src.conn
-        return
-    with translated_errors(src.display_name), src.engine.connect() as conn:
-        yield conn
 
 
 # ---- reading state ---------------------------------------------------------------------------
 def reading_states(src: Source, ids: Sequence[int]) -> dict[int, ReadingState]:
     out: dict[int, ReadingState] = {}
-    with _conn(src) as conn:
+    with connection(src) as conn:
         for chunk in chunks(ids, 900):
             stmt = select(R.id, R.read_status, R.priority, R.rating, R.date_read).where(R.id.in_(chunk))
             for rid, status, priority, rating, read_on in conn.execute(stmt):
@@ -139,7 +129,7 @@ class Tag:
 
 def tags(src: Source) -> list[Tag]:
     """Every tag with how many references (not in the trash) carry it, by name."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         used = (
             select(RT.tag_id, func.count().label("n"))
             .select_from(reference_tags_t.join(references_t, R.id == RT.reference_id))
@@ -157,7 +147,7 @@ def tags(src: Source) -> list[Tag]:
 
 def tags_of(src: Source, ids: Sequence[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
-    with _conn(src) as conn:
+    with connection(src) as conn:
         for chunk in chunks(ids, 900):
             stmt = (
                 select(RT.reference_id, T.name)
@@ -229,14 +219,14 @@ def untag(uow: UnitOfWork, tag_id: int, ids: Sequence[int]) -> list[int]:
 # ---- notes -------------------------------------------------------------------------------------
 def note(src: Source, rid: int) -> str:
     """The note's rich text (HTML), "" when there is none."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         return str(conn.execute(select(notes_t.c.html).where(notes_t.c.reference_id == rid)).scalar() or "")
 
 
 def notes(src: Source, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(html, plain text) of the notes of these references."""
     out: dict[int, tuple[str, str]] = {}
-    with _conn(src) as conn:
+    with connection(src) as conn:
         for chunk in chunks(ids, 900):
             n = notes_t.c
             for rid, html, plain in conn.execute(select(n.reference_id, n.html, n.text).where(n.reference_id.in_(chunk))):
@@ -263,7 +253,7 @@ def set_note(uow: UnitOfWork, rid: int, html: str, plain: str) -> str:
 
 # ---- reading lists (ordered collections) -------------------------------------------------------
 def collection_order(src: Source, cid: int) -> list[int]:
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = (
             select(CI.reference_id)
             .join(references_t, R.id == CI.reference_id)
@@ -276,7 +266,7 @@ def collection_order(src: Source, cid: int) -> list[int]:
 def set_collection_order(uow: UnitOfWork, cid: int, ordered: Sequence[int]) -> list[int]:
     """Number the collection's items in this order (others keep theirs, after); returns the
     previous order (the undo's argument)."""
-    with _conn(uow) as conn:
+    with connection(uow) as conn:
         current = select(CI.reference_id).where(CI.collection_id == cid).order_by(CI.position, CI.reference_id)
         before = list(conn.execute(current).scalars())
     members = set(before)  # built once: a set() inside the comprehensions was quadratic
@@ -295,7 +285,7 @@ def set_collection_order(uow: UnitOfWork, cid: int, ordered: Sequence[int]) -> l
 def move_in_collection(uow: UnitOfWork, cid: int, ids: Sequence[int], before: int | None) -> list[int]:
     """Move references (kept in their order) to just before ``before``, or to the end when
     None; ``move_to_top`` is this before the first. Returns the previous order."""
-    with _conn(uow) as conn:
+    with connection(uow) as conn:
         stmt = select(CI.reference_id).where(CI.collection_id == cid).order_by(CI.position, CI.reference_id)
         order = list(conn.execute(stmt).scalars())
     wanted = set(ids)
@@ -330,7 +320,7 @@ class ListProgress:
 
 
 def list_progress(src: Source, cid: int) -> ListProgress:
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = (
             select(R.read_status, R.pages, json_field(R.fields_json, "number_of_pages"))
             .join(collection_items_t, CI.reference_id == R.id)
@@ -353,7 +343,7 @@ def list_progress(src: Source, cid: int) -> ListProgress:
 # ---- saved searches ----------------------------------------------------------------------------
 def saved_searches(src: Source) -> list[tuple[int, str, str]]:
     s = saved_searches_t.c
-    with _conn(src) as conn:
+    with connection(src) as conn:
         return [(i, n, q) for i, n, q in conn.execute(select(s.id, s.name, s.query).order_by(s.position, s.id))]
 
 
@@ -389,7 +379,7 @@ class ScanRow:
 
 def scan_rows(src: Source) -> list[ScanRow]:
     """Every reference not in the trash, with its first creator's family name (or literal)."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         c = creators_t.c
         first: dict[int, str] = {}
         for rid, family, literal in conn.execute(
@@ -406,7 +396,7 @@ def scan_rows(src: Source) -> list[ScanRow]:
 
 
 def not_duplicate_pairs(src: Source) -> set[tuple[int, int]]:
-    with _conn(src) as conn:
+    with connection(src) as conn:
         nd = not_duplicates_t.c
         return {(a, b) for a, b in conn.execute(select(nd.first_id, nd.second_id))}
 
@@ -485,13 +475,13 @@ def _plain_of(html: str) -> str:
 # ---- citation keys -----------------------------------------------------------------------------
 def citation_keys(src: Source) -> dict[int, str]:
     """Every reference's key (including the trash: a key in the trash is still taken)."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         return dict(conn.execute(select(R.id, R.citation_key)).all())
 
 
 def ids_without_key(src: Source, ids: Sequence[int] | None = None) -> list[int]:
     """References (these, or all) whose citation key is empty, in id order."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         if ids is None:
             return list(conn.execute(select(R.id).where(R.citation_key == "").order_by(R.id)).scalars())
         if len(ids) > 900:
@@ -510,7 +500,7 @@ def key_inputs(src: Source, ids: Sequence[int]) -> dict[int, tuple[str, int | No
     """(title, year, family names of the authors, else of the editors) per reference."""
     out: dict[int, tuple[str, int | None, list[str]]] = {}
     c = creators_t.c
-    with _conn(src) as conn:
+    with connection(src) as conn:
         for chunk in chunks(ids, 900):
             names: dict[int, dict[str, list[str]]] = {}
             stmt = (
@@ -547,13 +537,13 @@ def set_citation_keys(uow: UnitOfWork, keys: Mapping[int, str]) -> dict[int, str
 
 # ---- overview ----------------------------------------------------------------------------------
 def per_year(src: Source) -> list[tuple[int | None, int]]:
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = select(R.year, func.count()).where(R.deleted.is_(False)).group_by(R.year).order_by(R.year)
         return [(y, n) for y, n in conn.execute(stmt)]
 
 
 def per_type(src: Source) -> list[tuple[str, int]]:
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = (
             select(R.item_type, func.count())
             .where(R.deleted.is_(False))
@@ -565,7 +555,7 @@ def per_type(src: Source) -> list[tuple[str, int]]:
 
 def read_per_month(src: Source) -> list[tuple[str, int]]:
     """("2026-03", n) for references marked read, by the month of their date read."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         month = func.substr(R.date_read, 1, 7)
         stmt = (
             select(month, func.count())

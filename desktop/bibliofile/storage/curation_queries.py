@@ -8,13 +8,12 @@ a user action, its UnitOfWork, and costs one statement per 900 names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
-from bibliofile.storage.engine import translated_errors
-from bibliofile.storage.library import Library, UnitOfWork
+from bibliofile.storage.batches import chunks
+from bibliofile.storage.library import Source, connection
 from bibliofile.storage.tables import (
     collection_items_t,
     collections_t,
@@ -28,21 +27,8 @@ CI = collection_items_t.c
 RT = reference_tags_t.c
 T = tags_t.c
 
-Source = Library | UnitOfWork
 
 
-@contextmanager
-def _conn(src: Source) -> Iterator[Connection]:
-    if isinstance(src, UnitOfWork):
-        yield src.conn
-        return
-    with translated_errors(src.display_name), src.engine.connect() as conn:
-        yield conn
-
-
-def _chunks(seq: Sequence[str] | Sequence[int], n: int = 900) -> Iterator[list[object]]:
-    for i in range(0, len(seq), n):
-        yield list(seq[i : i + n])
 
 
 def ids_by_citation_key(src: Source, keys: Sequence[str]) -> dict[str, list[int]]:
@@ -50,8 +36,8 @@ def ids_by_citation_key(src: Source, keys: Sequence[str]) -> dict[str, list[int]
     has is absent. Keys are matched exactly: BibTeX's ``\\cite`` is case-sensitive too."""
     out: dict[str, list[int]] = {}
     wanted = list(dict.fromkeys(keys))
-    with _conn(src) as conn:
-        for chunk in _chunks(wanted):
+    with connection(src) as conn:
+        for chunk in chunks(wanted):
             stmt = (
                 select(R.citation_key, R.id)
                 .where(R.citation_key.in_(chunk), R.deleted.is_(False))
@@ -65,8 +51,8 @@ def ids_by_citation_key(src: Source, keys: Sequence[str]) -> dict[str, list[int]
 def live_ids(src: Source, ids: Sequence[int]) -> list[int]:
     """Those of ``ids`` that name a reference not in the trash, in the order given."""
     found: set[int] = set()
-    with _conn(src) as conn:
-        for chunk in _chunks(list(dict.fromkeys(ids))):
+    with connection(src) as conn:
+        for chunk in chunks(list(dict.fromkeys(ids))):
             stmt = select(R.id).where(R.id.in_(chunk), R.deleted.is_(False))
             found.update(int(i) for i in conn.execute(stmt).scalars())
     return [i for i in dict.fromkeys(ids) if i in found]
@@ -74,20 +60,20 @@ def live_ids(src: Source, ids: Sequence[int]) -> list[int]:
 
 def tag_id(src: Source, name: str) -> int | None:
     """The id of the tag with this name, compared without case (as ``curation.add_tag`` does)."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         found = conn.execute(select(T.id).where(func.lower(T.name) == name.strip().lower())).scalar()
     return None if found is None else int(found)
 
 
 def tag_use_count(src: Source, tid: int) -> int:
     """How many references carry the tag, the trash included (a tag still in use must stay)."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         return int(conn.execute(select(func.count()).select_from(reference_tags_t).where(RT.tag_id == tid)).scalar_one())
 
 
 def collection_counts(src: Source) -> dict[int, int]:
     """References (not in the trash) in each collection that has any, in one statement."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = (
             select(CI.collection_id, func.count())
             .join(references_t, R.id == CI.reference_id)
@@ -99,7 +85,7 @@ def collection_counts(src: Source) -> dict[int, int]:
 
 def trash_ids(src: Source) -> list[int]:
     """Every reference in the trash, in id order."""
-    with _conn(src) as conn:
+    with connection(src) as conn:
         return [int(i) for i in conn.execute(select(R.id).where(R.deleted.is_(True)).order_by(R.id)).scalars()]
 
 
@@ -107,6 +93,6 @@ def collection_rows(src: Source) -> list[tuple[int, int | None, str]]:
     """(id, parent id, name) of every collection, siblings in their order (as the sidebar shows
     them), readable inside a user action too."""
     c = collections_t.c
-    with _conn(src) as conn:
+    with connection(src) as conn:
         stmt = select(c.id, c.parent_id, c.name).order_by(c.position, func.lower(c.name), c.id)
         return [(int(i), None if p is None else int(p), str(n)) for i, p, n in conn.execute(stmt)]

@@ -1053,3 +1053,18 @@ def _order(sort: str, descending: bool, nulls: bool = True) -> list[Any]:
     if sort == "year" and nulls:
         primary = nulls_last(primary)
     return [primary, R.sort_authors, R.year, R.id]
+
+
+Source = Library | UnitOfWork
+
+
+@contextmanager
+def connection(src: Source) -> Iterator[Connection]:
+    """The connection to read or write with: a unit of work's own (so the statement joins its
+    transaction), or a fresh one from a library's engine with its errors translated into
+    LibraryErrors. Storage modules over curation share it rather than each keeping a copy."""
+    if isinstance(src, UnitOfWork):
+        yield src.conn
+        return
+    with translated_errors(src.display_name), src.engine.connect() as conn:
+        yield conn
