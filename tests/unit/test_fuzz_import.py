@@ -17,12 +17,11 @@ import contextlib
 import io
 import os
 import random
-import signal
 import time
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
+
+from tests.deadline import DeadlinePassed, deadline
 
 from bibliofile import cli
 
@@ -99,24 +98,6 @@ def mutate(raw: bytes, rng: random.Random) -> bytes:
     return bytes(buf)
 
 
-class _Timeout(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise _Timeout
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def run_cli(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -162,9 +143,9 @@ def test_mutated_files_end_with_a_message_and_round_trip(tmp_path: Path) -> None
         ran += 1
         t0 = time.monotonic()
         try:
-            with _deadline(PER_FILE_SECONDS):
+            with deadline(PER_FILE_SECONDS):
                 rc, _out, err = run_cli("--library", str(lib), "import", str(src))
-        except _Timeout:
+        except DeadlinePassed:
             failures.append(f"{where}: import took more than {PER_FILE_SECONDS} s")
             continue
         if rc not in (0, 1, 2) or "internal error" in err:
@@ -173,7 +154,7 @@ def test_mutated_files_end_with_a_message_and_round_trip(tmp_path: Path) -> None
         if rc != 0 or not lib.exists():
             continue
         try:
-            with _deadline(PER_FILE_SECONDS):
+            with deadline(PER_FILE_SECONDS):
                 for fmt, ext in (("bibtex", "bib"), ("ris", "ris")):
                     first, again = case / f"first.{ext}", case / f"again.{ext}"
                     rc1, _, err1 = run_cli("--library", str(lib), "export", "--format", fmt, "-o", str(first))
@@ -190,7 +171,7 @@ def test_mutated_files_end_with_a_message_and_round_trip(tmp_path: Path) -> None
                     run_cli("--library", str(lib2), "export", "--format", fmt, "-o", str(again))
                     if first.stat().st_size and first.read_bytes() != again.read_bytes():
                         failures.append(f"{where}: {fmt} export -> import -> export changed the file")
-        except _Timeout:
+        except DeadlinePassed:
             failures.append(f"{where}: export/re-import took more than {PER_FILE_SECONDS} s")
         if time.monotonic() - t0 > PER_FILE_SECONDS:
             failures.append(f"{where}: took {time.monotonic() - t0:.1f} s")

@@ -9,14 +9,12 @@ The deadline is no performance target: it only turns a hang into a failure that 
 
 from __future__ import annotations
 
-import contextlib
-import signal
-from collections.abc import Callable, Iterator
-from types import FrameType
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.deadline import DeadlinePassed, deadline
 
 from bibliofile.formats.portal import read_portal
 from bibliofile.model.problems import Problem
@@ -43,31 +41,13 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-class _Hang(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    def _raise(signum: int, frame: FrameType | None) -> None:
-        raise _Hang
-
-    old = signal.signal(signal.SIGALRM, _raise)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_hostile_page_of_one_megabyte_is_read(shape: str) -> None:
     text = SHAPES[shape](MB)
     try:
-        with _deadline(HANG):
+        with deadline(HANG):
             result = read_portal(text, "hostile.txt")
-    except _Hang:
+    except DeadlinePassed:
         pytest.fail(f"{shape}: not read within {HANG} s; a pattern or loop grows faster than the page")
     assert len(result.items) == 1 and isinstance(result.items[0], Reference)
     assert result.items[0].source is not None and result.items[0].source.text == text  # nothing lost
