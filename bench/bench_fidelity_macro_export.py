@@ -13,12 +13,11 @@ the machine) and prints the export's time and the child's peak memory.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from hostile_cases import run_case
 
 CHILD = textwrap.dedent(
     """
@@ -62,14 +61,8 @@ def chain(n: int) -> str:
 def run(label: str, text: str, cap_mb: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "macros.bib").write_text(text, encoding="utf-8")
-        try:
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, folder, str(cap_mb)],
-                capture_output=True, text=True, timeout=120, env=dict(os.environ),
-            )
-            result = out.stdout.strip() or f"failed: {out.stderr.strip().splitlines()[-1:]}"
-        except subprocess.TimeoutExpired:
-            result = "past 120 s (stopped)"
+        got = run_case(["-c", CHILD, folder, str(cap_mb)], timeout=120)
+        result = "past 120 s (stopped)" if got.timed_out else got.line or f"failed: {got.error}"
     print(f"{label:<34} {len(text):>9,} bytes  export: {result}", flush=True)
 
 

@@ -36,6 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hostile_cases import run_case
+
 
 def doubling(levels: int) -> str:
     lines = ['@string{a0 = "xx"}']
@@ -106,20 +108,12 @@ def child(path: str, memory_gb: float) -> None:
 
 def run(path: Path, timeout: float, memory_gb: float) -> dict[str, Any]:
     t0 = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(path), "--memory-gb", str(memory_gb)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired:
+    got = run_case([__file__, "--child", str(path), "--memory-gb", str(memory_gb)], timeout)
+    if got.timed_out:
         return {"result": f"timeout after {timeout:.0f} s"}
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-        return {"result": tail[0][:120], "seconds": round(time.perf_counter() - t0, 1)}
-    line = proc.stdout.strip().splitlines()[-1]
-    out: dict[str, Any] = json.loads(line)
+    if got.error:
+        return {"result": got.error[:120], "seconds": round(time.perf_counter() - t0, 1)}
+    out: dict[str, Any] = json.loads(got.line)
     return out
 
 

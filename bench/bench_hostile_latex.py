@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from hostile_cases import run_case
 
 MB = 1_000_000
 
@@ -76,12 +77,12 @@ def _child(shape: str, size: int) -> None:
 
 def _run(shape: str, size: int, src: str | None, timeout: float) -> dict[str, float] | None:
     env = dict(os.environ, BENCH_LATEX_SRC=src) if src else None
-    cmd = [sys.executable, __file__, "--child", shape, str(size)]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=True)
-    except subprocess.TimeoutExpired:
+    got = run_case([__file__, "--child", shape, str(size)], timeout, env)
+    if got.timed_out:
         return None
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    if got.error:
+        raise SystemExit(f"{shape} at {size:,} characters failed: {got.error}")
+    result: dict[str, float] = json.loads(got.line)
     return result
 
 

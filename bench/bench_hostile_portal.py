@@ -18,9 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
+
+from hostile_cases import run_case
 
 HEAD = "T\nResearch output: x\n"
 
@@ -63,14 +64,12 @@ def run(shape: str, size: int, timeout: float) -> dict[str, float] | None:
     env = dict(os.environ)
     here = os.path.dirname(os.path.abspath(__file__))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), here) if p)
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, shape, str(size)],
-            env=env, capture_output=True, text=True, timeout=timeout, check=True,
-        )
-    except subprocess.TimeoutExpired:
+    got = run_case(["-c", CHILD, shape, str(size)], timeout, env)
+    if got.timed_out:
         return None
-    data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    if got.error:
+        raise SystemExit(f"{shape} at {size:,} characters failed: {got.error}")
+    data: dict[str, float] = json.loads(got.line)
     return data
 
 

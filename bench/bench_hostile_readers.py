@@ -20,10 +20,9 @@ Shapes:
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from hostile_cases import code_env, run_case
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CODE = HERE.parent / "desktop"
@@ -71,17 +70,12 @@ print(f"{seconds:.3f} {items} {size} {bibliofile.__file__}")
 
 
 def run(code: Path, shape: str, n: int, timeout: float) -> str:
-    env = dict(os.environ, PYTHONPATH=str(code))
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, shape, str(n)],
-            env=env, capture_output=True, text=True, timeout=timeout, check=False,
-        )
-    except subprocess.TimeoutExpired:
+    got = run_case(["-c", CHILD, shape, str(n)], timeout, code_env(code))
+    if got.timed_out:
         return f"> {timeout:.0f} s (stopped)"
-    if proc.returncode != 0:
-        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
-    seconds, items, size, where = proc.stdout.split()
+    if got.error:
+        return "failed: " + got.error
+    seconds, items, size, where = got.line.split()
     if not where.startswith(str(code)):
         return f"wrong code imported: {where}"
     what = "records" if shape == "endnote" else "keys given"
