@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.library_table import COLUMN_KEYS, IDS_MIME, ids_from_mime
 from bibliofile.gui.preferences_dialog import citation_key_pattern
-from bibliofile.gui.undo import WriteCommand
+from bibliofile.gui.undo import WriteCommand, change_command
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, next_status
-from bibliofile.services import citation_keys, collections, reading, tags
+from bibliofile.services import citation_keys, collections, reading, saved_searches, tags
 from bibliofile.storage import curation
-from bibliofile.storage.library import LIBRARY, UnitOfWork
+from bibliofile.storage.library import LIBRARY
 
 if TYPE_CHECKING:
     from bibliofile.gui.window_api import WindowApi
@@ -82,11 +82,10 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteCommand(
+            change_command(
                 self.window,
                 text,
                 lambda u: reading.set_reading(u, ids, **changes),
-                lambda u, change: change and change.undo(u),
                 self.refresh_progress,
             )
         )
@@ -102,7 +101,7 @@ class Curation(QObject):
             self.set_reading(ids, f"Priority {p}" if p else "Clear Priority", priority=p)
             return True
         if key == Qt.Key.Key_R:
-            current = curation.reading_states(self.library, ids[:1]).get(ids[0])
+            current = reading.states(self.library, ids[:1]).get(ids[0])
             status = next_status(current.status if current else "")
             self._show_column("read_status")
             self.set_reading(ids, f"Mark {STATUS_LABELS[status] or 'No Status'}", status=status)
@@ -119,11 +118,10 @@ class Curation(QObject):
     def tag_ids(self, tag_id: int, ids: Sequence[int], name: str = "") -> None:
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteCommand(
+            change_command(
                 self.window,
                 f"Tag {name}".strip(),
                 lambda u: tags.give_tag(u, tag_id, ids, name),
-                lambda u, change: change and change.undo(u),
                 self.refresh_sidebar,
             )
         )
@@ -131,11 +129,10 @@ class Curation(QObject):
     def untag_ids(self, tag_id: int, ids: Sequence[int]) -> None:
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteCommand(
+            change_command(
                 self.window,
                 "Remove Tag",
                 lambda u: tags.take_tag(u, tag_id, ids),
-                lambda u, change: change and change.undo(u),
                 self.refresh_sidebar,
             )
         )
@@ -145,16 +142,9 @@ class Curation(QObject):
         if not ok or not name.strip():
             return
         ids = list(ids)
-
-        def do(u: UnitOfWork) -> tuple[int, list[int]]:
-            tid = curation.add_tag(u, name)
-            return tid, curation.tag(u, tid, ids)
-
-        def undo(u: UnitOfWork, saved: tuple[int, list[int]] | None) -> None:
-            if saved:
-                curation.untag(u, saved[0], saved[1])
-
-        self.window.undo_stack.push(WriteCommand(self.window, f"Tag {name.strip()}", do, undo, self.refresh_sidebar))
+        self.window.undo_stack.push(
+            change_command(self.window, f"Tag {name.strip()}", lambda u: tags.add_tag(u, ids, name), self.refresh_sidebar)
+        )
 
     def choose_tag_colour(self, tag_id: int, old: str) -> None:
         colour = QColorDialog.getColor(QColor(old or "#3070d0"), self.window.as_parent(), "Tag Colour")
@@ -168,16 +158,9 @@ class Curation(QObject):
             self.window.run_write(lambda u: tags.rename_tag(u, tag_id, name), lambda _r: self.refresh_sidebar())
 
     def delete_tag(self, tag_id: int, name: str) -> None:
-        def do(u: UnitOfWork) -> tuple[str, str, list[int]]:
-            colour = next((t.colour for t in curation.tags(u) if t.id == tag_id), "")
-            return name, colour, curation.delete_tag(u, tag_id)
-
-        def undo(u: UnitOfWork, saved: tuple[str, str, list[int]] | None) -> None:
-            if saved:
-                tid = curation.add_tag(u, saved[0], saved[1])
-                curation.tag(u, tid, saved[2])
-
-        self.window.undo_stack.push(WriteCommand(self.window, f"Delete Tag {name}", do, undo, self.refresh_sidebar))
+        self.window.undo_stack.push(
+            change_command(self.window, f"Delete Tag {name}", lambda u: tags.delete_tag(u, tag_id), self.refresh_sidebar)
+        )
 
     # ---- sidebar: tags and saved searches -------------------------------------------------------
     def refresh_sidebar(self) -> None:
@@ -195,7 +178,7 @@ class Curation(QObject):
         blocked = tree.blockSignals(True)
         try:
             self.tags_root.takeChildren()
-            for t in curation.tags(self.library):
+            for t in tags.all_tags(self.library):
                 item = QTreeWidgetItem(self.tags_root, [f"{t.name} ({t.count})"])
                 item.setData(0, KIND_ROLE, "tag")
                 item.setData(0, ID_ROLE, t.id)
@@ -204,7 +187,7 @@ class Curation(QObject):
                 item.setIcon(0, _swatch(t.colour))
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled)
             self.searches_root.takeChildren()
-            for sid, name, query in curation.saved_searches(self.library):
+            for sid, name, query in saved_searches.saved_searches(self.library):
                 item = QTreeWidgetItem(self.searches_root, [name])
                 item.setData(0, KIND_ROLE, "search")
                 item.setData(0, ID_ROLE, sid)
@@ -243,8 +226,10 @@ class Curation(QObject):
             return
         name, ok = QInputDialog.getText(self.window.as_parent(), "Save Search", "Name of the saved search:", text=query)
         if ok and name.strip():
-            self.window.run_write(lambda u: curation.add_saved_search(u, name.strip(), query),
-                                  lambda _r: self.refresh_sidebar())
+            self.window.undo_stack.push(
+                change_command(self.window, "Save Search", lambda u: saved_searches.save(u, name, query),
+                               self.refresh_sidebar)
+            )
 
     def _sidebar_menu(self, menu: QMenu, item: QTreeWidgetItem | None) -> bool:
         kind = item.data(0, KIND_ROLE) if item is not None else None
@@ -259,9 +244,7 @@ class Curation(QObject):
             menu.addAction("Delete Tag", lambda: self.delete_tag(int(iid), name))
         elif kind == "search":
             menu.addAction("Rename…", lambda: self._rename_search(int(iid), item.text(0)))
-            menu.addAction("Delete Saved Search",
-                           lambda: self.window.run_write(lambda u: curation.delete_saved_search(u, int(iid)),
-                                                         lambda _r: self.refresh_sidebar()))
+            menu.addAction("Delete Saved Search", lambda: self._delete_search(int(iid), item.text(0)))
         else:
             menu.addAction(self.act_save_search)
         return True
@@ -269,8 +252,16 @@ class Curation(QObject):
     def _rename_search(self, sid: int, old: str) -> None:
         name, ok = QInputDialog.getText(self.window.as_parent(), "Rename Saved Search", "New name:", text=old)
         if ok and name.strip():
-            self.window.run_write(lambda u: curation.rename_saved_search(u, sid, name.strip()),
-                                  lambda _r: self.refresh_sidebar())
+            self.window.undo_stack.push(
+                change_command(self.window, "Rename Saved Search", lambda u: saved_searches.rename(u, sid, name),
+                               self.refresh_sidebar)
+            )
+
+    def _delete_search(self, sid: int, name: str) -> None:
+        self.window.undo_stack.push(
+            change_command(self.window, f"Delete Saved Search {name}", lambda u: saved_searches.delete(u, sid),
+                           self.refresh_sidebar)
+        )
 
     # ---- reading lists ----------------------------------------------------------------------------
     def _scope_changed(self, scope: Any) -> None:
@@ -313,8 +304,7 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteCommand(self.window, "Move to Top", lambda u: collections.move_to_top(u, cid, ids),
-                      lambda u, change: change and change.undo(u))
+            change_command(self.window, "Move to Top", lambda u: collections.move_to_top(u, cid, ids))
         )
 
     def move_before(self, ids: Sequence[int], before: int | None) -> None:
@@ -323,8 +313,7 @@ class Curation(QObject):
             return
         ids = list(ids)
         self.window.undo_stack.push(
-            WriteCommand(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before),
-                      lambda u, change: change and change.undo(u))
+            change_command(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before))
         )
 
     def drop_row_target(self, y: int) -> int | None:
@@ -385,18 +374,18 @@ class Curation(QObject):
         rating = menu.addMenu("Rating")
         for r in (5, 4, 3, 2, 1, 0):
             rating.addAction("★" * r or "None", reading(f"Rate {r}", rating=r))
-        tags = menu.addMenu("Tags")
-        have = curation.tags_of(self.library, ids)
-        for t in curation.tags(self.library):
-            act = tags.addAction(_swatch(t.colour), t.name)
+        tag_menu = menu.addMenu("Tags")
+        have = tags.tags_of(self.library, ids)
+        for t in tags.all_tags(self.library):
+            act = tag_menu.addAction(_swatch(t.colour), t.name)
             act.setCheckable(True)
             on = all(t.name in have.get(i, []) for i in ids)
             act.setChecked(on)
             act.triggered.connect(
                 lambda _c=False, t=t, on=on: self.untag_ids(t.id, ids) if on else self.tag_ids(t.id, ids, t.name)
             )
-        tags.addSeparator()
-        tags.addAction("New Tag…", lambda: self.new_tag(ids))
+        tag_menu.addSeparator()
+        tag_menu.addAction("New Tag…", lambda: self.new_tag(ids))
         if len(ids) == 1:
             menu.addAction("Note…", lambda: self.edit_note(ids[0]))
         if self.window.model.scope.collection_id is not None:

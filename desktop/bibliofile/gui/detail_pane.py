@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor
-from bibliofile.gui.tags_editor import TagCommand, TagsEditor, all_tag_names, shown_tags
+from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
 from bibliofile.gui.undo import EditReferenceCommand
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
@@ -638,8 +638,8 @@ class DetailPane(QWidget):
             return  # nothing would change: no empty step on the undo stack
         ids = [r.id for r in self._refs if r.id is not None]
         self.undo_stack.push(
-            TagCommand(self.library, ids, have.name if have is not None else name, add,
-                       on_applied=self._tags_applied, on_error=self._write_failed)
+            tag_command(self.library, ids, have.name if have is not None else name, add,
+                        on_applied=self._tags_applied, on_error=self._write_failed)
         )
 
     def _tags_applied(self, ids: list[int]) -> None:

@@ -1,7 +1,8 @@
 """The note of a reference: rich text (bold, italic, lists, links), saved with the library.
 
 The note is HTML from QTextDocument; its plain text goes to the full-text index so a search
-finds words in notes. Saving is one undo step.
+finds words in notes. Saving is one undo step over ``services.notes.set_note``, whose undo
+puts back the old note and its plain text as stored.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bibliofile.storage import curation
+from bibliofile.gui.undo import change_command
+from bibliofile.services import notes
 
 if TYPE_CHECKING:
     from bibliofile.gui.window_api import WindowApi
@@ -96,7 +98,7 @@ class NotesDialog(QDialog):
         ref = window.library.get(rid)
         self.setWindowTitle(f"Note — {ref.title or ref.citation_key or 'reference'}")
         self.editor = NoteEditor(self)
-        self.editor.set_html(curation.note(window.library, rid))
+        self.editor.set_html(notes.note(window.library, rid))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -109,23 +111,8 @@ class NotesDialog(QDialog):
         """Nothing to load in the background (the dialog protocol of curation_actions)."""
 
     def save(self) -> None:
-        from bibliofile.gui.undo import WriteCommand
-
         rid, html, plain = self.rid, self.editor.html(), self.editor.plain()
         self.window_.undo_stack.push(
-            WriteCommand(
-                self.window_,
-                "Edit Note",
-                lambda u: curation.set_note(u, rid, html, plain),
-                lambda u, old: curation.set_note(u, rid, old or "", _plain(old or "")),
-            )
+            change_command(self.window_, "Edit Note", lambda u: notes.set_note(u, rid, html, plain))
         )
         self.accept()
-
-
-def _plain(html: str) -> str:
-    from PySide6.QtGui import QTextDocument
-
-    doc = QTextDocument()
-    doc.setHtml(html)
-    return doc.toPlainText()

@@ -1,13 +1,12 @@
 """The window's own commands on references: New Reference, Move to Trash, Restore, Empty Trash.
 
 A part of MainWindow (a mixin), split out so the window module stays a frame. Each command is one
-undo step on the window's stack over an operation of ``services.trash`` (``gui.undo``), run as
-one unit of work.
+undo step on the window's stack over an operation of ``services.references`` or
+``services.trash`` (``gui.undo.change_command``), run as one unit of work.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QInputDialog
 
 from bibliofile.gui import messages
@@ -15,8 +14,8 @@ from bibliofile.gui.import_dialog import plural
 from bibliofile.gui.undo import change_command
 from bibliofile.gui.window_api import WindowMixin
 from bibliofile.model.item_types import ITEM_TYPES
-from bibliofile.model.reference import Reference
-from bibliofile.services import trash
+from bibliofile.services import references, trash
+from bibliofile.services.changes import Change
 from bibliofile.storage.library import LIBRARY, TRASH, UnitOfWork
 
 
@@ -88,32 +87,19 @@ class ReferenceActions(WindowMixin):
             self.sidebar.set_scope(LIBRARY, notify=False)
             self.model.configure(query="", scope=LIBRARY)
         cid = self.model.scope.collection_id
-        window = self
+        made: list[int] = []  # the new reference's id, once written
+        first = [True]
 
-        class _New(QUndoCommand):
-            rid: int | None = None
+        def make(u: UnitOfWork) -> Change:
+            change = references.new_reference(u, csl_type, cid)
+            made[:] = change.ids
+            return change
 
-            def redo(self) -> None:
-                if self.rid is None:
-                    def add(u: UnitOfWork) -> int:
-                        [rid] = u.add_items([Reference(item_type=csl_type)])
-                        if cid is not None:
-                            u.add_to_collection(cid, [rid])
-                        return rid
+        def select_it() -> None:  # after the first write and every redo (the same reference)
+            if made:
+                self._pending_selection = (list(made), made[0])
+            if first:
+                first.clear()
+                self._edit_after_select = True  # as in Zotero: type the title next
 
-                    def added(rid: int) -> None:
-                        self.rid = rid
-                        window._pending_selection = ([rid], rid)
-                        window._edit_after_select = True  # as in Zotero: type the title next
-
-                    window.run_write(add, added)
-                else:
-                    rid = self.rid
-                    window.run_write(lambda u: u.restore([rid]), select=[rid])
-
-            def undo(self) -> None:
-                if self.rid is not None:
-                    rid = self.rid
-                    window.run_write(lambda u: u.trash([rid]))
-
-        self.undo_stack.push(_New("New Reference"))
+        self.undo_stack.push(change_command(self, "New Reference", make, after_redo=select_it))

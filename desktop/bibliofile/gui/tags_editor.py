@@ -1,7 +1,7 @@
 """The detail pane's Tags row: the selected references' tags as chips, and a field to add one.
 
 A chip's ✕ takes the tag off; typing a name (existing tags complete as you type) and Return
-gives it. Each change is one ``TagCommand`` on the window's undo stack, whatever the number of
+gives it. Each change is one ``tag_command`` step on the window's undo stack, whatever the number of
 references selected, written at once like the pane's field edits. Tag names are the user's
 text: chips are plain-text labels, so a tag named ``<b>`` shows those characters.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QRect, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QUndoCommand
+from PySide6.QtGui import QFocusEvent, QFont
 from PySide6.QtWidgets import (
     QCompleter,
     QFrame,
@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bibliofile.storage import curation
+from bibliofile.gui.undo import LibraryWriter, WriteCommand, change_command
+from bibliofile.services import tags
+from bibliofile.services.changes import Change, NotDone, unchanged
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:
@@ -245,81 +247,48 @@ class TagsEditor(QWidget):
         return self.flow.heightForWidth(width)
 
 
-def _tag_ids(uow: UnitOfWork) -> dict[str, int]:
-    return {t.name.lower(): t.id for t in curation.tags(uow)}
+def tag_command(
+    library: Library,
+    ids: Sequence[int],
+    name: str,
+    add: bool,
+    on_applied: Callable[[list[int]], None] | None = None,
+    on_error: Callable[[LibraryError], None] | None = None,
+) -> WriteCommand:
+    """Give a tag to references, or take it off them: one undo step over ``services.tags``
+    (``add_tag``/``remove_tag``), written at once, one transaction each way.
 
-
-class TagCommand(QUndoCommand):
-    """Give a tag to references, or take it off them: one undo step, one transaction each way.
-
-    Tags are named, not numbered, across undo and redo (a tag this command created is deleted by
-    its undo, and made again by redo). ``on_applied(ids)`` runs after each write; a failed write
-    marks the command obsolete and goes to ``on_error``.
+    Tags are named, not numbered, across undo and redo (a tag this step created is deleted by
+    its undo unless a reference still carries it, and made again by redo). ``on_applied(ids)``
+    runs after each write; a failed write marks the step obsolete and goes to ``on_error``.
     """
+    ids = list(ids)
+    name = name.strip()
+    label = f"Tag “{name}”" if add else f"Remove Tag “{name}”"
+    text = label if len(ids) == 1 else f"{label} ({len(ids)} references)"
 
-    def __init__(
-        self,
-        library: Library,
-        ids: Sequence[int],
-        name: str,
-        add: bool,
-        on_applied: Callable[[list[int]], None] | None = None,
-        on_error: Callable[[LibraryError], None] | None = None,
-    ) -> None:
-        label = f"Tag “{name}”" if add else f"Remove Tag “{name}”"
-        super().__init__(label if len(ids) == 1 else f"{label} ({len(ids)} references)")
-        self.library = library
-        self.ids = list(ids)
-        self.name = name.strip()
-        self.add = add
-        self.on_applied = on_applied
-        self.on_error = on_error
-        self.changed: list[int] = []  # the references this command tagged or untagged
-        self.created = False
-
-    def redo(self) -> None:
-        self._write(self._give if self.add else self._take)
-
-    def undo(self) -> None:
-        self._write(self._take_back if self.add else self._give_back)
-
-    def _give(self, uow: UnitOfWork) -> None:
-        self.created = self.name.lower() not in _tag_ids(uow)
-        tid = curation.add_tag(uow, self.name)
-        self.changed = curation.tag(uow, tid, self.ids)
-
-    def _take(self, uow: UnitOfWork) -> None:
-        tid = _tag_ids(uow).get(self.name.lower())
-        self.changed = curation.untag(uow, tid, self.ids) if tid is not None else []
-
-    def _take_back(self, uow: UnitOfWork) -> None:
-        tid = _tag_ids(uow).get(self.name.lower())
-        if tid is None:
-            return
-        curation.untag(uow, tid, self.changed)
-        if self.created:
-            rest = curation.delete_tag(uow, tid)
-            if rest:  # tagged elsewhere since (e.g. in the trash): it stays
-                curation.tag(uow, curation.add_tag(uow, self.name), rest)
-
-    def _give_back(self, uow: UnitOfWork) -> None:
-        curation.tag(uow, curation.add_tag(uow, self.name), self.changed)
-
-    def _write(self, fn: Callable[[UnitOfWork], None]) -> None:
+    def operation(uow: UnitOfWork) -> Change:
+        if add:
+            return tags.add_tag(uow, ids, name)
         try:
-            with self.library.write() as uow:
-                fn(uow)
-        except LibraryError as exc:
-            log.warning("tag change not stored: %s", exc)
-            self.setObsolete(True)
-            if self.on_error is not None:
-                self.on_error(exc)
-            return
-        if self.on_applied is not None:
-            self.on_applied(list(self.ids))
+            return tags.remove_tag(uow, ids, name)
+        except NotDone:  # deleted meanwhile: nothing to take off
+            return unchanged(text)
+
+    def failed(exc: LibraryError) -> None:
+        command.setObsolete(True)
+        if on_error is not None:
+            on_error(exc)
+
+    def applied() -> None:
+        if on_applied is not None:
+            on_applied(list(ids))
+
+    command = change_command(LibraryWriter(library, failed), text, operation, after=applied)
+    return command
 
 
 def all_tag_names(library: Library) -> list[str]:
     """Every tag's name, for the field's completion."""
-    return [t.name for t in curation.tags(library)]
+    return [t.name for t in tags.all_tags(library)]
 

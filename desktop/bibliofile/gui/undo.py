@@ -3,7 +3,8 @@
 ``WriteCommand`` is the one generic undo step over a write: its ``do`` runs as one unit of work
 on the writer thread and returns what its ``undo`` needs to put back (the ids it added, a
 snapshot of what it deleted). ``change_command`` makes one over an operation of services/
-(``services.changes``), whose result is a ``Change`` that knows its own undo.
+(``services.changes``), whose result is a ``Change`` that knows its own undo; ``LibraryWriter``
+runs one at once on the calling thread, for the detail pane, which writes as the user types.
 ``EditReferenceCommand`` edits references' fields. A command keeps plain (before, after) References and writes through ``services.editing``, so it
 still works after the selection moved on: undoing restores the stored values whatever the detail
 pane shows now. Whoever pushed it is told which ids were written (``on_applied``) so the pane and
@@ -40,6 +41,33 @@ class Writer(Protocol):
         on_done: Callable[[Any], None] | None = None,
         select: Sequence[int] | None = None,
     ) -> None: ...
+
+
+class LibraryWriter:
+    """A ``Writer`` that writes at once on the calling thread, as the detail pane's edits are
+    written (``EditReferenceCommand``). A known library problem (locked, disk full) goes to
+    ``on_error`` instead of ``on_done``; the caller refreshes what it shows itself."""
+
+    def __init__(self, library: Library, on_error: Callable[[LibraryError], None] | None = None) -> None:
+        self.library = library
+        self.on_error = on_error
+
+    def run_write(
+        self,
+        fn: Callable[[UnitOfWork], Any],
+        on_done: Callable[[Any], None] | None = None,
+        select: Sequence[int] | None = None,
+    ) -> None:
+        try:
+            with self.library.write() as uow:
+                result = fn(uow)
+        except LibraryError as exc:
+            log.warning("change not stored: %s", exc)
+            if self.on_error is not None:
+                self.on_error(exc)
+            return
+        if on_done is not None:
+            on_done(result)
 
 
 class WriteCommand(QUndoCommand):

@@ -1,11 +1,12 @@
 """What a write to the library did, and how to put it back: the one shape every operation in
-services/ returns (collections, reading, tags, notes, trash).
+services/ returns (references, collections, reading, tags, notes,
+saved searches, trash).
 
 An operation is a function of a ``UnitOfWork`` (so the window can run it on its writer thread
 and the CLI in ``perform``, each as one transaction) returning a ``Change``. ``Change.undo``
 runs the inverse in another unit of work and returns the Change *that* made, whose own undo is
-the redo: undo and redo are one call, so a single generic undo command can hold any operation
-(the shape of the window's ``WriteStep``: ``do(uow) -> saved``, ``undo(uow, saved)``).
+the redo: undo and redo are one call, so a single generic undo command (``gui.undo``'s
+``change_command``) can hold any operation.
 """
 
 from __future__ import annotations
