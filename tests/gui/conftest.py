@@ -110,6 +110,28 @@ def window(make_window):
 
 
 @pytest.fixture
+def open_export(qtbot) -> Callable[..., object]:
+    """Opens File > Export on a window and waits for its preview; with ``scope`` (a radio's name)
+    and ``output`` (a format) it chooses those and waits for that preview too. Its preview is
+    built in a task, so every test of the dialog must wait for it the same way before it looks."""
+
+    def wait(dlg) -> None:
+        qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
+
+    def open_(window, output: str | None = None, scope: str | None = None):
+        dlg = window.citations.open_export_dialog()
+        wait(dlg)
+        if scope is not None:
+            dlg.radios[scope].setChecked(True)
+        if output is not None:
+            dlg.set_output(output)
+            wait(dlg)
+        return dlg
+
+    return open_
+
+
+@pytest.fixture
 def shots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -8,20 +8,14 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 from tests.citation_samples import ARTICLE_NO_DOI, BOOK, copies
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.gui.library_table import IDS_MIME, ids_from_mime
 from bibliofile.gui.preferences_dialog import QUICK_LOCALE_KEY, QUICK_STYLE_KEY, PreferencesDialog
 from bibliofile.model import Creator, Reference
 from bibliofile.services.citation_payload import MIME_BIBTEX, MIME_CSL_JSON, MIME_RTF
 
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
+pytestmark = needs_citeproc
 
 ARTICLE = ARTICLE_NO_DOI
 APA_TEXT = (

@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from tests.citation_samples import APA_ARTICLE, ARTICLE, BOOK, CHAPTER, UNDATED, copies
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.citation.styles import FEATURED
 from bibliofile.model import Reference
 from bibliofile.services.citation_export import PORTAL_FORMATS, data_options
 
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
+pytestmark = needs_citeproc
 
 # Tests write their screenshots beside them (gitignored); the README's copy in docs/screenshots
 # is refreshed by hand from here, so a test run never dirties the working tree.
@@ -40,10 +34,9 @@ def _wait(qtbot, dlg) -> None:
 
 
 @pytest.fixture
-def dialog(filled, qtbot):
+def dialog(filled, open_export):
     window, _ids = filled
-    dlg = window.citations.open_export_dialog()
-    _wait(qtbot, dlg)
+    dlg = open_export(window)
     yield dlg
     dlg.close()
 
@@ -214,13 +207,12 @@ def test_a_broken_style_file_is_named_and_nothing_crashes(dialog, tmp_path: Path
     assert dialog.preview.toPlainText().startswith("The style “broken-style” could not format these references:")
 
 
-def test_missing_fields_still_render(filled, qtbot, lib) -> None:
+def test_missing_fields_still_render(filled, open_export, lib) -> None:
     window, _ids = filled
     with lib.write() as u:
         [bare] = u.add_items([Reference(item_type="article-journal")])
     window.reload(select=[bare])
-    dlg = window.citations.open_export_dialog()
-    _wait(qtbot, dlg)
+    dlg = open_export(window)
     assert dlg.preview.toPlainText().strip()
     assert "could not format" not in dlg.preview.toPlainText()
     dlg.close()

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.model import Reference
 
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
+pytestmark = needs_citeproc
 
 LOSSY = Reference(
     item_type="article-journal",
@@ -25,22 +18,18 @@ LOSSY = Reference(
 WHOLE = Reference(item_type="article-journal", citation_key="whole2021", fields={"title": "Whole", "date": "2021"})  # no loss
 
 
-def _dialog(make_window, lib, qtbot, select: slice):
+def _dialog(make_window, lib, open_export, select: slice):
     with lib.write() as u:
         ids = u.add_items([LOSSY, WHOLE])
     window = make_window()
     window.reload()
     chosen = ids[select]
     window.table.select_ids(chosen, chosen[0])
-    dlg = window.citations.open_export_dialog()
-    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
-    dlg.set_output("ris")
-    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
-    return dlg
+    return open_export(window, output="ris")
 
 
-def test_saving_ris_shows_what_it_could_not_carry(make_window, lib, qtbot, tmp_path: Path) -> None:
-    dialog = _dialog(make_window, lib, qtbot, slice(None))
+def test_saving_ris_shows_what_it_could_not_carry(make_window, lib, open_export, tmp_path: Path) -> None:
+    dialog = _dialog(make_window, lib, open_export, slice(None))
     path = tmp_path / "refs.ris"
     dialog.save_to(path)
     assert "TI  - Main: Sub" in path.read_text(encoding="utf-8")

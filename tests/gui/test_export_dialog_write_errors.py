@@ -6,26 +6,18 @@ from pathlib import Path
 
 import pytest
 from tests.citation_samples import ARTICLE, BOOK, copies
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
-
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
+pytestmark = needs_citeproc
 
 
 @pytest.fixture
-def dialog(window, lib, qtbot):
+def dialog(window, lib, open_export):
     with lib.write() as u:
         ids = u.add_items(copies(ARTICLE, BOOK))
     window.reload()
     window.table.select_ids(ids, ids[0])
-    dlg = window.citations.open_export_dialog()
-    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
+    dlg = open_export(window)
     yield dlg
     dlg.close()
 

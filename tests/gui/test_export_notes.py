@@ -6,39 +6,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.model import Reference
 from bibliofile.services.importing import import_files
 
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
+pytestmark = needs_citeproc
 
 SPACED = Reference(item_type="book", citation_key="a b", fields={"title": "Spaced key", "date": "2001"})
 PLAIN = Reference(item_type="book", citation_key="plain2002", fields={"title": "Plain", "date": "2002"})
 
 
-def _bibtex_dialog(make_window, qtbot):
+def _bibtex_dialog(make_window, open_export):
     window = make_window()
     window.reload()
-    dlg = window.citations.open_export_dialog()
-    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
-    dlg.radios["library"].setChecked(True)
-    dlg.set_output("bibtex")
-    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
-    return dlg
+    return open_export(window, output="bibtex", scope="library")
 
 
-def test_saving_bibtex_shows_the_cleaned_key_note(make_window, lib, qtbot, tmp_path: Path) -> None:
+def test_saving_bibtex_shows_the_cleaned_key_note(make_window, lib, open_export, tmp_path: Path) -> None:
     with lib.write() as u:
         u.add_items([SPACED, PLAIN])
-    dialog = _bibtex_dialog(make_window, qtbot)
+    dialog = _bibtex_dialog(make_window, open_export)
     path = tmp_path / "refs.bib"
     dialog.save_to(path)
     assert "@book{ab," in path.read_text(encoding="utf-8")
@@ -50,13 +38,13 @@ def test_saving_bibtex_shows_the_cleaned_key_note(make_window, lib, qtbot, tmp_p
     dialog.close()
 
 
-def test_saving_a_library_read_from_one_bib_writes_that_file_back(make_window, lib, qtbot, tmp_path: Path) -> None:
+def test_saving_a_library_read_from_one_bib_writes_that_file_back(make_window, lib, open_export, tmp_path: Path) -> None:
     """The dialog writes as ``export -o`` does: in the file's own encoding, with its header."""
     data = "% Encoding: windows-1252\n\n@book{k, title = {Café}}\n".encode("cp1252")
     bib = tmp_path / "latin.bib"
     bib.write_bytes(data)
     import_files(lib, [bib], workers=1)
-    dialog = _bibtex_dialog(make_window, qtbot)
+    dialog = _bibtex_dialog(make_window, open_export)
     path = tmp_path / "out.bib"
     dialog.save_to(path)
     assert path.read_bytes() == data

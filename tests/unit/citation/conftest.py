@@ -5,20 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.citeproc_skip import CITEPROC_MISSING
 
-from bibliofile.citation.engine import CiteprocEngine, EngineUnavailable, find_citeproc_js
+from bibliofile.citation.engine import CiteprocEngine
 from bibliofile.citation.styles import StyleCatalogue, packaged_styles_dir
-
-
-def _citeproc_missing() -> str:
-    try:
-        find_citeproc_js()
-    except EngineUnavailable:
-        return "node_modules/citeproc is not installed: run `make setup` (npm ci) to format citations"
-    return ""
-
-
-CITEPROC_MISSING = _citeproc_missing()
 
 
 @pytest.fixture(scope="module")

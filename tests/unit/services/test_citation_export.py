@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from tests.citation_samples import ARTICLE_NO_DOI, BOOK, copies
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.citation.styles import catalogue
 from bibliofile.model import Reference
 from bibliofile.services.citation_export import (
@@ -22,14 +22,6 @@ from bibliofile.services.citation_export import (
 )
 from bibliofile.services.citation_payload import PayloadCache, build_payload, payload_key
 from bibliofile.storage.library import Library
-
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable as exc:
-    MISSING = str(exc)
-
-needs_citeproc = pytest.mark.skipif(bool(MISSING), reason=MISSING or "citeproc")
 
 # The shared samples, trimmed to what these exact outputs were written for.
 ARTICLE = replace(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from tests.citation_samples import ARTICLE, copies
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import CitationItem, EngineUnavailable, find_citeproc_js
+from bibliofile.citation.engine import CitationItem
 from bibliofile.model import Creator, CreatorRole, Reference
 from bibliofile.services.citing import (
     CitingError,
@@ -18,14 +19,6 @@ from bibliofile.services.citing import (
     select_references,
 )
 from bibliofile.storage.library import Library
-
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable:
-    MISSING = "node_modules/citeproc is not installed: run `make setup` (npm ci) to format citations"
-
-needs_citeproc = pytest.mark.skipif(bool(MISSING), reason=MISSING)
 
 BIB = r"""@string{jcr = "Journal of Cancer Research"}
 

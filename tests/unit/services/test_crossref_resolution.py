@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.citeproc_skip import needs_citeproc
 
-from bibliofile.citation.engine import EngineUnavailable, find_citeproc_js
 from bibliofile.formats.bibtex_reader import read_bibtex
 from bibliofile.formats.crossref import resolve_crossref
 from bibliofile.model.creators import CreatorRole
@@ -24,13 +24,6 @@ from bibliofile.services.editing import copy_reference
 from bibliofile.services.exporting import export_text
 from bibliofile.services.importing import import_files
 from bibliofile.storage.library import Library
-
-try:
-    find_citeproc_js()
-    MISSING = ""
-except EngineUnavailable:
-    MISSING = "node_modules/citeproc is not installed: run `make setup` (npm ci) to format citations"
-needs_citeproc = pytest.mark.skipif(bool(MISSING), reason=MISSING)
 
 BIB = r"""@book{okonkwo2011,
   author = {Okonkwo, Adaeze},
