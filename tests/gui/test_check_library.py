@@ -5,11 +5,11 @@ Damage is real: one page in the middle of a closed library file is overwritten.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.damaged_library import damage_middle_page, fold_wal
 from tests.gui.conftest import many_refs
 
 from bibliofile.gui import messages
@@ -21,18 +21,7 @@ def make_file(path: Path, n: int = 600) -> None:
     lib = Library.open(path)
     lib.add_references(many_refs(n))
     lib.close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
-
-
-def damage(path: Path) -> None:
-    con = sqlite3.connect(path)
-    size, count = con.execute("PRAGMA page_size").fetchone()[0], con.execute("PRAGMA page_count").fetchone()[0]
-    con.close()
-    with open(path, "r+b") as fh:
-        fh.seek((count // 2) * size)
-        fh.write(b"\xa5" * size)
+    fold_wal(path)
 
 
 @pytest.fixture
@@ -56,7 +45,7 @@ def test_check_library_file_finds_damage_and_recovers_from_the_backup(
     path = tmp_path / "damaged.sqlite"
     make_file(path)
     backup = migrate.backup(path, "before-upgrade")
-    damage(path)
+    damage_middle_page(path)
     before = path.read_bytes()
     library = Library.open(path)
     try:

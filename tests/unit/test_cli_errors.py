@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.damaged_library import damage_middle_page
 
 from bibliofile import cli
 
@@ -157,23 +158,13 @@ def test_search_export_cite_of_an_empty_file_do_not_make_a_library(tmp_path: Pat
 # ---- damage, check --recover --------------------------------------------------------------------
 
 
-def _damage(path: Path) -> None:
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size, count = con.execute("PRAGMA page_size").fetchone()[0], con.execute("PRAGMA page_count").fetchone()[0]
-    con.close()
-    with open(path, "r+b") as fh:  # a page in the middle, overwritten as a failing disk would
-        fh.seek((count // 2) * page_size)
-        fh.write(b"\xa5" * page_size)
-
-
 def test_import_into_a_damaged_library_is_refused_and_check_recovers(big_library: Path, tmp_path: Path) -> None:
     backup = big_library.with_name(big_library.name + ".before-upgrade-20260101-000000.bak")
     con, dst = sqlite3.connect(big_library), sqlite3.connect(backup)
     con.backup(dst)
     con.close()
     dst.close()
-    _damage(big_library)
+    damage_middle_page(big_library)
     before = big_library.read_bytes()
     bib = tmp_path / "one.bib"
     bib.write_text(ENTRY.format(i="new"), encoding="utf-8")

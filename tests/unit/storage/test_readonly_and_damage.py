@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from tests.damaged_library import damage_middle_page, fold_wal
 
 from bibliofile.model import Creator, Reference
 from bibliofile.services.library_check import check_library, recover_library
@@ -40,26 +41,7 @@ def make_library(path: Path, n: int = N) -> None:
         ]
     )
     lib.close()
-    # everything in the main file, no -wal left: what a closed library looks like on disk
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
-
-
-def damage_middle_page(path: Path) -> int:
-    """Overwrite one page in the middle of the references table with garbage; its number."""
-    con = sqlite3.connect(path)
-    page_size = con.execute("PRAGMA page_size").fetchone()[0]
-    try:
-        pages = [r[0] for r in con.execute("SELECT pageno FROM dbstat WHERE name='references' AND pagetype='leaf' ORDER BY pageno")]
-    except sqlite3.OperationalError:  # an SQLite built without dbstat: the file's middle page
-        pages = [con.execute("PRAGMA page_count").fetchone()[0] // 2]
-    con.close()
-    page = pages[len(pages) // 2]
-    with open(path, "r+b") as fh:
-        fh.seek((page - 1) * page_size)
-        fh.write(bytes([0xA5]) * page_size)
-    return int(page)
+    fold_wal(path)
 
 
 def digest(path: Path) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from tests.damaged_library import damage_middle_page
 
 from bibliofile.model import Reference
 from bibliofile.storage import health
@@ -61,13 +62,7 @@ def test_only_the_newest_three_are_kept(tmp_path: Path) -> None:
 def test_a_damaged_library_is_not_copied(tmp_path: Path) -> None:
     lib = tmp_path / "library.sqlite"
     make(lib, [f"Title {i} " + "x" * 400 for i in range(800)])
-    con = sqlite3.connect(lib)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size, pages = con.execute("PRAGMA page_size").fetchone()[0], con.execute("PRAGMA page_count").fetchone()[0]
-    con.close()
-    with open(lib, "r+b") as fh:
-        fh.seek((pages // 2) * page_size)
-        fh.write(b"\xa5" * page_size)
+    damage_middle_page(lib)
     assert not health.check_file(lib, full=False).ok
     assert health.rolling_backup(lib) is None
     assert recent(lib) == []
