@@ -29,10 +29,9 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.library_table import COLUMN_KEYS, IDS_MIME, ids_from_mime
 from bibliofile.gui.preferences_dialog import citation_key_pattern
-from bibliofile.gui.undo import WriteCommand, change_command
+from bibliofile.gui.undo import change_command
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, next_status
 from bibliofile.services import citation_keys, collections, reading, saved_searches, tags
-from bibliofile.storage import curation
 from bibliofile.storage.library import LIBRARY
 
 if TYPE_CHECKING:
@@ -290,7 +289,7 @@ class Curation(QObject):
 
     def progress_text(self) -> str:
         cid = self.window.model.scope.collection_id
-        return curation.list_progress(self.library, cid).text() if cid is not None else ""
+        return reading.list_progress(self.library, cid).text() if cid is not None else ""
 
     def refresh_progress(self, *_args: Any) -> None:
         w = self.window
@@ -409,16 +408,15 @@ class Curation(QObject):
         ids = list(ids)
         pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteCommand(self.window, "Regenerate Citation Keys", lambda u: citation_keys.regenerate(u, ids, pattern),
-                      lambda u, before: curation.set_citation_keys(u, before or {}))
+            change_command(self.window, "Regenerate Citation Keys",
+                           lambda u: citation_keys.regenerate_keys(u, ids, pattern))
         )
 
     def fill_missing_keys(self) -> None:
         pattern = self.key_pattern()
         self.window.undo_stack.push(
-            WriteCommand(self.window, "Generate Missing Citation Keys",
-                      lambda u: citation_keys.fill_missing(u, None, pattern),
-                      lambda u, given: curation.set_citation_keys(u, dict.fromkeys(given or {}, "")))
+            change_command(self.window, "Generate Missing Citation Keys",
+                           lambda u: citation_keys.fill_missing_keys(u, pattern))
         )
 
     # ---- tools ------------------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bibliofile.services.changes import Change, unchanged
 from bibliofile.storage import curation
 from bibliofile.storage.library import Library, UnitOfWork
 
@@ -221,3 +222,28 @@ def _assign(uow: UnitOfWork, ids: list[int], pattern: str, replace: bool) -> dic
             new[rid] = key
     before = curation.set_citation_keys(uow, new)
     return new if not replace else before
+
+
+def regenerate_keys(uow: UnitOfWork, ids: Sequence[int], pattern: str = DEFAULT_PATTERN) -> Change:
+    """``regenerate`` as an undoable operation (Regenerate Citation Keys): its undo puts back
+    the keys the references had, and the redo the keys made."""
+    text = "Regenerate Citation Keys"
+    before = regenerate(uow, ids, pattern)
+    return _undone_by(text, before) if before else unchanged(text)
+
+
+def fill_missing_keys(uow: UnitOfWork, pattern: str = DEFAULT_PATTERN) -> Change:
+    """``fill_missing`` over the whole library as an undoable operation (Generate Missing
+    Citation Keys): its undo takes the keys given off again."""
+    text = "Generate Missing Citation Keys"
+    given = fill_missing(uow, None, pattern)
+    return _undone_by(text, dict.fromkeys(given, "")) if given else unchanged(text)
+
+
+def _undone_by(text: str, restore: Mapping[int, str]) -> Change:
+    """A Change whose undo sets the keys in ``restore`` (and whose redo, the keys they replaced)."""
+
+    def undo(u: UnitOfWork) -> Change:
+        return _undone_by(text, curation.set_citation_keys(u, restore))
+
+    return Change(text, undo, tuple(restore))

@@ -73,3 +73,8 @@ def set_reading(
 def _state(row: curation.ReadingRow) -> ReadingState:
     _rid, status, priority, rating, date_read = row
     return ReadingState(status, priority, rating, date_read)
+
+
+def list_progress(library: Library, cid: int) -> curation.ListProgress:
+    """How far a reading list has been read (the window's status line under a list)."""
+    return curation.list_progress(library, cid)
