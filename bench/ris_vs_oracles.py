@@ -23,7 +23,6 @@ map vocabulary; they must not be tuned to make disagreements vanish (issue 15).
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -718,16 +717,13 @@ def report(tally: Tally, show_all: bool) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--src", help="a tree's desktop/ folder whose bibliofile to measure")
-    parser.add_argument("--all", action="store_true", help="list every disagreement")
-    args = parser.parse_args()
-    if not args.corpus.is_dir():
-        print(f"skipped: no corpus at {args.corpus} (it lives in ../shared/corpus beside the checkout)")
+    # Imported here, not at the top: tests/unit/formats/test_ris_oracle_agreement.py loads this
+    # file by its path, without bench/ on sys.path, and calls run() and report() only.
+    from corpus_oracle import oracle_args
+
+    args = oracle_args(__doc__, "list every disagreement", CORPUS)
+    if args is None:
         return 0
-    if args.src:
-        sys.path.insert(0, args.src)
     return report(run(args.corpus), args.all)
 
 

@@ -14,7 +14,6 @@ script exit 1, so the explanation list stays complete.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import logging
@@ -25,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from corpus_oracle import oracle_args
 
 
 def corpus_titles(corpus: Path) -> list[tuple[str, str]]:
@@ -141,16 +140,9 @@ CAUSES: list[Cause] = [
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--src", help="a tree's desktop/ folder whose bibliofile to measure")
-    parser.add_argument("--all", action="store_true", help="list every differing title")
-    args = parser.parse_args()
-    if not args.corpus.is_dir():
-        print(f"skipped: no corpus at {args.corpus} (it lives in ../shared/corpus beside the checkout)")
+    args = oracle_args(__doc__, "list every differing title")
+    if args is None:
         return 0
-    if args.src:
-        sys.path.insert(0, args.src)
     from pylatexenc.latex2text import LatexNodes2Text
 
     import bibliofile
