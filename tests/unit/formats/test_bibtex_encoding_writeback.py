@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+import pytest
+
 from bibliofile.services.exporting import declare_encoding, export_to_file
 from bibliofile.services.importing import import_files
 from bibliofile.storage.library import Library
@@ -24,23 +26,22 @@ def imported(tmp_path: Path, data: bytes) -> Library:
     return library
 
 
-def test_windows_1252_file_is_written_back_in_windows_1252(tmp_path: Path) -> None:
-    data = "% Encoding: windows-1252\n\n@article{k,\n  title = {Café crème}\n}\n".encode("cp1252")
+# A file read from one .bib comes back byte for byte: its encoding, its BOM, its header.
+AS_READ = {
+    "windows-1252": "% Encoding: windows-1252\n\n@article{k,\n  title = {Café crème}\n}\n".encode("cp1252"),
+    "utf-8 with BOM": b"\xef\xbb\xbf@article{k,\n  title = {\xc3\x9cber}\n}\n",
+    "utf-16 with BOM": codecs.BOM_UTF16_BE
+    + "% Encoding: UTF-16BE\n\n@article{k,\n  title = {Über}\n}\n".encode("utf-16-be"),
+}
+
+
+@pytest.mark.parametrize("encoding", list(AS_READ))
+def test_a_file_is_written_back_in_its_own_encoding(tmp_path: Path, encoding: str) -> None:
+    data = AS_READ[encoding]
     library = imported(tmp_path, data)
     try:
         out = tmp_path / "out.bib"
         assert export_to_file(library, out) == []
-        assert out.read_bytes() == data
-    finally:
-        library.close()
-
-
-def test_utf8_bom_is_kept(tmp_path: Path) -> None:
-    data = b"\xef\xbb\xbf@article{k,\n  title = {\xc3\x9cber}\n}\n"
-    library = imported(tmp_path, data)
-    try:
-        out = tmp_path / "out.bib"
-        export_to_file(library, out)
         assert out.read_bytes() == data
     finally:
         library.close()
@@ -60,18 +61,6 @@ def test_text_the_encoding_cannot_hold_is_written_as_utf8_and_the_header_says_so
         assert text.startswith("% Encoding: UTF-8\n")
         assert "Ωmega café" in text
         assert any("UTF-8" in n for n in notes)
-    finally:
-        library.close()
-
-
-def test_utf16_with_bom_is_written_back_as_utf16(tmp_path: Path) -> None:
-    text = "% Encoding: UTF-16BE\n\n@article{k,\n  title = {Über}\n}\n"
-    data = codecs.BOM_UTF16_BE + text.encode("utf-16-be")
-    library = imported(tmp_path, data)
-    try:
-        out = tmp_path / "out.bib"
-        export_to_file(library, out)
-        assert out.read_bytes() == data
     finally:
         library.close()
 
