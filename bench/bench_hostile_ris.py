@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hostile_cases import code_env, run_case
+from hostile_cases import timed_with
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CODE = HERE.parent / "desktop"
@@ -61,15 +61,11 @@ print(f"{seconds:.3f} {items} {len(text)} {bibliofile.__file__}")
 
 
 def run(code: Path, shape: str, n: int, timeout: float) -> str:
-    got = run_case(["-c", CHILD, shape, str(n)], timeout, code_env(code))
-    if got.timed_out:
-        return f"> {timeout:.0f} s (stopped)"
-    if got.error:
-        return "failed: " + got.error
-    seconds, items, size, where = got.line.split()
-    if not where.startswith(str(code)):
-        return f"wrong code imported: {where}"
-    return f"{float(seconds):7.2f} s  ({int(items):,} records, {int(size) / 1e6:.1f} MB)"
+    got = timed_with(code, CHILD, shape, n, timeout)
+    if isinstance(got, str):
+        return got
+    seconds, items, size = got
+    return f"{seconds:7.2f} s  ({items:,} records, {size / 1e6:.1f} MB)"
 
 
 def main() -> None:

@@ -54,3 +54,21 @@ def run_case(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None 
 def code_env(code: Path | str) -> dict[str, str]:
     """This environment with ``code`` (a ``desktop/`` folder) as the child's PYTHONPATH."""
     return dict(os.environ, PYTHONPATH=str(code))
+
+
+def timed_with(code: Path, child: str, shape: str, n: int, timeout: float) -> tuple[float, int, int] | str:
+    """Run ``python -c child shape n`` on the ``code`` tree; its (seconds, items, size), or what to
+    print instead (stopped, failed, or the wrong tree imported).
+
+    ``child`` prints one line, ``seconds items size bibliofile.__file__``: the last word proves
+    that the "before" run really timed the other tree's code and not this checkout's.
+    """
+    got = run_case(["-c", child, shape, str(n)], timeout, code_env(code))
+    if got.timed_out:
+        return f"> {timeout:.0f} s (stopped)"
+    if got.error:
+        return "failed: " + got.error
+    seconds, items, size, where = got.line.split()
+    if not where.startswith(str(code)):
+        return f"wrong code imported: {where}"
+    return float(seconds), int(items), int(size)
