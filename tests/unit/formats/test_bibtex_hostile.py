@@ -7,23 +7,18 @@ import pickle
 from pathlib import Path
 
 import pytest
+from tests.read_results import refs
 
 from bibliofile.formats import bibtex_reader
 from bibliofile.formats.bibtex_reader import (
-    ReadResult,
     define_macro,
     iter_bibtex_batches,
     read_bibtex,
     read_bibtex_file,
 )
 from bibliofile.formats.text_encoding import decode_bytes_reporting
-from bibliofile.model.reference import Reference
 from bibliofile.services.importing import import_files
 from bibliofile.storage.library import Library
-
-
-def refs(result: ReadResult) -> list[Reference]:
-    return [i for i in result.items if isinstance(i, Reference)]
 
 
 def doubling(levels: int) -> str:

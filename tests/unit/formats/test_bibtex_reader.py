@@ -6,10 +6,10 @@ import codecs
 from pathlib import Path
 
 import pytest
+from tests.read_results import joined, refs
 
 from bibliofile.formats import bibtex_reader
 from bibliofile.formats.bibtex_reader import (
-    ReadResult,
     decode_bytes,
     iter_bibtex_batches,
     looks_like_bibtex,
@@ -25,25 +25,10 @@ DATA = Path(__file__).parents[2] / "data" / "bibtex"
 SAMPLE = DATA / "sample.bib"
 
 
-def refs(result: ReadResult) -> list[Reference]:
-    return [i for i in result.items if isinstance(i, Reference)]
-
-
 def one(text: str) -> Reference:
     found = refs(read_bibtex(text))
     assert len(found) == 1
     return found[0]
-
-
-def joined(result: ReadResult) -> str:
-    out = []
-    for item in result.items:
-        if isinstance(item, Reference):
-            assert item.source is not None
-            out.append(item.source.prefix + item.source.text)
-        else:
-            out.append(item.prefix + item.text)
-    return "".join(out)
 
 
 def test_sample_file_reads_with_exact_text() -> None:

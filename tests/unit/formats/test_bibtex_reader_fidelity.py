@@ -9,10 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.read_results import joined, refs
 
-from bibliofile.formats.bibtex_reader import ReadResult, entry_raw_fields, read_bibtex
+from bibliofile.formats.bibtex_reader import entry_raw_fields, read_bibtex
 from bibliofile.model.creators import Creator
-from bibliofile.model.reference import Reference
 from bibliofile.services.importing import import_files
 from bibliofile.storage.library import Library
 
@@ -51,21 +51,6 @@ EMPTY_KEY_BIB = (
     "  year = {2000}\n"
     "}\n"
 )
-
-
-def refs(result: ReadResult) -> list[Reference]:
-    return [i for i in result.items if isinstance(i, Reference)]
-
-
-def joined(result: ReadResult) -> str:
-    out = []
-    for item in result.items:
-        if isinstance(item, Reference):
-            assert item.source is not None
-            out.append(item.source.prefix + item.source.text)
-        else:
-            out.append(item.prefix + item.text)
-    return "".join(out)
 
 
 # ---- a quoted value ending in a backslash --------------------------------------------------------
