@@ -130,11 +130,16 @@ WRITTEN_FIELDS = frozenset(
     | {k for k, _ in SIMPLE_OUT} | {k for k, _ in LATER_OUT}
 )
 MULTILINE = frozenset({"AB", "N2", "N1"})
-# Tags the reader puts into fields, creators or the key (the others are kept in ``extra``).
-FIELD_TAGS = frozenset(
-    {"TI", "T1", "T2", "JO", "JF", "JA", "J2", "BT", "PY", "Y1", "DA", "Y2", "SP", "EP", "KW", "AB",
-     "N2", "N1", "UR", "SN", "ID"} | set(SIMPLE_TAGS) | set(ROLE_FROM_TAG)
-)
+# Kept tags the reader puts into a field when the reference leaves that field empty, and those
+# it may take whatever the reference holds (creators, keywords, notes, dates, SN, ID): a record
+# with such a kept tag is written as it reads back (``format_ris_checked``); records without
+# one, nearly all, are not read again (a kept JO beside a journal stays kept).
+FILLS_FIELD: dict[str, str] = {
+    **SIMPLE_TAGS, "TI": "title", "T1": "title", "T2": "container_title", "JO": "container_title",
+    "JF": "container_title", "JA": "container_title", "J2": "container_title", "BT": "container_title",
+    "AB": "abstract", "N2": "abstract", "UR": "url", "Y2": "accessed", "SP": "pages", "EP": "pages",
+}
+MAY_FILL = frozenset({"KW", "N1", "ID", "SN", "PY", "Y1", "DA", "SP", "EP", *ROLE_FROM_TAG})
 # BibTeX's annote (an annotation for annotated bibliographies) goes out as its own N1 note with
 # this label, the way Zotero labels values it has no field for; our reader takes it back.
 ANNOTATION_LABEL = "Annotation: "
@@ -776,7 +781,7 @@ def format_ris_checked(ref: Reference, settle: bool = True) -> tuple[str, Losses
     ``ris:KW`` from a .bib) is read back into that field, not kept: such a record is written as it
     reads back (``settle``), so the next export writes the same lines."""
     text, losses = _format_ris(ref)
-    if settle and any(k[:4] == "ris:" and k[4:] in FIELD_TAGS for k in ref.extra):
+    if settle and any(_may_fill(k[4:], v, ref) for k, v in ref.extra.items() if k[:4] == "ris:"):
         back = next((r for r in read_ris(text).items if isinstance(r, Reference)), None)
         if back is not None:
             again = _format_ris(back)[0]
@@ -784,6 +789,22 @@ def format_ris_checked(ref: Reference, settle: bool = True) -> tuple[str, Losses
                 losses.append(("extra", "kept RIS tags fill fields the reference leaves empty; written as they read back"))
                 return again, losses
     return text, losses
+
+
+def _may_fill(tag: str, value: str, ref: Reference) -> bool:
+    """Whether a kept ``tag`` may be read back into the reference (or dropped as the value it
+    already holds) rather than kept again."""
+    if tag in MAY_FILL or (tag == "BT" and TYPE_TO_RIS.get(ref.item_type, "GEN") == "GEN"):  # GEN + BT: a chapter
+        return True
+    if tag == "IS" and ref.item_type in NUMBERED_TYPES:  # its issue may go out as M1
+        return True
+    if tag == "T2" and ref.item_type == "paper-conference":  # the event, or the proceedings
+        return not (ref.fields.get("container_title") and ref.fields.get("event_title"))
+    key = FILLS_FIELD.get(tag)
+    if key is None:
+        return False
+    have = ref.fields.get(key, "").replace("\0", "")  # (NULs are not written)
+    return not have or have in value.split("\n")
 
 
 def _format_ris(ref: Reference) -> tuple[str, Losses]:
@@ -802,7 +823,8 @@ def _format_ris(ref: Reference) -> tuple[str, Losses]:
     if f.get("subtitle"):
         title = f"{title}: {f['subtitle']}" if title else f["subtitle"]
         losses.append(("subtitle", "RIS has no subtitle tag; joined to the title"))
-    _tag(out, "TI", title, losses, "title", verbatim=_respace(title) != title)
+    bare = title.replace("\0", "")  # decided on the title as written, without its NULs
+    _tag(out, "TI", title, losses, "title", verbatim=_respace(bare) != bare)
     put("ST", "short_title")
     for c in ref.creators:
         if c.others:
@@ -886,12 +908,13 @@ def _format_ris(ref: Reference) -> tuple[str, Losses]:
         # joined with LF, so "25\r4" read back as "25\n4" and was then written as two tags.
         lines, notes = encode_value(value)
         pieces = lines[1:] if lines[0] == "" else lines
-        if all(p and p == p.strip() for p in pieces):
+        is_title = tag in ("TI", "T1")  # re-spaced on reading unless written verbatim
+        if all(p and p == p.strip() and not (is_title and _respace(p) != p) for p in pieces):
             for p in pieces:  # repeated tags, as they were read
                 out.append(f"{tag}  - {p}")
             losses.extend((f"extra:{key}", n) for n in notes)
         else:
-            _tag(out, tag, value, losses, f"extra:{key}")
+            _tag(out, tag, value, losses, f"extra:{key}", verbatim=is_title)
     out.append("ER  - ")
     return "\n".join(out), losses
 
@@ -899,7 +922,7 @@ def _format_ris(ref: Reference) -> tuple[str, Losses]:
 def _write_dates(out: list[str], f: dict[str, str], losses: Losses) -> None:
     date = PartialDate.parse(f.get("date", "")) if f.get("date") else PartialDate()
     if date.literal or date.is_range:
-        back = ris_date(date.iso())  # a literal "2014/06/01" is a RIS date: write it as one
+        back = ris_date(date.iso().replace("\0", ""))  # a literal "2014/06/01" is a RIS date: write it as one
         if back.iso() != date.iso() and not back.is_empty:
             losses.append(("date", f"{date.iso()!r} reads back as the date {back.iso()!r}"))
             date = back
