@@ -48,8 +48,9 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
 from bibliofile.model.reference import Reference
-from bibliofile.services import citing, editing
+from bibliofile.services import editing
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
+from bibliofile.services.inheritance import inherited_values
 from bibliofile.storage import curation
 from bibliofile.storage.errors import LibraryError
 
@@ -340,7 +341,7 @@ class DetailPane(QWidget):
         self._refs = refs
         self._common = editing.common_fields(refs)
         # Crossref/xdata parents (every generation) as citations and RIS/CSL-JSON see them.
-        inherited, self._inherited_names = citing.inherited_values(self.library, refs[0]) if len(refs) == 1 else ({}, [])
+        inherited, self._inherited_names = inherited_values(self.library, refs[0]) if len(refs) == 1 else ({}, [])
         defs = editing.visible_fields(refs)
         keys = [f.key for f in defs]
         for k in inherited:

@@ -434,7 +434,7 @@ def _ids(library: Any, ids: list[int] | None) -> list[int]:
 def _preview(library: Any, ids: list[int] | None, key: str, style: str, locale: str | None) -> tuple[str, str, int, int]:
     """("html"|"text"|"data", content, shown, total) for the first PREVIEW_LIMIT references."""
     from bibliofile.services.citation_export import Mode, data_text_of, render
-    from bibliofile.services.citing import references_by_ids
+    from bibliofile.services.inheritance import references_by_ids
 
     all_ids = _ids(library, ids)
     shown = all_ids[:PREVIEW_LIMIT]
@@ -468,7 +468,8 @@ def _full_text(
     library: Any, ids: list[int] | None, key: str, style: str, locale: str | None, notes: list[str] | None = None
 ) -> tuple[str, int]:
     from bibliofile.services.citation_export import Mode, data_text, render
-    from bibliofile.services.citing import CitingError, references_by_ids
+    from bibliofile.services.citing import CitingError
+    from bibliofile.services.inheritance import references_by_ids
 
     head, _, fmt = key.partition(":")
     if not fmt:
@@ -492,7 +493,8 @@ def _clipboard(library: Any, ids: list[int] | None, key: str, style: str, locale
         MIME_RTF_ALT,
         MIME_TEXT,
     )
-    from bibliofile.services.citing import CitingError, references_by_ids
+    from bibliofile.services.citing import CitingError
+    from bibliofile.services.inheritance import references_by_ids
 
     head, _, fmt = key.partition(":")
     if not fmt:

@@ -33,8 +33,9 @@ from bibliofile.citation.engine import (
     make_bibliography,
 )
 from bibliofile.model.reference import Reference
-from bibliofile.services.citing import cite_references, resolve_parents
+from bibliofile.services.citing import cite_references
 from bibliofile.services.exporting import export_text
+from bibliofile.services.inheritance import resolve_parents
 from bibliofile.storage.library import Library
 
 Mode = Literal["bibliography", "citations"]

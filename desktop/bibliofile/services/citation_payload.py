@@ -34,7 +34,7 @@ from bibliofile.services.citation_export import (
     data_text_of,
     rtf_document,
 )
-from bibliofile.services.citing import references_by_ids, resolve_parents
+from bibliofile.services.inheritance import references_by_ids, resolve_parents
 from bibliofile.storage.library import Library
 
 MIME_HTML = "text/html"

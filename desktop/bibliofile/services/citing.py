@@ -8,7 +8,7 @@ references and resolve BibTeX ``crossref`` parents the same way. Formatting itse
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,10 @@ from bibliofile.formats.bibtex_reader import read_bibtex_file
 from bibliofile.formats.crossref import resolve_crossref
 from bibliofile.formats.csl_json import json_items
 from bibliofile.formats.zotero_item_json import is_zotero_item, zotero_to_csl
-from bibliofile.model.creators import Creator
 from bibliofile.model.problems import UnreadableFileError
 from bibliofile.model.reference import Reference
+from bibliofile.services.inheritance import library_parents, parent_keys
 from bibliofile.storage.library import Library
-
-_MAX_CROSSREF_DEPTH = 10
 
 
 class CitingError(Exception):
@@ -126,54 +124,8 @@ def _from_library(library: Library, query: str | None, keys: Sequence[str]) -> l
         chosen = library.get_many(library.search(query or ""))
     if not chosen:
         raise CitingError(f"No references match {query!r}." if query else "The library is empty.")
-    parents = _library_parents(library, chosen)
-    return [resolve_crossref(r, parents) if _parent_keys(r) else r for r in chosen]
-
-
-def references_by_ids(library: Library, ids: Sequence[int]) -> list[Reference]:
-    """The GUI's selection as References in table order, crossref/xdata parents resolved, so a
-    chapter copied from the table cites its book's editors and publisher like `bibliofile cite`."""
-    return resolve_parents(library, library.get_many(ids))
-
-
-def resolve_parents(library: Library, refs: Sequence[Reference]) -> list[Reference]:
-    """The references as they leave the library (citations, RIS, CSL-JSON, the detail pane):
-    what they inherit through crossref/xdata filled in. The stored entries stay as written,
-    so a BibTeX export writes them back unchanged."""
-    if not any(_parent_keys(r) for r in refs):
-        return list(refs)
-    parents = _library_parents(library, refs)
-    return [resolve_crossref(r, parents) if _parent_keys(r) else r for r in refs]
-
-
-def inherited_values(library: Library, ref: Reference) -> tuple[dict[str, str], list[Creator]]:
-    """What a reference shows but does not store: the fields and the names it inherits."""
-    if not _parent_keys(ref):
-        return {}, []
-    resolved = resolve_crossref(ref, _library_parents(library, [ref]))
-    fields = {k: v for k, v in resolved.fields.items() if v and not ref.fields.get(k)}
-    return fields, resolved.creators[len(ref.creators) :]
-
-
-def _library_parents(library: Library, refs: Iterable[Reference]) -> dict[str, Reference]:
-    """Every crossref/xdata ancestor of ``refs``, fetched by key a generation at a time."""
-    found: dict[str, Reference] = {}
-    wanted = {k for r in refs for k in _parent_keys(r)}
-    for _ in range(_MAX_CROSSREF_DEPTH):
-        wanted -= found.keys()
-        if not wanted:
-            break
-        parents = library.get_many(library.by_citation_key(sorted(wanted)))
-        for p in parents:
-            found.setdefault(p.citation_key, p)
-        wanted = {k for p in parents for k in _parent_keys(p)}
-    return found
-
-
-def _parent_keys(ref: Reference) -> list[str]:
-    keys = [ref.fields.get("crossref", "").strip()]
-    keys += ref.extra.get("xdata", "").strip().strip('{}"').split(",")
-    return [k.strip() for k in keys if k.strip()]
+    parents = library_parents(library, chosen)
+    return [resolve_crossref(r, parents) if parent_keys(r) else r for r in chosen]
 
 
 def _from_file(path: Path, query: str | None, keys: Sequence[str]) -> list[Citable]:
@@ -186,7 +138,7 @@ def _from_file(path: Path, query: str | None, keys: Sequence[str]) -> list[Citab
             raise CitingError(str(exc)) from exc
         refs = [r for r in result.items if isinstance(r, Reference)]
         by_key = {r.citation_key: r for r in refs if r.citation_key}
-        items = [resolve_crossref(r, by_key) if _parent_keys(r) else r for r in refs]
+        items = [resolve_crossref(r, by_key) if parent_keys(r) else r for r in refs]
     if keys:
         by_key_any = {_key_of(i): i for i in items}
         _check_keys(keys, by_key_any)

@@ -65,7 +65,7 @@ def _data_text(library: Library, fmt: str, ids: Sequence[int] | None, notes: lis
     crossref child moved once its inherited year and editors were written into it (issue 14)."""
     from bibliofile.formats.csl_json import write_csl_json
     from bibliofile.formats.ris import export_ris, loss_note
-    from bibliofile.services.citing import resolve_parents
+    from bibliofile.services.inheritance import resolve_parents
 
     if ids is None:
         stored = [r for r in library.export_items() if isinstance(r, Reference)]

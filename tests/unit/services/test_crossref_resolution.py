@@ -17,7 +17,7 @@ from bibliofile.formats.bibtex_reader import read_bibtex
 from bibliofile.formats.crossref import resolve_crossref
 from bibliofile.model.creators import CreatorRole
 from bibliofile.model.reference import Reference
-from bibliofile.services import citing
+from bibliofile.services import inheritance
 from bibliofile.services.citation_payload import PayloadCache
 from bibliofile.services.citing import cite
 from bibliofile.services.editing import copy_reference
@@ -178,13 +178,13 @@ def test_bibtex_export_writes_the_entries_as_they_were_written(filled: tuple[Lib
 
 def test_the_detail_pane_is_told_the_inherited_fields_and_names(filled: tuple[Library, Path, dict[str, int]]) -> None:
     library, _, ids = filled
-    fields, names = citing.inherited_values(library, library.get(ids["okonkwo2011delta"]))
+    fields, names = inheritance.inherited_values(library, library.get(ids["okonkwo2011delta"]))
     assert fields["publisher"] == "Harbour Press"
     assert fields["container_title"] == "Rivers of the North: A Survey"
     assert [(c.family, c.role) for c in names] == [
         ("Okonkwo", CreatorRole.AUTHOR), ("Okonkwo", CreatorRole.BOOK_AUTHOR)
     ]
-    assert citing.inherited_values(library, library.get(ids["okonkwo2011"])) == ({}, [])
+    assert inheritance.inherited_values(library, library.get(ids["okonkwo2011"])) == ({}, [])
 
 
 @needs_citeproc
