@@ -136,3 +136,30 @@ def test_closing_the_window_keeps_a_recent_backup_for_recovery(
     finally:
         copy.close()
     lib.close()
+
+
+def test_a_window_on_a_damaged_library_shows_what_it_can_read_and_says_why_not_the_rest(
+    tmp_path: Path, make_window: Callable[..., object], qtbot: object
+) -> None:
+    """Reading rows from a damaged page raised inside the table model's data(), and the view
+    repainted into the same error again and again; now unreadable rows say so and the status
+    bar says what to do, once."""
+    from bibliofile.gui.library_table import COLUMN_KEYS, UNREADABLE_TITLE
+
+    path = tmp_path / "damaged.sqlite"
+    make_file(path, n=800)
+    damage_middle_page(path)
+    lib = Library.open(path)
+    window = make_window(lib)
+    told: list[str] = []
+    model = window.model  # type: ignore[attr-defined]
+    model.rowsUnreadable.connect(told.append)
+    title = COLUMN_KEYS.index("title")
+    titles = [model.row_tuple(row)[title] for row in range(model.rowCount())]
+    assert len(titles) == 800
+    assert UNREADABLE_TITLE in titles
+    readable = [t for t in titles if t != UNREADABLE_TITLE]
+    written = {r.fields["title"] for r in many_refs(800)}
+    assert readable and set(readable) <= written
+    assert len(told) == 1 and "Verify Library File" in told[0]
+    lib.close()

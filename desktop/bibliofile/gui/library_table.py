@@ -46,6 +46,7 @@ from bibliofile.gui.task_runner import Task, TaskRunner
 from bibliofile.model.item_types import item_type
 from bibliofile.model.query import parse_query
 from bibliofile.model.reading import STATUS_LABELS, stars
+from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import LIBRARY, Library, Scope
 from bibliofile.storage.orders import StagedSearch
 
@@ -77,6 +78,7 @@ TABLE_COLUMNS: tuple[Column, ...] = (
     Column("date_read", "Date read", True),
 )
 COLUMN_KEYS = tuple(c.key for c in TABLE_COLUMNS)
+UNREADABLE_TITLE = "(could not be read: the library file is damaged here)"
 TITLE_COLUMN = COLUMN_KEYS.index("title")
 _YEAR_COLUMN = COLUMN_KEYS.index("year")
 PAGE_SIZE = 200
@@ -137,9 +139,12 @@ class LibraryTableModel(QAbstractTableModel):
         searchFinished(): new ids were applied (the selection can be restored by id).
         queryHintChanged(str): the query parser's hint for the current text ("" when fine).
         countsChanged(int, int): shown, and total in the current scope.
+        rowsUnreadable(str): rows could not be read (a damaged library file); the message says
+            what to do. Sent once a model reset at most.
     """
 
     searchFinished = Signal()
+    rowsUnreadable = Signal(str)
     invalidated = Signal()  # the library changed: rows shown may hold other data now
     queryHintChanged = Signal(str)
     countsChanged = Signal(int, int)
@@ -148,6 +153,7 @@ class LibraryTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.library = library
         self.runner = runner
+        self._told_unreadable = False
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
         self._cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
@@ -406,11 +412,32 @@ class LibraryTableModel(QAbstractTableModel):
     def _fill_page(self, row: int) -> None:
         start = max(0, row - PAGE_SIZE // 4)
         page = [i for i in self._ids[start : start + PAGE_SIZE] if i not in self._cache]
-        fetched = self.library.rows(page, COLUMN_KEYS)
+        try:
+            fetched = self.library.rows(page, COLUMN_KEYS)
+        except LibraryError as exc:
+            fetched = self._rows_one_at_a_time(page, exc)
         for rid in page:
             self._cache[rid] = fetched.get(rid, tuple(None for _ in COLUMN_KEYS))
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
+
+    def _rows_one_at_a_time(self, page: list[int], exc: LibraryError) -> dict[int, tuple[Any, ...]]:
+        """A page that hit a damaged part of the file: read its rows one by one, so the rows on
+        sound pages still show, and mark the others as unreadable. A Qt model method must not
+        raise (the view would repaint into the same error forever), so the error becomes one
+        status message instead."""
+        fetched: dict[int, tuple[Any, ...]] = {}
+        lost = 0
+        for rid in page:
+            try:
+                fetched.update(self.library.rows([rid], COLUMN_KEYS))
+            except LibraryError:
+                lost += 1
+                fetched[rid] = tuple(UNREADABLE_TITLE if k == "title" else None for k in COLUMN_KEYS)
+        if lost and not self._told_unreadable:
+            self._told_unreadable = True
+            self.rowsUnreadable.emit(str(exc))
+        return fetched
 
     # ---- Qt model API ------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008

@@ -143,6 +143,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.search_field.resultsWanted.connect(self._go_to_results)
         self.model.queryHintChanged.connect(self._show_hint)
         self.model.countsChanged.connect(self._show_counts)
+        self.model.rowsUnreadable.connect(self.show_status)
         self.model.searchFinished.connect(self._search_applied)
         self.model.modelAboutToBeReset.connect(self._before_reset)
         self.model.modelReset.connect(self._after_reset)
