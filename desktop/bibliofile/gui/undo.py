@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
@@ -25,22 +25,11 @@ from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
+    from bibliofile.gui.window_api import Writer
     from bibliofile.services.changes import Change, Operation
     from bibliofile.storage.library import Library, UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-class Writer(Protocol):
-    """What a ``WriteCommand`` needs of the window: one unit of work on the writer thread,
-    ``on_done`` with its result, then the table searched again (selecting ``select``)."""
-
-    def run_write(
-        self,
-        fn: Callable[[UnitOfWork], Any],
-        on_done: Callable[[Any], None] | None = None,
-        select: Sequence[int] | None = None,
-    ) -> None: ...
 
 
 class LibraryWriter:

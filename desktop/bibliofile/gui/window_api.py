@@ -31,7 +31,19 @@ if TYPE_CHECKING:
 TableMenuHook = Callable[["QMenu", list[int]], None]
 
 
-class WindowApi(Protocol):
+class Writer(Protocol):
+    """What a ``WriteCommand`` needs of the window: one unit of work on the writer thread,
+    ``on_done`` with its result, then the table searched again (selecting ``select``)."""
+
+    def run_write(
+        self,
+        fn: Callable[[UnitOfWork], Any],
+        on_done: Callable[[Any], None] | None = None,
+        select: Sequence[int] | None = None,
+    ) -> None: ...
+
+
+class WindowApi(Writer, Protocol):
     """The main window as its features see it."""
 
     library: Library
@@ -66,13 +78,6 @@ class WindowApi(Protocol):
     def view_label(self) -> str:
         """The table's current scope in words ("Collection “Thesis”", "My Library")."""
         ...
-
-    def run_write(
-        self,
-        fn: Callable[[UnitOfWork], Any],
-        on_done: Callable[[Any], None] | None = None,
-        select: Sequence[int] | None = None,
-    ) -> None: ...
 
     def reload(self, select: Sequence[int] | None = None) -> None: ...
 
