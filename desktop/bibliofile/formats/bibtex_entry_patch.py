@@ -23,6 +23,7 @@ from bibliofile.formats.bibtex_reader import (
     entry_raw_fields,
     evaluate_value,
 )
+from bibliofile.formats.bibtex_values import group_end
 
 if TYPE_CHECKING:
     from bibliofile.formats.bibtex_writer import Dialect, Notes, Original, Pair
@@ -288,7 +289,7 @@ def _column(text: str, i: int) -> int:
 def _restyle(value: str, old: str) -> str:
     """A new value in the delimiters the old one had: quotes stay quotes, a bare number stays
     bare, where the new text allows it; braces otherwise."""
-    if not (value.startswith("{") and value.endswith("}")) or _group_end(value) != len(value):
+    if not (value.startswith("{") and value.endswith("}")) or group_end(value, 0) != len(value) - 1:
         return value  # a macro, a month name, or raw text kept from the file
     content = value[1:-1]
     if old.isdigit() and content.isdigit():
@@ -296,18 +297,6 @@ def _restyle(value: str, old: str) -> str:
     if old.startswith('"') and not _has_quote_at_top(content):
         return '"' + content + '"'
     return value
-
-
-def _group_end(value: str) -> int:
-    depth = 0
-    for i, c in enumerate(value):
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return -1
 
 
 def _has_quote_at_top(content: str) -> bool:

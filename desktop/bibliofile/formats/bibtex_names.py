@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from bibliofile.formats.bibtex_values import group_end
 from bibliofile.formats.latex_text import latex_to_unicode, unicode_to_latex_safe
 from bibliofile.model.creators import Creator, CreatorRole
 
@@ -211,18 +212,6 @@ def _special_char_is_lower(word: str, i: int) -> bool:
     return False
 
 
-def _group_end(s: str, start: int) -> int:
-    depth = 0
-    for i in range(start, len(s)):
-        if s[i] == "{":
-            depth += 1
-        elif s[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(s)
-
-
 def split_name_parts(name: str) -> tuple[list[str], list[str], list[str], list[str]]:
     """(first, von, last, jr) words of one name, still in LaTeX, exactly as BibTeX splits them.
 
@@ -325,7 +314,7 @@ def _parse(name: str, role: CreatorRole) -> Creator:
     name = name.strip()
     if name.lower() == "others" or name.rstrip(", \t\n~-").lower() == "others":  # BibTeX drops trailing commas
         return Creator.et_al(role)
-    if name.startswith("{") and _group_end(name, 0) == len(name) - 1:
+    if name.startswith("{") and group_end(name, 0) == len(name) - 1:
         return Creator(role=role, literal=latex_to_unicode(name[1:-1]).strip())
     plain = _is_plain(name)
     if plain and "~" not in name and "-" not in name:

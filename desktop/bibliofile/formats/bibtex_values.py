@@ -162,7 +162,8 @@ def is_bibtex_raw_value(raw: str) -> bool:
             return False
         c = raw[i]
         if c == "{":
-            i = _close_brace(raw, i)
+            end = group_end(raw, i)
+            i = end + 1 if end < n else -1
         elif c == '"':
             i = _close_quote(raw, i)
         else:
@@ -181,16 +182,19 @@ def is_bibtex_raw_value(raw: str) -> bool:
         i += 1
 
 
-def _close_brace(raw: str, start: int) -> int:
+def group_end(s: str, start: int) -> int:
+    """The index of the ``}`` that closes the brace group opening at ``start``, nested braces
+    counted as BibTeX counts them (no escapes); ``len(s)`` when the group never closes. One
+    scan for the name splitter, this module and the entry patcher."""
     depth = 0
-    for j in range(start, len(raw)):
-        if raw[j] == "{":
+    for i in range(start, len(s)):
+        if s[i] == "{":
             depth += 1
-        elif raw[j] == "}":
+        elif s[i] == "}":
             depth -= 1
             if depth == 0:
-                return j + 1
-    return -1
+                return i
+    return len(s)
 
 
 def _close_quote(raw: str, start: int) -> int:
