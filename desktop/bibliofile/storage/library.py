@@ -193,7 +193,8 @@ class Library:
             needs_upgrade = True
             backup: Path | None = None
             if path is not None:
-                fresh = migrate.current_revisions(path) is None
+                revisions = migrate.current_revisions(path)
+                fresh = revisions is None
                 if fresh and not create:
                     raise LibraryMissingError(
                         f"{where}: {'no library there' if not path.exists() else 'an empty file, not a library'}"
@@ -201,7 +202,7 @@ class Library:
                     )
                 if not path.exists():
                     path.parent.mkdir(parents=True, exist_ok=True)
-                needs_upgrade = migrate.check_version(path)
+                needs_upgrade = migrate.needs_upgrade(path, revisions)
                 read_only = read_only or (path.exists() and not can_write(path))
                 if read_only and needs_upgrade:
                     raise LibraryReadOnlyError(

@@ -78,7 +78,12 @@ def current_revisions(path: Path) -> set[str] | None:
 
 def check_version(path: Path) -> bool:
     """Raise LibraryTooNewError for an unknown revision; True when an upgrade is needed."""
-    current = current_revisions(path)
+    return needs_upgrade(path, current_revisions(path))
+
+
+def needs_upgrade(path: Path, current: set[str] | None) -> bool:
+    """``check_version`` for revisions already read (``current_revisions``), so opening a
+    library reads the file's schema once."""
     known, heads = known_revisions()
     if current is None:
         return True
