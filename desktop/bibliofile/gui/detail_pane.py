@@ -40,6 +40,7 @@ from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor
 from bibliofile.gui.field_editors import FieldEditor, FieldLineEdit, GrowingTextEdit
 from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
 from bibliofile.gui.undo import EditReferenceCommand
+from bibliofile.gui.undo_keys import forget_typing, text_field
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
@@ -122,6 +123,9 @@ class DetailPane(QWidget):
         self.source_label: QLabel | None = None
         self._inherited_names: list[Creator] = []
         self.setMinimumWidth(220)
+
+        # Typing a field stored is a library step now: Ctrl+Z must undo that, not the typing.
+        undo_stack.indexChanged.connect(self._forget_stored_typing)
 
         self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
@@ -604,6 +608,16 @@ class DetailPane(QWidget):
             open_url(url)
 
     # ---- focus --------------------------------------------------------------------------------
+    def _forget_stored_typing(self, _index: int = 0) -> None:
+        """After any library step, the pane's text fields forget their typing history (see
+        gui/undo_keys.py), except a field the user is still typing in, whose edit is not stored
+        yet: there Ctrl+Z undoes the typing first, and only then the library."""
+        for field in self.findChildren(QWidget):
+            typed = text_field(field)
+            if typed is None or (typed.hasFocus() and _typing(typed)):
+                continue
+            forget_typing(typed)
+
     def _focused_key(self) -> str | None:
         # focusWidget() is the child that last had focus, even when the focus has since moved
         # to the table: only a field that has the focus now gets it back after a rebuild (else
@@ -630,6 +644,11 @@ class DetailPane(QWidget):
         if key == CREATORS:
             return self.creators_editor.list if self.creators_editor is not None else None
         return self.editors.get(key)
+
+
+def _typing(field: QWidget) -> bool:
+    """A field holding typing that is not stored yet (the pane's editors know; others do not)."""
+    return bool(isinstance(field, FieldLineEdit | GrowingTextEdit) and field.isModified())
 
 
 def _unknown_field(key: str) -> FieldDef:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSizePolicy, QStyle, QToolBar, QVBoxLayout, QWidget
 
+from bibliofile.gui.undo_keys import LibraryUndoKeys
 from bibliofile.gui.window_api import WindowMixin
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class WindowMenus(WindowMixin):
         self.act_show_detail.toggled.connect(self.detail.setVisible)
         for act in (self.act_undo, self.act_redo):
             self.addAction(act)
+        # Ctrl+Z in a text field goes to the library once the field has no typing of its own to undo.
+        self.undo_keys = LibraryUndoKeys(self, self.act_undo, self.act_redo)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -1,0 +1,113 @@
+"""Ctrl+Z and Ctrl+Shift+Z (Ctrl+Y) answer the library's undo wherever the focus is in the window.
+
+Why this exists: a focused QLineEdit or QTextEdit accepts the ShortcutOverride of the undo keys
+whether or not it has anything to undo, so the window's Edit > Undo shortcut never fired while
+the focus was in a detail-pane field. Worse, the field's own history still held the typing that
+had just been stored as a library step: Ctrl+Z took the typed text out of the field and left the
+library as it was (issue 17).
+
+The rule: a text field whose own history still has a step in the asked direction takes the key
+(typing is undone inside the field first); once it has none, the key goes to the library's
+undo stack. Whoever stores a field's typing as a library step calls ``forget_typing`` so the
+field does not undo it a second time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
+
+TextField = QLineEdit | QTextEdit | QPlainTextEdit
+
+
+def text_field(widget: QObject | None) -> TextField | None:
+    """The editable text field a focused widget types into (an editable combo's line edit)."""
+    if isinstance(widget, QComboBox):
+        widget = widget.lineEdit() if widget.isEditable() else None
+    if isinstance(widget, QLineEdit | QTextEdit | QPlainTextEdit) and not widget.isReadOnly():
+        return widget
+    return None
+
+
+def has_own_step(field: TextField, redo: bool) -> bool:
+    """Whether the field's own typing history can go a step back (or forward)."""
+    if isinstance(field, QLineEdit):
+        return field.isRedoAvailable() if redo else field.isUndoAvailable()
+    doc = field.document()
+    return doc.isRedoAvailable() if redo else doc.isUndoAvailable()
+
+
+def forget_typing(field: TextField) -> None:
+    """Drop a field's undo history, keeping its text, cursor and selection: its typing is now a
+    library step, and Ctrl+Z must undo that step, not take the text out of the field."""
+    if isinstance(field, QLineEdit):
+        if not (field.isUndoAvailable() or field.isRedoAvailable()):
+            return
+        pos, start, length = field.cursorPosition(), field.selectionStart(), field.selectionLength()
+        modified = field.isModified()
+        blocked = field.blockSignals(True)  # the same text: nothing for listeners to hear
+        field.setText(field.text())  # QLineEdit's only way to clear its history
+        field.blockSignals(blocked)
+        field.setModified(modified)
+        if start >= 0 and length:
+            field.setSelection(start, length)
+            if pos == start:  # a selection made leftwards keeps its cursor on the left
+                field.setSelection(start + length, -length)
+        else:
+            field.setCursorPosition(pos)
+    else:
+        field.document().clearUndoRedoStacks()
+
+
+class LibraryUndoKeys(QObject):
+    """Routes the undo and redo keys in ``window`` to ``undo``/``redo`` (the actions over the
+    library's undo stack) unless the focused text field can still undo (redo) typing itself.
+
+    It watches only the text fields that get the focus inside the window (an event filter on
+    each, installed as the focus arrives), not every event of the application.
+    """
+
+    def __init__(self, window: QWidget, undo: QAction, redo: QAction) -> None:
+        super().__init__(window)
+        self._window = window
+        self._undo = undo
+        self._redo = redo
+        self._watched: set[int] = set()
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_changed)
+        now = QApplication.focusWidget()
+        if now is not None:
+            self._focus_changed(None, now)
+
+    def _focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
+        if now is None or text_field(now) is None or not self._window.isAncestorOf(now):
+            return
+        key = id(now)
+        if key not in self._watched:
+            self._watched.add(key)
+            now.installEventFilter(self)
+            now.destroyed.connect(lambda _o=None, k=key: self._watched.discard(k))
+
+    def direction(self, event: QKeyEvent) -> bool | None:
+        """False for an undo key, True for a redo key, None for any other key."""
+        pressed = QKeySequence(event.keyCombination())
+        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._undo.shortcuts()):
+            return False
+        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._redo.shortcuts()):
+            return True
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        redo = self.direction(event)
+        field = text_field(watched)
+        if redo is None or field is None or has_own_step(field, redo):
+            return False  # not ours, or the field's own typing comes first
+        # The field has nothing left in that direction: it must not take the key, so Qt goes on
+        # to the window's shortcut. Its history in the other direction is stale now too.
+        forget_typing(field)
+        event.ignore()
+        return True
