@@ -60,6 +60,25 @@ def forget_typing(field: TextField) -> None:
         field.document().clearUndoRedoStacks()
 
 
+def redo_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
+    """Ctrl+Shift+Z, Ctrl+Y and the platform's own Redo keys, each once.
+
+    Once each because Qt treats a key an action lists twice as ambiguous and does nothing: under
+    X11 the platform's first Redo key is Ctrl+Shift+Z itself, so listing it beside our
+    Ctrl+Shift+Z had made Ctrl+Shift+Z dead in the real app (issue 17)."""
+    if platform is None:
+        platform = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+    wanted = [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"), *platform]
+    seen: set[str] = set()
+    out: list[QKeySequence] = []
+    for key in wanted:
+        name = key.toString(QKeySequence.SequenceFormat.PortableText)
+        if name and name not in seen:
+            seen.add(name)
+            out.append(key)
+    return out
+
+
 class LibraryUndoKeys(QObject):
     """Routes the undo and redo keys in ``window`` to ``undo``/``redo`` (the actions over the
     library's undo stack) unless the focused text field can still undo (redo) typing itself.

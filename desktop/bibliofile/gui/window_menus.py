@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QSizePolicy, QStyle, QToolBar, QVBoxLayout, QWidget
 
-from bibliofile.gui.undo_keys import LibraryUndoKeys
+from bibliofile.gui.undo_keys import LibraryUndoKeys, redo_keys
 from bibliofile.gui.window_api import WindowMixin
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class WindowMenus(WindowMixin):
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
         self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        self.act_redo.setShortcuts(redo_keys())  # each key once: a key listed twice is dead in Qt
         self.act_new = self._action("&New Reference…", self.ask_new_reference, QKeySequence.StandardKey.New, SP.SP_FileIcon, "Add an empty reference")
         self.act_new.setIconText("New")
         self.act_trash = self._action("Move to &Trash", self.trash_selected, QKeySequence.StandardKey.Delete, SP.SP_TrashIcon, "Move the selected references to the trash")
