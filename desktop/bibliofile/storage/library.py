@@ -410,7 +410,7 @@ class Library:
                 # "IS" lets year: ranges use ix_references_year_order.
                 by_type = any(t.field == "type" and not t.negated for t in field_terms)
                 deleted = R.deleted.is_not(not scope.trash) if by_type else R.deleted.is_(scope.trash)
-                conds = [deleted, *_field_conditions(field_terms)]
+                conds = [deleted, *_field_conditions(field_terms, self.index)]
                 matching = set(_fetch_ids(conn, select(R.id).where(*conds)))
                 hits = matching if hits is None else matching.intersection(hits)
         return hits, excluded
@@ -464,7 +464,7 @@ class Library:
         conds: list[ColumnElement[bool]] = list(_scope_conditions(scope, _by_text_hits(q)))
         text_terms = [t for t in q.terms if _is_text(t)]
         conds.extend(self.index.matching(text_terms, R.id))
-        conds.extend(_field_conditions([t for t in q.terms if not _is_text(t)]))
+        conds.extend(_field_conditions([t for t in q.terms if not _is_text(t)], self.index))
         return select(R.id).where(*conds)
 
     def rows(self, ids: Sequence[int], columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
@@ -964,10 +964,14 @@ def _scope_conditions(scope: Scope, by_text_hits: bool = False) -> list[ColumnEl
     return conds
 
 
-def _field_conditions(terms: Sequence[Term]) -> list[ColumnElement[bool]]:
-    """SQL conditions for field terms (year, type, tag...), negated where the term is."""
+def _field_conditions(terms: Sequence[Term], index: SearchIndex) -> list[ColumnElement[bool]]:
+    """SQL conditions for field terms (year, type, tag...), negated where the term is. An OR
+    group holding words and fields (model/query.py) is the search index's to build."""
     out: list[ColumnElement[bool]] = []
     for t in terms:
+        if t.any_of:
+            out.append(index.group_condition(t, R.id, lambda leaf: _field_conditions([leaf], index)[0]))
+            continue
         cond = _field_condition(t)
         out.append(~cond if t.negated else cond)
     return out

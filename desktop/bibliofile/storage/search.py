@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, Connection
@@ -18,6 +18,9 @@ class SearchIndex(Protocol):
     def set_notes(self, conn: Connection, rid: int, words: str) -> None: ...
     def count(self, conn: Connection) -> int: ...
     def matching(self, terms: Sequence[Term], id_column: ColumnElement[int]) -> list[ColumnElement[bool]]: ...
+    def group_condition(
+        self, term: Term, id_column: ColumnElement[int], field_condition: Callable[[Term], ColumnElement[bool]]
+    ) -> ColumnElement[bool]: ...
     def hit_sets(self, conn: Connection, terms: Sequence[Term]) -> tuple[list[int] | None, set[int]]: ...
 
 

@@ -8,10 +8,22 @@ its place for shared group libraries. The index is a plain FTS5 table keyed by r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, TextualSelect, column, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    TextualSelect,
+    and_,
+    column,
+    not_,
+    or_,
+    text,
+    true,
+)
 
 from bibliofile.model.query import Query, Term, words
 from bibliofile.storage.engine import read_ids
@@ -19,6 +31,9 @@ from bibliofile.storage.engine import read_ids
 FTS_TABLE = "reference_fts"
 FTS_COLUMNS = ("title", "creators", "container", "abstract", "keywords", "notes")
 PREFIXES = "1 2"
+
+# Names for the MATCH parameters of OR groups: unique within any statement they meet in.
+_bind_names = itertools.count()
 
 _FIELD_COLUMN = {
     "author": "creators",
@@ -103,6 +118,36 @@ class Fts5Index:
             conds.append(id_column.not_in(_match_subquery(expr, f"n{n}")))
         return conds
 
+    def group_condition(
+        self,
+        term: Term,
+        id_column: ColumnElement[int],
+        field_condition: Callable[[Term], ColumnElement[bool]],
+    ) -> ColumnElement[bool]:
+        """SQL for an OR group that mixes words and other fields (``gowda OR year:2020``):
+        each run of words is one MATCH subquery, each field term ``field_condition``'s SQL
+        (the Library's, negation included), joined with OR/AND/NOT as the group says."""
+        alts: list[ColumnElement[bool]] = []
+        for alt in term.any_of:
+            alts.append(and_(*(self._member_condition(t, id_column, field_condition) for t in alt)))
+        cond = or_(*alts)
+        return not_(cond) if term.negated else cond
+
+    def _member_condition(
+        self,
+        term: Term,
+        id_column: ColumnElement[int],
+        field_condition: Callable[[Term], ColumnElement[bool]],
+    ) -> ColumnElement[bool]:
+        if is_text_term(term):
+            expr = fts_expression(term)
+            if not expr:
+                return true()
+            sub = _match_subquery(expr, f"g{next(_bind_names)}")
+            return id_column.not_in(sub) if term.negated else id_column.in_(sub)
+        if term.any_of:
+            return self.group_condition(term, id_column, field_condition)
+        return field_condition(term)
 
     def hit_sets(self, conn: Connection, terms: Sequence[Term]) -> tuple[list[int] | None, set[int]]:
         """(rowids matching every positive term, ascending, or None when there is none; rowids
@@ -143,7 +188,11 @@ def _match_subquery(expr: str, name: str) -> TextualSelect:
 
 def fts_expression(term: Term) -> str:
     """One term as FTS5 query syntax: quoted tokens (so user text is never FTS5 syntax), with
-    prefix match on bare words and exact order for quoted phrases."""
+    prefix match on bare words and exact order for quoted phrases. A text-only OR group
+    (model/query.py) becomes FTS5's own OR/NOT/parentheses, built from its terms' expressions,
+    so the index answers it in one MATCH; its negation, like a word's, is the caller's."""
+    if term.any_of:
+        return _group_expression(term)
     toks = words(term.text)
     if not toks:
         return ""
@@ -155,6 +204,23 @@ def fts_expression(term: Term) -> str:
             body = f"({body})"
     column = _FIELD_COLUMN.get(term.field or "")
     return f"{column} : {body}" if column else body
+
+
+def _group_expression(term: Term) -> str:
+    """``(a AND b NOT (c OR d)) OR (...)``: FTS5's NOT is binary, so each alternative needs a
+    positive term, which the parser guarantees for a group it leaves to the index (field None);
+    "" (no condition) for any other group, which must not reach here."""
+    alts: list[str] = []
+    for alt in term.any_of:
+        pos = [e for e in (fts_expression(t) for t in alt if not t.negated) if e]
+        neg = [e for e in (fts_expression(t) for t in alt if t.negated) if e]
+        if not pos:
+            return ""
+        body = "(" + " AND ".join(pos) + ")"
+        if neg:
+            body = f"({body} NOT ({' OR '.join(neg)}))"
+        alts.append(body)
+    return "(" + " OR ".join(alts) + ")"
 
 
 def is_text_term(term: Term) -> bool:
