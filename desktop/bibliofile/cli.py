@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto (default) tells the format from each file's content",
     )
     imp.add_argument("--json", action="store_true", help="print a JSON report")
+    imp.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="also import entries the library already holds exactly (skipped by default)",
+    )
 
     exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX, RIS or CSL-JSON")
     exp.add_argument("--format", choices=["bibtex", "biblatex", "ris", "csl-json"], default="bibtex")
@@ -232,17 +237,21 @@ def _import(library: object, args: argparse.Namespace) -> int:
     from bibliofile.storage.library import Library
 
     assert isinstance(library, Library)
-    report = import_files(library, args.files, format=args.format)
+    report = import_files(library, args.files, format=args.format, allow_duplicates=args.allow_duplicates)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:
+        from bibliofile.services.import_summary import imported_headline, sections
         from bibliofile.services.importing import format_label
 
         for f, fmt in report.formats.items():
             print(f"{f}: read as {format_label(fmt)}")
-        print(f"Imported {report.imported} reference{'s' if report.imported != 1 else ''} into {library.display_name}")
-        for p in report.problems:
-            print(f"  {p.file}:{p.line}: {p.message}")
+        print(f"{imported_headline(report.imported)} into {library.display_name}")
+        for part in sections(report.problems, report.skipped, report.unreadable):
+            hint = " (--allow-duplicates imports them)" if part.kind == "skipped" else ""
+            print(f"{part.headline}{hint}:")
+            for line in part.lines:
+                print(f"  {line}")
     if report.nothing_read:
         for p in report.problems:
             print(f"bibliofile: {p.file}: {p.message}", file=sys.stderr)

@@ -761,7 +761,7 @@ def _read_segment(
             continue
         pos = text.find(raw, cursor)
         if pos < 0:
-            problems.append(Problem(file, line, "a block could not be located in the text; it was kept as text"))
+            problems.append(Problem(file, line, "a block could not be located in the text; it was kept as text", True))
             continue
         prefix = text[cursor:pos]
         line += prefix.count(newline)
@@ -848,7 +848,7 @@ def _read_segment(
             error = block.error if isinstance(block, bp.ParsingFailedBlock) else Exception("unknown block")
             message, is_entry = _failed_message(raw, error)
             entries += is_entry
-            problems.append(Problem(file, line, message))
+            problems.append(Problem(file, line, message, True))  # not read: kept as text
             items.append(PassthroughBlock(BlockKind.FAILED, raw, prefix, line, file))
         line += raw.count(newline)
         cursor = pos + len(raw)

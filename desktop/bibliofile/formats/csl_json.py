@@ -192,13 +192,13 @@ def read_csl_json(text: str, file: str = "<text>") -> ReadResult:
     items, result.problems = json_items(text, file)
     for line, obj, raw in items:
         if not isinstance(obj, dict):
-            result.problems.append(Problem(file, line, "array element is not an object; skipped"))
+            result.problems.append(Problem(file, line, "array element is not an object; skipped", True))
             continue
         try:
             converted = _reference(obj, raw, file, line)
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
             result.problems.append(
-                Problem(file, line, f"item could not be read ({type(exc).__name__}: {exc}); skipped")
+                Problem(file, line, f"item could not be read ({type(exc).__name__}: {exc}); skipped", True)
             )
             continue
         ref, notes = converted
@@ -273,8 +273,8 @@ class _Scanner:
         self.non_finite.append(text)
         return None
 
-    def problem(self, pos: int, message: str) -> None:
-        self.problems.append(Problem(self.file, _line(self.body, pos), message))
+    def problem(self, pos: int, message: str, not_read: bool = False) -> None:
+        self.problems.append(Problem(self.file, _line(self.body, pos), message, not_read))
 
     def decode(self, pos: int) -> tuple[Any, int]:
         """One JSON value at ``pos``; Infinity/NaN become null and are reported."""
@@ -292,13 +292,13 @@ class _Scanner:
         body = self.body
         pos = _skip_ws(body, 0)
         if pos >= len(body):
-            self.problems.append(Problem(self.file, 1, "empty file; nothing to import"))
+            self.problems.append(Problem(self.file, 1, "empty file; nothing to import", True))
             return []
         if body[pos] == "[":
             return self.array(pos)
         if body[pos] == "{":
             return self.object(pos)
-        self.problem(pos, "not a CSL-JSON file (expected [ or {)")
+        self.problem(pos, "not a CSL-JSON file (expected [ or {)", True)
         return []
 
     def array(self, pos: int) -> list[tuple[int, Any, str]]:
@@ -316,7 +316,7 @@ class _Scanner:
                 obj, end = self.decode(pos)
             except json.JSONDecodeError as exc:
                 self.problems.append(
-                    Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); the items after line {line} were not read")
+                    Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); the items after line {line} were not read", True)
                 )
                 self.end = n
                 return out
@@ -332,7 +332,7 @@ class _Scanner:
             if pos < n and body[pos] == ",":
                 pos = _skip_ws(body, pos + 1)
             elif pos < n and body[pos] != "]":
-                self.problem(pos, "expected , or ] between items; the rest was not read")
+                self.problem(pos, "expected , or ] between items; the rest was not read", True)
                 self.end = n
                 return out
         if pos >= n:
@@ -343,7 +343,7 @@ class _Scanner:
     def _too_deep(self, line: int, deep: _TooDeep) -> None:
         rest = "the rest of the file was not read" if deep.end < 0 else "the rest of the file was read"
         self.problems.append(
-            Problem(self.file, line, f"item nested too deeply for a reference (thousands of levels); skipped, {rest}")
+            Problem(self.file, line, f"item nested too deeply for a reference (thousands of levels); skipped, {rest}", True)
         )
 
     def object(self, pos: int) -> list[tuple[int, Any, str]]:
@@ -384,10 +384,10 @@ class _Scanner:
                 self.problems.append(Problem(self.file, _line(body, n), "the object is not closed with }; read up to the end"))
         except json.JSONDecodeError as exc:
             if not members:
-                self.problems.append(Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); nothing imported"))
+                self.problems.append(Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); nothing imported", True))
                 return []
             self.problems.append(
-                Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); the rest of the file was not read")
+                Problem(self.file, exc.lineno, f"not valid JSON ({exc.msg}); the rest of the file was not read", True)
             )
         whole = {key: value for _, key, value, _ in members}
         inner = whole.get("items")

@@ -152,7 +152,7 @@ def read_text(text: str, file: str = "<text>", fmt: str = "auto", today: str = "
         found = detect_format(text)
         if found is None:
             result = ReadResult()
-            result.problems.append(Problem(file, 1, unrecognised(text)))
+            result.problems.append(Problem(file, 1, unrecognised(text), True))
             return "", result
         fmt = found
     readers: dict[str, Callable[[str, str], ReadResult]] = {

@@ -105,11 +105,11 @@ def read_endnote_xml(text: str, file: str = "<text>") -> ReadResult:
         body = _DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
         root = _parse(body)
     except DefusedXmlException:
-        result.problems.append(Problem(file, 1, REFUSED_ENTITIES))
+        result.problems.append(Problem(file, 1, REFUSED_ENTITIES, True))
         return result
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else 1
-        result.problems.append(Problem(file, line, f"not well-formed XML ({exc}); nothing imported"))
+        result.problems.append(Problem(file, line, f"not well-formed XML ({exc}); nothing imported", True))
         return result
     lines = _record_lines(text)
     for n, rec in enumerate(root.iter("record")):
@@ -136,7 +136,7 @@ def read_endnote_xml(text: str, file: str = "<text>") -> ReadResult:
         result.problems.extend(Problem(file, line, m) for m in notes)
     result.entries_in_file = len(result.items)
     if not result.items:
-        result.problems.append(Problem(file, 1, "no <record> elements; nothing imported"))
+        result.problems.append(Problem(file, 1, "no <record> elements; nothing imported", True))
     return result
 
 

@@ -78,7 +78,7 @@ def read_medline(text: str, file: str = "<text>") -> ReadResult:
             continue
         m = TAG_RE.match(line)
         if m is None:
-            result.problems.append(Problem(file, index + 1, "not a MEDLINE tag line; ignored"))
+            result.problems.append(Problem(file, index + 1, "not a MEDLINE tag line; ignored", True))
             continue
         if not tags:
             start = index

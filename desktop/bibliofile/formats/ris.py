@@ -393,7 +393,7 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
                 lost_after_ty = False
             elif current is None:
                 if tag != "ER" and not in_stray:
-                    problems.append(Problem(file, index + 1, f"{tag} line outside a record (no TY before it); ignored"))
+                    problems.append(Problem(file, index + 1, f"{tag} line outside a record (no TY before it); ignored", True))
                 in_stray = tag != "ER"
             elif tag == "ER":
                 current.last = index
@@ -418,10 +418,10 @@ def read_ris(text: str, file: str = "<text>") -> ReadResult:
             current.last = index
         elif current is None:
             if not in_stray:
-                problems.append(Problem(file, index + 1, "text outside a RIS record; ignored"))
+                problems.append(Problem(file, index + 1, "text outside a RIS record; ignored", True))
             in_stray = True
         elif not lost_after_ty:
-            problems.append(Problem(file, index + 1, "text between TY and the first tag; ignored"))
+            problems.append(Problem(file, index + 1, "text between TY and the first tag; ignored", True))
             lost_after_ty = True
         blank_run = 0
     if current is not None:

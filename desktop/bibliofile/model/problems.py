@@ -7,11 +7,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something wrong at a place in a file, and what was done about it ("kept as text")."""
+    """Something wrong at a place in a file, and what was done about it ("kept as text").
+
+    ``not_read`` tells the two kinds apart (issue 17): True when what is at this place could not
+    be read (an entry kept only as text, a record or line left out, a file not read at all);
+    False for a remark on an entry that was read and stored."""
 
     file: str
     line: int
     message: str
+    not_read: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"

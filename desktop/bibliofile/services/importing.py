@@ -8,6 +8,14 @@ lists; ``formats.detect``) are read in this process and stored in batches of the
 files of one import are one unit of work: a failure, a cancel, or a killed process leaves the
 library exactly as it was.
 
+An entry the library already holds exactly (same type and normalised fields and creators, or
+same DOI/ISBN and title: the rule is in ``services.exact_duplicates``) is not stored again but
+listed in ``ImportReport.skipped``; ``store_skipped`` stores those after all, as one undoable
+operation ("Import anyway", ``bibliofile import --allow-duplicates``).
+
+Problems are of two kinds (``Problem.not_read``): what could not be read at all, and remarks on
+entries that were read; ``ImportReport.not_read`` and ``.remarks`` keep them apart for messages.
+
 Paste and drop go through a preview first (``preview_text``/``preview_files``): the references
 found, each flagged when the library already holds one with the same DOI or the same normalised
 title and year; ``import_chosen`` then stores the ones the user kept, in one transaction.
@@ -19,6 +27,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +47,8 @@ from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.problems import Problem, UnreadableFileError
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
+from bibliofile.services.changes import Change, Operation, plural
+from bibliofile.services.exact_duplicates import LibraryIndex, SkippedEntry, describe, rows_of
 from bibliofile.storage.errors import Cancelled, LibraryError
 from bibliofile.storage.library import Library, UnitOfWork
 from bibliofile.storage.rows import REFERENCE_BODY, RowBatch, imported_rows
@@ -58,17 +69,36 @@ class ImportReport:
     unreadable: list[str] = field(default_factory=list)
     entries_in_files: int = 0
     keyless: list[int] = field(default_factory=list, repr=False)  # stored without a citation key
+    skipped: list[SkippedEntry] = field(default_factory=list)  # exact duplicates, not stored
 
     @property
     def nothing_read(self) -> bool:
         """True when no file could be read at all (the CLI exits 1)."""
         return bool(self.unreadable) and not self.formats
 
+    @property
+    def not_read(self) -> list[Problem]:
+        """Entries, text or files that could not be read (kept as text, or left out)."""
+        return [p for p in self.problems if p.not_read]
+
+    @property
+    def remarks(self) -> list[Problem]:
+        """Remarks on entries that were read and stored."""
+        return [p for p in self.problems if not p.not_read]
+
     def as_json(self) -> dict[str, object]:
         return {
             "imported": self.imported,
             "formats": self.formats,
-            "problems": [{"file": p.file, "line": p.line, "message": p.message} for p in self.problems],
+            "problems": [
+                {"file": p.file, "line": p.line, "message": p.message, "not_read": p.not_read}
+                for p in self.problems
+            ],
+            "skipped_duplicates": [
+                {"file": s.file, "line": s.line, "title": s.title, "duplicate_of": s.duplicate_of,
+                 "existing": s.existing, "reason": s.reason}
+                for s in self.skipped
+            ],
         }
 
 
@@ -143,15 +173,20 @@ def import_files(
     cancelled: Callable[[], bool] | None = None,
     workers: int = 2,
     key_pattern: str = citation_keys.DEFAULT_PATTERN,
+    allow_duplicates: bool = False,
 ) -> ImportReport:
     """Import every file in one transaction; unreadable files are reported, not fatal.
 
     Entries without a citation key get one made from ``key_pattern`` (the user's preference in
-    the window; the default for the command line). A reader that fails outright (RecursionError,
-    MemoryError, UnicodeError) ends the import with ReaderFailedError naming the file."""
+    the window; the default for the command line). Exact duplicates of references already in
+    the library are skipped and listed in ``report.skipped`` unless ``allow_duplicates``. A
+    reader that fails outright (RecursionError, MemoryError, UnicodeError) ends the import with
+    ReaderFailedError naming the file."""
     reading: list[str] = []
     try:
-        return _import_files(library, paths, format, progress, cancelled, workers, key_pattern, reading)
+        return _import_files(
+            library, paths, format, progress, cancelled, workers, key_pattern, reading, allow_duplicates
+        )
     except (RecursionError, MemoryError, UnicodeError) as exc:
         name = reading[-1] if reading else ", ".join(shown_path(p) for p in paths)
         raise ReaderFailedError(name, reader_failure(exc)) from exc
@@ -166,10 +201,31 @@ def _import_files(
     workers: int,
     key_pattern: str,
     reading: list[str],
+    allow_duplicates: bool = False,
 ) -> ImportReport:
     report = ImportReport()
     early = workers if any(_large_bibtex(p) for p in paths) else 0
-    with worker_pool(early) as pool, gc_paused(), library.write() as uow, uow.bulk_load() as bulk:
+    with worker_pool(early) as pool, gc_paused():
+        # Read before the write begins, while early workers start: what was there before.
+        known = None if allow_duplicates else LibraryIndex(library)
+        _import_into(library, paths, format, progress, cancelled, workers, key_pattern, reading, report, pool, known)
+    return report
+
+
+def _import_into(
+    library: Library,
+    paths: Sequence[str | Path],
+    format: str,
+    progress: Callable[[int], None] | None,
+    cancelled: Callable[[], bool] | None,
+    workers: int,
+    key_pattern: str,
+    reading: list[str],
+    report: ImportReport,
+    pool: ProcessPoolExecutor | None,
+    known: LibraryIndex | None,
+) -> None:
+    with library.write() as uow, uow.bulk_load() as bulk:
         for n, p in enumerate(paths, 1):
             name = shown_path(p)
             reading.append(name)
@@ -177,20 +233,20 @@ def _import_files(
                 data = Path(p).read_bytes()
             except OSError as exc:
                 report.unreadable.append(name)
-                report.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
+                report.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}", True))
                 continue
             try:
                 text, encoding, guessed = decode_bytes_reporting(data, name)  # guessed: mixed-encoding lines
                 fmt = detect_format(text, name, format)
             except UnreadableFileError as exc:
                 report.unreadable.append(name)
-                report.problems.append(Problem(name, 0, exc.message))
+                report.problems.append(Problem(name, 0, exc.message, True))
                 continue
             report.problems.extend(guessed)
             report.formats[name] = fmt
             import_id = uow.add_import(shown_path(Path(p).resolve()), fmt, encoding)
             if fmt != "bibtex":
-                _store_read(uow, text, name, fmt, import_id, report, progress, cancelled, workers)
+                _store_read(uow, text, name, fmt, import_id, report, progress, cancelled, workers, known)
                 continue
             position = 0
             entries = blocks = 0
@@ -202,17 +258,16 @@ def _import_files(
                 rows = batch.payload
                 if batch.lead:
                     rows.prepend(batch.lead)
-                position = _store(uow, rows, import_id, position, report, progress)
+                position = _store(uow, rows, import_id, position, report, progress, name, known)
                 report.problems.extend(batch.problems)
                 report.entries_in_files += batch.entries_in_file
-                entries += len(rows.refs)
+                entries += len(rows.refs)  # stored or skipped as already in the library
                 blocks += sum(1 for b in rows.blocks if b[1] != BlockKind.TRAILER.value)
                 if n == len(paths) and batch.read_to >= INDEX_WHEN_READ:
                     bulk.build_indexes()  # while the workers parse the last batches
             if not entries and blocks:
                 report.problems.append(Problem(name, 0, kept_blocks_notice(blocks)))
         citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
-    return report
 
 
 def kept_blocks_notice(blocks: int) -> str:
@@ -240,15 +295,22 @@ def _store(
     position: int,
     report: ImportReport,
     progress: Callable[[int], None] | None,
+    name: str = "",
+    known: LibraryIndex | None = None,
 ) -> int:
-    """Store one batch of rows at ``position``; the position after it."""
+    """Store one batch of rows at ``position``, leaving out exact duplicates of what the library
+    held (``known``); the position after it (skipped entries keep theirs, for "Import anyway")."""
+    after = position + rows.item_count
+    if known:
+        rows, skipped = known.split(rows, name, import_id, position)
+        report.skipped.extend(skipped)
     ids = uow.add_rows(rows, import_id, position)
     report.ids.extend(ids)
     report.keyless.extend(rid for rid, row in zip(ids, rows.refs, strict=True) if not row[_KEY])
     report.imported += len(ids)
     if progress is not None:
-        progress(report.imported)
-    return position + rows.item_count
+        progress(report.imported + len(report.skipped))
+    return after
 
 
 def _today() -> str:
@@ -265,6 +327,7 @@ def _store_read(
     progress: Callable[[int], None] | None,
     cancelled: Callable[[], bool] | None,
     workers: int = 2,
+    known: LibraryIndex | None = None,
 ) -> None:
     """Read a non-BibTeX text here and store it in batches (same rows as the BibTeX workers make)."""
     if fmt in ("ris", "csl-json"):
@@ -273,7 +336,7 @@ def _store_read(
         for rows, problems, records in iter_format_batches(text, name, fmt, imported_rows, workers, BATCH):
             if cancelled is not None and cancelled():
                 raise Cancelled()
-            position = _store(uow, rows, import_id, position, report, progress)
+            position = _store(uow, rows, import_id, position, report, progress, name, known)
             report.problems.extend(problems)
             report.entries_in_files += records
         return
@@ -285,7 +348,8 @@ def _store_read(
     for start in range(0, len(items), BATCH):
         if cancelled is not None and cancelled():
             raise Cancelled()
-        position = _store(uow, imported_rows(items[start : start + BATCH]), import_id, position, report, progress)
+        batch = imported_rows(items[start : start + BATCH])
+        position = _store(uow, batch, import_id, position, report, progress, name, known)
 
 
 # ---- preview (paste, drop) ----------------------------------------------------------------------
@@ -300,6 +364,7 @@ class Candidate:
     format: str
     duplicate_of: int | None = None
     reason: str = ""
+    existing: str = ""  # the library's reference by author, year and title (exact_duplicates.describe)
 
 
 @dataclass
@@ -355,8 +420,12 @@ def find_duplicates(library: Library, refs: Sequence[Reference]) -> list[tuple[i
 
 def _add_candidates(library: Library, preview: ImportPreview, name: str, fmt: str, items: Sequence[object]) -> None:
     refs = [r for r in items if isinstance(r, Reference)]
-    for ref, (dup, why) in zip(refs, find_duplicates(library, refs), strict=True):
-        preview.candidates.append(Candidate(ref, name, fmt, dup, why))
+    found = find_duplicates(library, refs)
+    ids = list(dict.fromkeys(dup for dup, _ in found if dup is not None))
+    rows = library.rows(ids, ["authors", "year", "title"]) if ids else {}
+    for ref, (dup, why) in zip(refs, found, strict=True):
+        existing = describe(*rows[dup]) if dup in rows else ""
+        preview.candidates.append(Candidate(ref, name, fmt, dup, why, existing))
 
 
 def preview_text(library: Library, text: str, label: str = "clipboard", fmt: str = "auto") -> ImportPreview:
@@ -382,11 +451,11 @@ def preview_files(library: Library, paths: Sequence[str | Path], fmt: str = "aut
             found = detect_format(text, name, fmt)
         except OSError as exc:
             preview.unreadable.append(name)
-            preview.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}"))
+            preview.problems.append(Problem(name, 0, f"cannot read the file: {exc.strerror or exc}", True))
             continue
         except UnreadableFileError as exc:
             preview.unreadable.append(name)
-            preview.problems.append(Problem(name, 0, exc.message))
+            preview.problems.append(Problem(name, 0, exc.message, True))
             continue
         found, result = read_text(text, name, found, today=_today())
         preview.formats[name] = found
@@ -425,3 +494,31 @@ def import_chosen(
 def import_references(library: Library, refs: Sequence[Reference]) -> list[int]:
     """Add references made elsewhere (sample library, tests, paste) as one action."""
     return library.add_references(refs)
+
+
+# ---- exact duplicates stored after all ------------------------------------------------------------
+
+
+def store_skipped(
+    entries: Sequence[SkippedEntry], key_pattern: str = citation_keys.DEFAULT_PATTERN
+) -> Operation:
+    """The operation that stores entries an import skipped as exact duplicates ("Import anyway",
+    ``--allow-duplicates`` after the fact): one transaction, back at their places in their own
+    imports, keys given as the import would have. Its undo deletes them for good (they were
+    never in the library before), and the redo of that stores them again."""
+    entries = list(entries)
+    text = f"Import {plural(len(entries), 'duplicate reference')}"
+
+    def add(uow: UnitOfWork) -> Change:
+        ids: list[int] = []
+        for import_id in dict.fromkeys(e.import_id for e in entries):
+            group = [e for e in entries if e.import_id == import_id]
+            ids += uow.add_rows(rows_of(group), import_id, 0)
+        citation_keys.fill_missing(uow, ids, key_pattern)
+        return Change(text, lambda u: _remove(u, ids), tuple(ids))
+
+    def _remove(uow: UnitOfWork, ids: list[int]) -> Change:
+        uow.purge(ids)
+        return Change(text, add, tuple(ids))
+
+    return add
