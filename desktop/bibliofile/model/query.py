@@ -122,7 +122,8 @@ class _Tok:
 
 _FIELD_RE = re.compile(r"([A-Za-z]+):")
 _OPERATORS = {"OR": "OR", "AND": "AND", "NOT": "NOT", "|": "OR", "||": "OR", "&&": "AND"}
-_STOP = frozenset("()|")
+_WORD_RE = re.compile(r"[^\s()|]*")
+_SPACE_RE = re.compile(r"\s+")
 
 
 def _lex(text: str) -> list[_Tok]:
@@ -132,7 +133,7 @@ def _lex(text: str) -> list[_Tok]:
     while i < n:
         c = text[i]
         if c.isspace():
-            i += 1
+            i = _SPACE_RE.match(text, i).end()  # type: ignore[union-attr]  # matches here
             continue
         if c in "()":
             out.append(_Tok(c))
@@ -162,11 +163,9 @@ def _lex(text: str) -> list[_Tok]:
             out.append(_Tok("atom", text[i + 1 : end], negated, fname, quoted=True))
             i = end + 1
             continue
-        j = i
-        while j < n and not text[j].isspace() and text[j] not in _STOP:
-            j += 1
-        word = text[i:j]
-        i = j
+        m = _WORD_RE.match(text, i)
+        assert m is not None  # the pattern matches the empty string
+        word, i = m.group(), m.end()
         if not negated and fname is None and word in _OPERATORS:
             out.append(_Tok(_OPERATORS[word]))
         elif word or fname or negated:

@@ -75,7 +75,7 @@ from bibliofile.storage.rows import (
     reference_from_row,
     reference_row,
 )
-from bibliofile.storage.search import SearchIndex, index_for
+from bibliofile.storage.search import SearchIndex, group_ids, index_for
 from bibliofile.storage.tables import (
     blocks_t,
     collection_items_t,
@@ -405,6 +405,16 @@ class Library:
             # one SQL statement each FTS hit cost a lookup in the references table.
             text_hits, excluded = self.index.hit_sets(conn, text_terms) if text_terms else (None, set())
             hits: Hits | None = text_hits
+            for group in (t for t in field_terms if t.any_of):
+                # An OR group of words and fields: each term from its own index (search.py).
+                ids, outside = group_ids(
+                    group, lambda t: self.index.text_ids(conn, t), lambda t: self._field_ids(conn, t, scope)
+                )
+                if outside:
+                    excluded = excluded | ids
+                else:
+                    hits = ids if hits is None else ids.intersection(hits)
+            field_terms = [t for t in field_terms if not t.any_of]
             if field_terms:
                 # "IS NOT" keeps a type: term on the item_type index (see _scope_conditions);
                 # "IS" lets year: ranges use ix_references_year_order.
@@ -414,6 +424,11 @@ class Library:
                 matching = set(_fetch_ids(conn, select(R.id).where(*conds)))
                 hits = matching if hits is None else matching.intersection(hits)
         return hits, excluded
+
+    def _field_ids(self, conn: Connection, term: Term, scope: Scope) -> set[int]:
+        """Ids matching one field term, read with the index its field has (as _hit_sets)."""
+        deleted = R.deleted.is_not(not scope.trash) if term.field == "type" else R.deleted.is_(scope.trash)
+        return set(_fetch_ids(conn, select(R.id).where(deleted, *_field_conditions([term], self.index))))
 
     def prepare_order(
         self, sort: str, descending: bool = False, scope: Scope = LIBRARY, ranks: bool = True
