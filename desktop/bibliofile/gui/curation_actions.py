@@ -269,9 +269,12 @@ class Curation(QObject):
         # A reading list shows in its own order; elsewhere the header's sort comes back. The
         # window already searched the new scope: reload() searches again keeping the selection.
         if scope.collection_id is not None:
-            hh.setSortIndicatorShown(False)
-            m.set_sort("position", False, refresh=False)
-            self.window.reload()
+            # A selection made elsewhere does not come into the list, only the reference the
+            # user was on: an import's or a Select All's selection, kept by id, covered the
+            # whole list, and a press on a row then dragged every row, which dropped them where
+            # they were. Reordering "did nothing" until a restart cleared it (issue 17).
+            current = self.window.table.current_id()
+            self._show_list_order([current] if current else [])
         elif m.sort_key == "position":
             hh.setSortIndicatorShown(True)
             section = hh.sortIndicatorSection()
@@ -280,12 +283,38 @@ class Curation(QObject):
             self.window.reload()
         self.refresh_progress()
 
+    def _show_list_order(self, select: list[int] | None = None) -> None:
+        """The reading list shown in its own order (``select``: the selection to have then;
+        None keeps it)."""
+        self.window.table.horizontalHeader().setSortIndicatorShown(False)
+        self.window.model.set_sort("position", False, refresh=False)
+        self.window.reload(select=select)
+
+    def _sidebar_item_clicked(self, item: QTreeWidgetItem | None, *_args: Any) -> None:
+        """A click on the reading list already shown, after sorting it by a column, shows it in
+        its own order again (a click on a current entry changes no scope, so nothing did)."""
+        m = self.window.model
+        cid = m.scope.collection_id
+        if (
+            item is not None and cid is not None and m.sort_key != "position"
+            and item.data(0, KIND_ROLE) == "collection" and item.data(0, ID_ROLE) == cid
+        ):
+            self._show_list_order()
+
     def _header_sorted(self, *_args: Any) -> None:
         self.window.table.horizontalHeader().setSortIndicatorShown(True)
 
     def in_list_order(self) -> bool:
         m = self.window.model
         return m.scope.collection_id is not None and m.sort_key == "position" and not m.query.strip()
+
+    def _not_in_list_order(self) -> str:
+        """Why a drag in a reading list cannot reorder it now: said when the drag comes in, as
+        the refusal alone (a no-entry cursor) looked as if dragging were broken."""
+        if self.window.model.query.strip():
+            return "To reorder the reading list by dragging, clear the search first."
+        return ("The reading list is sorted by a column: choose the list in the sidebar again "
+                "to see its own order and reorder it by dragging.")
 
     def progress_text(self) -> str:
         cid = self.window.model.scope.collection_id
@@ -307,13 +336,35 @@ class Curation(QObject):
         )
 
     def move_before(self, ids: Sequence[int], before: int | None) -> None:
+        """Move ``ids`` before ``before`` (None: to the end) as one undo step. A move that leaves
+        the order as it is writes nothing and says why, rather than adding an empty undo step."""
         cid = self.window.model.scope.collection_id
         if cid is None or not ids:
             return
         ids = list(ids)
+        unchanged = self._unchanged_reason(ids, before)
+        if unchanged:
+            self.window.show_status(unchanged, 8000)
+            return
         self.window.undo_stack.push(
             change_command(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before))
         )
+
+    def _unchanged_reason(self, ids: list[int], before: int | None) -> str:
+        """Why moving ``ids`` before ``before`` would leave the list's order as shown ("" when it
+        changes it, or when the order is not all read yet and the library decides)."""
+        order = self.window.model.ids
+        if 0 in order or not self.in_list_order():
+            return ""
+        wanted = set(ids)
+        rest = [i for i in order if i not in wanted]
+        at = rest.index(before) if before is not None and before in rest else len(rest)
+        if [*rest[:at], *(i for i in order if i in wanted), *rest[at:]] != order:
+            return ""
+        if not rest:
+            return (f"Nothing to reorder: the drag held all {len(order)} references of the list "
+                    "(they were all selected). Click one reference, then drag it.")
+        return "The order is unchanged: the references were dropped where they already were."
 
     def drop_row_target(self, y: int) -> int | None:
         """The id a drop at viewport height ``y`` goes before (None: the end)."""
@@ -340,8 +391,15 @@ class Curation(QObject):
             return bool(mods == Qt.KeyboardModifier.NoModifier and self.triage(event.key()))
         if obj is self._viewport and et != QEvent.Type.KeyPress:
             drag: Any = event
-            if not (drag.mimeData().hasFormat(IDS_MIME) and self.in_list_order()):
-                return False  # files for the window's import, or rows outside a reading list
+            if not drag.mimeData().hasFormat(IDS_MIME):
+                return False  # files, for the window's import
+            if not self.in_list_order():
+                # Rows outside a reading list, or a list not in its own order: refused here, as
+                # the view itself would accept them (its model takes the type) and drop nothing.
+                if et == QEvent.Type.DragEnter and self.window.model.scope.collection_id is not None:
+                    self.window.show_status(self._not_in_list_order(), 8000)
+                drag.ignore()
+                return True
             drag.setDropAction(Qt.DropAction.MoveAction)
             drag.accept()
             if et == QEvent.Type.Drop:
@@ -458,6 +516,7 @@ def install(window: WindowApi) -> Curation:
     window.sidebar.extra_menu = c._sidebar_menu
     window.sidebar.tree.tagDropped.connect(lambda tid, ids: c.tag_ids(tid, ids))
     window.sidebar.tree.currentItemChanged.connect(c._sidebar_item_chosen)
+    window.sidebar.tree.itemClicked.connect(c._sidebar_item_clicked)
     window.sidebar.scopeChanged.connect(c._scope_changed)
     window.model.countsChanged.connect(c.refresh_progress)
     table.horizontalHeader().sectionClicked.connect(c._header_sorted)
