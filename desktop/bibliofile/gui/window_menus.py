@@ -80,6 +80,8 @@ class WindowMenus(WindowMixin):
         self.act_new_collection = self._action("New &Collection…", lambda: self._ask_new_collection(None))
         self.act_remove_from_collection = self._action("Remove from Collection", self.remove_selected_from_collection)
         self.act_about = self._action("&About Bibliofile", self.show_about)
+        self.act_user_guide = self._action("&User Guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents, None, "How to import, search, cite, curate and recover (opens offline)")
+        self.act_shortcuts = self._action("&Keyboard Shortcuts", self.show_keyboard_shortcuts, None, None, "Every shortcut of the window's menus")
         self.act_check_file = self._action("&Verify Library File…", self.check_library_file, None, None, "Check the library file for damage; recover it from a backup")
         self.act_show_sidebar = QAction("Show &Sidebar", self, checkable=True, checked=True)
         self.act_show_sidebar.toggled.connect(self.sidebar.setVisible)
@@ -113,7 +115,31 @@ class WindowMenus(WindowMixin):
         self.menu_tools.addAction(self.act_check_file)
         self.menu_tools.addSeparator()
         m = self.menu_help = mb.addMenu("&Help")
+        m.addActions([self.act_user_guide, self.act_shortcuts])
+        m.addSeparator()
         m.addAction(self.act_about)
+
+    # ---- Help (gui/help_dialog.py, imported on first use: the window starts without it) -------
+    def show_user_guide(self) -> None:
+        from bibliofile.gui.help_dialog import user_guide_dialog
+
+        dlg = user_guide_dialog(self)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+
+    def keyboard_shortcuts_dialog(self) -> Any:
+        """The list of the window's shortcuts, read from its actions when it is opened."""
+        from bibliofile.gui.curation_actions import TRIAGE_HELP
+        from bibliofile.gui.help_dialog import shortcuts_dialog
+
+        places = {id(self.table): "In the reference table", id(self.sidebar.tree): "In the sidebar"}
+        triage = f"<h3>Triage keys (Help &gt; Triage Keys)</h3>{TRIAGE_HELP}"
+        return shortcuts_dialog(self, places, triage)
+
+    def show_keyboard_shortcuts(self) -> None:
+        dlg = self.keyboard_shortcuts_dialog()
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
 
     def _fill_columns_menu(self) -> None:
         self.columns_menu.clear()
