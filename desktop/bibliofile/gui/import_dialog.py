@@ -55,7 +55,8 @@ def plural(n: int, word: str) -> str:
 
 
 def problem_text(problems: Sequence[Any]) -> str:
-    """Problems grouped by file, in line order: "<path>:" then "  line N: message" lines."""
+    """Problems (or skipped entries: anything with file, line and message) grouped by file, in
+    line order: "<path>:" then "  line N: message" lines."""
     by_file: dict[str, list[Any]] = {}
     for p in problems:
         by_file.setdefault(p.file, []).append(p)
@@ -75,14 +76,26 @@ def _label(fmt: str) -> str:
 
 
 class ImportSummaryDialog(QDialog):
-    """What an import did: how many references, and each problem as file:line: message."""
+    """What an import did: how many references, then each kind of problem under its own
+    headline with file and line: the references skipped as already in the library (with an
+    "Import anyway" button), the entries that could not be read, the entries read with remarks.
+
+    Signals:
+        import_anyway(object): the skipped entries (``SkippedEntry`` list) the user asked to
+            import after all; the window stores them as one undo step.
+    """
+
+    import_anyway = Signal(object)
 
     def __init__(self, report: Any, parent: QWidget | None = None) -> None:
+        from bibliofile.services.import_summary import imported_headline, sections
+
         super().__init__(parent)
         self.setWindowTitle("Import finished")
+        self.skipped = list(getattr(report, "skipped", []))
         layout = QVBoxLayout(self)
         files = ", ".join(Path(f).name for f in report.formats) or "no readable file"
-        self.headline = QLabel(f"Imported {plural(report.imported, 'reference')} from {files}.", self)
+        self.headline = QLabel(f"{imported_headline(report.imported)} from {files}.", self)
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
         self.headline.setWordWrap(True)
         layout.addWidget(self.headline)
@@ -92,28 +105,58 @@ class ImportSummaryDialog(QDialog):
         self.formats_label.setTextFormat(Qt.TextFormat.PlainText)
         self.formats_label.setVisible(bool(used))
         layout.addWidget(self.formats_label)
-        self.problems_view: QPlainTextEdit | None = None
-        if report.problems:
-            note = QLabel(
-                f"{plural(len(report.problems), 'problem')} (entries that could not be read are kept "
-                "as text and written back on export):",
-                self,
-            )
-            note.setTextFormat(Qt.TextFormat.PlainText)
-            note.setWordWrap(True)
-            layout.addWidget(note)
-            self.problems_view = QPlainTextEdit(self)
-            self.problems_view.setReadOnly(True)
-            # Each file's full path once, then its problems by line, wrapped: with the path on
-            # every line, the message itself was past the right edge of the box.
-            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-            self.problems_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            self.problems_view.setPlainText(problem_text(report.problems))
-            layout.addWidget(self.problems_view)
+        # One headline and one box per kind (issue 17): a remark is not an entry that was lost.
+        self.section_labels: dict[str, QLabel] = {}
+        self.views: dict[str, QPlainTextEdit] = {}
+        parts = sections(report.problems, self.skipped, getattr(report, "unreadable", []))
+        items = {"skipped": self.skipped, "not_read": report.not_read, "remarks": report.remarks}
+        for part in parts:
+            label = QLabel(part.headline + ":", self)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)
+            font = label.font()
+            font.setBold(True)
+            label.setFont(font)
+            layout.addWidget(label)
+            view = QPlainTextEdit(self)
+            view.setReadOnly(True)
+            # Each file's full path once, then its lines, wrapped: with the path on every line,
+            # the message itself was past the right edge of the box.
+            view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+            view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            view.setPlainText(problem_text(items[part.kind]))
+            layout.addWidget(view, min(len(part.lines) + 1, 6))  # room as the lines need it
+            self.section_labels[part.kind] = label
+            self.views[part.kind] = view
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
+        self.import_anyway_button = buttons.addButton("Import Anyway", QDialogButtonBox.ButtonRole.ActionRole)
+        self.import_anyway_button.setToolTip(
+            f"Import the {plural(len(self.skipped), 'skipped reference')} as well (one step to undo)"
+        )
+        self.import_anyway_button.setVisible(bool(self.skipped))
+        self.import_anyway_button.clicked.connect(self._import_anyway)
         buttons.accepted.connect(self.accept)
         layout.addWidget(buttons)
-        self.resize(560, 360 if report.problems else 120)
+        self.resize(620, 440 if parts else 120)
+
+    def _import_anyway(self) -> None:
+        """Asked once: the button then says what was done, so a second click cannot double them."""
+        self.import_anyway_button.setEnabled(False)
+        self.import_anyway_button.setText("Imported Anyway")
+        label = self.section_labels.get("skipped")
+        if label is not None:
+            n = len(self.skipped)
+            were = "was" if n == 1 else "were"
+            label.setText(f"{plural(n, 'reference')} {were} already in the library and {were} imported anyway:")
+        self.import_anyway_button.setToolTip("Edit › Undo takes them out again")
+        self.import_anyway.emit(self.skipped)
+
+
+def likely_duplicates_text(n: int) -> str:
+    """ "1 reference looks like one already in the library." and the plural, for the preview."""
+    if n == 1:
+        return "1 reference looks like one already in the library."
+    return f"{n:,} references look like ones already in the library."
 
 
 class ImportController(QObject):
@@ -250,7 +293,7 @@ class ImportPreviewDialog(QDialog):
         formats = sorted({_label(f) for f in preview.formats.values()})
         text = f"Found {plural(n, 'reference')}" + (f" ({', '.join(formats)})" if formats else "") + "."
         if preview.duplicates:
-            text += f" {plural(preview.duplicates, 'reference')} look like ones already in the library."
+            text += " " + likely_duplicates_text(preview.duplicates)
         self.headline = QLabel(text, self)
         self.headline.setTextFormat(Qt.TextFormat.PlainText)
         self.headline.setWordWrap(True)
@@ -269,7 +312,8 @@ class ImportPreviewDialog(QDialog):
             self.table.setItem(row, 0, check)
             dup = ""
             if cand.duplicate_of is not None:
-                dup = f"Likely duplicate ({cand.reason}) of #{cand.duplicate_of}"
+                # By author, year and title: an id means nothing to the person choosing.
+                dup = f"Likely duplicate ({cand.reason}) of {cand.existing or 'a reference in the library'}"
             values = (
                 ref.title or "(no title)",
                 ref.authors_display or "(no authors)",
@@ -285,19 +329,27 @@ class ImportPreviewDialog(QDialog):
                     item.setBackground(warn)
                 self.table.setItem(row, col, item)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3, 4, 5, 6):
+        # Title and the duplicate's description share the width: sized to its contents, the
+        # description ("… of Knox, 2008, “A long title…”") squeezed the titles to a word.
+        for col in (1, 6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3, 4, 5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         layout.addWidget(self.table)
         self.problems_view: QPlainTextEdit | None = None
         if preview.problems:
-            note = QLabel(f"{plural(len(preview.problems), 'problem')} while reading:", self)
-            layout.addWidget(note)
+            # What could not be read first, then remarks on what was, each under its headline.
+            from bibliofile.services.import_summary import sections
+
+            parts = sections(preview.problems, (), preview.unreadable)
             self.problems_view = QPlainTextEdit(self)
             self.problems_view.setReadOnly(True)
-            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-            self.problems_view.setPlainText("\n".join(str(p) for p in preview.problems))
-            self.problems_view.setMaximumHeight(110)
+            self.problems_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+            self.problems_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.problems_view.setPlainText(
+                "\n\n".join(p.headline + ":\n" + "\n".join(f"  {line}" for line in p.lines) for p in parts)
+            )
+            self.problems_view.setMaximumHeight(130)
             layout.addWidget(self.problems_view)
         buttons = QDialogButtonBox(self)
         self.untick_button = buttons.addButton("Untick likely duplicates", QDialogButtonBox.ButtonRole.ActionRole)

@@ -3,7 +3,8 @@ what they carry — BibTeX, RIS, CSL-JSON, EndNote XML, MEDLINE, a research-port
 DOIs (placeholders marked "to look up") or ISBNs, or files of any of these formats.
 
 Nothing is written before the user has seen the import preview (``ImportPreviewDialog``): the
-references found, likely duplicates flagged, each with a check box; accepting stores the ticked
+references found, likely duplicates flagged (naming the library's reference by author, year and
+title), each with a check box; accepting stores the ticked
 ones in one transaction, as one undoable-by-trash action like any import.
 """
 
@@ -156,7 +157,7 @@ class PasteImporter(QObject):
 def _empty_report(preview: Any) -> Any:
     from bibliofile.services.importing import ImportReport
 
-    return ImportReport(problems=list(preview.problems), formats=dict(preview.formats))
+    return ImportReport(problems=list(preview.problems), formats=dict(preview.formats), unreadable=list(preview.unreadable))
 
 
 def _total_size(files: Sequence[str]) -> int:

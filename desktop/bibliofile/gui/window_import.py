@@ -2,7 +2,8 @@
 
 A part of MainWindow (a mixin), split out so the window module stays a frame. A drop goes to the
 paste importer (gui/paste_import.py), which previews before anything is stored; a large file goes
-on to ``import_files``, the ordinary import with progress, cancel and a summary.
+on to ``import_files``, the ordinary import with progress, cancel and a summary. The summary's
+"Import Anyway" stores the exact duplicates the import skipped, as one step on the undo stack.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from bibliofile.gui.import_dialog import BIB_FILTER, IMPORT_SUFFIXES, ImportSummaryDialog, plural
+from bibliofile.gui.import_selection import release_on_next_search
 from bibliofile.gui.window_api import WindowMixin
 
 if TYPE_CHECKING:
@@ -42,11 +44,40 @@ class WindowImport(WindowMixin):
         self.importer.start(paths)
 
     def _import_finished(self, report: Any) -> None:
-        self.show_status(f"Imported {plural(report.imported, 'reference')}.", 6000)
+        from bibliofile.services.import_summary import skipped_headline
+
+        status = f"Imported {plural(report.imported, 'reference')}."
+        if report.skipped:
+            status += f" {skipped_headline(len(report.skipped))}."
+        self.show_status(status, 8000)
         if report.ids:
             self.show_in_library(list(report.ids))
+            release_on_next_search(self, report.ids)  # not kept selected through later searches
         self.summary_dialog = ImportSummaryDialog(report, self)
+        self.summary_dialog.import_anyway.connect(self.import_skipped)
         self.summary_dialog.open()
+
+    def import_skipped(self, skipped: Sequence[Any]) -> None:
+        """Store what an import skipped as already in the library: one transaction on the writer
+        thread, one undo step (its undo deletes them again), then show them."""
+        from bibliofile.gui.undo import change_command
+        from bibliofile.services.importing import store_skipped
+
+        operation = store_skipped(skipped, self.importer.key_pattern())
+        stored: list[Any] = []
+
+        def first_run(uow: Any) -> Any:
+            change = operation(uow)
+            stored.append(change)
+            return change
+
+        def done() -> None:
+            self.show_status(f"Imported {plural(len(skipped), 'duplicate reference')}; Edit › Undo takes them out again.", 8000)
+            if stored:
+                self.show_in_library(list(stored.pop().ids))
+
+        text = f"Import {plural(len(skipped), 'duplicate reference')}"
+        self.undo_stack.push(change_command(self, text, first_run, after_redo=done))
 
     def _import_cancelled(self) -> None:
         self.show_status("Import cancelled; the library was left as it was.", 8000)
