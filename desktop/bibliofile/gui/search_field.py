@@ -6,6 +6,10 @@ latency. A 150 ms debounce was measured as the whole of a 168 ms keystroke-to-re
 zero-interval timer still let a repaint queued before the key (30 ms on a slow machine) run
 before the search was even started.
 
+What the query parser could not read (an unclosed parenthesis, an OR with nothing on one side,
+an unknown field) is shown in the field itself: a warning icon at its end, the hint as its
+tooltip and in the field's tooltip, so the search that runs with the rest is not a mystery.
+
 Signals:
     searchRequested(str): the text, at each change, or on Enter if it was not searched yet.
     resultsWanted(): Down or Enter: the user goes on to the references found.
@@ -13,11 +17,19 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QStyle, QToolTip, QWidget
 
-PLACEHOLDER = 'Search   e.g. author:knox  year:2000..2010  "exact phrase"  -exclude'
+from bibliofile.model.query import parse_query
+
+PLACEHOLDER = 'Search   e.g. author:knox  year:2000..2010  "exact phrase"  gowda OR lignos  -exclude'
+SYNTAX_TIP = (
+    "Words match anywhere (as prefixes); all of them must match. Fields: author: title: year: "
+    "type: tag: key: journal: doi: keyword:. Ranges: year:2000..2010. \"Quoted phrase\". "
+    "Either: gowda OR lignos (or |). Group: title:(graph OR network). Exclude: -word, NOT word, "
+    "-(a OR b). OR, AND and NOT only in capitals; AND binds tighter than OR."
+)
 
 
 class SearchField(QLineEdit):
@@ -29,11 +41,16 @@ class SearchField(QLineEdit):
         self.setObjectName("searchField")
         self.setClearButtonEnabled(True)
         self.setPlaceholderText(PLACEHOLDER)
-        self.setToolTip(
-            "Words match anywhere (as prefixes). Fields: author: title: year: type: tag: key: "
-            "journal: doi: keyword:. Ranges: year:2000..2010. Exclude with -word."
-        )
+        self.setToolTip(SYNTAX_TIP)
         self.setMinimumWidth(260)
+        self.hint = ""
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.hint_action = QAction(icon, "", self)
+        self.hint_action.setObjectName("searchHint")
+        self.hint_action.setVisible(False)
+        self.hint_action.triggered.connect(self._show_hint_tip)
+        self.addAction(self.hint_action, QLineEdit.ActionPosition.TrailingPosition)
+        self.textChanged.connect(self._update_hint)
         self.textChanged.connect(self._fire)
         self._last: str | None = None
 
@@ -43,12 +60,27 @@ class SearchField(QLineEdit):
             self._last = text
             self.searchRequested.emit(text)
 
+    def _update_hint(self, text: str) -> None:
+        """The parser's hint for the text, on the field (the table shows what it could read)."""
+        hint = parse_query(text).hint if text.strip() else ""
+        if hint == self.hint:
+            return
+        self.hint = hint
+        self.hint_action.setVisible(bool(hint))
+        self.hint_action.setToolTip(hint)
+        self.hint_action.setText(hint)
+        self.setToolTip(f"{hint}\n\n{SYNTAX_TIP}" if hint else SYNTAX_TIP)
+
+    def _show_hint_tip(self) -> None:
+        QToolTip.showText(self.mapToGlobal(QPoint(self.width() - 20, self.height())), self.hint, self)
+
     def set_text_silently(self, text: str) -> None:
         """Change the text without starting a search (the caller runs one)."""
         blocked = self.blockSignals(True)
         self.setText(text)
         self.blockSignals(blocked)
         self._last = text
+        self._update_hint(text)
 
     def flush(self) -> None:
         """Search for the text now if it was not searched for yet (tests, and Enter)."""
