@@ -4,6 +4,7 @@ actions), issue 17 item 11."""
 from __future__ import annotations
 
 import fnmatch
+import html
 import re
 import socket
 import tomllib
@@ -14,7 +15,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QWidget
 
-from bibliofile.model.query import FIELD_ALIASES
+from bibliofile.model.query import FIELD_ALIASES, parse_query
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "desktop" / "bibliofile" / "gui" / "help" / "guide.html"
@@ -116,6 +117,12 @@ def test_the_guide_links_only_within_itself_and_knows_every_search_field() -> No
     for target in re.findall(r'href="([^"]*)"', source):
         assert target.startswith("#") and target[1:] in anchors, target
     assert not re.search(r'src=|https?://|<script|<link', source)
+    # every example search in the guide reads without a hint (the syntax has not moved on)
+    searching = source[source.index('name="searching"'):source.index('name="reading"')]
+    examples = [html.unescape(c) for c in re.findall(r"<code>([^<]+)</code>", searching) if not c.endswith(":")]
+    assert len(examples) >= 12
+    for example in examples:
+        assert parse_query(example).hint == "", example
     # every field of the search syntax (model/query.py) is explained under one of its names
     for canonical in set(FIELD_ALIASES.values()):
         aliases = [a for a, c in FIELD_ALIASES.items() if c == canonical]
