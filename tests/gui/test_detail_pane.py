@@ -367,10 +367,11 @@ def test_multi_selection_shows_common_values(pane: DetailPane, lib: Library) -> 
     assert pane.header is not None and pane.header.text() == "3 references selected"
     assert pane.editors["title"].text() == "Same"
     assert pane.editors["volume"].text() == ""
-    assert pane.editors["volume"].placeholderText() == "(multiple values)"
+    assert pane.editors["volume"].placeholderText() == "(various)"
     assert pane.editors["publisher"].text() == "CUP"
     assert pane.key_edit is None  # each reference keeps its own key
-    # Leaving a "(multiple values)" field untouched changes nothing.
+    pane.unlock()  # "Edit All 3…", confirmed (tests/gui/test_pane_selection.py clicks it)
+    # Leaving a "(various)" field untouched changes nothing.
     finish_edit(pane.editors["volume"])
     assert [r.get("volume") for r in lib.get_many(ids)] == ["1", "2", "3"]
 
@@ -380,6 +381,7 @@ def test_multi_selection_edit_applies_to_all_and_undoes_in_one_step(
 ) -> None:
     ids = add(lib, article("A", volume="1"), article("B", volume="2"), article("C"))
     pane.show_references(ids)
+    pane.unlock()
     with qtbot.waitSignal(pane.referencesChanged) as sig:
         type_text(pane.editors["volume"], "12")
     assert sig.args == [ids]
@@ -388,14 +390,15 @@ def test_multi_selection_edit_applies_to_all_and_undoes_in_one_step(
     assert pane.editors["volume"].text() == "12"
     stack.undo()
     assert [r.get("volume") for r in lib.get_many(ids)] == ["1", "2", ""]
-    assert pane.editors["volume"].placeholderText() == "(multiple values)"
+    assert pane.editors["volume"].placeholderText() == "(various)"
 
 
 def test_multi_selection_type_and_creators(pane: DetailPane, lib: Library, stack: QUndoStack) -> None:
     ids = add(lib, article("A"), Reference(item_type="book", fields={"title": "B"}))
     pane.show_references(ids)
+    pane.unlock()
     assert pane.type_combo is not None and pane.type_combo.currentIndex() == -1
-    assert pane.creators_editor is not None and pane.creators_editor.list.item(0).text() == "(multiple values)"
+    assert pane.creators_editor is not None and pane.creators_editor.list.item(0).text() == "(various)"
     choose_type(pane, "report")
     assert [r.item_type for r in lib.get_many(ids)] == ["report", "report"]
     assert stack.count() == 1
@@ -406,8 +409,9 @@ def test_multi_selection_type_and_creators(pane: DetailPane, lib: Library, stack
 def test_clearing_a_multiple_values_field_clears_all(pane: DetailPane, lib: Library) -> None:
     ids = add(lib, article("A", note="x"), article("B", note="y"))
     pane.show_references(ids)
+    pane.unlock()
     note = pane.editors["note"]
-    assert note.placeholderText() == "(multiple values)"
+    assert note.placeholderText() == "(various)"
     QApplication.sendEvent(note, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier))
     assert note.text() == "" and note.isModified() and note.placeholderText() == ""
     finish_edit(note)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from bibliofile.model.creators import Creator, CreatorRole
 
-MULTIPLE = "(multiple values)"
+MULTIPLE = "(various)"  # the selected references differ here (issue 17's wording)
 
 
 def is_blank(c: Creator) -> bool:

@@ -1,8 +1,9 @@
 """The detail pane: every field of the selected reference, grouped and editable in place.
 
 Each finished edit (Return, or leaving the field) is one ``EditReferenceCommand`` on the window's
-shared undo stack, written at once; with several references selected, the fields they share are
-shown and an edit sets it on all of them as one step. User text is only ever shown through
+shared undo stack, written at once. Several selected references are shown read-only, with the
+values they share and "(various)" where they differ; "Edit All N…" (gui/pane_selection.py)
+unlocks editing after a confirmation, and then an edit sets a field on all of them as one step. User text is only ever shown through
 plain-text widgets (line edits, plain-text labels): a title holding ``<b>`` shows the tags.
 Colours and fonts come from the palette, so dark mode works. The Tags row (gui/tags_editor.py)
 adds and removes tags of the selection, each change one step on the same undo stack.
@@ -36,8 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor
+from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor, display_name
 from bibliofile.gui.field_editors import FieldEditor, FieldLineEdit, GrowingTextEdit
+from bibliofile.gui.pane_selection import SelectionBanner
 from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
 from bibliofile.gui.undo import EditReferenceCommand
 from bibliofile.gui.undo_keys import forget_typing, text_field
@@ -92,10 +94,13 @@ class DetailPane(QWidget):
     Signals:
         referencesChanged(list): ids whose data this pane just saved (the table refreshes them).
         tagsChanged(): tags were given or taken off here (the sidebar recounts them).
+        statusMessage(str): what an edit of several references did ("Changed the journal of 48
+            references"), for the window's status bar.
     """
 
     referencesChanged = Signal(list)
     tagsChanged = Signal()
+    statusMessage = Signal(str)
     formBuilt = Signal()  # new editors: the window puts them in its Tab order
 
     def __init__(self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
@@ -108,6 +113,9 @@ class DetailPane(QWidget):
         self._structure: tuple[object, ...] | None = None
         self._visible: list[str] = []
         self._generation = 0
+        # The selection the user confirmed "Edit All N…" for; any other multi-selection is read-only.
+        self._unlocked: frozenset[int] = frozenset()
+        self.banner: SelectionBanner | None = None
         self.editors: dict[str, FieldEditor] = {}
         self.labels: dict[str, QLabel] = {}
         self.link_buttons: dict[str, QToolButton] = {}
@@ -115,6 +123,7 @@ class DetailPane(QWidget):
         self.key_edit: FieldLineEdit | None = None
         self.key_warning: QLabel | None = None
         self.creators_editor: CreatorsEditor | None = None
+        self.creators_view: QLabel | None = None  # several references, read-only: their names
         self.tags_editor: TagsEditor | None = None
         # The pattern for a new reference's citation key (the window points it at Edit >
         # Preferences; see gui/curation_actions.py).
@@ -188,6 +197,8 @@ class DetailPane(QWidget):
         same = ids == self._ids and bool(self._refs)
         if not same:
             self.commit_pending()
+        if frozenset(ids) != self._unlocked:
+            self._unlocked = frozenset()  # another selection: confirm again before editing it
         self._ids = ids
         self._reload(keep_layout=same)
 
@@ -195,9 +206,25 @@ class DetailPane(QWidget):
     def references(self) -> list[Reference]:
         return list(self._refs)
 
+    @property
+    def editable(self) -> bool:
+        """One reference is edited in place; several only after "Edit All N…" was confirmed."""
+        return len(self._refs) <= 1 or frozenset(self._ids) == self._unlocked
+
+    def unlock(self) -> None:
+        """Make the selected references editable together (the banner's confirmed "Edit All")."""
+        self._unlocked = frozenset(self._ids)
+        self._reload(keep_layout=True)
+
+    def lock(self) -> None:
+        """Back to showing the selected references read-only ("Done Editing")."""
+        self.commit_pending()
+        self._unlocked = frozenset()
+        self._reload(keep_layout=True)
+
     def commit_pending(self) -> None:
         """Store an edit still being typed (the selection is about to change)."""
-        if not self._refs:
+        if not self._refs or not self.editable:
             return
         for key, editor in list(self.editors.items()):
             if editor.isModified():
@@ -240,7 +267,12 @@ class DetailPane(QWidget):
             # Same references, same type: a field just emptied keeps its row until they change.
             keys = list(dict.fromkeys([*self._visible, *keys]))
         others = tuple(editing.other_field_keys(refs))
-        structure = (len(refs) > 1, types, tuple(sorted(keys)), others)
+        editable = self.editable
+        if not editable:
+            # Read-only: what they share, and "(various)"; rows empty in all of them are noise.
+            keys = [k for k in keys if self._common.get(k, "") != ""]
+            others = tuple(k for k in others if self._common.get(k, "") != "")
+        structure = (len(refs) > 1, editable, types, tuple(sorted(keys)), others)
         self._visible = keys
         if structure != self._structure or self.stack.currentWidget() is not self.scroll_area:
             self._build(refs, keys, list(others), keep_scroll=keep_layout)
@@ -249,7 +281,20 @@ class DetailPane(QWidget):
             # Another reference with the same rows (arrowing through a list): refill only.
             self.scroll_area.verticalScrollBar().setValue(0)
         self._fill(refs, inherited, keep_focus_edits=keep_layout)
+        self._set_read_only(not editable)
         self.stack.setCurrentWidget(self.scroll_area)
+
+    def _set_read_only(self, read_only: bool) -> None:
+        """Fields stay selectable and readable (not greyed); only what would write is off."""
+        for editor in self.editors.values():
+            editor.setReadOnly(read_only)
+            if read_only:  # the window's background, not a field's: it does not invite typing
+                pal = editor.palette()
+                pal.setColor(QPalette.ColorRole.Base, pal.color(QPalette.ColorRole.Window))
+                editor.setPalette(pal)
+        for widget in (self.type_combo, self.creators_editor, self.tags_editor):
+            if widget is not None:
+                widget.setEnabled(not read_only)
 
     def _show_empty(self, title: str = "No reference selected", hint: str = "") -> None:
         self.empty_title.setText(title)
@@ -274,17 +319,13 @@ class DetailPane(QWidget):
         outer.setSpacing(4)
 
         self.header = None
+        self.banner = None
         if multi:
-            self.header = _plain_label(f"{len(refs)} references selected", content)
-            self.header.setObjectName("detailHeader")
-            f = QFont(self.header.font())
-            f.setBold(True)
-            f.setPointSizeF(f.pointSizeF() * 1.15)
-            self.header.setFont(f)
-            outer.addWidget(self.header)
-            note = _quiet(_plain_label("An edit here applies to all of them.", content))
-            note.setWordWrap(True)
-            outer.addWidget(note)
+            self.banner = SelectionBanner(len(refs), self.editable, content)
+            self.banner.unlocked.connect(lambda g=gen: self.unlock() if g == self._generation else None)
+            self.banner.locked.connect(lambda g=gen: self.lock() if g == self._generation else None)
+            self.header = self.banner.header
+            outer.addWidget(self.banner)
         self.source_label = _quiet(_plain_label("", content))
         self.source_label.setObjectName("detailSource")
         self.source_label.setWordWrap(True)
@@ -327,6 +368,7 @@ class DetailPane(QWidget):
 
         defs = self._defs_for(refs, keys)
         self.creators_editor = None
+        self.creators_view = None
         for group in FieldGroup:
             in_group = [d for d in defs if d.group is group]
             if group is FieldGroup.MAIN:
@@ -334,10 +376,17 @@ class DetailPane(QWidget):
                 first, rest = in_group[:1], in_group[1:]
                 for d in first:
                     self._add_field(form, d, content, gen)
-                self.creators_editor = CreatorsEditor(content)
-                self.creators_editor.setObjectName("creatorsEditor")
-                self.creators_editor.creatorsEdited.connect(lambda cs, g=gen: self._creators_edited(cs, g))
-                self._add_row(form, "Creators", self.creators_editor, content, buddy=self.creators_editor.list)
+                if self.editable:
+                    self.creators_editor = CreatorsEditor(content)
+                    self.creators_editor.setObjectName("creatorsEditor")
+                    self.creators_editor.creatorsEdited.connect(lambda cs, g=gen: self._creators_edited(cs, g))
+                    self._add_row(form, "Creators", self.creators_editor, content, buddy=self.creators_editor.list)
+                else:  # read-only: the names, one a line, not a greyed-out editor
+                    self.creators_view = _plain_label("", content)
+                    self.creators_view.setObjectName("creatorsView")
+                    self.creators_view.setWordWrap(True)
+                    self.creators_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                    self._add_row(form, "Creators", self.creators_view, content)
                 for d in rest:
                     self._add_field(form, d, content, gen)
                 self._add_tags_row(form, content, gen)
@@ -464,13 +513,20 @@ class DetailPane(QWidget):
             self.type_combo.setCurrentIndex(self.type_combo.findData(item_type(t).csl) if t is not None else -1)
         if self.creators_editor is not None:
             self.creators_editor.set_creators(editing.common_creators(refs), keep_state=keep_focus_edits)
+        if self.creators_view is not None:
+            shared = editing.common_creators(refs)
+            names = "\n".join(display_name(c) for c in shared) if shared is not None else MULTIPLE
+            self.creators_view.setText(names)
+            self.creators_view.setForegroundRole(
+                QPalette.ColorRole.PlaceholderText if shared is None else QPalette.ColorRole.WindowText
+            )
         if self.tags_editor is not None:
             ids = [r.id for r in refs if r.id is not None]
             self.tags_editor.set_tags(shown_tags(curation.tags_of(self.library, ids), ids))
         for key, button in self.link_buttons.items():
             button.setEnabled(bool(self._link(key)))
-        if self.header is not None:
-            self.header.setText(f"{len(refs)} references selected")
+        if self.banner is not None:
+            self.banner.set_count(len(refs))
         if self.source_label is not None:
             self.source_label.setText("\n".join(filter(None, [self._source_text(refs), self._inherited_names_text(refs)])))
             self.source_label.setVisible(bool(self.source_label.text()))
@@ -502,9 +558,12 @@ class DetailPane(QWidget):
         self.key_warning.setVisible(clash)
 
     # ---- editing ------------------------------------------------------------------------------
-    def _push(self, pairs: list[tuple[Reference, Reference]], text: str) -> None:
+    def _push(self, pairs: list[tuple[Reference, Reference]], text: str, what: str) -> None:
+        """One undo step for the edit; with several references, the status bar says how many
+        it changed each way (``what``: "the journal")."""
         if not pairs:
             return
+        said = self.statusMessage.emit if len(self._refs) > 1 else None
         cmd = EditReferenceCommand(
             self.library,
             [b for b, _ in pairs],
@@ -513,12 +572,13 @@ class DetailPane(QWidget):
             on_applied=self._applied,
             on_error=self._write_failed,
             key_pattern=self.key_pattern(),
+            on_written=(lambda n, undone: said(batch_status(what, n, undone))) if said else None,
         )
         self.undo_stack.push(cmd)
 
     def _tag_changed(self, name: str, add: bool, gen: int) -> None:
         """Give the selection a tag, or take one off: one undo step for all of them."""
-        if gen != self._generation or not self._refs or self.tags_editor is None:
+        if gen != self._generation or not self._refs or self.tags_editor is None or not self.editable:
             return
         name = name.strip()
         shown = {c.tag.name.lower(): c.tag for c in self.tags_editor.chips}
@@ -551,8 +611,8 @@ class DetailPane(QWidget):
         return f"Edit {label}" if n == 1 else f"Edit {label} of {n:,} references"
 
     def _field_finished(self, key: str, gen: int) -> None:
-        if gen != self._generation or not self._refs:
-            return  # an editor from a layout already replaced
+        if gen != self._generation or not self._refs or not self.editable:
+            return  # an editor from a layout already replaced, or several references locked
         editor = self.key_edit if key == editing.CITATION_KEY else self.editors.get(key)
         if editor is None:
             return
@@ -575,7 +635,7 @@ class DetailPane(QWidget):
                 editor.setText(stored)  # e.g. only spaces were added
             return
         label = "citation key" if key == editing.CITATION_KEY else self._label_of(key)
-        self._push(pairs, self._what(label))
+        self._push(pairs, self._what(label), f"the {label}")
 
     def _label_of(self, key: str) -> str:
         lab = self.labels.get(key)
@@ -583,17 +643,17 @@ class DetailPane(QWidget):
         return text if text.isupper() else text.lower()
 
     def _type_chosen(self, index: int, gen: int) -> None:
-        if gen != self._generation or not self._refs or index < 0 or self.type_combo is None:
+        if gen != self._generation or not self._refs or index < 0 or self.type_combo is None or not self.editable:
             return
         csl = str(self.type_combo.itemData(index))
         pairs = editing.edit_all(self._refs, lambda r: editing.set_item_type(r, csl))
-        self._push(pairs, f"Change type to {item_type(csl).label}")
+        self._push(pairs, f"Change type to {item_type(csl).label}", "the item type")
 
     def _creators_edited(self, creators: list[Creator], gen: int) -> None:
-        if gen != self._generation or not self._refs:
+        if gen != self._generation or not self._refs or not self.editable:
             return
         pairs = editing.edit_all(self._refs, lambda r: editing.set_creators(r, creators))
-        self._push(pairs, self._what("creators"))
+        self._push(pairs, self._what("creators"), "the creators")
 
     # ---- links --------------------------------------------------------------------------------
     def _link(self, key: str) -> str:
@@ -644,6 +704,14 @@ class DetailPane(QWidget):
         if key == CREATORS:
             return self.creators_editor.list if self.creators_editor is not None else None
         return self.editors.get(key)
+
+
+def batch_status(what: str, n: int, undone: bool) -> str:
+    """The status line after an edit of several references: how many it changed, each way."""
+    refs = "reference" if n == 1 else "references"
+    if undone:
+        return f"Put back {what} of {n:,} {refs}"
+    return f"Changed {what} of {n:,} {refs}" if n else f"Nothing changed: {what} was already so"
 
 
 def _typing(field: QWidget) -> bool:

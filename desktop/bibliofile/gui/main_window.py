@@ -111,6 +111,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.detail = DetailPane(library, self.undo_stack, self)
         self.detail.setObjectName("detailPane")
         self.detail.referencesChanged.connect(self._references_changed)
+        self.detail.statusMessage.connect(lambda text: self.show_status(text, 8000))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
