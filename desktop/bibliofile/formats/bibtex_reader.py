@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar, overload
 from bibtexparser import model as bp
 from bibtexparser.entrypoint import parse_string
 
+from bibliofile.formats.bibtex_fast import Block, ScannedEntry, split_blocks
 from bibliofile.formats.bibtex_names import parse_names
 from bibliofile.formats.latex_text import latex_to_unicode, title_macro_problems
 from bibliofile.formats.text_encoding import NOT_BIBTEX, decode_bytes, decode_bytes_reporting
@@ -644,11 +645,15 @@ def _mark_closing_quotes(text: str) -> tuple[str, str]:
     return "".join(chars), placeholder
 
 
-def _unmark(blocks: list[bp.Block], placeholder: str) -> None:
+def _unmark(blocks: list[Block], placeholder: str) -> None:
     """Put the backslashes ``_mark_closing_quotes`` took out back into the blocks' texts."""
     for block in blocks:
         raw = block.raw
         if not raw or placeholder not in raw:
+            continue
+        if isinstance(block, ScannedEntry):
+            block.raw = raw.replace(placeholder, "\\")
+            block.raw_fields = [(k, v.replace(placeholder, "\\")) for k, v in block.raw_fields]
             continue
         block._raw = raw.replace(placeholder, "\\")
         inner = block.ignore_error_block if isinstance(block, bp.ParsingFailedBlock) else None
@@ -663,17 +668,25 @@ def _unmark(blocks: list[bp.Block], placeholder: str) -> None:
                 b.value = b.value.replace(placeholder, "\\")
 
 
-def _parse_blocks(text: str) -> list[bp.Block]:
-    """bibtexparser's blocks; if it ever crashes, parse piece by piece so one bad spot costs one block."""
+def _parse_blocks(text: str, fast: bool = True) -> list[Block]:
+    """bibtexparser's blocks, well-formed entries read by ``bibtex_fast`` (which gives the same
+    result, see there) unless ``fast`` is False; if bibtexparser ever crashes, parse piece by
+    piece so one bad spot costs one block."""
     marked, placeholder = _mark_closing_quotes(text)
     if placeholder:
-        blocks = _parse_unmarked(marked)
+        blocks = _parse_unmarked(marked, fast)
         _unmark(blocks, placeholder)
         return blocks
-    return _parse_unmarked(text)
+    return _parse_unmarked(text, fast)
 
 
-def _parse_unmarked(text: str) -> list[bp.Block]:
+def _parse_unmarked(text: str, fast: bool = True) -> list[Block]:
+    if fast:
+        return split_blocks(text, _parse_by_bibtexparser).blocks
+    return list(_parse_by_bibtexparser(text))
+
+
+def _parse_by_bibtexparser(text: str) -> list[bp.Block]:
     try:
         return list(parse_string(text, parse_stack=[]).blocks)
     except Exception:  # a parser bug must not lose a whole file
@@ -698,6 +711,8 @@ def entry_raw_fields(text: str) -> list[tuple[str, str]]:
     for the few edited entries that need them.
     """
     for block in _parse_blocks(text):
+        if isinstance(block, ScannedEntry):
+            return list(block.raw_fields)
         entry = (
             block.ignore_error_block
             if isinstance(block, bp.DuplicateBlockKeyBlock | bp.DuplicateFieldKeyBlock)
@@ -736,6 +751,7 @@ def _read_segment(
     macros: dict[str, MacroValue],
     limit: int = 0,
     refused: set[str] | None = None,
+    fast: bool = True,
 ) -> ReadResult:
     """Read one piece of a file whose first line is ``first_line``; ``macros`` is updated.
 
@@ -755,7 +771,7 @@ def _read_segment(
     line = first_line
     entries = 0
     on_undefined: list[tuple[str, str]] = []
-    for block in _parse_blocks(text):
+    for block in _parse_blocks(text, fast):
         raw = block.raw
         if not raw:
             continue
@@ -769,9 +785,12 @@ def _read_segment(
             block.ignore_error_block, bp.Entry | bp.String
         ):
             block = block.ignore_error_block
-        if isinstance(block, bp.Entry):
+        if isinstance(block, ScannedEntry | bp.Entry):
             entries += 1
-            raw_fields = [(f.key, f.value) for f in block.fields]
+            if isinstance(block, ScannedEntry):
+                raw_fields = block.raw_fields
+            else:
+                raw_fields = [(f.key, f.value) for f in block.fields]
             m = _TYPE_RE.match(raw)  # bibtexparser lower-cases the type; keep it as written
             entry_type = m.group(1) if m else block.entry_type
             item_type, fields, creators, extra = decode_fields(
@@ -867,20 +886,20 @@ def _budget_message(key: str, field_name: str, macro: str) -> str:
 
 
 def _duplicate_field_problems(
-    block: bp.Entry, raw_fields: list[tuple[str, str]], duplicates: list[int], file: str, line: int
+    block: ScannedEntry | bp.Entry, raw_fields: list[tuple[str, str]], duplicates: list[int], file: str, line: int
 ) -> list[Problem]:
     """One problem per field given again in an entry, at the line of the repeat."""
     out: list[Problem] = []
-    fields = block.fields
+    lines = block.field_lines() if isinstance(block, ScannedEntry) else [f.start_line for f in block.fields]
     first_index: dict[str, int] = {}
     for i, (name, _) in enumerate(raw_fields):
         first_index.setdefault(name.lower(), i)
     for i in duplicates:
         name = raw_fields[i][0]
-        first = fields[first_index[name.lower()]]
+        first = lines[first_index[name.lower()]]
         head = block.start_line or 0
-        at = line + (fields[i].start_line or head) - head
-        first_at = line + (first.start_line or head) - head
+        at = line + (lines[i] or head) - head
+        first_at = line + (first or head) - head
         out.append(
             Problem(
                 file,
@@ -912,11 +931,13 @@ def _duplicate_message(key: str, first: int) -> str:
     )
 
 
-def read_bibtex(text: str, file: str = "<text>") -> ReadResult:
-    """Read BibTeX/BibLaTeX text: references and passthrough blocks in order, plus problems."""
+def read_bibtex(text: str, file: str = "<text>", *, fast: bool = True) -> ReadResult:
+    """Read BibTeX/BibLaTeX text: references and passthrough blocks in order, plus problems.
+
+    ``fast=False`` reads every block with bibtexparser alone (the tests compare both)."""
     macros: dict[str, MacroValue] = dict(DEFAULT_MACROS)
     with gc_paused():
-        result = _read_segment(text, file, 1, macros)
+        result = _read_segment(text, file, 1, macros, fast=fast)
     _flag_duplicates(result, {})
     return result
 
