@@ -39,22 +39,25 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor, display_name
 from bibliofile.gui.field_editors import FieldEditor, FieldLineEdit, GrowingTextEdit
+from bibliofile.gui.pane_reading import ReadingRows
 from bibliofile.gui.pane_selection import SelectionBanner
 from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
-from bibliofile.gui.undo import EditReferenceCommand
+from bibliofile.gui.undo import EditReferenceCommand, LibraryWriter, change_command
 from bibliofile.gui.undo_keys import forget_typing, text_field
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
+from bibliofile.model.reading import ReadingState
 from bibliofile.model.reference import Reference
-from bibliofile.services import editing
+from bibliofile.services import editing, reading
+from bibliofile.services.changes import Change
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.services.inheritance import inherited_values
 from bibliofile.storage import curation
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
-    from bibliofile.storage.library import Library
+    from bibliofile.storage.library import Library, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,10 @@ log = logging.getLogger(__name__)
 # find common values would make selecting a whole large library slow.
 MULTI_EDIT_LIMIT = 1000
 OTHER_GROUP = "Other fields"
+READING_GROUP = "Reading"
+# What a batch change of each part of the reading state is called in the status bar.
+READING_PARTS = {"status": "the reading status", "priority": "the priority", "rating": "the rating",
+                 "date_read": "the date read"}
 CREATORS = "creators"
 
 
@@ -124,6 +131,7 @@ class DetailPane(QWidget):
         self.key_warning: QLabel | None = None
         self.creators_editor: CreatorsEditor | None = None
         self.creators_view: QLabel | None = None  # several references, read-only: their names
+        self.reading_rows: ReadingRows | None = None
         self.tags_editor: TagsEditor | None = None
         # The pattern for a new reference's citation key (the window points it at Edit >
         # Preferences; see gui/curation_actions.py).
@@ -233,6 +241,8 @@ class DetailPane(QWidget):
             self._field_finished(editing.CITATION_KEY, self._generation)
         if self.creators_editor is not None:
             self.creators_editor.commit()
+        if self.reading_rows is not None:
+            self.reading_rows.finish_typing()
 
     # ---- loading ------------------------------------------------------------------------------
     def _reload(self, keep_layout: bool) -> None:
@@ -295,6 +305,8 @@ class DetailPane(QWidget):
         for widget in (self.type_combo, self.creators_editor, self.tags_editor):
             if widget is not None:
                 widget.setEnabled(not read_only)
+        if self.reading_rows is not None:
+            self.reading_rows.set_read_only(read_only)
 
     def _show_empty(self, title: str = "No reference selected", hint: str = "") -> None:
         self.empty_title.setText(title)
@@ -369,6 +381,7 @@ class DetailPane(QWidget):
         defs = self._defs_for(refs, keys)
         self.creators_editor = None
         self.creators_view = None
+        self.reading_rows = None
         for group in FieldGroup:
             in_group = [d for d in defs if d.group is group]
             if group is FieldGroup.MAIN:
@@ -390,6 +403,7 @@ class DetailPane(QWidget):
                 for d in rest:
                     self._add_field(form, d, content, gen)
                 self._add_tags_row(form, content, gen)
+                self._add_reading_rows(form, content, gen)
             elif in_group:
                 form.addRow(self._group_label(group.value, content))
                 for d in in_group:
@@ -421,6 +435,13 @@ class DetailPane(QWidget):
         self.tags_editor.tagAdded.connect(lambda name, g=gen: self._tag_changed(name, True, g))
         self.tags_editor.tagRemoved.connect(lambda name, g=gen: self._tag_changed(name, False, g))
         self._add_row(form, "Tags", self.tags_editor, parent, buddy=self.tags_editor.field)
+
+    def _add_reading_rows(self, form: QFormLayout, parent: QWidget, gen: int) -> None:
+        form.addRow(self._group_label(READING_GROUP, parent))
+        self.reading_rows = ReadingRows(parent)
+        self.reading_rows.chosen.connect(lambda text, changes, g=gen: self._reading_chosen(text, changes, g))
+        for label, field, buddy in self.reading_rows.rows():
+            self._add_row(form, label, field, parent, buddy=buddy)
 
     def _defs_for(self, refs: list[Reference], keys: list[str]) -> list[FieldDef]:
         labelled = {d.key: d for d in editing.visible_fields(refs)}
@@ -527,6 +548,10 @@ class DetailPane(QWidget):
             button.setEnabled(bool(self._link(key)))
         if self.banner is not None:
             self.banner.set_count(len(refs))
+        if self.reading_rows is not None:
+            ids = [r.id for r in refs if r.id is not None]
+            states = reading.states(self.library, ids)
+            self.reading_rows.show([states.get(i, ReadingState()) for i in ids], keep_typing=keep_focus_edits)
         if self.source_label is not None:
             self.source_label.setText("\n".join(filter(None, [self._source_text(refs), self._inherited_names_text(refs)])))
             self.source_label.setVisible(bool(self.source_label.text()))
@@ -590,6 +615,25 @@ class DetailPane(QWidget):
             tag_command(self.library, ids, have.name if have is not None else name, add,
                         on_applied=self._tags_applied, on_error=self._write_failed)
         )
+
+    def _reading_chosen(self, text: str, changes: dict[str, object], gen: int) -> None:
+        """Status, priority, rating or date read of the selection: one services.reading step."""
+        if gen != self._generation or not self._refs or not self.editable:
+            return
+        ids = [r.id for r in self._refs if r.id is not None]
+        made: list[Change] = []
+
+        def operation(u: UnitOfWork) -> Change:
+            made.append(reading.set_reading(u, ids, description=text, **changes))  # type: ignore[arg-type]
+            return made[-1]
+
+        def said() -> None:
+            if len(ids) > 1 and made:
+                what = READING_PARTS.get(next(iter(changes)), "the reading state")
+                self.statusMessage.emit(batch_status(what, len(made[-1].ids), undone=False))
+
+        writer = LibraryWriter(self.library, on_error=self._write_failed)
+        self.undo_stack.push(change_command(writer, text, operation, after=lambda: self._applied(ids), after_redo=said))
 
     def _tags_applied(self, ids: list[int]) -> None:
         self._applied(ids)
@@ -694,6 +738,8 @@ class DetailPane(QWidget):
             return editing.ITEM_TYPE
         if self.creators_editor is not None and self.creators_editor.isAncestorOf(w):
             return CREATORS
+        if self.reading_rows is not None and w in self.reading_rows.widgets():
+            return f"{READING_GROUP}:{w.objectName()}"
         return None
 
     def _widget_for_key(self, key: str) -> QWidget | None:
@@ -703,6 +749,8 @@ class DetailPane(QWidget):
             return self.type_combo
         if key == CREATORS:
             return self.creators_editor.list if self.creators_editor is not None else None
+        if key.startswith(f"{READING_GROUP}:") and self.reading_rows is not None:
+            return next((w for w in self.reading_rows.widgets() if key.endswith(f":{w.objectName()}")), None)
         return self.editors.get(key)
 
 

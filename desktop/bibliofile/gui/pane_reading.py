@@ -1,0 +1,170 @@
+"""The detail pane's Reading rows: reading status, priority, rating and date read.
+
+Until now these were only columns and triage keys; a reader looking at one reference could not
+see or set them where its other details are (issue 17). Each choice is one
+``services.reading.set_reading`` operation, the one the triage keys and ``bibliofile status``
+use, so it is one undo step and does not mark the entry edited (an unedited BibTeX entry still
+exports byte for byte). With several references the rows show the shared value or "(various)".
+
+Signals (ReadingRows):
+    chosen(str, dict): the undo text and the keyword arguments for ``set_reading``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+
+from bibliofile.gui.creators_editor import MULTIPLE
+from bibliofile.gui.field_editors import FieldLineEdit
+from bibliofile.model.reading import STATUS_LABELS, STATUSES, ReadingState, stars
+
+PRIORITY_LABELS = {0: "None", 1: "1 (high)", 2: "2", 3: "3 (low)"}
+DATE_HINT = "YYYY-MM-DD"
+
+AddRow = Callable[[str, QWidget, QWidget | None], object]
+
+
+def parse_date_read(text: str) -> str | None:
+    """The ISO date a typed date read means ("" clears it), or None when it is not a date."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        return dt.date.fromisoformat(text).isoformat() if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def bad_date_message(text: str) -> str:
+    return f"“{text.strip()}” is not a date ({DATE_HINT}); the date read was not changed."
+
+
+def _combo(name: str, items: Sequence[tuple[str, object]], parent: QWidget) -> QComboBox:
+    box = QComboBox(parent)
+    box.setObjectName(name)
+    for label, data in items:
+        box.addItem(label, data)
+    box.setPlaceholderText(MULTIPLE)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return box
+
+
+class ReadingRows(QObject):
+    """Four rows of the pane's form; the pane writes what is chosen (see the module doc)."""
+
+    chosen = Signal(str, dict)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.status = _combo(
+            "readingStatus", [(STATUS_LABELS[s] or "None", s) for s in ("", *STATUSES)], parent
+        )
+        self.status.setAccessibleName("Reading status")
+        self.priority = _combo("readingPriority", [(t, p) for p, t in PRIORITY_LABELS.items()], parent)
+        self.priority.setAccessibleName("Priority")
+        self.rating = _combo("readingRating", [(stars(r) or "None", r) for r in range(6)], parent)
+        self.rating.setAccessibleName("Rating")
+        self.date_read = FieldLineEdit(parent)
+        self.date_read.setObjectName("readingDateRead")
+        self.date_read.setAccessibleName("Date read")
+        self.date_box = QWidget(parent)
+        col = QVBoxLayout(self.date_box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(1)
+        col.addWidget(self.date_read)
+        self.date_problem = QLabel(self.date_box)
+        self.date_problem.setObjectName("readingDateProblem")
+        self.date_problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.date_problem.setWordWrap(True)
+        self.date_problem.setVisible(False)
+        col.addWidget(self.date_problem)
+        self._states: list[ReadingState] = []
+        self.status.activated.connect(lambda _i: self._pick("status", self.status))
+        self.priority.activated.connect(lambda _i: self._pick("priority", self.priority))
+        self.rating.activated.connect(lambda _i: self._pick("rating", self.rating))
+        self.date_read.editingFinished.connect(self._date_finished)
+
+    def rows(self) -> list[tuple[str, QWidget, QWidget]]:
+        """(label, field, buddy) for each row, top to bottom."""
+        return [
+            ("Reading status", self.status, self.status),
+            ("Priority", self.priority, self.priority),
+            ("Rating", self.rating, self.rating),
+            ("Date read", self.date_box, self.date_read),
+        ]
+
+    def widgets(self) -> list[QWidget]:
+        return [self.status, self.priority, self.rating, self.date_read]
+
+    def show(self, states: Sequence[ReadingState], keep_typing: bool = False) -> None:
+        """The shared value of each part, or "(various)"."""
+        self._states = list(states)
+
+        def shared(part: str) -> object | None:
+            values = {getattr(s, part) for s in states}
+            return values.pop() if len(values) == 1 else None
+
+        for box, part in ((self.status, "status"), (self.priority, "priority"), (self.rating, "rating")):
+            value = shared(part)
+            box.setCurrentIndex(box.findData(value) if value is not None else -1)
+        when = shared("date_read")
+        typing = keep_typing and self.date_read.hasFocus() and self.date_read.isModified()
+        if not typing:
+            self.date_read.stored = str(when) if when is not None else ""
+            self.date_read.mixed = when is None
+            self.date_read.setText(self.date_read.stored)
+            self.date_read.setModified(False)
+            self.date_read.setPlaceholderText(MULTIPLE if when is None else DATE_HINT)
+
+    def set_read_only(self, read_only: bool) -> None:
+        for box in (self.status, self.priority, self.rating):
+            box.setEnabled(not read_only)
+        self.date_read.setReadOnly(read_only)
+
+    def finish_typing(self) -> None:
+        """Store a date still being typed (the selection is about to change)."""
+        if self.date_read.isModified():
+            self._date_finished()
+
+    # ---- choices -------------------------------------------------------------------------------
+    def _pick(self, part: str, box: QComboBox) -> None:
+        value = box.currentData()
+        if box.currentIndex() < 0 or all(getattr(s, part) == value for s in self._states):
+            return  # nothing would change: no empty step on the undo stack
+        self.chosen.emit(_describe(part, box.currentText(), len(self._states)), {part: value})
+
+    def _date_finished(self) -> None:
+        editor = self.date_read
+        if not editor.isModified() and not editor.mixed:
+            return
+        typed = editor.text()
+        editor.setModified(False)
+        value = parse_date_read(typed)
+        if value is None:
+            self.date_problem.setText(bad_date_message(typed))
+            self.date_problem.setVisible(True)
+            editor.setText(editor.stored)
+            return
+        self.date_problem.setVisible(False)
+        if editor.mixed and not typed.strip() and editor.placeholderText() == MULTIPLE:
+            return  # "(various)" left alone
+        if all(s.date_read == value for s in self._states):
+            editor.setText(value)
+            return
+        self.chosen.emit(_describe("date_read", value, len(self._states)), {"date_read": value})
+
+
+def _describe(part: str, shown: str, n: int) -> str:
+    """The undo step's name: "Mark read", "Priority 1 (high)", "Rate ★★★", "Date read 2024-05-01"."""
+    of = "" if n == 1 else f" of {n:,} references"
+    if part == "status":
+        return f"Mark {shown.lower()}{of}" if shown != "None" else f"Clear reading status{of}"
+    if part == "priority":
+        return f"Priority {shown}{of}" if shown != "None" else f"Clear priority{of}"
+    if part == "rating":
+        return f"Rate {shown}{of}" if shown != "None" else f"Clear rating{of}"
+    return f"Date read {shown}{of}" if shown else f"Clear date read{of}"
