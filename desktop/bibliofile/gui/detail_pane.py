@@ -39,10 +39,10 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor, display_name
 from bibliofile.gui.field_editors import FieldEditor, FieldLineEdit, GrowingTextEdit
-from bibliofile.gui.pane_reading import ReadingRows
-from bibliofile.gui.pane_selection import SelectionBanner
+from bibliofile.gui.pane_reading import ReadingRows, reading_command
+from bibliofile.gui.pane_selection import SelectionBanner, batch_status
 from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
-from bibliofile.gui.undo import EditReferenceCommand, LibraryWriter, change_command
+from bibliofile.gui.undo import EditReferenceCommand, LibraryWriter
 from bibliofile.gui.undo_keys import forget_typing, text_field
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
@@ -50,14 +50,13 @@ from bibliofile.model.item_types import ITEM_TYPES, item_type
 from bibliofile.model.reading import ReadingState
 from bibliofile.model.reference import Reference
 from bibliofile.services import editing, reading
-from bibliofile.services.changes import Change
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.services.inheritance import inherited_values
 from bibliofile.storage import curation
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library is passed in; only its type is needed here
-    from bibliofile.storage.library import Library, UnitOfWork
+    from bibliofile.storage.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +65,6 @@ log = logging.getLogger(__name__)
 MULTI_EDIT_LIMIT = 1000
 OTHER_GROUP = "Other fields"
 READING_GROUP = "Reading"
-# What a batch change of each part of the reading state is called in the status bar.
-READING_PARTS = {"status": "the reading status", "priority": "the priority", "rating": "the rating",
-                 "date_read": "the date read"}
 CREATORS = "creators"
 
 
@@ -621,19 +617,11 @@ class DetailPane(QWidget):
         if gen != self._generation or not self._refs or not self.editable:
             return
         ids = [r.id for r in self._refs if r.id is not None]
-        made: list[Change] = []
-
-        def operation(u: UnitOfWork) -> Change:
-            made.append(reading.set_reading(u, ids, description=text, **changes))  # type: ignore[arg-type]
-            return made[-1]
-
-        def said() -> None:
-            if len(ids) > 1 and made:
-                what = READING_PARTS.get(next(iter(changes)), "the reading state")
-                self.statusMessage.emit(batch_status(what, len(made[-1].ids), undone=False))
-
         writer = LibraryWriter(self.library, on_error=self._write_failed)
-        self.undo_stack.push(change_command(writer, text, operation, after=lambda: self._applied(ids), after_redo=said))
+        self.undo_stack.push(reading_command(
+            writer, ids, text, changes, after=lambda: self._applied(ids),
+            on_status=self.statusMessage.emit if len(ids) > 1 else None,
+        ))
 
     def _tags_applied(self, ids: list[int]) -> None:
         self._applied(ids)
@@ -752,14 +740,6 @@ class DetailPane(QWidget):
         if key.startswith(f"{READING_GROUP}:") and self.reading_rows is not None:
             return next((w for w in self.reading_rows.widgets() if key.endswith(f":{w.objectName()}")), None)
         return self.editors.get(key)
-
-
-def batch_status(what: str, n: int, undone: bool) -> str:
-    """The status line after an edit of several references: how many it changed, each way."""
-    refs = "reference" if n == 1 else "references"
-    if undone:
-        return f"Put back {what} of {n:,} {refs}"
-    return f"Changed {what} of {n:,} {refs}" if n else f"Nothing changed: {what} was already so"
 
 
 def _typing(field: QWidget) -> bool:

@@ -14,19 +14,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from bibliofile.gui.creators_editor import MULTIPLE
 from bibliofile.gui.field_editors import FieldLineEdit
+from bibliofile.gui.pane_selection import batch_status
+from bibliofile.gui.undo import WriteCommand, change_command
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, ReadingState, stars
+from bibliofile.services import reading
+from bibliofile.services.changes import Change
+
+if TYPE_CHECKING:
+    from bibliofile.gui.window_api import Writer
+    from bibliofile.storage.library import UnitOfWork
 
 PRIORITY_LABELS = {0: "None", 1: "1 (high)", 2: "2", 3: "3 (low)"}
+# What a change of each part of several references is called in the status bar.
+READING_PARTS = {"status": "the reading status", "priority": "the priority", "rating": "the rating",
+                 "date_read": "the date read"}
 DATE_HINT = "YYYY-MM-DD"
-
-AddRow = Callable[[str, QWidget, QWidget | None], object]
-
 
 def parse_date_read(text: str) -> str | None:
     """The ISO date a typed date read means ("" clears it), or None when it is not a date."""
@@ -168,3 +177,27 @@ def _describe(part: str, shown: str, n: int) -> str:
     if part == "rating":
         return f"Rate {shown}{of}" if shown != "None" else f"Clear rating{of}"
     return f"Date read {shown}{of}" if shown else f"Clear date read{of}"
+
+
+def reading_command(
+    writer: Writer,
+    ids: list[int],
+    text: str,
+    changes: dict[str, Any],
+    after: Callable[[], None],
+    on_status: Callable[[str], None] | None = None,
+) -> WriteCommand:
+    """The undo step of a choice in these rows: ``services.reading.set_reading`` on ``ids``.
+    ``on_status`` hears how many references the first run changed (several selected)."""
+    made: list[Change] = []
+
+    def operation(u: UnitOfWork) -> Change:
+        made.append(reading.set_reading(u, ids, description=text, **changes))
+        return made[-1]
+
+    def said() -> None:
+        if on_status is not None and made:
+            what = READING_PARTS.get(next(iter(changes)), "the reading state")
+            on_status(batch_status(what, len(made[-1].ids), undone=False))
+
+    return change_command(writer, text, operation, after=after, after_redo=said)

@@ -116,3 +116,12 @@ class SelectionBanner(QWidget):
         self.confirm = box
         box.open()
         return box
+
+
+def batch_status(what: str, n: int, undone: bool) -> str:
+    """The status line after a change of several references: how many it changed, each way
+    ("Changed the journal of 48 references"), so a mass change is never silent."""
+    refs = "reference" if n == 1 else "references"
+    if undone:
+        return f"Put back {what} of {n:,} {refs}"
+    return f"Changed {what} of {n:,} {refs}" if n else f"Nothing changed: {what} was already so"
