@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QLoggingCategory, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from bibliofile import __version__
@@ -43,9 +43,18 @@ def _setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+# Qt logs 'OpenType support missing for "<font>", script N' once per installed font that
+# cannot shape a script (Type 1/CFF and bitmap fonts, e.g. fonts-urw-base35, which Ghostscript
+# and LibreOffice bring) whenever text in a script no installed font covers is laid out, such
+# as a Devanagari title: dozens of lines about the machine's fonts, nothing we could fix. Only
+# that category is turned off; Qt lets the user's QT_LOGGING_RULES override these rules.
+QUIET_LOGGING_RULES = "qt.text.font.db=false"
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
+        QLoggingCategory.setFilterRules(QUIET_LOGGING_RULES)
         app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Bibliofile")
     app.setOrganizationName("Bibliofile")
