@@ -135,3 +135,17 @@ def test_redo_lists_each_key_once(window) -> None:
     assert [k.toString() for k in redo_keys(x11)] == ["Ctrl+Shift+Z", "Ctrl+Y"]
     names = [k.toString() for k in window.act_redo.shortcuts()]
     assert len(names) == len(set(names)) and {"Ctrl+Shift+Z", "Ctrl+Y"} <= set(names)
+
+
+def test_ctrl_z_in_a_read_only_field_of_several_references(window, lib: Library, one: int, qtbot) -> None:
+    editor = window.detail.editors["volume"]
+    focus(window, editor, qtbot)
+    retype(editor, "5")
+    (other,) = lib.add_references([article("Beta", volume="2")])
+    window.reload()
+    window.table.select_ids([one, other])
+    shared = window.detail.editors["volume"]  # read-only: two references are selected
+    assert shared.isReadOnly()
+    focus(window, shared, qtbot)
+    press(Qt.Key.Key_Z, CTRL)
+    assert lib.get(one).get("volume") == "1"
