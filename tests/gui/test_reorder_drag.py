@@ -3,9 +3,9 @@ press on a row (which decides the selection the drag carries), the payload Qt's 
 the model for (its selected indexes), then DragEnter, DragMove and Drop on the table's viewport.
 
 Issue 17: reordering "did nothing" in one run of the app and worked after a restart. The
-selection made in My Library (an import's, a Select All) was brought into the reading list by
-id; a press on a selected row keeps the selection, so every drag carried the whole list and
-dropped it where it was, as an empty undo step.
+selection made in My Library (an import's, a Select All) is kept by id in the reading list; when
+it held every row, a press on a row kept it, so every drag carried the whole list and dropped it
+where it was, as an empty undo step.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tests.gui.conftest import make_ref
 
 from bibliofile.gui.library_table import ids_to_mime
 from bibliofile.storage import curation
-from bibliofile.storage.library import LIBRARY, Library, Scope
+from bibliofile.storage.library import Library, Scope
 
 LETTERS = "ABCDEF"
 
@@ -83,31 +83,40 @@ def test_a_selection_made_in_my_library_does_not_swallow_drags_in_a_reading_list
     assert letters(lib, ids, cid) == "DABCEF"
 
 
-def test_the_current_reference_stays_selected_in_the_list(window, lib: Library) -> None:
+def test_a_whole_list_drag_moves_the_row_grabbed_and_then_only_it_is_selected(window, lib: Library) -> None:
     ids, cid = make_list(window, lib)
-    window.table.select_ids(ids, current=ids[2])
     window.set_scope(Scope(collection_id=cid))
-    assert window.table.selected_ids() == [ids[2]]
-    window.set_scope(LIBRARY)  # elsewhere, the selection is the window's business, as before
-    assert window.table.selected_ids() == [ids[2]]
+    window.table.selectAll()
+    drag_row(window, 4, 1)  # E above B
+    assert letters(lib, ids, cid) == "AEBCDF"
+    assert window.table.selected_ids() == [ids[4]]
+    window.undo_stack.undo()
+    assert letters(lib, ids, cid) == "ABCDEF"
+
+
+def test_a_partial_selection_is_still_dragged_as_one(window, lib: Library) -> None:
+    ids, cid = make_list(window, lib)
+    window.set_scope(Scope(collection_id=cid))
+    window.table.select_ids([ids[3], ids[5]], current=ids[3])
+    drag_row(window, 5, 0)  # D and F, in their order, above A
+    assert letters(lib, ids, cid) == "DFABCE"
+    assert window.table.selected_ids() == [ids[3], ids[5]]
 
 
 def test_a_drop_that_changes_nothing_says_so_and_is_no_undo_step(window, lib: Library) -> None:
     ids, cid = make_list(window, lib)
     window.set_scope(Scope(collection_id=cid))
-    window.table.selectAll()  # in the list itself: the drag holds every row
     steps = window.undo_stack.count()
-    drag_row(window, 2, 0)
-    assert letters(lib, ids, cid) == "ABCDEF"
-    assert window.undo_stack.count() == steps
-    assert "Nothing to reorder" in window.statusBar().currentMessage()
-    assert "all 6 references" in window.statusBar().currentMessage()
-
-    window.table.select_ids([ids[1]])
-    drag_row(window, 1, 1)  # B onto its own upper half
+    window.table.select_ids([ids[0], ids[1]], current=ids[1])
+    drag_row(window, 1, 0)  # A and B onto A: where they are
     assert letters(lib, ids, cid) == "ABCDEF"
     assert window.undo_stack.count() == steps
     assert "order is unchanged" in window.statusBar().currentMessage()
+
+    window.table.select_ids([ids[2]])
+    drag_row(window, 2, 3)  # C onto the upper half of D: before D, where it is
+    assert letters(lib, ids, cid) == "ABCDEF"
+    assert window.undo_stack.count() == steps
 
 
 def test_a_sorted_list_says_how_to_reorder_and_a_click_on_it_restores_its_order(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QColor, QDropEvent, QIcon, QKeyEvent, QPixmap
+from PySide6.QtGui import QAction, QColor, QDropEvent, QIcon, QKeyEvent, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QColorDialog,
     QInputDialog,
@@ -52,7 +52,9 @@ TRIAGE_HELP = (
 )
 
 
-_FILTERED = frozenset((QEvent.Type.KeyPress, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop))
+_FILTERED = frozenset(
+    (QEvent.Type.KeyPress, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop, QEvent.Type.MouseButtonPress)
+)
 
 
 def _swatch(colour: str) -> QIcon:
@@ -74,6 +76,7 @@ class Curation(QObject):
         self.act_save_search = QAction("Save Search…", self)
         self._table = window.table
         self._viewport = window.table.viewport()
+        self._pressed_id: int | None = None  # the row a drag in the table was started from
 
     # ---- reading state -----------------------------------------------------------------------
     def set_reading(self, ids: Sequence[int], text: str, **changes: Any) -> None:
@@ -269,12 +272,7 @@ class Curation(QObject):
         # A reading list shows in its own order; elsewhere the header's sort comes back. The
         # window already searched the new scope: reload() searches again keeping the selection.
         if scope.collection_id is not None:
-            # A selection made elsewhere does not come into the list, only the reference the
-            # user was on: an import's or a Select All's selection, kept by id, covered the
-            # whole list, and a press on a row then dragged every row, which dropped them where
-            # they were. Reordering "did nothing" until a restart cleared it (issue 17).
-            current = self.window.table.current_id()
-            self._show_list_order([current] if current else [])
+            self._show_list_order()
         elif m.sort_key == "position":
             hh.setSortIndicatorShown(True)
             section = hh.sortIndicatorSection()
@@ -335,9 +333,10 @@ class Curation(QObject):
             change_command(self.window, "Move to Top", lambda u: collections.move_to_top(u, cid, ids))
         )
 
-    def move_before(self, ids: Sequence[int], before: int | None) -> None:
-        """Move ``ids`` before ``before`` (None: to the end) as one undo step. A move that leaves
-        the order as it is writes nothing and says why, rather than adding an empty undo step."""
+    def move_before(self, ids: Sequence[int], before: int | None, select: Sequence[int] = ()) -> None:
+        """Move ``ids`` before ``before`` (None: to the end) as one undo step, then select
+        ``select`` (by default the selection stays). A move that leaves the order as it is
+        writes nothing and says why, rather than adding an empty undo step."""
         cid = self.window.model.scope.collection_id
         if cid is None or not ids:
             return
@@ -347,7 +346,8 @@ class Curation(QObject):
             self.window.show_status(unchanged, 8000)
             return
         self.window.undo_stack.push(
-            change_command(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before))
+            change_command(self.window, "Reorder Reading List", lambda u: collections.move_before(u, cid, ids, before),
+                           select_after_redo=list(select))
         )
 
     def _unchanged_reason(self, ids: list[int], before: int | None) -> str:
@@ -362,9 +362,14 @@ class Curation(QObject):
         if [*rest[:at], *(i for i in order if i in wanted), *rest[at:]] != order:
             return ""
         if not rest:
-            return (f"Nothing to reorder: the drag held all {len(order)} references of the list "
-                    "(they were all selected). Click one reference, then drag it.")
+            return (f"Nothing to reorder: the drag held all {len(order)} references of the list. "
+                    "Click one reference, then drag it.")
         return "The order is unchanged: the references were dropped where they already were."
+
+    def _holds_whole_list(self, ids: Sequence[int]) -> bool:
+        """``ids`` are every row of the list shown (of two rows or more)."""
+        shown = self.window.model.ids
+        return len(shown) > 1 and 0 not in shown and set(shown) <= set(ids)
 
     def drop_row_target(self, y: int) -> int | None:
         """The id a drop at viewport height ``y`` goes before (None: the end)."""
@@ -389,6 +394,11 @@ class Curation(QObject):
             assert isinstance(event, QKeyEvent)
             mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             return bool(mods == Qt.KeyboardModifier.NoModifier and self.triage(event.key()))
+        if obj is self._viewport and et == QEvent.Type.MouseButtonPress:
+            pos = event.position() if isinstance(event, QMouseEvent) else None
+            at = self._table.rowAt(int(pos.y())) if pos is not None else -1
+            self._pressed_id = (self.window.model.id_at(at) or None) if at >= 0 else None
+            return False
         if obj is self._viewport and et != QEvent.Type.KeyPress:
             drag: Any = event
             if not drag.mimeData().hasFormat(IDS_MIME):
@@ -405,12 +415,20 @@ class Curation(QObject):
             if et == QEvent.Type.Drop:
                 assert isinstance(event, QDropEvent)
                 ids = ids_from_mime(event.mimeData())
+                select: list[int] = []
+                pressed, self._pressed_id = self._pressed_id, None
+                if pressed is not None and pressed in ids and self._holds_whole_list(ids):
+                    # Every row was selected (kept by id from My Library after an import or a
+                    # Select All) and a press on a selected row drags the selection: moved as
+                    # one, the list stayed as it was, every time, until a restart cleared the
+                    # selection (issue 17). Within the list that can only mean the row grabbed.
+                    ids = select = [pressed]
                 before = self.drop_row_target(int(event.position().y()))
                 while before is not None and before in ids:  # dropped onto itself: after the run
                     row = self.window.model.row_of(before)
                     nxt = (row or 0) + 1
                     before = self.window.model.id_at(nxt) if nxt < self.window.model.rowCount() else None
-                self.move_before(ids, before)
+                self.move_before(ids, before, select)
             return True
         return False
 
