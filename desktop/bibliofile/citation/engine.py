@@ -77,6 +77,44 @@ var BF = (function () {
     retrieveItem: function (id) { return items[id]; },
     retrieveLocale: findLocale
   };
+  // DOIs and URLs as links in HTML and RTF (text stays as it was). citeproc-js wraps them when
+  // wrap_url_and_doi is on (also dropping a "https://doi.org/" the value repeats after the
+  // style's own prefix), but its RTF format leaves the link out; both formats' handlers are
+  // ours, so a URL is built once, from the shown text, and never doubled.
+  function linkTarget(shown) {
+    var s = shown.replace(/^\s+|\s+$/g, "");
+    if (/^https?:\/\//i.test(s)) { return s; }
+    if (/^doi:\s*/i.test(s)) { return "https://doi.org/" + s.replace(/^doi:\s*/i, ""); }
+    if (/^10\.\d/.test(s)) { return "https://doi.org/" + s; }
+    if (/^www\./i.test(s)) { return "https://" + s; }
+    return null;
+  }
+  function uriSafe(raw) {
+    try {
+      return raw.replace(/[^\x21-\x7e]|["{}\\<>^`|]/gu, function (c) { return encodeURIComponent(c); });
+    } catch (e) { return null; }
+  }
+  function htmlLink(state, str) {
+    var raw = str.replace(/&#38;/g, "&").replace(/&#60;/g, "<").replace(/&#62;/g, ">").replace(/\u00A0/g, " ");
+    var target = linkTarget(raw);
+    var href = target && uriSafe(target);
+    return href ? "<a href=\"" + href.replace(/&/g, "&#38;") + "\">" + str + "</a>" : str;
+  }
+  function rtfLink(state, str) {
+    var raw = str.replace(/\\uc0\\u(-?\d+)\{\}|\\u(-?\d+)\{\}|\\([\\{}])/g, function (m, a, b, c) {
+      if (c) { return c; }
+      var n = parseInt(a || b, 10);
+      return String.fromCharCode(n < 0 ? n + 65536 : n);
+    });
+    var target = linkTarget(raw);
+    var url = target && uriSafe(target);
+    if (!url) { return str; }
+    return "{\\field{\\*\\fldinst{HYPERLINK \"" + url + "\"}}{\\fldrslt{" + str + "}}}";
+  }
+  CSL.Output.Formats.html["@DOI/true"] = htmlLink;
+  CSL.Output.Formats.html["@URL/true"] = htmlLink;
+  CSL.Output.Formats.rtf["@DOI/true"] = rtfLink;
+  CSL.Output.Formats.rtf["@URL/true"] = rtfLink;
   function engine(key, fmt, ids) {
     var e = engines[key];
     e.setOutputFormat(fmt);
@@ -88,6 +126,7 @@ var BF = (function () {
     hasLocale: function (tag) { return Object.prototype.hasOwnProperty.call(locales, tag); },
     newEngine: function (key, style, lang, force) {
       engines[key] = new CSL.Engine(sys, style, lang, force);
+      engines[key].opt.development_extensions.wrap_url_and_doi = true;
       return {hasBibliography: !!engines[key].bibliography.tokens.length,
               styleClass: engines[key].opt["class"] || ""};
     },

@@ -15,6 +15,8 @@ Every payload carries, at once: ``text/html`` (a real HTML page: italics, small 
 indent), ``text/plain`` (the same as text), ``text/rtf`` and ``application/rtf`` (LibreOffice
 reads the former, other programs the latter), ``application/x-bibtex`` and
 ``application/vnd.citationstyles.csl+json`` (for another reference manager or an editor).
+DOIs and URLs are links in the HTML and the RTF (a HYPERLINK field; citation/engine.py makes
+both) and plain in the text, as a word processor expects.
 """
 
 from __future__ import annotations

@@ -159,7 +159,8 @@ def test_html_output(engine: CiteprocEngine) -> None:
     bib = engine.bibliography([ARTICLE], fmt="html")
     assert bib.entries == [
         '<div class="csl-entry">Knox, C., &#38; van der Berg, H. (2008). Tumour growth in mice. '
-        "<i>Journal of Cancer Research</i>, <i>12</i>(3), 101–110. https://doi.org/10.1000/jcr.2008.12</div>"
+        "<i>Journal of Cancer Research</i>, <i>12</i>(3), 101–110. "
+        '<a href="https://doi.org/10.1000/jcr.2008.12">https://doi.org/10.1000/jcr.2008.12</a></div>'  # issue 17
     ]
     doc = bib.document()
     assert doc.startswith('<div class="csl-bib-body">') and doc.endswith("</div>")
@@ -169,7 +170,8 @@ def test_rtf_output(engine: CiteprocEngine) -> None:
     bib = engine.bibliography([ARTICLE], fmt="rtf")
     assert bib.entries == [
         r"Knox, C., & van der Berg, H. (2008). Tumour growth in mice. {\i{}Journal of Cancer Research}, "
-        r"{\i{}12}(3), 101\uc0\u8211{}110. https://doi.org/10.1000/jcr.2008.12"
+        r"{\i{}12}(3), 101\uc0\u8211{}110. "
+        r'{\field{\*\fldinst{HYPERLINK "https://doi.org/10.1000/jcr.2008.12"}}{\fldrslt{https://doi.org/10.1000/jcr.2008.12}}}'
     ]
     doc = bib.document()
     assert doc.startswith("{\\rtf1") and doc.endswith("}")
