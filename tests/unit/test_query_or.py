@@ -159,6 +159,18 @@ def test_user_text_never_becomes_fts_syntax(small_library: tuple[Library, dict[i
         sql_titles(lib, q)
 
 
+@pytest.mark.parametrize(
+    "query", ["a OR " * 2000 + "b", "-a " * 2000, "a OR year:2000 OR " * 300 + "x", "x " + "year:2000 " * 1000]
+)
+def test_a_pasted_flood_of_terms_searches_the_first_ones(small_library: tuple[Library, dict[int, int]], query: str) -> None:
+    """SQLite refuses expressions over 1000 deep and UNIONs of over 500 SELECTs: the terms past
+    the limit are left out, with a hint, rather than the search failing."""
+    lib, _ = small_library
+    assert "Only the first" in parse_query(query).hint
+    lib.search(query)
+    sql_titles(lib, query)
+
+
 def test_cli_search_reads_or(small_library: tuple[Library, dict[int, int]], capsys: pytest.CaptureFixture[str]) -> None:
     from bibliofile.cli import main
 

@@ -60,6 +60,9 @@ GROUP = "any"
 
 # Deeper parentheses are read as if absent: no user text can exhaust the parser's stack.
 MAX_DEPTH = 20
+# Terms after these are left out (with a hint): SQLite refuses an expression over 1000 deep or a
+# UNION of over 500 SELECTs, which a pasted paragraph of "-word"s or ORs would otherwise build.
+MAX_TERMS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +205,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.skipped_opens = 0
+        self.terms = 0
 
     def hint(self, text: str) -> None:
         if text not in self.hints:
@@ -302,6 +306,9 @@ class _Parser:
         return conj
 
     def atom(self, tok: _Tok, fctx: str | None) -> Conj:
+        if self.terms >= MAX_TERMS:
+            self.hint(f"Only the first {MAX_TERMS} terms were searched.")
+            return ()
         value, fkey = tok.value, fctx
         if tok.fname is not None:
             known = FIELD_ALIASES.get(tok.fname.lower())
@@ -319,6 +326,7 @@ class _Parser:
             if term is None:
                 self.hint(f'"year:{value}" is not a year or a range like year:2000..2010.')
                 return ()
+            self.terms += 1
             return (term,)
         if fkey in ("rating", "priority") and not _small_number_or_range(value):
             name = tok.fname or fkey
@@ -327,6 +335,7 @@ class _Parser:
             return ()  # "-", "!!", '""': nothing the index could match, so no condition
         if fkey is None and not tok.quoted and not tok.negated and value == "or":
             self.hint('Searching for the word "or"; to find either word write OR (in capitals).')
+        self.terms += 1
         return (Term(value, fkey, tok.negated, tok.quoted),)
 
 
