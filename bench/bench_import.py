@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -33,6 +34,21 @@ TARGET_RATIO = 1.0
 GOAL_RATIO = 1.5
 
 
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process and its waited-for children (the parse workers):
+    on a shared machine it moves far less than wall time with the other processes' load."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def _peak_rss_mb() -> tuple[float, float]:
     """Peak RSS of this process and of its largest waited-for child (Linux reports KiB)."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -43,13 +59,16 @@ def _peak_rss_mb() -> tuple[float, float]:
 def run_baseline(path: Path) -> dict[str, Any]:
     import bibtexparser
 
+    c0 = _cpu_seconds()
     t0 = time.perf_counter()
     library = bibtexparser.parse_file(str(path))  # type: ignore[attr-defined]
     seconds = time.perf_counter() - t0
+    cpu = _cpu_seconds() - c0
     own, kids = _peak_rss_mb()
     return {
         "variant": "baseline",
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "entries": len(library.entries),
         "failed_blocks": len(library.failed_blocks),
         "rss_mb": own,
@@ -63,11 +82,13 @@ def run_ours(path: Path, workers: int) -> dict[str, Any]:
 
     tmp = Path(tempfile.mkdtemp(prefix="import-", dir=DATA_DIR))
     try:
+        c0 = _cpu_seconds()
         t0 = time.perf_counter()
         lib = Library.open(tmp / "library.sqlite")
         t1 = time.perf_counter()
         report = import_files(lib, [path], workers=workers)
         seconds = time.perf_counter() - t0
+        cpu = _cpu_seconds() - c0  # the workers have exited: import_files shuts its pool down
         own, kids = _peak_rss_mb()
         stored = lib.count()
         t2 = time.perf_counter()
@@ -77,6 +98,7 @@ def run_ours(path: Path, workers: int) -> dict[str, Any]:
         return {
             "variant": "ours",
             "seconds": seconds,
+            "cpu_seconds": cpu,
             "checkpoint_seconds": checkpoint,
             "open_seconds": t1 - t0,
             "entries": report.imported,
@@ -102,9 +124,11 @@ def _child(variant: str, path: Path, workers: int) -> dict[str, Any]:
 def measure(n: int, seed: int = 1, repeat: int = 1, workers: int = 2) -> dict[str, Any]:
     path = ensure_bib(n, seed)
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "ours": []}
+    load_before = _load()
     for _ in range(repeat):
         for variant in ("baseline", "ours"):
             runs[variant].append(_child(variant, path, workers))
+    load_after = _load()
     base_s = statistics.median(r["seconds"] for r in runs["baseline"])
     ours_s = statistics.median(r["seconds"] for r in runs["ours"])
     last_ours = runs["ours"][-1]
@@ -115,6 +139,11 @@ def measure(n: int, seed: int = 1, repeat: int = 1, workers: int = 2) -> dict[st
         "repeat": repeat,
         "baseline_seconds": base_s,
         "ours_seconds": ours_s,
+        "baseline_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs["baseline"]),
+        "ours_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs["ours"]),
+        "ratios": [b["seconds"] / o["seconds"] for b, o in zip(runs["baseline"], runs["ours"], strict=True)],
+        "load_before": load_before,
+        "load_after": load_after,
         "ours_open_seconds": statistics.median(r["open_seconds"] for r in runs["ours"]),
         "ours_checkpoint_seconds": statistics.median(r["checkpoint_seconds"] for r in runs["ours"]),
         "baseline_eps": n / base_s,
@@ -136,7 +165,7 @@ def measure(n: int, seed: int = 1, repeat: int = 1, workers: int = 2) -> dict[st
 def report(r: dict[str, Any]) -> None:
     n = r["n"]
     print(f"import of {n:,} entries ({r['file_mb']:.1f} MB, {Path(r['file']).name}), "
-          f"median of {r['repeat']} run(s)")
+          f"median of {r['repeat']} run(s); load average {r['load_before']} before, {r['load_after']} after")
     print(f"  (a) bibtexparser.parse_file  {r['baseline_seconds']:8.2f} s  "
           f"{r['baseline_eps']:9,.0f} entries/s  peak RSS {r['baseline_rss_mb']:,.0f} MB  "
           f"count {'ok' if r['baseline_count_ok'] else 'WRONG'}")
@@ -150,6 +179,9 @@ def report(r: dict[str, Any]) -> None:
           f"{r.get('ours_checkpoint_seconds', 0.0):.2f} s")
     for p in r["first_problems"]:
         print(f"      problem: {p}")
+    print(f"      CPU (process + workers): baseline {r['baseline_cpu_seconds']:.2f} s, "
+          f"ours {r['ours_cpu_seconds']:.2f} s; each run's ratio: "
+          + ", ".join(f"{x:.2f}" for x in r["ratios"]))
     verdict = "goal met" if r["ratio"] >= GOAL_RATIO else "target met" if r["ratio"] >= TARGET_RATIO else "BELOW TARGET"
     print(f"  ratio baseline/ours = {r['ratio']:.2f}  (target >= {TARGET_RATIO}, goal {GOAL_RATIO}): {verdict}")
 
