@@ -20,6 +20,7 @@ from bibliofile.storage.tables import (
     collections_t,
     creators_t,
     imports_t,
+    lookup_queue_t,
     metadata,
     not_duplicates_t,
     notes_t,
@@ -36,6 +37,7 @@ __all__ = [
     "CollectionRow",
     "CreatorRow",
     "ImportSource",
+    "LookupQueueRow",
     "NotDuplicateRow",
     "NoteRow",
     "ReferenceRow",
@@ -47,6 +49,7 @@ __all__ = [
     "collections_t",
     "creators_t",
     "imports_t",
+    "lookup_queue_t",
     "not_duplicates_t",
     "notes_t",
     "reference_tags_t",
@@ -189,3 +192,17 @@ class NotDuplicateRow(Base):
     __table__ = not_duplicates_t
     first_id: Mapped[int]
     second_id: Mapped[int]
+
+
+class LookupQueueRow(Base):
+    """A reference waiting for an online lookup (issue 18): its identifier, why it waits, when
+    to try again."""
+
+    __table__ = lookup_queue_t
+    reference_id: Mapped[int]
+    identifier: Mapped[str]
+    action: Mapped[str]
+    reason: Mapped[str]
+    attempts: Mapped[int]
+    next_try: Mapped[datetime | None]
+    added: Mapped[datetime]

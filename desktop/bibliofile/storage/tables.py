@@ -187,3 +187,21 @@ not_duplicates_t = Table(
     Column("first_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
     Column("second_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+# Identifiers and references waiting for an online lookup (migration 0005, issue 18): a
+# placeholder added while offline, or a reference to complete. One row per reference; the
+# reference holds what is known (its title says "To look up: DOI …"), the row why it waits
+# and when to try again. ``next_try`` NULL: not retried by itself (the identifier was not found);
+# ``bibliofile lookup --pending`` still tries it.
+lookup_queue_t = Table(
+    "lookup_queue",
+    metadata,
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
+    Column("identifier", Text, nullable=False, default=""),
+    Column("action", String(16), nullable=False, default="add"),
+    Column("reason", Text, nullable=False, default=""),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_try", DateTime, nullable=True),
+    Column("added", DateTime, nullable=False),
+    Index("ix_lookup_queue_next_try", "next_try"),
+)
