@@ -28,7 +28,7 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +49,24 @@ _WORDS = re.compile(r"[^\W_]+")
 Fingerprint = tuple[str, tuple[tuple[str, str], ...], tuple[tuple[str, ...], ...]]
 
 
+class _CombiningMarks(dict[int, int | None]):
+    """A str.translate table deleting combining marks, filled in as code points are met (a
+    generator over every character cost most of a 20k-entry re-import)."""
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.combining(chr(cp)) else cp
+        self[cp] = value
+        return value
+
+
+_STRIP_MARKS = _CombiningMarks()
+
+
 def normal_text(text: str) -> str:
     """Casefolded, accents and punctuation removed, spaces collapsed: "The  Café!" -> "the cafe"."""
     t = text.casefold()
     if not t.isascii():
-        t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+        t = unicodedata.normalize("NFKD", t).translate(_STRIP_MARKS)
     return " ".join(_WORDS.findall(t))
 
 
@@ -82,8 +95,19 @@ def fingerprint(
     return (item_type, tuple(sorted(values.items())), names)
 
 
-def reference_fingerprint(ref: Reference) -> Fingerprint:
-    return fingerprint(ref.item_type, ref.fields, ref.extra, (_creator_values(c) for c in ref.creators))
+Details = tuple[str, dict[str, Any], dict[str, Any], tuple[tuple[Any, ...], ...]]
+
+
+def raw_key(details: Details) -> Details:
+    """``fingerprint`` before normalising: equal raw keys have equal fingerprints, and an entry
+    imported again has the raw key it had, so most matches cost no normalising at all."""
+    item_type, fields, extra, creators = details
+    values = {k: str(v) for k, v in (*fields.items(), *extra.items()) if k not in COPY_FIELDS and str(v).strip()}
+    return (item_type, values, {}, creators)
+
+
+def reference_details(ref: Reference) -> Details:
+    return (ref.item_type, ref.fields, ref.extra, tuple(_creator_values(c) for c in ref.creators))
 
 
 def _creator_values(c: Creator) -> tuple[Any, ...]:
@@ -148,15 +172,20 @@ class LibraryIndex:
         for r in curation.scan_rows(library):
             known = _Known(r.id, r.item_type, normal_doi(r.doi), normal_isbn(r.isbn))
             self.by_title[normal_text(r.title)].append(known)
+        self._details: dict[int, Details] = {}
+        self._raw: dict[int, Details] = {}
         self._prints: dict[int, Fingerprint] = {}
         self._described: dict[int, tuple[str, int | None, str]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.by_title)
 
-    def match(self, item_type: str, title: str, doi: str, isbn: str, fp: Fingerprint | None) -> tuple[int, str] | None:
+    def match(
+        self, item_type: str, title: str, doi: str, isbn: str, details: Callable[[], Details]
+    ) -> tuple[int, str] | None:
         """(id, why) of the library reference this entry exactly duplicates, or None.
-        ``fp`` is computed by the caller only when ``needs_fingerprint`` said so."""
+        ``details`` gives the entry's type, fields, extra fields and creators, asked for only
+        when a library reference has its title and type."""
         same_title = self.by_title.get(normal_text(title))
         if not same_title:
             return None
@@ -166,23 +195,29 @@ class LibraryIndex:
                 return k.id, "same DOI and title"
             if i and k.isbn == i:
                 return k.id, "same ISBN and title"
-        if fp is None:
-            return None
         typed = [k.id for k in same_title if k.item_type == item_type]
+        if not typed:
+            return None
         self._load(typed)
-        for rid in typed:
-            if self._prints.get(rid) == fp:
-                return rid, "same type, fields and authors"
-        return None
+        mine = details()
+        raw = raw_key(mine)
+        same = next((rid for rid in typed if self._raw.get(rid) == raw), None)
+        if same is None:
+            fp = fingerprint(*mine)
+            same = next((rid for rid in typed if rid in self._details and self._print(rid) == fp), None)
+        return None if same is None else (same, "same type, fields and authors")
 
-    def needs_fingerprint(self, item_type: str, title: str) -> bool:
-        return any(k.item_type == item_type for k in self.by_title.get(normal_text(title), ()))
+    def _print(self, rid: int) -> Fingerprint:
+        if rid not in self._prints:
+            self._prints[rid] = fingerprint(*self._details[rid])
+        return self._prints[rid]
 
     def _load(self, ids: Sequence[int]) -> None:
-        missing = [i for i in ids if i not in self._prints]
+        missing = [i for i in ids if i not in self._details]
         for ref in self.library.get_many(missing) if missing else ():
             assert ref.id is not None
-            self._prints[ref.id] = reference_fingerprint(ref)
+            self._details[ref.id] = details = reference_details(ref)
+            self._raw[ref.id] = raw_key(details)
             self._described[ref.id] = (ref.authors_display, ref.year, ref.title)
 
     def described(self, rid: int) -> tuple[str, int | None, str]:
@@ -198,8 +233,16 @@ class LibraryIndex:
         creators: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for c in batch.creators:
             creators[c[0]].append(c)
+        # Only rows whose title the library has can be duplicates; their namesakes are read in
+        # full in one go for the batch (one query each, not one a row).
+        at_title, at_type = _AT["title"], _AT["item_type"]
+        titled = [
+            (local, row, same) for local, row in enumerate(batch.refs)
+            if (same := self.by_title.get(normal_text(row[at_title])))
+        ]
+        self._load([k.id for _, row, same in titled for k in same if k.item_type == row[at_type]])
         skipped: dict[int, SkippedEntry] = {}
-        for local, row in enumerate(batch.refs):
+        for local, row, _same in titled:
             item_type, title, doi = row[_AT["item_type"]], row[_AT["title"]], row[_AT["doi"]]
             fields_json = row[_AT["fields_json"]]
             fields: dict[str, Any] | None = None
@@ -207,12 +250,13 @@ class LibraryIndex:
             if '"isbn"' in fields_json:
                 fields = json.loads(fields_json)
                 isbn = str(fields.get("isbn", ""))
-            fp = None
-            if self.needs_fingerprint(item_type, title):
-                fields = fields if fields is not None else json.loads(fields_json)
+
+            def details(row: tuple[Any, ...] = row, local: int = local, fields: dict[str, Any] | None = fields) -> Details:
+                f = fields if fields is not None else json.loads(row[_AT["fields_json"]])
                 extra = json.loads(row[_AT["extra_json"]])
-                fp = fingerprint(item_type, fields, extra, (c[2:] for c in creators.get(local, ())))
-            found = self.match(item_type, title, doi, isbn, fp)
+                return (row[_AT["item_type"]], f, extra, tuple(c[2:] for c in creators.get(local, ())))
+
+            found = self.match(item_type, title, doi, isbn, details)
             if found is None:
                 continue
             rid, why = found
