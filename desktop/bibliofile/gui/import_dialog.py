@@ -129,7 +129,10 @@ class ImportSummaryDialog(QDialog):
             self.section_labels[part.kind] = label
             self.views[part.kind] = view
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setDefault(True)  # Return closes; storing duplicates takes a deliberate click
         self.import_anyway_button = buttons.addButton("Import Anyway", QDialogButtonBox.ButtonRole.ActionRole)
+        self.import_anyway_button.setAutoDefault(False)
         self.import_anyway_button.setToolTip(
             f"Import the {plural(len(self.skipped), 'skipped reference')} as well (one step to undo)"
         )
