@@ -88,6 +88,31 @@ _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemF
 CACHE_ROWS = 3000
 
 
+# Fitting the columns to a first run's table (LibraryTableView.fit_columns): a cell's margins
+# and air; rows measured; text of one shape; (floor px, cap px, cap as a share of the table).
+_FIT_PAD = 24
+_FIT_SAMPLE_ROWS = 100
+# Text of one shape: (as wide as this, squeezed to no less than this).
+_FIT_SAMPLE_TEXT = {"year": ("0000", "0000"), "date_added": ("0000-00-00 00:00", "0000-00-00…")}
+_FIT_LIMITS: dict[str, tuple[int, int, float]] = {
+    "authors": (80, 240, 0.22),
+    "container": (80, 220, 0.18),
+    "type": (80, 140, 0.15),
+    "doi": (80, 200, 0.16),
+    "citation_key": (80, 170, 0.15),
+    "pages": (50, 90, 0.1),
+    "priority": (50, 70, 0.08),
+}
+_FIT_DEFAULT_LIMITS = (60, 120, 0.12)
+# Squeezed last, where the title needs the width: who wrote it tells references apart.
+_FIT_SQUEEZED_LAST = frozenset({"authors"})
+# The title keeps this share of the table however many columns are shown, and in a narrow
+# table (which scrolls anyway) up to _FIT_TITLE_NARROW of it to reach _FIT_TITLE_MIN px.
+_FIT_TITLE_SHARE = 0.35
+_FIT_TITLE_MIN = 280  # px: some 45 characters of a title
+_FIT_TITLE_NARROW = 0.55
+
+
 def ids_to_mime(ids: Sequence[int], plain_text: str = "") -> QMimeData:
     mime = QMimeData()
     mime.setData(IDS_MIME, QByteArray(json.dumps(list(ids)).encode()))
@@ -612,6 +637,7 @@ class LibraryTableView(QTableView):
         hh.setSortIndicator(TITLE_COLUMN, Qt.SortOrder.AscendingOrder)
         self._restoring: list[int] | None = None
         self._auto_fit = False  # True from a first-run fit until the user resizes a column
+        self._refit_on_rows = False  # a fit was made with no rows: fit again when they come
         self._fitting = False
         hh.sectionResized.connect(self._section_resized)
 
@@ -639,47 +665,88 @@ class LibraryTableView(QTableView):
             hh.resizeSection(i, widths.get(col.key, 120))
 
     def fit_columns(self) -> None:
-        """First run: share the visible width among the columns (later runs restore widths).
-        Until the user drags a column, later resizes of the table fit again."""
+        """First run: fit the visible columns to the table (later runs restore widths). Until
+        the user drags a column, later resizes of the table fit again; a fit made before the
+        first rows arrived is made again with them (their text sets the widths)."""
         self._auto_fit = True
         self._fitting = True
         try:
             self._fit_columns()
         finally:
             self._fitting = False
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and not self._refit_on_rows:
+            self._refit_on_rows = True
+            model.modelReset.connect(self._refit_with_rows)
+
+    def _refit_with_rows(self) -> None:
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return
+        self._refit_on_rows = False
+        model.modelReset.disconnect(self._refit_with_rows)
+        if self._auto_fit:
+            self.fit_columns()
 
     def _section_resized(self, *_args: Any) -> None:
         if not self._fitting:
             self._auto_fit = False  # the user's widths hold from now on
 
     def _fit_columns(self) -> None:
+        """The title gets the width the other columns leave; they fit their text (the header's
+        and the first rows'), each within a cap. A new user found titles unreadable beside
+        columns given fixed shares (issue 17). Where even the floors do not fit, the other
+        columns give up width in proportion to what they have above their floors, the title
+        keeps ``_FIT_TITLE_SHARE`` of the table, and what is left over scrolls."""
         hh = self.horizontalHeader()
         fm = self.fontMetrics()
-        pad = 24
-        fixed = {
-            "year": fm.horizontalAdvance("0000") + pad,
-            "date_added": fm.horizontalAdvance("0000-00-00 00:00") + pad,
-            "type": fm.horizontalAdvance("Conference paper") + pad,
-        }
-        shares = {"authors": 0.25, "title": 0.5, "container": 0.25}
         available = self._usable_width()
-        # In a narrow table the shared columns keep a readable width, the title most of all
-        # (it once came out 34 px wide beside the fixed columns); what does not fit scrolls.
-        floors = self._floors()
-        width = available
-        width -= sum(w for k, w in fixed.items() if not hh.isSectionHidden(COLUMN_KEYS.index(k)))
-        for i, key in enumerate(COLUMN_KEYS):
-            if key in fixed:
-                hh.resizeSection(i, fixed[key])
-            elif key in shares:
-                hh.resizeSection(i, max(floors[key], int(width * shares[key]) - 1))
-        # Sections never go below the style's minimum (a header's text and sort arrow), which
-        # can add a few pixels: take them from the title so no horizontal scroll bar appears.
-        excess = hh.length() - available
-        if excess > 0:
-            title = hh.sectionSize(TITLE_COLUMN)
-            hh.resizeSection(TITLE_COLUMN, max(min(title, floors["title"]), title - excess))
-        self._fill_width()  # rounding leaves a pixel or two
+        shown = [i for i in range(hh.count()) if i != TITLE_COLUMN and not hh.isSectionHidden(i)]
+        content = self._content_widths([*shown, TITLE_COLUMN])
+        widths: dict[int, int] = {}
+        floors: dict[int, int] = {}
+        for i in shown:
+            key = COLUMN_KEYS[i]
+            header = hh.sectionSizeFromContents(i).width()  # its title and the sort arrow
+            if key in _FIT_SAMPLE_TEXT:  # text of one shape: as wide as it
+                natural, least = (fm.horizontalAdvance(t) + _FIT_PAD for t in _FIT_SAMPLE_TEXT[key])
+                widths[i], floors[i] = max(header, natural), least
+                continue
+            floor, cap_px, cap_share = _FIT_LIMITS.get(key, _FIT_DEFAULT_LIMITS)
+            cap = max(floor, min(cap_px, int(available * cap_share)))
+            widths[i] = min(cap, max(floor, header, content.get(i, 0)))
+            floors[i] = min(widths[i], floor)
+        # The title keeps a share of the table, or what its text needs when that is less.
+        title_need = max(int(available * _FIT_TITLE_SHARE), min(_FIT_TITLE_MIN, int(available * _FIT_TITLE_NARROW)))
+        title_floor = max(hh.minimumSectionSize(), min(title_need, content.get(TITLE_COLUMN, 0)))
+        over = sum(widths.values()) + title_floor - available
+        for last in (False, True):
+            slack = {i: widths[i] - floors[i] for i in shown
+                     if widths[i] > floors[i] and (COLUMN_KEYS[i] in _FIT_SQUEEZED_LAST) == last}
+            total_slack = sum(slack.values())
+            if over <= 0 or not total_slack:
+                continue
+            for i, room in slack.items():
+                take = min(room, -(-over * room // total_slack))  # rounded up
+                widths[i] -= take
+            over = sum(widths.values()) + title_floor - available
+        for i, w in widths.items():
+            hh.resizeSection(i, w)
+        hh.resizeSection(TITLE_COLUMN, max(title_floor, available - sum(widths.values())))
+
+    def _content_widths(self, sections: Sequence[int]) -> dict[int, int]:
+        """The widest text of the first rows in each section, with a cell's margins: the rows
+        the table opens on, read already (one page), so measuring costs no query."""
+        model = self.model()
+        fm = self.fontMetrics()
+        rows = min(model.rowCount() if model is not None else 0, _FIT_SAMPLE_ROWS)
+        widest: dict[int, int] = {}
+        for i in sections:
+            if COLUMN_KEYS[i] in _FIT_SAMPLE_TEXT:
+                continue
+            texts = {str(model.data(model.index(r, i)) or "") for r in range(rows)}
+            widest[i] = max((fm.horizontalAdvance(t) for t in texts if t), default=0) + _FIT_PAD
+        return widest
 
     def _floors(self) -> dict[str, int]:
         """The narrowest the shared columns are made to fit others beside them, title first."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from bibliofile.gui import appearance, messages
 from bibliofile.gui.citation_actions import CitationController
@@ -23,6 +23,7 @@ from bibliofile.gui.collection_actions import CollectionActions
 from bibliofile.gui.detail_pane import DetailPane
 from bibliofile.gui.import_dialog import ImportController, ImportSummaryDialog, plural
 from bibliofile.gui.library_table import LibraryTableModel, LibraryTableView
+from bibliofile.gui.main_splitter import MainSplitter
 from bibliofile.gui.paste_import import PasteImporter
 from bibliofile.gui.reference_actions import ReferenceActions
 from bibliofile.gui.search_field import SearchField
@@ -112,16 +113,8 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.detail.setObjectName("detailPane")
         self.detail.referencesChanged.connect(self._references_changed)
         self.detail.statusMessage.connect(lambda text: self.show_status(text, 8000))
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
-        self.splitter.setChildrenCollapsible(True)
-        self.splitter.setSizes([200, 760, 340])
+        self.splitter = MainSplitter(self)  # the table gets the width (gui/main_splitter.py)
+        self.splitter.add_panes(self.sidebar, self.table, self.detail)
         self.setCentralWidget(self.splitter)
 
         self.search_field = SearchField(self)
