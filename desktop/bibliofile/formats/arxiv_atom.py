@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
 from bibliofile.formats.bibtex_reader import ReadResult
@@ -54,6 +55,9 @@ def read_arxiv_atom(text: str, file: str = "<arxiv>") -> ReadResult:
     result = ReadResult()
     try:
         root = SafeET.fromstring(text)
+    except DefusedXmlException as exc:
+        result.problems.append(Problem(file, 1, f"the answer was refused as unsafe XML ({type(exc).__name__}); nothing was read", True))
+        return result
     except (ET.ParseError, ValueError) as exc:
         line = getattr(exc, "position", (1, 0))[0]
         result.problems.append(Problem(file, line, f"the answer is not valid XML ({exc}); nothing was read", True))

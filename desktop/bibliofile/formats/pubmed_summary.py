@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 
 from bibliofile.formats.bibtex_reader import ReadResult
@@ -28,6 +29,9 @@ _SUFFIX = re.compile(r"^(.*\S)\s+(Jr|Sr|II|III|IV|2nd|3rd)\.?$")
 def _parse(text: str, file: str, result: ReadResult) -> ET.Element | None:
     try:
         return SafeET.fromstring(text)  # type: ignore[no-any-return]
+    except DefusedXmlException as exc:
+        result.problems.append(Problem(file, 1, f"the answer was refused as unsafe XML ({type(exc).__name__}); nothing was read", True))
+        return None
     except (ET.ParseError, ValueError) as exc:
         line = getattr(exc, "position", (1, 0))[0]
         result.problems.append(Problem(file, line, f"the answer is not valid XML ({exc}); nothing was read", True))

@@ -5,7 +5,8 @@ that the first one is ours: a paper and its erratum, a book and its review, the 
 another journal. So a candidate is applied only when it is a *confident* match:
 
 - the normalised titles (case, accents, punctuation and spacing ignored; a subtitle after a
-  colon counted either way) are equal, or nearly so (similarity of at least 93%, a typo or two);
+  colon counted either way) are equal, or nearly so: at most one edit per 25 characters (two
+  at least: a typo, "modernising"), so "X: a reply" or "X (corrigendum)" is not X;
 - the years, where both are known, are at most one apart (online-first versus print);
 - the containers (journal, book), where both are known, agree (equal when normalised, one an
   abbreviation-like part of the other, or similar at 85% or more);
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from bibliofile.formats.detect import PLACEHOLDER_KEYWORD
 from bibliofile.model.creators import Creator, CreatorRole
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 CREATORS = "creators"  # the name MergePlan uses for the author list
-TITLE_NEAR = 93.0
+TITLE_NEAR = 95.0  # the score of a title within the edit budget; others score below it
 CONTAINER_NEAR = 85.0
 PLACEHOLDER_TITLE = "To look up:"
 PLACEHOLDER_NOTE = "Placeholder made from"
@@ -100,22 +102,32 @@ def normalised_title(text: str) -> str:
     return _fold(text)
 
 
-def _titles(ref: Reference) -> list[str]:
+def _titles(ref: Reference) -> tuple[list[str], str]:
+    """(the full title's spellings, the main title before a colon or "")."""
     t = ref.fields.get("title", "")
-    out = [_fold(t)]
+    full = [_fold(t)]
     sub = ref.fields.get("subtitle", "")
     if sub:
-        out.append(_fold(f"{t} {sub}"))
-    if ":" in t:
-        out.append(_fold(t.split(":", 1)[0]))
-    return [x for x in out if x]
+        full.append(_fold(f"{t} {sub}"))
+    main = _fold(t.split(":", 1)[0]) if ":" in t else ""
+    return [x for x in full if x], main
 
 
 def _title_score(ours: Reference, theirs: Reference) -> float:
+    """Best likeness of the full titles, or of one side's main title (before its subtitle)
+    against the other's full title; never of the two main titles alone ("X: a reply")."""
+    ours_full, ours_main = _titles(ours)
+    theirs_full, theirs_main = _titles(theirs)
+    pairs = [(a, b) for a in ours_full for b in theirs_full]
+    pairs += [(ours_main, b) for b in theirs_full if ours_main]
+    pairs += [(a, theirs_main) for a in ours_full if theirs_main]
     best = 0.0
-    for a in _titles(ours):
-        for b in _titles(theirs):
-            best = max(best, 100.0 if a == b else float(fuzz.ratio(a, b)))
+    for a, b in pairs:
+        if a == b:
+            return 100.0
+        if Levenshtein.distance(a, b) <= max(2, min(len(a), len(b)) // 25):
+            best = max(best, TITLE_NEAR)
+        best = max(best, min(float(fuzz.ratio(a, b)), TITLE_NEAR - 0.1))
     return best
 
 
