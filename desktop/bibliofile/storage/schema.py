@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from bibliofile.storage.tables import (
+    attachments_t,
     blocks_t,
     collection_items_t,
     collections_t,
@@ -31,6 +32,7 @@ from bibliofile.storage.tables import (
 )
 
 __all__ = [
+    "AttachmentRow",
     "Base",
     "BlockRow",
     "CollectionItemRow",
@@ -44,6 +46,7 @@ __all__ = [
     "ReferenceTagRow",
     "SavedSearchRow",
     "TagRow",
+    "attachments_t",
     "blocks_t",
     "collection_items_t",
     "collections_t",
@@ -206,3 +209,22 @@ class LookupQueueRow(Base):
     attempts: Mapped[int]
     next_try: Mapped[datetime | None]
     added: Mapped[datetime]
+
+
+class AttachmentRow(Base):
+    """A file of a reference (issue 19): linked where the user keeps it, or stored in the
+    library's own folder."""
+
+    __table__ = attachments_t
+    id: Mapped[int]
+    reference_id: Mapped[int]
+    kind: Mapped[str]
+    path: Mapped[str]
+    original_name: Mapped[str]
+    size: Mapped[int]
+    mtime: Mapped[float]
+    sha256: Mapped[str]
+    content_type: Mapped[str]
+    added: Mapped[datetime]
+    last_page_read: Mapped[int | None]
+    position: Mapped[int]

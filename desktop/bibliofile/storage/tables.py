@@ -11,9 +11,11 @@ classes cost ~165 ms of a ~800 ms launch (ADR 0010). Denormalised columns (``aut
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -204,4 +206,26 @@ lookup_queue_t = Table(
     Column("next_try", DateTime, nullable=True),
     Column("added", DateTime, nullable=False),
     Index("ix_lookup_queue_next_try", "next_try"),
+)
+
+# Files of a reference (migration 0006, issue 19). ``kind`` "linked": ``path`` is where the user
+# keeps the file, relative to the base folder (setting attachments/base_folder) when inside it
+# (so a library moves between machines), else absolute; "stored": a copy in the library's own
+# folder ``<library>.files/``, ``path`` relative to it. Size, mtime and sha256 say whether the
+# file changed (the full-text index will re-read only those); ``last_page_read`` is the reader's.
+attachments_t = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False, default="linked"),
+    Column("path", Text, nullable=False),
+    Column("original_name", Text, nullable=False, default=""),
+    Column("size", BigInteger, nullable=False, default=0),
+    Column("mtime", Float, nullable=False, default=0.0),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("content_type", Text, nullable=False, default=""),
+    Column("added", DateTime, nullable=False),
+    Column("last_page_read", Integer, nullable=True),
+    Column("position", Integer, nullable=False, default=0),
 )
