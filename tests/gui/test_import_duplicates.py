@@ -70,7 +70,9 @@ def test_importing_a_file_twice_skips_says_so_and_imports_anyway_as_one_undo_ste
     dlg.grab().save(str(shots / "import_summary_duplicates.png"))
 
     assert dlg.import_anyway_button.isVisible() and dlg.import_anyway_button.text() == "Import Anyway"
+    assert not dlg.import_anyway_button.autoDefault(), "Return closes the summary, it does not store duplicates"
     dlg.import_anyway_button.click()
+    assert "Edit › Undo takes them out again" in window.statusBar().currentMessage()
     assert lib.count() == 6
     assert not dlg.import_anyway_button.isEnabled()
     assert window.undo_stack.count() == steps + 1

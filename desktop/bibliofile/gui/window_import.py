@@ -72,9 +72,9 @@ class WindowImport(WindowMixin):
             return change
 
         def done() -> None:
-            self.show_status(f"Imported {plural(len(skipped), 'duplicate reference')}; Edit › Undo takes them out again.", 8000)
-            if stored:
+            if stored:  # first: showing them clears the status bar (the search's hint)
                 self.show_in_library(list(stored.pop().ids))
+            self.show_status(f"Imported {plural(len(skipped), 'duplicate reference')}; Edit › Undo takes them out again.", 8000)
 
         text = f"Import {plural(len(skipped), 'duplicate reference')}"
         self.undo_stack.push(change_command(self, text, first_run, after_redo=done))
