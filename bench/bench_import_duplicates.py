@@ -36,7 +36,10 @@ def timed_import(db: Path, bib: Path, workers: int, allow: bool = False) -> tupl
     lib = Library.open(db)
     try:
         start = time.process_time()  # CPU time: wall time on a shared machine says more of the neighbours
-        report = import_files(lib, [bib], workers=workers, **({"allow_duplicates": True} if allow else {}))
+        if allow:
+            report = import_files(lib, [bib], workers=workers, allow_duplicates=True)
+        else:  # no such argument before issue 17: this line runs on the old code too
+            report = import_files(lib, [bib], workers=workers)
         seconds = time.process_time() - start
         return seconds, report.imported, len(getattr(report, "skipped", []))
     finally:
