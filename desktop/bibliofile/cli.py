@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="when damaged, recover into a new file beside it from the newest backup that passes the check",
     )
     _add_curation_commands(sub)
+    from bibliofile.cli_online import add_online_commands
+
+    add_online_commands(sub)  # add, lookup (issue 18)
     return p
 
 
@@ -140,7 +143,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -211,7 +214,7 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
         return _check(library_path, args)
     # Only an import starts a library: a search or export of a mistyped path, or of an empty
     # file, once made a library there and answered "0 found".
-    library = Library.open(library_path, create=args.command == "import")
+    library = Library.open(library_path, create=args.command in ("import", "add"))
     if library.damage is not None and args.command != "import":
         print(
             f"bibliofile: warning: {library.display_name} is damaged ({library.damage}); what could "
@@ -225,6 +228,10 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return _export(library, args)
         if args.command == "cite":
             return _cite(library, args)
+        if args.command in ("add", "lookup"):
+            from bibliofile.cli_online import run_online
+
+            return run_online(library, args)
         if args.command in ("collection", "tag", "status"):
             return _curate(library, args)
         return _search(library, args)
