@@ -152,3 +152,26 @@ def test_a_sorted_list_says_how_to_reorder_and_a_click_on_it_restores_its_order(
     window.table.select_ids([ids[0]])  # A, last in the list
     assert drag_row(window, 5, 0) == (True, True)
     assert letters(lib, ids, cid) == "AFEDCB"
+
+
+def test_a_drop_of_the_whole_list_not_started_here_moves_nothing(window, lib: Library) -> None:
+    """Only a drag pressed on a row of this table moves that row alone: after a click (press and
+    release) a drop of every id, as from another window, is a move of them all, which changes
+    nothing, and says so."""
+    ids, cid = make_list(window, lib)
+    window.set_scope(Scope(collection_id=cid))
+    vp = window.table.viewport()
+    QTest.mouseClick(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, row_point(window, 2))
+    steps = window.undo_stack.count()
+    at = row_point(window, 0, upper=True)
+    mime = ids_to_mime(ids)
+    for cls in (QDragEnterEvent, QDragMoveEvent):
+        QApplication.sendEvent(vp, cls(at, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                       Qt.KeyboardModifier.NoModifier))
+    drop = QDropEvent(QPointF(at), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(vp, drop)
+    assert drop.isAccepted()
+    assert letters(lib, ids, cid) == "ABCDEF"
+    assert window.undo_stack.count() == steps
+    assert "Nothing to reorder: the drag held all 6 references" in window.statusBar().currentMessage()

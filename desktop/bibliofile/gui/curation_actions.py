@@ -52,9 +52,8 @@ TRIAGE_HELP = (
 )
 
 
-_FILTERED = frozenset(
-    (QEvent.Type.KeyPress, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop, QEvent.Type.MouseButtonPress)
-)
+_PRESS, _RELEASE = QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease
+_FILTERED = frozenset((QEvent.Type.KeyPress, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop, _PRESS, _RELEASE))
 
 
 def _swatch(colour: str) -> QIcon:
@@ -394,8 +393,10 @@ class Curation(QObject):
             assert isinstance(event, QKeyEvent)
             mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
             return bool(mods == Qt.KeyboardModifier.NoModifier and self.triage(event.key()))
-        if obj is self._viewport and et == QEvent.Type.MouseButtonPress:
-            pos = event.position() if isinstance(event, QMouseEvent) else None
+        if obj is self._viewport and et in (_PRESS, _RELEASE):
+            # The row a drag starts from: pressed, and not released (a drag's release goes to
+            # Qt's drag loop), so a drop from anywhere else finds none.
+            pos = event.position() if et == _PRESS and isinstance(event, QMouseEvent) else None
             at = self._table.rowAt(int(pos.y())) if pos is not None else -1
             self._pressed_id = (self.window.model.id_at(at) or None) if at >= 0 else None
             return False
