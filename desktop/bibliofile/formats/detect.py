@@ -7,7 +7,9 @@ with ``@``/``%``, a research-portal page (whose "Cite this" block holds BibTeX a
 tested before them), RIS or BibTeX anywhere, then bare DOIs or ISBNs.
 
 DOIs and ISBNs become placeholder references: the identifier, a title saying what to look up, and
-the keyword ``to look up`` (``PLACEHOLDER_KEYWORD``), until an online lookup exists.
+the keyword ``to look up`` (``PLACEHOLDER_KEYWORD``). ``services.lookup`` takes them into its
+lookup queue and fills them from the web (issue 18); the title prefix "To look up:" and the note
+"Placeholder made from …" are how it knows them, so keep those words.
 """
 
 from __future__ import annotations
