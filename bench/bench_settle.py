@@ -51,6 +51,8 @@ from settle_probe import (
     memory_kb,
     settled_at,
 )
+from settle_profile import Profiler
+from settle_profile import report as profile_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -73,6 +75,7 @@ def app_command() -> list[str]:
 
 
 SOURCE = ROOT  # whose desktop/ the app runs from (--source): another worktree measures other code
+PROFILER: Profiler | None = None  # set for the --profile run only
 
 
 def describe_source(source: Path) -> str:
@@ -99,11 +102,19 @@ def private_env(base: dict[str, str], home: Path) -> dict[str, str]:
     return env
 
 
+def schema_tag(source: Path) -> str:
+    """The newest migration of the measured code ("0005"): a library upgraded by newer code is
+    refused by older code, so each schema gets its own library file and --source can go back."""
+    versions = sorted((source / "desktop" / "bibliofile" / "storage" / "migrations" / "versions").glob("[0-9]*.py"))
+    return versions[-1].name.split("_")[0] if versions else "0"
+
+
 def ensure_library(n: int) -> Path:
-    """bench/data/settle-N.sqlite, imported once through the CLI from synthetic-N.bib."""
+    """bench/data/settle-N-sSCHEMA.sqlite, imported once through the CLI from synthetic-N.bib."""
     bib = ensure_bib(n)
-    lib = DATA_DIR / f"settle-{n}.sqlite"
-    marker = DATA_DIR / f"settle-{n}.imported"
+    tag = schema_tag(SOURCE)
+    lib = DATA_DIR / f"settle-{n}-s{tag}.sqlite"
+    marker = DATA_DIR / f"settle-{n}-s{tag}.imported"
     stamp = f"{bib.name} {bib.stat().st_size} {int(bib.stat().st_mtime)}"
     if lib.exists() and marker.exists() and marker.read_text() == stamp:
         return lib
@@ -197,6 +208,8 @@ def launch(rec: Recorder, cmd: list[str], env: dict[str, str], quiet: float,
               f"longest gap {max(rec.gaps[-2000:], default=0):.3f} s", file=sys.stderr)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     rec.watch(proc.pid)
+    if PROFILER is not None:
+        PROFILER.start("launch", proc.pid)
     try:
         end = wait_quiet(rec, proc, t0, quiet, "launch")
     except BaseException:
@@ -205,6 +218,8 @@ def launch(rec: Recorder, cmd: list[str], env: dict[str, str], quiet: float,
         raise
     finally:
         rec.hook = None
+        if PROFILER is not None:
+            PROFILER.stop()
     changes = rec.changes[start_index:]
     idle = busy_until(rec.cpu, t0)
     cursor = cursor_box(changes, idle)
@@ -265,13 +280,19 @@ def search(display: Display, keyboard: Keyboard, rec: Recorder, proc: subprocess
     ~160 ms when the field stops being empty, whatever the app does."""
     display.xdotool("key", "ctrl+a", "BackSpace")
     wait_quiet(rec, proc, time.perf_counter(), quiet, "clearing the search field")
+    if PROFILER is not None:
+        PROFILER.start(f"search-{query}", proc.pid)
     start_index = len(rec.changes)
     t_first = time.perf_counter()
     if len(query) > 1:
         display.xdotool("type", "--delay", str(KEY_DELAY_MS), query[:-1])
         time.sleep(KEY_DELAY_MS / 1000)
     t_last = keyboard.tap(query[-1])
-    end = wait_quiet(rec, proc, t_last, quiet, f"searching {query!r}")
+    try:
+        end = wait_quiet(rec, proc, t_last, quiet, f"searching {query!r}")
+    finally:
+        if PROFILER is not None:
+            PROFILER.stop()
     changes = rec.changes[start_index:]
     idle = busy_until(rec.cpu, t_last)
     cursor = cursor_box(changes, idle)
@@ -334,6 +355,23 @@ def one_run(display: Display, keyboard: Keyboard, rec: Recorder, kind: str, libr
     return out
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process (all its threads: the frame grabber is one)."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds of another process from /proc/PID/stat (utime + stime, in clock ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stats(values: list[float | None]) -> dict[str, float | None]:
     xs = [v for v in values if v is not None]
     if not xs:
@@ -363,7 +401,10 @@ def report(result: dict[str, Any]) -> None:
           f"{os.cpu_count()} CPUs, load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
           f"at end {result['load_end'][0]:.2f}")
     print(f"  app code: {result['source']}")
-    print(f"  frames: {result['frame_ms']:.1f} ms apart (median), quiet period {result['quiet_s']} s")
+    obs = result["observer"]
+    print(f"  frames: {result['frame_ms']:.1f} ms apart (median), quiet period {result['quiet_s']} s; "
+          f"the observer's cost: this bench {obs['bench_core_share']:.0%} of a core, "
+          f"Xvfb {obs['xvfb_core_share']:.0%} (over {obs['seconds']:.0f} s)")
     print(f"  {IDLE_DEFINITION}")
     print(f"  {SETTLED_DEFINITION}")
     print(f"{'launch (median / worst)':34} {'bare Qt window':>18} {'Bibliofile':>18}")
@@ -399,10 +440,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--searches", default=",".join(SEARCHES), help="comma-separated queries to type")
     ap.add_argument("--json", type=Path, help="write the JSON here (default bench/results/settle-N-STAMP.json)")
     ap.add_argument("--screenshot", type=Path, default=SCREENSHOT, help="settled window after the last search")
+    ap.add_argument("--profile", action="store_true",
+                    help="one more run with py-spy attached: where each phase's time goes (not counted)")
     ap.add_argument("--source", type=Path, default=ROOT,
                     help="run the app from this checkout's desktop/ (a `git worktree` of another commit)")
     args = ap.parse_args(argv)
-    global SOURCE
+    global SOURCE, PROFILER
     SOURCE = args.source.resolve()
     if not (SOURCE / "desktop" / "bibliofile").is_dir():
         print(f"--source {args.source}: no desktop/bibliofile there", file=sys.stderr)
@@ -416,8 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     searches = tuple(q for q in args.searches.split(",") if q)
     library = ensure_library(args.n)
     load_start = os.getloadavg()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    RESULTS.mkdir(parents=True, exist_ok=True)
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "app": []}
     with Display() as display:
+        observed = (time.perf_counter(), _own_cpu(), _proc_cpu(display.xvfb.pid))
         rec = Recorder(display.name)
         rec.start()
         keyboard = Keyboard(display.name)
@@ -429,7 +475,19 @@ def main(argv: list[str] | None = None) -> int:
                 shot = args.screenshot if i == 0 else None
                 runs["app"].append(one_run(display, keyboard, rec, "app", library, args.quiet, searches, shot))
                 print(f"  run {i + 1}/{args.repeat} done", file=sys.stderr)
+            profile: list[str] = []
+            profiles: dict[str, str] = {}
+            if args.profile:
+                PROFILER = Profiler(RESULTS, stamp)
+                try:
+                    one_run(display, keyboard, rec, "app", library, args.quiet, searches, None)
+                finally:
+                    profile, profiles = profile_report(PROFILER.files), {k: str(v) for k, v in PROFILER.files.items()}
+                    PROFILER = None
             frames = rec.frames
+            wall = time.perf_counter() - observed[0]
+            observer = {"seconds": wall, "bench_core_share": (_own_cpu() - observed[1]) / wall,
+                        "xvfb_core_share": (_proc_cpu(display.xvfb.pid) - observed[2]) / wall}
         finally:
             keyboard.close()
             rec.stop()
@@ -444,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_end": list(os.getloadavg()),
         "frames": frames,
         "frame_ms": statistics.median(gaps) * 1000 if gaps else float("nan"),
+        "observer": observer,
         "definitions": {"idle": IDLE_DEFINITION, "settled": SETTLED_DEFINITION,
                         "first_rows": f"{ROWS_MIN}+ lines of text in the window's middle (1/4 to 2/3 across)",
                         "keystroke": "the last character is sent through XTEST by the bench (the others by xdotool type): the time just before it"},
@@ -453,7 +512,10 @@ def main(argv: list[str] | None = None) -> int:
         "library": str(library.relative_to(ROOT)) if library.is_relative_to(ROOT) else str(library),
     }
     report(result)
-    path = args.json or RESULTS / f"settle-{args.n}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    result["profile"] = profiles
+    for line in profile:
+        print(line)
+    path = args.json or RESULTS / f"settle-{args.n}-{stamp}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1))
     print(f"JSON: {path}")
