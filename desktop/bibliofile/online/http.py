@@ -17,6 +17,7 @@ decision (queue it and retry later, or tell the user the identifier is unknown).
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
@@ -147,6 +148,7 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    cache_file: Path | None = None  # where the disk cache keeps it (``HttpClient.forget``)
 
     @property
     def text(self) -> str:
@@ -211,6 +213,7 @@ class HttpClient:
         cached = self._cached(url, params, accept)
         if cached is not None:
             return cached
+        cache_file = self._cache_path(url, params, accept)
         attempt = 0
         while True:
             if self.cancelled.is_set():
@@ -226,6 +229,7 @@ class HttpClient:
                 raise
             status = response.status
             if 200 <= status < 300:
+                response = replace(response, cache_file=cache_file)
                 self._store(url, params, accept, response)
                 return response
             if status in (429, 503) or status >= 500:
@@ -327,9 +331,16 @@ class HttpClient:
             if time.time() - path.stat().st_mtime > self.settings.cache_seconds:
                 return None
             data = json.loads(path.read_text(encoding="utf-8"))
-            return Response(str(data["url"]), int(data["status"]), dict(data["headers"]), str(data["body"]).encode("utf-8"))
+            return Response(str(data["url"]), int(data["status"]), dict(data["headers"]), str(data["body"]).encode("utf-8"), path)
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    def forget(self, response: Response) -> None:
+        """Drop an answer from the disk cache: one that could not be read is not kept for a
+        day, so the next try asks the service again."""
+        if response.cache_file is not None:
+            with contextlib.suppress(OSError):
+                response.cache_file.unlink(missing_ok=True)
 
     def _store(self, url: str, params: Mapping[str, str] | None, accept: str, response: Response) -> None:
         path = self._cache_path(url, params, accept)

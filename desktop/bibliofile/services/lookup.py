@@ -87,16 +87,22 @@ Status = Literal["added", "duplicate", "queued", "failed", "invalid", "completed
 BACKOFF = (60, 300, 1500, 7200, 36000, 86400)
 
 
-def make_client(settings: NetworkSettings | None = None, *, cache: bool = True) -> HttpClient:
+def make_client(
+    settings: NetworkSettings | None = None, *, cache: bool = True, offline: bool | None = None, contact: str | None = None
+) -> HttpClient:
     """The HTTP client with the user's settings (environment: endpoints, contact, offline) and
-    the day-long response cache in the user cache directory."""
+    the day-long response cache in the user cache directory. ``offline`` True is the "no
+    network" preference (nothing is sent; lookups are queued); ``contact`` the e-mail address
+    the User-Agent carries (the preference; ``BIBLIOFILE_CONTACT`` otherwise)."""
+    from dataclasses import replace
+
     s = settings or NetworkSettings.from_env()
     if cache and s.cache_dir is None:
-        from dataclasses import replace
-
-        from platformdirs import user_cache_path
-
-        s = replace(s, cache_dir=user_cache_path("Bibliofile", appauthor=False) / "online")
+        s = replace(s, cache_dir=cache_dir())
+    if offline is not None:
+        s = replace(s, enabled=not offline)
+    if contact is not None:
+        s = replace(s, contact=contact.strip())
     return HttpClient(s)
 
 

@@ -80,6 +80,7 @@ def fetch_doi(client: HttpClient, doi: str) -> Reference:
     result = read_doi_csl(r.text, file=r.url)
     refs = _refs(result)
     if not refs:
+        client.forget(r)
         raise LookupFailed(f"{what}: the answer could not be read ({_problems(list(result.problems))})", transient=True)
     ref = refs[0]
     ref.fields.setdefault("doi", doi)
@@ -97,6 +98,7 @@ def fetch_arxiv(client: HttpClient, ident: Identifier) -> Reference:
     if not items:
         bad = [p for p in result.problems if "not valid XML" in p.message or "not an arXiv" in p.message]
         if bad:
+            client.forget(r)
             raise LookupFailed(f"{what}: the answer could not be read ({bad[0].message})", transient=True)
         raise LookupFailed(f"{what}: arXiv has no such paper (no results)")
     preprint = items[0]
@@ -132,6 +134,7 @@ def fetch_pmid(client: HttpClient, pmid: str) -> Reference:
     if not found:
         unreadable = [p for p in result.problems if "not valid XML" in p.message or "not an E-utilities" in p.message]
         if unreadable:
+            client.forget(r)
             raise LookupFailed(f"{what}: the answer could not be read ({unreadable[0].message})", transient=True)
         raise LookupFailed(f"{what} was not found in PubMed")
     return found[0]
@@ -146,6 +149,7 @@ def fetch_pmcid(client: HttpClient, pmcid: str) -> Reference:
     ids, problems = read_esearch_ids(r.text, file=r.url)
     if not ids:
         if problems:
+            client.forget(r)
             raise LookupFailed(f"{what}: the answer could not be read ({problems[0].message})", transient=True)
         raise LookupFailed(f"{what} was not found in PubMed")
     ref = fetch_pmid(client, ids[0])
@@ -206,5 +210,6 @@ def search_crossref(client: HttpClient, ref: Reference, rows: int = 5) -> list[R
     r = _get(client, "crossref", join(client.settings.endpoints.crossref, "works"), what="Crossref search", params=params)
     result = read_crossref_works(r.text, file=r.url)
     if not result.items and result.problems and result.problems[0].not_read:
+        client.forget(r)
         raise LookupFailed(f"Crossref search: the answer could not be read ({result.problems[0].message})", transient=True)
     return _refs(result)

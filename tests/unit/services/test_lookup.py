@@ -224,3 +224,15 @@ def test_only_a_near_miss_is_shown_never_applied(library: Library, httpserver: H
     assert any("year differs" in why for why in outcome.candidates[0]["why_not"])
     assert library.get(rid).creators == [] and "doi" not in library.get(rid).fields
     assert lookup.pending_lookups(library) == []
+
+
+def test_an_unreadable_answer_is_not_kept_in_the_cache(library: Library, httpserver: HTTPServer, tmp_path: Path) -> None:
+    answers = iter(['{"title": "The Structure of', recorded("doi_science_169_635.csl.json")])
+    httpserver.expect_request(f"/doi/{SCIENCE}").respond_with_handler(
+        lambda _r: __import__("werkzeug").Response(next(answers), content_type=CSL)
+    )
+    with client_for(httpserver, cache_dir=tmp_path / "cache") as client:
+        [first] = lookup.add_identifiers(library, SCIENCE, client).outcomes
+        assert first.status == "queued"
+        [again] = lookup.retry_pending(library, client).outcomes
+    assert again.status == "completed" and client.requests_sent == 2
