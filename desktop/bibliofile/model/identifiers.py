@@ -73,9 +73,10 @@ def field_for(kind: str) -> str:
     return _FIELDS[kind]
 
 
-# DOI: "10." + registrant + "/" + suffix (any printable characters). Links and "doi:" prefixes
-# are taken off; trailing sentence punctuation is not part of a pasted DOI.
-_DOI = re.compile(r"^(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*|https?://doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
+# DOI: "10." + registrant + "/" + suffix (any printable characters). Links to a resolver (doi.org,
+# dx.doi.org, www.doi.org, ACM's old doi.acm.org, as found in real .bib files) and "doi:"
+# prefixes are taken off; trailing sentence punctuation is not part of a pasted DOI.
+_DOI = re.compile(r"^(?:(?:https?://)?(?:[\w-]+\.)*doi(?:\.acm)?\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.I)
 # arXiv: new style YYMM.NNNN(N) since 2007; old style archive(.SUBJ)/YYMMNNN before.
 _ARXIV_NEW = r"(\d{4}\.\d{4,5})"
 _ARXIV_OLD = r"([a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})"

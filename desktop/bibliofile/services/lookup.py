@@ -24,6 +24,7 @@ with a row in the lookup queue saying why and when to try again (back-off: 1 min
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -337,8 +338,9 @@ def identifier_of(ref: Reference) -> Identifier | None:
         tries.append("PMID " + f["pmid"])
     if f.get("pmcid"):
         tries.append(f["pmcid"])
-    if f.get("isbn"):
-        tries.append("ISBN " + f["isbn"].split(",")[0].split(";")[0].strip())
+    if f.get("isbn"):  # "0-321-35668-3 (paperback); 978-…": the first, without its qualifier
+        first_isbn = re.sub(r"\([^)]*\)", " ", f["isbn"]).split(",")[0].split(";")[0].strip()
+        tries.append("ISBN " + first_isbn)
     for t in tries:
         got = parse_identifier(t)
         if isinstance(got, Identifier):

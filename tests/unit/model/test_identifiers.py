@@ -19,6 +19,8 @@ from bibliofile.model.identifiers import Identifier, Unrecognised, parse_identif
         ("https://doi.org/10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0", "doi",
          "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0", ""),
         ("http://dx.doi.org/10.1140/epjc/s2003-01326-x", "doi", "10.1140/epjc/s2003-01326-x", ""),
+        ("http://doi.acm.org/10.1145/1073001.1073004", "doi", "10.1145/1073001.1073004", ""),  # corpus .bib files
+        ("https://www.doi.org/10.1145/1073001.1073004", "doi", "10.1145/1073001.1073004", ""),
         ("978-0-9802004-4-7", "isbn", "9780980200447", ""),
         ("ISBN 9780980200447", "isbn", "9780980200447", ""),
         ("ISBN-10: 0-306-40615-2", "isbn", "0306406152", ""),

@@ -80,3 +80,10 @@ def test_merge_fills_empty_and_offers_differing() -> None:
     assert plan.fills == {"doi": "10.1177/0020852308095314"}
     assert plan.creators == (Creator(family="Knox", given="Colin"),)
     assert {d.field: (d.ours, d.theirs) for d in plan.differs} == {"volume": ("75", "74"), "date": ("2008", "2008-09")}
+
+
+def test_an_isbn_with_a_qualifier_is_still_looked_up_by_it() -> None:
+    from bibliofile.services.lookup import identifier_of
+
+    got = identifier_of(Reference(item_type="book", fields={"isbn": "0-306-40615-2 (paperback); 978-0-306-40615-7"}))
+    assert got is not None and (got.kind, got.value) == ("isbn", "0306406152")
