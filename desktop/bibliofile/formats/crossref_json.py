@@ -94,6 +94,9 @@ def crossref_item_to_csl(obj: dict[str, Any]) -> dict[str, Any]:
                 ({"literal": n["name"]} if isinstance(n, dict) and isinstance(n.get("name"), str) else n)
                 for n in names
             ]
+    url = item.get("URL")
+    if isinstance(url, str) and re.match(r"^https?://(dx\.)?doi\.org/", url, re.I):
+        del item["URL"]  # Crossref's URL is the DOI's resolver link: the DOI says it already
     if "subtitle" in item:
         title = item.get("title", "")
         item["title"] = f"{title}: {item.pop('subtitle')}" if title else item.pop("subtitle")

@@ -206,7 +206,22 @@ def without_placeholder(ref: Reference) -> Reference:
     return out
 
 
+# ISO 639-1 codes (what Crossref and DataCite send) and the names portals and .bib files use.
+_LANGUAGES = {
+    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
+    "nl": "dutch", "ru": "russian", "zh": "chinese", "ja": "japanese", "ko": "korean", "pl": "polish",
+    "sv": "swedish", "da": "danish", "no": "norwegian", "fi": "finnish", "tr": "turkish", "ar": "arabic",
+}
+
+
+def _language(value: str) -> str:
+    v = value.strip().casefold()
+    return _LANGUAGES.get(v.split("-")[0], v) if len(v.split("-")[0]) == 2 else v
+
+
 def _same(key: str, a: str, b: str) -> bool:
+    if key == "language":
+        return _language(a) == _language(b)
     if key in ("doi", "url", "isbn", "issn", "pmcid", "eprint"):
         return a.strip().casefold().replace("-", "") == b.strip().casefold().replace("-", "")
     if key == "pages":

@@ -30,6 +30,7 @@ def test_doi_content_negotiation_record() -> None:
     assert [(c.family, c.given) for c in ref.creators] == [("Frank", "Henry S.")]
     assert "<jats:p>" not in ref.fields["abstract"]
     assert not any(k.startswith("csl:reference") for k in ref.extra)  # bookkeeping dropped
+    assert "url" not in ref.fields  # Crossref's URL is only the DOI's resolver link
 
 
 def test_crossref_works_search_items_in_order() -> None:

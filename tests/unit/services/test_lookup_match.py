@@ -87,3 +87,8 @@ def test_an_isbn_with_a_qualifier_is_still_looked_up_by_it() -> None:
 
     got = identifier_of(Reference(item_type="book", fields={"isbn": "0-306-40615-2 (paperback); 978-0-306-40615-7"}))
     assert got is not None and (got.kind, got.value) == ("isbn", "0306406152")
+
+
+def test_a_language_code_and_its_name_are_the_same_language() -> None:
+    plan = merge_plan(Reference(fields={"title": TITLE, "language": "English"}), Reference(fields={"title": TITLE, "language": "en"}))
+    assert plan.differs == () and plan.fills == {}
