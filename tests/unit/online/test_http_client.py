@@ -146,3 +146,22 @@ def test_endpoints_come_from_the_environment() -> None:
     assert s.endpoints.doi == "http://127.0.0.1:9/doi"
     assert s.endpoints.crossref == "https://api.crossref.org"
     assert "mailto:me@uni.example" in s.user_agent
+
+
+def test_retry_after_as_an_http_date_is_understood() -> None:
+    from bibliofile.online.http import _retry_after
+
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412460.0) == 20.0
+    assert _retry_after("120", now=0.0) == 120.0
+    assert _retry_after("soon", now=0.0) is None
+
+
+def test_the_resolver_redirect_to_the_agency_is_followed(httpserver: HTTPServer) -> None:
+    """doi.org answers content negotiation with a redirect to the registration agency."""
+    httpserver.expect_request("/doi/10.1/x").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/crossref/v1/works/10.1/x/transform")}
+    )
+    httpserver.expect_request("/crossref/v1/works/10.1/x/transform").respond_with_data('{"title": "x"}')
+    with client_for(httpserver) as client:
+        r = client.get("doi", httpserver.url_for("/doi/10.1/x"), accept="application/vnd.citationstyles.csl+json")
+    assert r.status == 200 and r.url.endswith("/transform")
