@@ -17,6 +17,7 @@ the user and whether trying later may help (``transient``).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from bibliofile.formats.arxiv_atom import read_arxiv_atom
@@ -173,12 +174,23 @@ def fetch_isbn(client: HttpClient, isbn: str) -> Reference:
         client, "crossref", join(client.settings.endpoints.crossref, "works"), what=what,
         params={"filter": f"isbn:{isbn13(isbn)}", "rows": "2", **_mailto(client)},
     )
-    works = _refs(read_crossref_works(r.text, file=r.url))
+    wanted = {isbn13(isbn)}
+    works = [w for w in _refs(read_crossref_works(r.text, file=r.url)) if wanted & _isbns(w.fields.get("isbn", ""))]
     if not works:
         raise LookupFailed(f"{what} was not found (neither Open Library nor Crossref knows it)")
     ref = works[0]
     ref.fields["isbn"] = hyphenated_isbn(isbn)
     return ref
+
+
+def _isbns(text: str) -> set[str]:
+    """The ISBN-13s in a field ("978…, 0-306-…"): a search may answer with other books."""
+    out = set()
+    for part in re.split(r"[,;\s]+", text):
+        digits = re.sub(r"[^0-9Xx]", "", part).upper()
+        if len(digits) in (10, 13):
+            out.add(isbn13(digits))
+    return out
 
 
 def fetch_identifier(client: HttpClient, ident: Identifier) -> Reference:

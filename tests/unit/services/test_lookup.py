@@ -236,3 +236,17 @@ def test_an_unreadable_answer_is_not_kept_in_the_cache(library: Library, httpser
         assert first.status == "queued"
         [again] = lookup.retry_pending(library, client).outcomes
     assert again.status == "completed" and client.requests_sent == 2
+
+
+def test_an_isbn_open_library_lacks_is_found_in_crossref(library: Library, httpserver: HTTPServer) -> None:
+    r = Replay(httpserver)
+    r.add("/openlibrary/api/books", "{}", args={"bibkeys": "ISBN:9780190244187"})  # Open Library's "none"
+    r.add("/crossref/works", recorded("crossref_works_knox_title_search.json"), args={"filter": "isbn:9780190244187"})
+    r.add("/openlibrary/api/books", "{}", args={"bibkeys": "ISBN:9780306406157"})
+    r.add("/crossref/works", recorded("crossref_works_empty.json"), args={"filter": "isbn:9780306406157"})
+    with client_for(httpserver) as client:
+        found, missing = lookup.add_identifiers(library, "9780190244187 9780306406157", client).outcomes
+    assert found.status == "added"
+    [book] = refs(library)
+    assert (book.title, book.fields["doi"]) == ("Pediatric Palliative Care", "10.1093/med/9780190244187.001.0001")
+    assert missing.status == "failed" and "neither Open Library nor Crossref knows it" in missing.message
