@@ -250,3 +250,16 @@ def test_an_isbn_open_library_lacks_is_found_in_crossref(library: Library, https
     [book] = refs(library)
     assert (book.title, book.fields["doi"]) == ("Pediatric Palliative Care", "10.1093/med/9780190244187.001.0001")
     assert missing.status == "failed" and "neither Open Library nor Crossref knows it" in missing.message
+
+
+def test_a_queued_identifier_found_unknown_stays_with_its_reason(library: Library, httpserver: HTTPServer, replay: Replay) -> None:
+    with unreachable_client() as offline:
+        lookup.add_identifiers(library, "10.1126/foo", offline)
+    with client_for(httpserver) as client:
+        [outcome] = lookup.retry_pending(library, client).outcomes
+        assert outcome.status == "failed" and "was not found" in outcome.message
+        [row] = lookup.pending_lookups(library)
+        assert "was not found" in row.reason and row.next_try is None  # not retried by itself
+        assert lookup.retry_pending(library, client, due_only=True).outcomes == []
+    [placeholder] = refs(library)
+    assert placeholder.title == "To look up: DOI 10.1126/foo"  # left as it was
