@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bibliofile.cli_online import add_online_commands
 
     add_online_commands(sub)  # add, lookup (issue 18)
+    from bibliofile.cli_files import add_file_commands
+
+    add_file_commands(sub)  # attach, files (issue 19)
     return p
 
 
@@ -143,7 +146,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +237,10 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return run_online(library, args)
         if args.command in ("collection", "tag", "status"):
             return _curate(library, args)
+        if args.command in ("attach", "files"):
+            from bibliofile.cli_files import run as run_files
+
+            return run_files(library, args)
         return _search(library, args)
     finally:
         library.close()

@@ -471,6 +471,11 @@ class AttachmentView:
     def name(self) -> str:
         return self.file.name or self.attachment.original_name
 
+    @property
+    def stored(self) -> bool:
+        """A copy in the library's own folder (else a linked file, wherever the user keeps it)."""
+        return self.attachment.kind == STORED
+
 
 def _viewed(where: FileLocations, found: Iterable[Attachment]) -> list[AttachmentView]:
     out = []
@@ -566,5 +571,5 @@ def _size(p: Path) -> int:
 
 def describe(v: AttachmentView) -> str:
     """One line for a list of files: kind, name, and where it should be when missing."""
-    kind = "stored" if v.attachment.kind == STORED else "linked"
+    kind = "stored" if v.stored else "linked"
     return f"{kind}\t{v.file}" + ("" if v.present else "\tMISSING")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bibliofile.services.integrity import Finding
 from bibliofile.storage import health
 from bibliofile.storage.errors import LibraryMissingError
 from bibliofile.storage.health import CheckResult
@@ -54,3 +55,22 @@ def recover_library(path: Path, target: Path | None = None) -> RecoveryReport:
     finally:
         library.close()
     return RecoveryReport(path, copied.target, copied.backup, count, copied.skipped)
+
+
+def missing_attachments(library: Library, base_folder: str | Path | None = None) -> list[Finding]:
+    """Check Library's findings for attachments whose file is not where the library says (a
+    linked file moved or deleted, a stored file gone from ``<library>.files``): kind
+    ``missing-file``, no fix (the detail pane's Locate… and ``bibliofile files --missing
+    --locate`` find them again)."""
+    from bibliofile.services import attachments
+
+    where = attachments.FileLocations.of(library, base_folder)
+    missing = attachments.missing_files(library, where)
+    rows = library.rows(list({m.attachment.reference_id for m in missing}), ["citation_key", "title"])
+    out = []
+    for m in missing:
+        key, title = rows.get(m.attachment.reference_id, ("", ""))
+        kind = "stored file" if m.stored else "linked file"
+        out.append(Finding(m.attachment.reference_id, key or "", title or "", "missing-file", "file",
+                           f"The {kind} “{m.name}” is missing: it is not at {m.file}."))
+    return out

@@ -188,3 +188,17 @@ def test_a_library_without_a_file_can_link_but_not_store(library: Library, tmp_p
         perform(library, lambda u: att.attach(u, server, rid, _file(tmp_path, "p.pdf"), "store"))
     change: Change = perform(library, lambda u: att.attach(u, server, rid, tmp_path / "p.pdf", "link"))
     assert change.ids == (rid,)
+
+
+def test_check_library_reports_each_missing_file_with_its_reference(library: Library, where: FileLocations, tmp_path: Path) -> None:
+    from bibliofile.services.library_check import missing_attachments
+
+    rid = _paper(library)
+    linked = _file(where.base, "linked.pdf")
+    perform(library, lambda u: att.attach(u, where, rid, linked, "link"))
+    perform(library, lambda u: att.attach(u, where, rid, _file(tmp_path / "in", "kept.pdf"), "store"))
+    assert missing_attachments(library, where.base) == []
+    linked.unlink()
+    [finding] = missing_attachments(library, where.base)
+    assert (finding.reference_id, finding.kind, finding.fix) == (rid, "missing-file", None)
+    assert finding.message == f"The linked file “linked.pdf” is missing: it is not at {linked}."
