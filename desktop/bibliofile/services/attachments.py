@@ -30,7 +30,9 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from bibliofile.services.attachment_names import DEFAULT_NAME_PATTERN, file_name, unique_name
-from bibliofile.services.changes import Change, plural, unchanged
+from bibliofile.model.reference import Reference
+from bibliofile.services import trash
+from bibliofile.services.changes import Change, combined, plural, unchanged
 from bibliofile.services.citation_keys import KeySource
 from bibliofile.storage import attachments as rows
 from bibliofile.storage import curation
@@ -270,6 +272,30 @@ def attach(
         target.unlink(missing_ok=True)  # our own fresh copy: nothing of the user's is lost
         raise
     return _attached(where, added)
+
+
+def title_from_file_name(file: Path) -> str:
+    """A title for a reference made from a file alone: its name without extension, with
+    underscores as spaces ("Smith_2020_Deep.pdf" -> "Smith 2020 Deep")."""
+    return " ".join(file.stem.replace("_", " ").split()) or file.name
+
+
+def new_reference_for_file(
+    uow: UnitOfWork,
+    where: FileLocations,
+    file: str | Path,
+    mode: Mode = "store",
+    pattern: str = DEFAULT_NAME_PATTERN,
+) -> Change:
+    """A new reference (a Document) titled by the file's name, with the file attached: what a
+    PDF dropped on the table makes until metadata is read from PDFs (issue 19, next part). Undo
+    takes the file off (a stored copy to the Trash) and the reference to the trash."""
+    file = Path(os.path.abspath(os.path.expanduser(str(file))))
+    _readable_file(file, "no reference was added")
+    [rid] = uow.add_items([Reference(item_type="document", fields={"title": title_from_file_name(file)})])
+    text = f"New Reference from “{file.name}”"
+    made = Change(text, lambda u: trash.move_to_trash(u, [rid]), (rid,))
+    return combined(text, [made, attach(uow, where, rid, file, mode, pattern)])
 
 
 def _attached(where: FileLocations, added: Attachment) -> Change:

@@ -202,3 +202,18 @@ def test_check_library_reports_each_missing_file_with_its_reference(library: Lib
     [finding] = missing_attachments(library, where.base)
     assert (finding.reference_id, finding.kind, finding.fix) == (rid, "missing-file", None)
     assert finding.message == f"The linked file “linked.pdf” is missing: it is not at {linked}."
+
+
+def test_a_file_alone_makes_a_reference_titled_by_its_name_and_undo_takes_both(library: Library, where: FileLocations, tmp_path: Path) -> None:
+    pdf = _file(tmp_path / "in", "Ostrom_1990_Governing the commons.pdf")
+    change = perform(library, lambda u: att.new_reference_for_file(u, where, pdf))
+    [rid] = change.ids
+    ref = library.get(rid)
+    assert (ref.title, ref.item_type) == ("Ostrom 1990 Governing the commons", "document")
+    [v] = att.attachments_of(library, where, rid)
+    assert v.present and v.stored and v.file.name == "Ostrom 1990 Governing.pdf"
+    redo = undo(library, change)
+    assert library.search("Governing") == [] and att.attachments_of(library, where, rid) == []
+    assert (where.files_dir / "Trash" / "Ostrom 1990 Governing.pdf").is_file()
+    undo(library, redo)
+    assert library.search("Governing") == [rid] and att.attachments_of(library, where, rid)[0].present
