@@ -20,7 +20,7 @@ def test_import_contracts_hold() -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "7 kept, 0 broken"  # 7th: HTTP only in online (issue 18) in proc.stdout
+    assert "7 kept, 0 broken" in proc.stdout  # the 7th: HTTP only in online (issue 18)
 
 
 def test_headless_modules_do_not_load_qt() -> None:
