@@ -24,6 +24,7 @@ from bibliofile.gui.detail_pane import DetailPane
 from bibliofile.gui.import_dialog import ImportController, ImportSummaryDialog, plural
 from bibliofile.gui.library_table import LibraryTableModel, LibraryTableView
 from bibliofile.gui.main_splitter import MainSplitter
+from bibliofile.gui.online_actions import OnlineActions
 from bibliofile.gui.paste_import import PasteImporter
 from bibliofile.gui.reference_actions import ReferenceActions
 from bibliofile.gui.search_field import SearchField
@@ -63,7 +64,7 @@ def default_settings() -> QSettings:
     return QSettings("Bibliofile", "Bibliofile")
 
 
-class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport, WindowLayoutSettings, QMainWindow):
+class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport, WindowLayoutSettings, OnlineActions, QMainWindow):
     """Bibliofile's main window over one open library (the ``WindowApi`` its features use).
 
     Its parts live in modules named for them: window_menus.py (actions, menus, context menu),
@@ -176,6 +177,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         appearance.install(self)
         self.citations = CitationController(self)
         self.paste_importer = PasteImporter(self)
+        self._install_online()  # gui/online_actions.py: widgets only; lookups start later
         self.act_paste_references = self.paste_importer.action
         if self.runner.synchronous:
             self._install_deferred()
@@ -192,6 +194,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.curation = curation_actions.install(self)
         self.integrity_delegate = integrity_badges.install(self)
         self.integrity_badges = self.integrity_delegate.badges
+        self._start_online()  # the lookup queue, once the window is idle
 
     def _edit_current(self) -> None:
         self.detail.focus_title()
@@ -229,6 +232,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.save_settings()
         if self.importer.running:
             self.importer.cancel()
+        self._stop_online()
         self.runner.wait()
         self._keep_recent_backup()
         super().closeEvent(event)
