@@ -16,6 +16,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from bibliofile.storage.tables import (
     attachments_t,
+    autoexport_entries_t,
+    autoexports_t,
     blocks_t,
     collection_items_t,
     collections_t,
@@ -33,6 +35,8 @@ from bibliofile.storage.tables import (
 
 __all__ = [
     "AttachmentRow",
+    "AutoExportEntryRow",
+    "AutoExportRow",
     "Base",
     "BlockRow",
     "CollectionItemRow",
@@ -47,6 +51,8 @@ __all__ = [
     "SavedSearchRow",
     "TagRow",
     "attachments_t",
+    "autoexport_entries_t",
+    "autoexports_t",
     "blocks_t",
     "collection_items_t",
     "collections_t",
@@ -228,3 +234,39 @@ class AttachmentRow(Base):
     added: Mapped[datetime]
     last_page_read: Mapped[int | None]
     position: Mapped[int]
+
+
+class AutoExportRow(Base):
+    """A file kept up to date with a selection of the library (issue 20), and what was last
+    written there."""
+
+    __table__ = autoexports_t
+    id: Mapped[int]
+    path: Mapped[str]
+    format: Mapped[str]
+    scope: Mapped[str]
+    collection_id: Mapped[int | None]
+    collection_name: Mapped[str]
+    query: Mapped[str]
+    added: Mapped[datetime]
+    written_at: Mapped[datetime | None]
+    written_size: Mapped[int | None]
+    written_mtime_ns: Mapped[int | None]
+    written_sha256: Mapped[str]
+    last_error: Mapped[str]
+    cache_context: Mapped[str]
+
+
+class AutoExportEntryRow(Base):
+    """One entry's formatted text in an auto-export, reused while the reference is unchanged."""
+
+    __table__ = autoexport_entries_t
+    autoexport_id: Mapped[int]
+    reference_id: Mapped[int]
+    stamp: Mapped[datetime]
+    trusted: Mapped[bool]
+    kept: Mapped[bool]
+    prefix: Mapped[str]
+    body: Mapped[str]
+    item_id: Mapped[str]
+    parents: Mapped[bool]

@@ -229,3 +229,44 @@ attachments_t = Table(
     Column("last_page_read", Integer, nullable=True),
     Column("position", Integer, nullable=False, default=0),
 )
+
+# Files kept up to date with a selection of the library (migration 0007, issue 20): BibTeX,
+# BibLaTeX or CSL-JSON rewritten after each change. ``scope`` is "library", "collection" (its id,
+# NULL once the collection is deleted, and its name for messages) or "query". ``written_*`` say
+# what we last wrote there, so a file changed by another program is kept aside, not overwritten.
+autoexports_t = Table(
+    "autoexports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, unique=True),
+    Column("format", String(16), nullable=False, default="bibtex"),
+    Column("scope", String(16), nullable=False, default="library"),
+    Column("collection_id", ForeignKey("collections.id", ondelete="SET NULL"), nullable=True),
+    Column("collection_name", Text, nullable=False, default=""),
+    Column("query", Text, nullable=False, default=""),
+    Column("added", DateTime, nullable=False),
+    Column("written_at", DateTime, nullable=True),
+    Column("written_size", BigInteger, nullable=True),
+    Column("written_mtime_ns", BigInteger, nullable=True),
+    Column("written_sha256", String(64), nullable=False, default=""),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("cache_context", String(64), nullable=False, default=""),
+)
+
+# Formatted text of the entries an auto-export wrote, so the next rewrite formats only what
+# changed (entries written verbatim from their imported text are not kept: the library holds
+# them). ``stamp`` is the reference's date_modified when formatted; ``trusted`` is false when it
+# was formatted within that same second (a later edit in that second would keep the stamp).
+autoexport_entries_t = Table(
+    "autoexport_entries",
+    metadata,
+    Column("autoexport_id", ForeignKey("autoexports.id", ondelete="CASCADE"), primary_key=True),
+    Column("reference_id", Integer, primary_key=True),
+    Column("stamp", DateTime, nullable=False),
+    Column("trusted", Boolean, nullable=False, default=False),
+    Column("kept", Boolean, nullable=False, default=False),
+    Column("prefix", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False, default=""),
+    Column("item_id", Text, nullable=False, default=""),
+    Column("parents", Boolean, nullable=False, default=False),
+)
