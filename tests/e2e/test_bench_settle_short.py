@@ -37,7 +37,7 @@ LAUNCH_ROWS = {
 }
 SEARCH_KEYS = ("first_change_ms", "settled_ms", "results_settled_ms", "idle_ms", "cpu_query_s", "cpu_after_key_s")
 Run = tuple[str, dict[str, Any], Path]  # stdout, the JSON, the screenshot
-QUERIES = ("government", "the", "a", "smith")  # a topic word, two broad ones, an author
+QUERIES = ("government", "governance", "the", "a", "smith")  # topic words, broad ones, an author
 
 
 @pytest.fixture(scope="module")
