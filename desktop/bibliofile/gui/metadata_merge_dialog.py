@@ -37,10 +37,15 @@ REF_ROLE = Qt.ItemDataRole.UserRole + 1
 CELL_CHARS = 90
 
 
-def reference_name(ref: Any) -> str:
-    """"Knox 2008": first author's family name and year, else the start of the title."""
-    family = next((c.family or c.literal for c in ref.creators if (c.family or c.literal) and not c.others), "")
-    year = ref.year
+def reference_name(ref: Any, found: Any = None) -> str:
+    """"Knox 2008": first author's family name and year, else the start of the title. A
+    reference without authors is named by the record ``found`` for it (what it is about to
+    become), so "Completed 3 fields of Knox 2008" names the seed record as it will be cited."""
+    def first(r: Any) -> str:
+        return next((c.family or c.literal for c in r.creators if (c.family or c.literal) and not c.others), "")
+
+    family = first(ref) or (first(found) if found is not None else "")
+    year = ref.year if ref.year is not None or found is None else found.year
     if family:
         return f"{family} {year}" if year is not None else family
     title = ref.title or f"#{ref.id}"
@@ -105,8 +110,12 @@ class MetadataMergeDialog(QDialog):
         self.unsure.setObjectName("mergeCandidates")
         self.unsure.setHeaderLabels(["Record found", "Year", "Journal or book", "DOI", "Why it is not a sure match"])
         self.unsure.setAlternatingRowColors(True)
-        self.unsure.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.unsure.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        head = self.unsure.header()
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        head.setStretchLastSection(False)
         self.unsure.itemSelectionChanged.connect(self._candidate_selected)
         self.unsure.itemDoubleClicked.connect(lambda _i, _c: self.use_selected_candidate())
         box_lay.addWidget(self.unsure)
@@ -148,6 +157,8 @@ class MetadataMergeDialog(QDialog):
             if head.childCount() == 0:
                 QTreeWidgetItem(head, ["", "Nothing to fill: the record found agrees with this reference."])
         self.fields.blockSignals(False)
+        # Without a sure match there is nothing to tick yet: the less sure records get the room.
+        self.fields.setVisible(self.fields.topLevelItemCount() > 0)
         self._fill_candidates()
         filled = sum(1 for c in self.completions if c.plan is not None)
         text = (
@@ -191,7 +202,8 @@ class MetadataMergeDialog(QDialog):
             if not c.candidates:
                 continue
             any_ = True
-            head = QTreeWidgetItem(self.unsure, [f"For {reference_name(c.reference)}: {_cell(c.reference.title)}"])
+            year = f" ({c.reference.year})" if c.reference.year is not None else ""
+            head = QTreeWidgetItem(self.unsure, [f"For “{_cell(c.reference.title)}”{year}"])
             head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             head.setFirstColumnSpanned(True)
             for k, cand in enumerate(c.candidates):

@@ -156,8 +156,7 @@ class OnlineActions(WindowMixin):
         completions, accept, count = dlg.chosen()
         if not completions:
             return
-        refs = [c.reference for c in completions]
-        whom = reference_name(refs[0]) if len(refs) == 1 else f"{len(refs):,} references"
+        whom = reference_name(completions[0].reference, completions[0].found) if len(completions) == 1 else f"{len(completions):,} references"
         fields = f"{count:,} field{'s' if count != 1 else ''}"
         message = f"Completed {fields} of {whom}."
         operation = complete_operation(completions, accept, key_pattern=citation_key_pattern(self.settings))
