@@ -287,6 +287,9 @@ class DetailPane(QWidget):
             # Another reference with the same rows (arrowing through a list): refill only.
             self.scroll_area.verticalScrollBar().setValue(0)
         self._fill(refs, inherited, keep_focus_edits=keep_layout)
+        from bibliofile.gui.pane_attachments import sync_pane
+
+        sync_pane(self, refs, editable)  # the Attachments section (issue 19)
         self._set_read_only(not editable)
         self.stack.setCurrentWidget(self.scroll_area)
 
