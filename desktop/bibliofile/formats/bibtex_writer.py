@@ -455,6 +455,7 @@ def write_bibtex(
     dialect: Dialect = "bibtex",
     preserve_layout: bool = False,
     notes: list[str] | None = None,
+    parts: list[str] | None = None,
 ) -> str:
     """BibTeX text for references and blocks in the given order.
 
@@ -462,12 +463,13 @@ def write_bibtex(
     file and not edited is written back byte for byte (an entry whose key was empty in the file
     keeps it empty there: the file is its own); otherwise entries are separated by one blank
     line and each carries its library key. ``notes`` collects what could not be written as the
-    library holds it.
+    library holds it. ``parts`` (an empty list) receives each item's written text, so an
+    auto-export can keep each entry's and reuse it while the entry is unchanged (issue 20).
     """
     items = list(items)
     out_notes = Notes(notes)
     macros: Macros | None = None
-    parts: list[str] = []
+    parts = [] if parts is None else parts
     last_fresh = False
     for item in items:
         if isinstance(item, PassthroughBlock):

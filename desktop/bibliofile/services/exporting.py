@@ -96,8 +96,18 @@ def export_to_file(
     """
     notes: list[str] = []
     text = export_text(library, dialect, query, ids, notes)
+    text, encoding = file_encoding(library, dialect, text, ids is None and not query, notes)
+    write_atomically(path, text, encoding)
+    return notes
+
+
+def file_encoding(
+    library: Library, dialect: Dialect, text: str, whole: bool, notes: list[str]
+) -> tuple[str, str]:
+    """(text, encoding) as ``export_to_file`` writes a file (shared with auto-exports, whose
+    file must equal a fresh export's): see there."""
     encoding = "utf-8"
-    if dialect in ("bibtex", "biblatex") and ids is None and not query:
+    if dialect in ("bibtex", "biblatex") and whole:
         imports = library.imports()
         if len(imports) == 1 and imports[0][1] == "bibtex":
             encoding = _codec_name(imports[0][2])
@@ -110,8 +120,7 @@ def export_to_file(
                 )
                 encoding = "utf-8"
         text = declare_encoding(text, encoding, notes)
-    write_atomically(path, text, encoding)
-    return notes
+    return text, encoding
 
 
 def _codec_name(name: str) -> str:
@@ -139,6 +148,11 @@ def declare_encoding(text: str, encoding: str, notes: list[str] | None = None) -
     if notes is not None:
         notes.append(f"the file's '% Encoding: {m.group(2)}' line now says {label}, as the file is written")
     return text[: m.start(2)] + label + text[m.end(2) :]
+
+
+def encoded(text: str, encoding: str) -> bytes:
+    """The bytes ``write_atomically`` writes for ``text`` (an auto-export hashes them)."""
+    return _encode(text, encoding)
 
 
 def _encode(text: str, encoding: str) -> bytes:
