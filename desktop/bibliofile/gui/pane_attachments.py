@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QFileInfo, QSettings, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QDragEnterEvent,
@@ -26,7 +26,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
-    QFileIconProvider,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -135,7 +134,7 @@ class AttachmentsSection(QWidget):
         self.settings = settings if settings is not None else app_settings()
         self.read_only = read_only
         self.views: list[AttachmentView] = []
-        self._icons = QFileIconProvider()
+        self._file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self.setAcceptDrops(not read_only)
 
         self.list = QListWidget(self)
@@ -208,7 +207,7 @@ class AttachmentsSection(QWidget):
             item = QListWidgetItem(self._label(v))
             item.setData(Qt.ItemDataRole.UserRole, v.attachment.id)
             if v.present:
-                item.setIcon(self._icons.icon(QFileInfo(str(v.file))))
+                item.setIcon(self._file_icon)  # the style's: a file-type lookup per row cost a selection change
                 item.setToolTip(f"{v.file}\n{'Stored in the library' if v.stored else 'Linked'}; {_size(v.attachment.size)}")
             else:
                 item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))

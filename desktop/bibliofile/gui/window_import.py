@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
+from bibliofile.gui import attachment_drops
 from bibliofile.gui.import_dialog import BIB_FILTER, IMPORT_SUFFIXES, ImportSummaryDialog, plural
 from bibliofile.gui.import_selection import release_on_next_search
 from bibliofile.gui.window_api import WindowMixin
@@ -83,18 +84,20 @@ class WindowImport(WindowMixin):
         self.show_status("Import cancelled; the library was left as it was.", 8000)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._dropped_files(event) or self._dropped_text(event):
-            event.acceptProposedAction()
+        if self._dropped_files(event) or self._dropped_text(event) or attachment_drops.has_files(event):
+            event.acceptProposedAction()  # any file: on a row it attaches (issue 19)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: Any) -> None:
-        if self._dropped_files(event) or self._dropped_text(event):
+        if self._dropped_files(event) or self._dropped_text(event) or attachment_drops.accepts(self, event):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
+        if attachment_drops.drop(self, event):
+            return  # attached to the row it fell on, or PDFs made references (issue 19)
         files = self._dropped_files(event)
         text = "" if files else self._dropped_text(event)
         if files or text:
