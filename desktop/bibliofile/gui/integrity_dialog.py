@@ -79,8 +79,12 @@ class IntegrityDialog(QDialog):
     def start(self) -> None:
         lib = self.window_.library
         batch = self.batch
+        from bibliofile.gui.pane_attachments import BASE_FOLDER_KEY
+        from bibliofile.services.library_check import missing_attachments
+
+        base = str(self.window_.settings.value(BASE_FOLDER_KEY, "") or "") or None
         self.controls.start(lambda cancelled, progress: integrity.check_library(
-            lib, progress=progress, cancelled=cancelled, batch=batch))
+            lib, progress=progress, cancelled=cancelled, batch=batch) + missing_attachments(lib, base))
 
     def cancel(self) -> None:
         self.controls.cancel()
