@@ -159,12 +159,16 @@ class AddByIdentifier(QObject):
     # ---- Enter ------------------------------------------------------------------------------
     def add(self, text: str) -> None:
         """Read the identifiers (a small read of the library), then look the new ones up."""
-        from bibliofile.services.lookup import read_identifiers
-
         library = self.window.library
-        self.window.runner.read(
-            lambda _ctx: read_identifiers(library, text), self._read_done, self.window.show_error
-        )
+
+        def read(_ctx: Any) -> Any:
+            # Imported here, on the worker: the lookup services bring the HTTP client and the
+            # readers (~0.4 s the first time), which the GUI thread must not wait for.
+            from bibliofile.services.lookup import read_identifiers
+
+            return read_identifiers(library, text)
+
+        self.window.runner.read(read, self._read_done, self.window.show_error)
 
     def _read_done(self, request: Any) -> None:
         summary = AddSummary()

@@ -4,7 +4,8 @@ as "N to look up" in the status bar, listed with their reasons, and retried by t
 Placeholders wait here when an identifier could not be looked up (no network, a service down or
 rate-limited), as do references whose completion failed that way. The queue is retried:
 
-* once after start, when the window is idle (never before: start-up stays as light as it was);
+* once after start, when the window is idle (never before: start-up stays as light as it was),
+  every row that retries by itself;
 * when a queued row falls due (the service's back-off: 1 min, 5 min, 25 min, …), by a timer
   that itself backs off (1 min doubling to 30 min) while the network stays away;
 * when the system says the network is back (Qt's ``QNetworkInformation``, where it has a
@@ -131,6 +132,7 @@ class LookupQueue(QObject):
         self.act_show.setStatusTip("The references waiting for an online lookup, with the reason each waits")
         self.act_show.triggered.connect(lambda _c=False: self.show_view())
         self._network: Any = None
+        self._selected: list[int] = []
         window.table.selectionIdsChanged.connect(self._selection_changed)
         # Every write (an undo, a placeholder trashed, a lookup) ends in a search of the table:
         # the queue is read again a moment after, once for a burst of searches.
@@ -159,10 +161,12 @@ class LookupQueue(QObject):
         self.start()
 
     def start(self) -> None:
-        """The first look at the queue: adopt pasted placeholders, retry what is due."""
+        """The first look at the queue: adopt pasted placeholders and retry every row that
+        retries by itself, due or not (the back-off spaced tries within a session; a new
+        session is a new chance, once). Rows whose identifier was not found wait for Retry Now."""
         self.started = True
         self._watch_network()
-        self.retry(due_only=True)
+        self.retry(due_only=False)
 
     def _watch_network(self) -> None:
         """Hear when the system's network comes back (where Qt has a backend for it)."""
@@ -316,7 +320,10 @@ class LookupQueue(QObject):
         return ""
 
     def _selection_changed(self, ids: list[int]) -> None:
-        if len(ids) != 1 or not self.rows:
+        # Only a selection the user moved to: the same one brought back after a write (a
+        # search keeps it by id) would hide the write's own status line.
+        moved, self._selected = ids != self._selected, list(ids)
+        if len(ids) != 1 or not self.rows or not moved:
             return
         row = next((r for r in self.rows if r.reference_id == ids[0]), None)
         if row is not None:
