@@ -522,12 +522,12 @@ class Library:
         return ids
 
     def by_citation_key(self, keys: Iterable[str]) -> list[int]:
+        # The trash is filtered here, not in SQL: with ``deleted`` in the WHERE clause SQLite
+        # (no statistics) walks an index led by ``deleted`` instead of the key's, 0.33 s for a
+        # screenful of keys at 100k instead of 1 ms (the table's badges ask for one per paint).
         with self._read() as conn:
-            return list(
-                conn.execute(
-                    select(R.id).where(R.citation_key.in_(list(keys)), R.deleted.is_(False))
-                ).scalars()
-            )
+            rows = conn.execute(select(R.id, R.deleted).where(R.citation_key.in_(list(keys))))
+            return [rid for rid, deleted in rows if not deleted]
 
     def export_items(
         self, ids: Sequence[int] | None = None, batch: int = 5000
