@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     ci.add_argument("--format", choices=["text", "html", "rtf"], default="text")
     ci.add_argument("--citation", action="store_true", help="an in-text citation instead of a bibliography")
     ci.add_argument("--query", metavar="Q", help="cite what this search finds")
+    from bibliofile.cli_document import add_clusters_option, add_document_commands
+
+    add_clusters_option(ci)  # cite --clusters (issue 20)
 
     se = sub.add_parser("search", help="search the library (same syntax as the search field)")
     se.add_argument("query", metavar="QUERY")
@@ -82,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     from bibliofile.cli_files import add_file_commands
 
     add_file_commands(sub)  # attach, files (issue 19)
+    add_document_commands(sub)  # document refresh|cite|import (issue 20)
     return p
 
 
@@ -146,7 +150,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files", "document")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,6 +217,10 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             return 1
     if args.command == "cite" and args.input:
         return _cite(None, args)
+    if args.command == "document":
+        from bibliofile.cli_document import run_document
+
+        return run_document(library_path, args.library is not None, args)
     if args.command == "check":
         return _check(library_path, args)
     # Only an import starts a library: a search or export of a mistyped path, or of an empty
@@ -307,6 +315,10 @@ def _cite(library: object, args: argparse.Namespace) -> int:
     from bibliofile.storage.library import Library
 
     assert library is None or isinstance(library, Library)
+    if args.clusters:
+        from bibliofile.cli_document import cite_clusters
+
+        return cite_clusters(library, args)
     if args.keys and args.query:
         print("bibliofile: give citation keys or --query, not both", file=sys.stderr)
         return 2

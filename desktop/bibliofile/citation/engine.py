@@ -142,6 +142,25 @@ var BF = (function () {
     },
     citation: function (key, fmt, ids, cites) {
       return engine(key, fmt, ids).makeCitationCluster(cites);
+    },
+    // A whole document's citations in document order, as a word-processor refresh needs them:
+    // positions (ibid., subsequent), disambiguation and numbers come out as they would after
+    // inserting the clusters one by one. The engine is emptied before and after, so one
+    // document's state never leaks into the next call on this cached engine.
+    clusters: function (key, fmt, citations) {
+      var e = engines[key];
+      e.restoreProcessorState([]);
+      try {
+        var out = e.rebuildProcessorState(citations, fmt, []);
+        var bib = null;
+        if (e.bibliography.tokens.length) {
+          e.setOutputFormat(fmt);
+          bib = e.makeBibliography() || null;
+        }
+        return {citations: out, bibliography: bib};
+      } finally {
+        e.restoreProcessorState([]);
+      }
     }
   };
 })();
@@ -172,6 +191,44 @@ class CitationItem:
     suffix: str = ""
     suppress_author: bool = False
     author_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterCite:
+    """One cite of a cluster, naming its item by the id it has in the items given with it.
+
+    The fields are CSL's cite-item fields (``label`` is a CSL locator term), as a word
+    processor's embedded citation or the CSL test suite's CITATION-ITEMS carry them.
+    """
+
+    id: str
+    locator: str = ""
+    label: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+    author_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One citation in a document: its cites, and the footnote it sits in (0: in the text).
+
+    ``note_index`` is what note styles need for "ibid." and "supra" (citeproc-js compares the
+    note numbers of neighbouring citations); author-date and numeric styles ignore it.
+    """
+
+    cites: tuple[ClusterCite, ...]
+    citation_id: str = ""
+    note_index: int = 0
+
+
+@dataclass(slots=True)
+class ClusterResult:
+    """Each cluster's text, in the order given, and the bibliography of everything cited."""
+
+    citations: list[str]
+    bibliography: Bibliography
 
 
 @dataclass(frozen=True, slots=True)
@@ -516,6 +573,94 @@ class CiteprocEngine:
         return _clean(str(out), fmt)
 
 
+    def clusters(
+        self,
+        items: Sequence[CslItem],
+        clusters: Sequence[Cluster],
+        style: str = "apa",
+        locale: str | None = None,
+        fmt: OutputFormat = "text",
+    ) -> ClusterResult:
+        """Every citation of a document, in document order, and its bibliography.
+
+        Unlike ``citation`` (one cluster on its own), each cluster is rendered knowing the ones
+        before and after it: "ibid." and subsequent short forms, 2008a/2008b and added names or
+        initials, citation numbers in order of first citation. ``items`` are CSL-JSON with ids;
+        every cite must name one of them (``ValueError`` otherwise: the caller checks first).
+        """
+        _check_format(fmt)
+        by_id: dict[str, CslItem] = {}
+        for item in items:
+            copy = dict(item)
+            copy["id"] = str(item.get("id", ""))
+            by_id.setdefault(copy["id"], copy)
+        missing = sorted({c.id for cl in clusters for c in cl.cites} - by_id.keys())
+        if missing:
+            raise ValueError(f"cites name items that were not given: {', '.join(missing)}")
+        payload, places = _clusters_json(clusters)
+        texts = [""] * len(clusters)  # an empty cluster stays empty
+        if not payload:
+            return ClusterResult(texts, Bibliography([], fmt))
+        with self._lock:
+            engine = self._engine(style, locale)
+            self._call("setItems", list(by_id.values()))
+            out = self._call("clusters", engine.key, fmt, payload)
+        for position, triple in enumerate(out["citations"] or []):
+            if triple:
+                texts[places[position]] = _clean(str(triple[2]), fmt)
+        cited = [by_id[i] for i in dict.fromkeys(c.id for cl in clusters for c in cl.cites)]
+        if not engine.has_bibliography:
+            return ClusterResult(texts, self.bibliography(cited, style, locale, fmt))
+        if out["bibliography"] is None:
+            return ClusterResult(texts, Bibliography([], fmt))
+        meta, raw_entries = cast(tuple[dict[str, Any], list[str]], out["bibliography"])
+        index = {str(item["id"]): n for n, item in enumerate(cited)}
+        order = [index[str(group[0])] for group in meta.get("entry_ids", []) if group and str(group[0]) in index]
+        bib = Bibliography(
+            [_clean(e, fmt) for e in raw_entries],
+            fmt,
+            _params(meta),
+            order,
+            [str(e) for e in meta.get("bibliography_errors", [])],
+        )
+        return ClusterResult(texts, bib)
+
+
+def _clusters_json(clusters: Sequence[Cluster]) -> tuple[list[dict[str, Any]], list[int]]:
+    """citeproc-js citation objects, and the position of each among the clusters given.
+
+    Citation ids are made unique, as a pasted copy of a citation in a document repeats one.
+    """
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    places: list[int] = []
+    for n, cl in enumerate(clusters):
+        if not cl.cites:
+            continue
+        cid = cl.citation_id or f"CITATION-{n + 1}"
+        while cid in seen:
+            cid = f"{cid}-{n + 1}"
+        seen.add(cid)
+        cites = []
+        for c in cl.cites:
+            cite: dict[str, Any] = {"id": c.id}
+            if c.locator:
+                cite["locator"] = c.locator
+                cite["label"] = c.label or "page"
+            if c.prefix:
+                cite["prefix"] = c.prefix
+            if c.suffix:
+                cite["suffix"] = c.suffix
+            if c.suppress_author:
+                cite["suppress-author"] = True
+            if c.author_only:
+                cite["author-only"] = True
+            cites.append(cite)
+        out.append({"citationID": cid, "citationItems": cites, "properties": {"noteIndex": max(0, cl.note_index)}})
+        places.append(n)
+    return out, places
+
+
 def _as_csl(ref: Citable) -> CslItem:
     """A copy, because the engine rewrites ids and must not touch the caller's dicts."""
     return to_csl_json(ref, citation=True) if isinstance(ref, Reference) else dict(ref)
@@ -593,6 +738,17 @@ def make_bibliography(
 ) -> Bibliography:
     """The reference list with the style's layout parameters (hanging indent, spacing)."""
     return get_engine().bibliography(refs, style, locale, fmt)
+
+
+def render_clusters(
+    items: Sequence[CslItem],
+    clusters: Sequence[Cluster],
+    style: str = "apa",
+    locale: str | None = None,
+    fmt: OutputFormat = "text",
+) -> ClusterResult:
+    """A document's citation clusters in document order, and its bibliography (see ``clusters``)."""
+    return get_engine().clusters(items, clusters, style, locale, fmt)
 
 
 def format_citation(
