@@ -170,3 +170,16 @@ def test_arrowing_to_another_reference_shows_its_files(pane: DetailPane, lib: Li
     pane.show_references([rid, other])
     assert pane.findChild(AttachmentsSection, "attachmentsSection") is None or not pane.findChild(
         AttachmentsSection, "attachmentsSection").isVisibleTo(pane)
+
+
+def test_in_the_window_the_copy_runs_on_the_writer_and_the_section_follows(window, lib: Library, base: Path, qtbot) -> None:
+    [rid] = lib.add_references([make_ref("Governing the Commons", 1990, family="Ostrom", given="Elinor")])
+    window.show()
+    window.reload(select=[rid])
+    qtbot.waitUntil(lambda: window.table.selected_ids() == [rid])
+    s = section_of(window.detail)
+    s.attach_files([write(base / "in", "big.pdf")])
+    qtbot.waitUntil(lambda: labels(section_of(window.detail)) == ["Ostrom 1990 - Governing Commons.pdf (stored)"])
+    assert window.undo_stack.undoText() == "Attach “big.pdf”"
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: labels(section_of(window.detail)) == [])

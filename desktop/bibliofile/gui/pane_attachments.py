@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.undo import LibraryWriter, change_command
+from bibliofile.gui.window_api import Writer
 from bibliofile.model.reference import Reference
 from bibliofile.services import attachments
 from bibliofile.services.attachments import AttachmentView, FileLocations, Mode
@@ -100,7 +101,10 @@ def push_attachment_step(
         done.append(change.ids)
         return change
 
-    writer = LibraryWriter(library, on_error=failed)
+    # Copying or hashing a large file takes seconds: in the window it runs on the writer thread
+    # (a known problem then comes back as the window's plain message); alone, here and now.
+    top = parent.window() if parent is not None else None
+    writer: Writer = top if top is not None and hasattr(top, "run_write") else LibraryWriter(library, on_error=failed)  # type: ignore[assignment]
     cmd = change_command(writer, text, first, after=lambda: after(list(done[-1]) if done else []))
     holder.append(cmd)
     stack.push(cmd)
