@@ -93,9 +93,9 @@ def test_badges_follow_edits_and_keep_the_old_badge_until_checked_again(window, 
         editor.selectAll()
         type_into(editor, value)
     assert lib.get(rid).get("volume") == "7"
-    assert not badges.known(rid)  # the write made the answer stale...
-    assert badges.findings(rid)  # ...but the old badge stays until the row is checked again
-    badges.flush()
+    # The write made every answer stale; the reload's search checked the rows it shows first
+    # with it (issue 22), so the badge goes in the same repaint as the new values. (The old
+    # badge staying until a row is checked again: test_keystroke_path.py.)
     assert badges.known(rid) and badges.findings(rid) == ()
     assert not decorated(window, rid)
 

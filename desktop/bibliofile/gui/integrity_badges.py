@@ -2,14 +2,21 @@
 
 A reference that would print with a gap or an error (``services.integrity``) shows the style's
 warning icon before its title, and the title's tooltip lists what is wrong. Checking all of a
-100k library takes seconds of Python, too much to redo after every write or to compete with a
-keystroke's search, so only the rows the table actually paints are checked: the delegate asks
-for a row's findings while painting, unknown rows are collected, and after a short pause one
-background read checks them (a screenful, a few milliseconds) and the view repaints.
+100k library takes seconds of Python, too much to do at launch or after every write, so only
+the rows the table shows are checked, and each reference once until the library is written:
 
-After a write or a new search (the model resets) every answer is marked stale: the old badge
-stays on screen until the row has been checked again, so badges neither flicker nor go stale.
-The badges are drawn by a delegate on the Title column, so the table model stays as it is.
+* with a search: the table model asks ``prepare`` (on the search's worker) for the rows the new
+  search will show first and hands the answers to ``accept`` just before its reset, so rows,
+  count and badges appear in one repaint (issue 22: a second wave of badge repaints ~0.5 s
+  after each keystroke cost 0.3 s of CPU);
+* while painting: the delegate asks for a row's findings, unknown rows are collected, and after
+  a short pause (rows scrolled into view) one background read checks them and the view repaints.
+
+Answers are kept for every reference checked (a byte per id, a tuple per flagged one) and
+survive searches: typing never checks a row twice. After a write (``mark_stale``) they are all
+checked again as they are shown, the old badge staying on screen until then, so badges neither
+flicker nor go stale. The badges are drawn by a delegate on the Title column, so the table
+model stays as it is.
 
 Signals (IntegrityBadges):
     updated(): findings arrived for some rows; the view repaints.
@@ -19,7 +26,6 @@ from __future__ import annotations
 
 import html
 import logging
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Messages = tuple[str, ...]
+Prepared = tuple[int, dict[int, Messages]]  # (generation, answers) from ``prepare``
 
 
 def tooltip_text(title: str, messages: Sequence[str]) -> str:
@@ -57,7 +64,7 @@ def tooltip_text(title: str, messages: Sequence[str]) -> str:
 
 
 class IntegrityBadges(QObject):
-    """Findings of the references the table shows, checked lazily in the background.
+    """Findings of the references the table shows, each checked once per library version.
 
     Signals:
         updated(): findings arrived that change how some rows are painted.
@@ -65,20 +72,21 @@ class IntegrityBadges(QObject):
 
     updated = Signal()
 
-    DELAY_MS = 250  # after the last new row or reset: typing a search never waits on a check
+    DELAY_MS = 60  # after the first unknown row is painted (scrolling): one read for the lot
     BATCH = 500  # rows checked per background read (a screenful is ~40)
-    KEEP = 20000  # answers kept (ids are cheap; scrolling the whole table is not typical)
 
     def __init__(self, library: Library, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.runner = runner
-        self._fresh: OrderedDict[int, Messages] = OrderedDict()
-        self._stale: dict[int, Messages] = {}
+        self._checked = bytearray()  # 1 at the id of a reference checked since the last write
+        self._flagged: dict[int, Messages] = {}  # the findings of checked references with some
+        self._stale: dict[int, Messages] = {}  # flagged before the last write: shown until checked
         self._wanted: dict[int, None] = {}  # an ordered set: rows asked for, not yet checked
         self._in_flight: set[int] = set()
         self._busy = False
         self._generation = 0
+        self.checked_count = 0  # references checked so far (tests and the bench count them)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
@@ -87,9 +95,8 @@ class IntegrityBadges(QObject):
     def findings(self, rid: int) -> Messages:
         """What is wrong with a reference as far as known now (``()``: nothing, or not known yet:
         then it is checked soon and ``updated`` follows)."""
-        got = self._fresh.get(rid)
-        if got is not None:
-            return got
+        if self.known(rid):
+            return self._flagged.get(rid, ())
         if rid not in self._in_flight and rid not in self._wanted:
             self._wanted[rid] = None
             if not self._busy and not self._timer.isActive():
@@ -97,19 +104,34 @@ class IntegrityBadges(QObject):
         return self._stale.get(rid, ())
 
     def known(self, rid: int) -> bool:
-        """True when this reference was checked since the last write or search."""
-        return rid in self._fresh
+        """True when this reference was checked since the last write."""
+        checked = self._checked
+        return 0 <= rid < len(checked) and bool(checked[rid])
 
     def mark_stale(self, *_args: Any) -> None:
         """The library may have changed: check shown rows again, showing old badges meanwhile."""
         self._generation += 1
-        self._stale.update(self._fresh)
-        while len(self._stale) > self.KEEP:
-            del self._stale[next(iter(self._stale))]
-        self._fresh.clear()
+        self._stale.update(self._flagged)
+        self._flagged = {}
+        self._checked = bytearray(len(self._checked))
         self._wanted.clear()  # the next paint asks again for the rows still shown
-        if self._timer.isActive():
-            self._timer.start()  # a burst of resets (typing) waits until it pauses
+
+    # ---- with a search (LibraryTableModel.annotator) ----------------------------------------
+    def prepare(self, ids: Sequence[int]) -> Prepared | None:
+        """Check the references among ``ids`` not checked yet. Runs on the search's worker
+        thread, so it only reads this object; ``accept`` stores the answers on the GUI thread."""
+        generation = self._generation
+        todo = [i for i in ids if i and not self.known(i) and i not in self._in_flight]
+        if not todo:
+            return None
+        found = integrity.findings_for(self.library, todo)
+        return generation, {rid: tuple(f.message for f in fs) for rid, fs in found.items()}
+
+    def accept(self, prepared: Any) -> None:
+        """Keep what ``prepare`` found; the model's reset right after paints it (no ``updated``)."""
+        if prepared is not None:
+            generation, answers = prepared
+            self._store(generation, answers)
 
     def flush(self) -> None:
         """Check the rows asked for now (tests; with a synchronous runner this finishes here)."""
@@ -136,22 +158,36 @@ class IntegrityBadges(QObject):
         self._busy = False
         self._in_flight = set()
         answers = {rid: tuple(f.message for f in fs) for rid, fs in found.items()}
-        # What the rows were painted with meanwhile (findings(): the stale answer, else none).
-        changed = any(answers[rid] != self._stale.get(rid, ()) for rid in answers)
-        if generation == self._generation:
-            self._fresh.update(answers)
-            for rid in answers:
-                self._stale.pop(rid, None)
-            while len(self._fresh) > self.KEEP:
-                self._fresh.popitem(last=False)
-        else:
-            # Checked before the latest write: better than nothing until checked again (the
-            # repaint below asks for these rows again).
-            self._stale.update(answers)
-        if changed:  # else the table already shows these answers: no repaint (~30 ms) for nothing
-            self.updated.emit()
+        if self._store(generation, answers):
+            self.updated.emit()  # else the table already shows these answers: no repaint for nothing
         if self._wanted:
             self._timer.start()
+
+    def _store(self, generation: int, answers: dict[int, Messages]) -> bool:
+        """Keep answers checked at ``generation``; True when a row painted meanwhile (with its
+        stale answer, else none) now paints otherwise."""
+        self.checked_count += len(answers)
+        changed = any(msgs != self._stale.get(rid, ()) for rid, msgs in answers.items())
+        if generation != self._generation:
+            # Checked before the latest write: better than nothing until checked again (the
+            # repaint asks for these rows again).
+            for rid, msgs in answers.items():
+                if msgs:
+                    self._stale[rid] = msgs
+                else:
+                    self._stale.pop(rid, None)
+            return changed
+        if answers and max(answers) >= len(self._checked):
+            self._checked.extend(bytes(max(answers) + 1024 - len(self._checked)))
+        for rid, msgs in answers.items():
+            self._checked[rid] = 1
+            if msgs:
+                self._flagged[rid] = msgs
+            else:
+                self._flagged.pop(rid, None)
+            self._stale.pop(rid, None)
+            self._wanted.pop(rid, None)
+        return changed
 
     def _failed(self, exc: BaseException) -> None:
         # A badge is a hint: a locked or closed library costs the hint, never an error dialog.
@@ -207,7 +243,9 @@ def install(window: WindowApi) -> BadgeDelegate:
     table = window.table
     delegate = BadgeDelegate(badges, table)
     table.setItemDelegateForColumn(TITLE_COLUMN, delegate)
-    window.model.modelReset.connect(badges.mark_stale)  # a search, or the reload after a write
-    window.model.invalidated.connect(badges.mark_stale)  # after a write
+    model = window.model
+    model.rowsStale.connect(badges.mark_stale)  # the rows are read again: after a write
+    model.invalidated.connect(badges.mark_stale)
+    model.annotator = badges  # a search checks the rows it will show first (prepare/accept)
     badges.updated.connect(table.viewport().update)
     return delegate

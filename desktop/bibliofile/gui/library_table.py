@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -86,6 +86,18 @@ HEAD_ROWS = 200  # rows the first search shows before the whole order is read
 PENDING_FINISH_MS = 150  # the rest of a head-first search starts by then even if nothing painted
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 CACHE_ROWS = 3000
+ANNOTATED_ROWS = 80  # rows of a search's first screen its annotator learns about (a tall window)
+
+
+class RowAnnotator(Protocol):
+    """Something shown beside rows that a search learns on its worker thread, so the rows and
+    it are painted together (the integrity badges)."""
+
+    def prepare(self, ids: Sequence[int]) -> Any:
+        """On the search's worker: learn about these ids (the first rows); only read state."""
+
+    def accept(self, prepared: Any) -> None:
+        """On the GUI thread, just before the search's rows are shown: keep what was learnt."""
 
 
 # Fitting the columns to a first run's table (LibraryTableView.fit_columns): a cell's margins
@@ -166,11 +178,15 @@ class LibraryTableModel(QAbstractTableModel):
         countsChanged(int, int): shown, and total in the current scope.
         rowsUnreadable(str): rows could not be read (a damaged library file); the message says
             what to do. Sent once a model reset at most.
+        rowsStale(): a search that reads rows again was asked for (after a write, or a new
+            scope or sort): what was learnt of the rows may be out of date. A keystroke's
+            search does not send it: typing changes which rows show, not what they hold.
     """
 
     searchFinished = Signal()
     rowsUnreadable = Signal(str)
     invalidated = Signal()  # the library changed: rows shown may hold other data now
+    rowsStale = Signal()
     queryHintChanged = Signal(str)
     countsChanged = Signal(int, int)
 
@@ -190,13 +206,14 @@ class LibraryTableModel(QAbstractTableModel):
         self._serial = 0
         self._applied_serial = 0
         self._totals: dict[Scope, int] = {}
-        self._prepared_scope: Scope | None = None
         self._head_serial = 0  # the search whose first rows are showing, its other ids not yet
         self._pending_finish: Any = None  # starts the rest of that search (see _apply_staged)
         self._finishing: Task | None = None  # ...and the task doing it
         self.total = 0
         # Adds formatted citations to a drag of rows (gui/citation_actions.py sets it).
         self.mime_extender: Any = None
+        # Learns about the rows a search shows first, on its worker (gui/integrity_badges.py).
+        self.annotator: RowAnnotator | None = None
 
     # ---- search state --------------------------------------------------------------------
     @property
@@ -260,14 +277,21 @@ class LibraryTableModel(QAbstractTableModel):
         query, sort, desc, scope = self._query, self._sort, self._descending, self._scope
         lib = self.library
         known = None if recount else self._totals.get(scope)
+        keep_rows = not recount  # a keystroke: no write since the rows were read
+        if not keep_rows:
+            self.rowsStale.emit()  # before the worker starts, so what it learns is current
+        annotator = self.annotator
 
-        def work(_ctx: Any) -> tuple[StagedSearch, int] | None:
+        def work(_ctx: Any) -> tuple[StagedSearch, int, Any] | None:
             if serial != self._serial:
                 return None  # typed on before this search started: only the newest is wanted
             staged = lib.search_staged(query, sort, desc, scope, HEAD_ROWS)
+            # What the first screen of rows needs beside them (their badges), found here so
+            # that rows, count and badges are painted at once.
+            extra = annotator.prepare(staged.head[:ANNOTATED_ROWS]) if annotator is not None else None
             if not parse_query(query).terms:
-                return staged, staged.count
-            return staged, known if known is not None else lib.count(scope)
+                return staged, staged.count, extra
+            return staged, known if known is not None else lib.count(scope), extra
 
         if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
             # The window's first search: the first rows and the count come back in ~5 ms, so
@@ -276,9 +300,11 @@ class LibraryTableModel(QAbstractTableModel):
                 return lib.search_head(sort, desc, scope, HEAD_ROWS), lib.count(scope)
 
             self.runner.read(head, lambda res: self._apply_head(serial, *res), lambda _e: None)
-        keep_rows = not recount  # a keystroke: no write since the rows were read
-        def done(res: tuple[StagedSearch, int] | None) -> None:
+
+        def done(res: tuple[StagedSearch, int, Any] | None) -> None:
             if res is not None:
+                if annotator is not None and annotator is self.annotator:
+                    annotator.accept(res[2])
                 self._apply_staged(serial, scope, res[0], res[1], keep_rows)
 
         self.runner.read(work, done, self._search_failed)
@@ -385,14 +411,10 @@ class LibraryTableModel(QAbstractTableModel):
             if scope == self._scope:  # still wanted
                 self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope, ranks), None, lambda _e: None)
 
+        # Only the current sort: other orders are read when a header click asks for one
+        # (~60-100 ms at 100k). Warming six of them after launch kept the CPU busy until 3 s
+        # after the window appeared (issue 22: idle within 1.0 s).
         prepare(self._sort, self._descending, ranks=True)  # what the next keystrokes search in
-        if scope != self._prepared_scope:
-            self._prepared_scope = scope
-            # The other common sorts a little later, one task each, so the first keystrokes do
-            # not queue behind them (a failed warm-up only costs speed).
-            others = [(k, d) for k in ("title", "authors", "year") for d in (False, True)]
-            for n, (sort, desc) in enumerate(others):
-                QTimer.singleShot(1500 + 150 * n, self, lambda s=sort, d=desc: prepare(s, d))
 
     def invalidate(self) -> None:
         """Forget cached rows and repaint once (after a write); ids stay until the next search."""
