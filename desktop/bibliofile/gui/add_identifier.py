@@ -102,8 +102,8 @@ class AddSummary:
             parts.append(f"{len(self.duplicates) - 3} more already in the library")
         if self.queued:
             label, why = self.queued[0]
-            more = f" and {len(self.queued) - 1} more" if len(self.queued) > 1 else ""
-            parts.append(f"{label}{more} kept as “to look up” ({why}); retried when the network is back")
+            who = label if len(self.queued) == 1 else f"{len(self.queued):,} identifiers"
+            parts.append(f"{who} kept as “to look up”: {without_label(why, label)}; retried when the network is back")
         for label, why in self.failed[:2]:
             parts.append(f"not added: {why}" if label in why else f"{label} not added: {why}")
         for text, why in self.invalid[:2]:
@@ -117,6 +117,13 @@ class AddSummary:
     def left_over(self) -> list[str]:
         """What stays in the field: identifiers not found and text that is none."""
         return [t for t, _ in self.failed] + [t for t, _ in self.invalid]
+
+
+def without_label(reason: str, label: str) -> str:
+    """A service's reason without the identifier it starts with ("DOI 10.1/x: cannot reach
+    doi.org" -> "cannot reach doi.org") where the identifier is already named beside it."""
+    head = f"{label}: "
+    return reason[len(head):] if reason.startswith(head) else reason
 
 
 def _plural(n: int, word: str) -> str:

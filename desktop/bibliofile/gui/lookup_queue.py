@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bibliofile.gui.add_identifier import without_label
 from bibliofile.gui.undo import change_command
 
 if TYPE_CHECKING:
@@ -336,9 +337,10 @@ class LookupQueue(QObject):
         if self.view is None:
             self.view = LookupQueueView(self, self.window.as_parent())
         self.view.fill(self.rows, self.titles)
+        if self.view.isVisible():  # already open, perhaps behind the window: bring it forward
+            self.view.raise_()
+            self.view.activateWindow()
         self.view.show()
-        self.view.raise_()
-        self.view.activateWindow()
         self.refresh()
 
 
@@ -402,8 +404,9 @@ class LookupQueueView(QDialog):
         self.tree.clear()
         for r in rows:
             title = titles.get(r.reference_id, f"#{r.reference_id}")
+            ident = identifier_text(r.identifier)
             item = QTreeWidgetItem([
-                title, identifier_text(r.identifier), r.reason or "not looked up yet",
+                title, ident, without_label(r.reason, ident) or "not looked up yet",
                 str(r.attempts), local_time(r.next_try),
             ])
             item.setData(0, Qt.ItemDataRole.UserRole, r.reference_id)
