@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from bibliofile.gui.add_identifier import PLACEHOLDER, IdentifierField
 
+from .conftest import SCREENSHOTS as SHOTS
 from .online_window import (
     BOOK_TITLE,
     PUBMED_TITLE,
@@ -117,3 +118,44 @@ def test_the_field_sits_in_the_toolbar_and_the_references_menu(window) -> None:
     menu_titles = [a.text() for a in window.menuBar().actions()]
     assert "&References" in menu_titles and menu_titles.index("&References") < menu_titles.index("&Tools")
     assert act in window.menu_references.actions() and window.act_find_metadata in window.menu_references.actions()
+
+
+@pytest.fixture
+def slow_server():
+    """Answers side by side, each after a second: time enough to press Cancel."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def test_cancel_in_the_status_bar_adds_nothing(make_window, lib, qtbot, slow_server, monkeypatch) -> None:
+    import re
+    import time
+
+    from tests.online_server import CSL, recorded
+    from werkzeug import Response
+
+    body = recorded("doi_science_169_635.csl.json")
+
+    def slow(_request):
+        time.sleep(1.0)
+        return Response(body, status=200, content_type=CSL)
+
+    point_at(monkeypatch, slow_server)
+    slow_server.expect_request(re.compile("/doi/.*")).respond_with_handler(slow)
+    window = make_window(sync=False)
+    window.show()
+    qtbot.waitExposed(window)
+    window.add_by_identifier.add(" ".join(f"10.5555/cancel-{n}" for n in range(30)))
+    progress = window.lookup_progress
+    qtbot.waitUntil(progress.isVisible, timeout=10000)
+    assert progress.label.text().startswith("Looking up 30 identifiers: ")
+    window.statusBar().grab().save(str(SHOTS / "add_identifier_progress.png"))
+    progress.cancel_button.click()
+    qtbot.waitUntil(lambda: window.add_by_identifier.last is not None, timeout=20000)
+    assert window.add_by_identifier.last.cancelled and not progress.isVisible()
+    assert status_text(window) == "Lookup cancelled: nothing was added."
+    assert live(lib) == [] and window.undo_stack.count() == 0
+    assert len(slow_server.log) < 30, "requests not yet sent when Cancel was pressed are not sent"
