@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from bibliofile.services.attachment_names import DEFAULT_NAME_PATTERN, file_name, unique_name
 from bibliofile.model.reference import Reference
 from bibliofile.services import trash
+from bibliofile.services.attachment_names import DEFAULT_NAME_PATTERN, file_name, unique_name
 from bibliofile.services.changes import Change, combined, plural, unchanged
 from bibliofile.services.citation_keys import KeySource
 from bibliofile.storage import attachments as rows
