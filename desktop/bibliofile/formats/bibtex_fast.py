@@ -135,10 +135,12 @@ def _at_line_start(text: str, start: int, at: int) -> bool:
     return nl >= 0 and (nl + 1 == at or text[nl + 1 : at].isspace())
 
 
-def _entry(text: str, at: int, line: int) -> ScannedEntry | None:
+def _entry(text: str, at: int, line: int, bound: int) -> ScannedEntry | None:
     """The entry whose block start is at ``at`` (on ``line``), when it is one this scanner is
-    sure of; else None."""
-    m = _ENTRY.match(text, at)
+    sure of; else None. ``bound``: the next block start that begins a line, where the entry
+    must have ended (the splitter would abort it there); the match looks no further, so a
+    hostile text cannot make every block start scan to the end of the file."""
+    m = _ENTRY.match(text, at, bound)
     if m is None:
         return None
     end = m.end()
@@ -203,7 +205,9 @@ def split_blocks(text: str, fallback: Callable[[str], list[bp.Block]]) -> FastSp
     comment_text = "\n"  # the splitter starts its first implicit comment at a newline it adds
     comment_line = -1
     search = _BLOCK_START.search
+    line_start = _LINE_START.search
     count = _lines if "\\\n" in text else _plain_lines
+    nxt = line_start(text)
     while True:
         m = search(text, pos)
         at = m.start() if m is not None else n
@@ -215,7 +219,9 @@ def split_blocks(text: str, fallback: Callable[[str], list[bp.Block]]) -> FastSp
         if m is None:
             return out
         line += count(text, pos, at)
-        entry = _entry(text, at, line)
+        if nxt is not None and nxt.start(1) <= at:
+            nxt = line_start(text, at + 1)
+        entry = _entry(text, at, line, nxt.start(1) if nxt is not None else n)
         if entry is not None:
             blocks.append(entry)
             out.fast += 1
@@ -225,7 +231,6 @@ def split_blocks(text: str, fallback: Callable[[str], list[bp.Block]]) -> FastSp
             comment_text, comment_line = "", line
             continue
         # bibtexparser reads from here to the next block start that begins a line.
-        nxt = _LINE_START.search(text, at + 1)
         stop = nxt.start(1) if nxt is not None else n
         piece = text[at:stop]
         out.fallback_pieces += 1
