@@ -150,7 +150,11 @@ class LookupQueue(QObject):
     # ---- start and the network ----------------------------------------------------------------
     def start_when_idle(self) -> None:
         """Read the queue and retry what is due once the window is idle (called after the first
-        rows are painted); never during start-up itself."""
+        rows are painted); never during start-up itself. With a synchronous runner (tests) a
+        lookup would hold the GUI thread on the network, so nothing starts by itself: the test
+        that wants the queue calls ``start``."""
+        if self.window.runner.synchronous:
+            return
         QTimer.singleShot(IDLE_DELAY_MS, self._start_if_idle)
 
     def _start_if_idle(self) -> None:
