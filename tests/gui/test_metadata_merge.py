@@ -142,3 +142,37 @@ def test_the_seed_record_is_completed_by_title_search(window, lib, qtbot, httpse
     assert status_text(window) == f"Completed {ticked} fields of Knox 2008."
     window.undo_stack.undo()
     qtbot.waitUntil(lambda: lib.get(seed.id).creators == [], timeout=5000)
+
+
+def test_offline_find_metadata_queues_the_reference_and_says_why(window, lib, qtbot, monkeypatch) -> None:
+    import socket
+
+    from PySide6.QtWidgets import QMenu
+
+    from bibliofile.services import lookup
+
+    from .online_window import point_at_port
+
+    with socket.socket() as s:  # a port nobody listens on: no network, as the client sees it
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    point_at_port(monkeypatch, port)
+    [rid] = lib.add_references([Reference(fields={"doi": SCIENCE, "title": "Structure of ordinary water"})])
+    window.reload()
+    window.show()
+    qtbot.waitExposed(window)
+    window.table.select_ids([rid])
+    menu = QMenu()
+    window._online_table_menu(menu, [rid])
+    assert window.act_find_metadata in menu.actions(), "the table's context menu offers it too"
+    window.act_find_metadata.trigger()
+    qtbot.waitUntil(lambda: bool(lookup.pending_lookups(lib)), timeout=10000)
+    [row] = lookup.pending_lookups(lib)
+    assert (row.reference_id, row.action, row.identifier) == (rid, "complete", f"doi:{SCIENCE}")
+    assert window.merge_dialog is None
+    assert status_text(window) == (
+        f"Structure of ordinary water (DOI {SCIENCE}): cannot reach 127.0.0.1:{port} (no network?); "
+        "queued to try again when the network is back."
+    )
+    assert lib.get(rid).fields == {"doi": SCIENCE, "title": "Structure of ordinary water"}
+    assert window.undo_stack.count() == 0

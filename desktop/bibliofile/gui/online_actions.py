@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QToolBar
 
-from bibliofile.gui.add_identifier import AddByIdentifier
+from bibliofile.gui.add_identifier import AddByIdentifier, without_label
 from bibliofile.gui.lookup_progress import LookupProgress, NetworkJobs
 from bibliofile.gui.lookup_queue import LookupQueue
 from bibliofile.gui.undo import change_command
@@ -172,12 +172,15 @@ def _nothing_message(completions: Sequence[Any], name: Any) -> str:
     parts: list[str] = []
     for c in completions[:3]:
         who = name(c.reference)
+        label = c.identifier.label if c.identifier is not None else ""
+        why = without_label(c.message, label) if label else c.message
+        who_by = f"{who} ({label})" if label and why != c.message else who
         if c.plan is not None:
             parts.append(f"{who} already holds what the record found by {c.how} has")
         elif c.transient:
-            parts.append(f"{who}: {c.message}; queued to try again when the network is back")
+            parts.append(f"{who_by}: {why}; queued to try again when the network is back")
         else:
-            parts.append(f"{who}: {c.message}; nothing was changed")
+            parts.append(f"{who_by}: {why}; nothing was changed")
     if len(completions) > 3:
         parts.append(f"{len(completions) - 3:,} more alike")
     return "; ".join(parts) + "."
