@@ -77,6 +77,8 @@ def test_offline_placeholder_then_network_back_then_resolved_and_undone(window, 
     window.table.clearSelection()
     window.table.select_ids([placeholder.id])
     assert status_text(window).startswith(f"To look up: {reason} (next try: ")
+    window.resize(1300, 700)
+    window.grab().save(str(shots / "lookup_queue_window.png"))
 
     late_server.start()
     replay_for(late_server)
