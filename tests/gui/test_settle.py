@@ -128,3 +128,31 @@ def test_launch_reads_only_what_the_first_screen_needs(
     assert checks and set(checks) <= set(visible_ids(window)), "rows not shown were checked"
     assert window.citations.prefetched == 0
     assert COLUMN_KEYS[window.table.horizontalHeader().sortIndicatorSection()] == sort[0]
+
+
+def test_a_columns_orders_are_read_when_the_pointer_reaches_its_header(
+    make_window, lib: Library, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at launch (see above) but ahead of the click: the pointer resting on a header."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    flagged_and_clean(lib, 20)
+    prepared: list[tuple[str, bool]] = []
+    real_prepare = Library.prepare_order
+
+    def prepare_order(self: Library, sort: str, descending: bool = False, *args: Any, **kw: Any) -> None:
+        prepared.append((sort, descending))
+        real_prepare(self, sort, descending, *args, **kw)
+
+    monkeypatch.setattr(Library, "prepare_order", prepare_order)
+    window = make_window(sync=False)
+    window.resize(1000, 600)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 40 and not window.runner.busy(), timeout=10000)
+    assert not any(sort == "container" for sort, _ in prepared)
+    header = window.table.horizontalHeader()
+    col = COLUMN_KEYS.index("container")
+    x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
+    QTest.mouseMove(header.viewport(), QPoint(x, header.height() // 2))
+    qtbot.waitUntil(lambda: {("container", False), ("container", True)} <= set(prepared), timeout=5000)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import (
     QAbstractTableModel,
     QByteArray,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QMimeData,
@@ -31,7 +32,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -400,21 +401,32 @@ class LibraryTableModel(QAbstractTableModel):
         self._prepare_orders(scope)
 
     def _prepare_orders(self, scope: Scope) -> None:
-        """Warm the library's order cache in the background: the current sort always (after a
-        write it was dropped), and on a new scope the common sorts too, so the next keystroke
-        or header click is answered from memory (storage/orders.py)."""
+        """Warm the library's order cache in the background for the current sort (after a write
+        it was dropped), so the next keystroke is answered from memory (storage/orders.py).
+
+        Only the current sort: warming the five other common orders after launch kept the CPU
+        busy until 3 s after the window appeared (issue 22: idle within 1.0 s). A column's
+        orders are read when the pointer comes to its header (``prepare_sort``), before the
+        click that asks for them."""
         if self.runner.synchronous:
             return
         lib = self.library
+        if scope == self._scope:  # still wanted
+            sort, desc = self._sort, self._descending
+            self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope, True), None, lambda _e: None)
 
-        def prepare(sort: str, desc: bool, ranks: bool = False) -> None:
-            if scope == self._scope:  # still wanted
-                self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope, ranks), None, lambda _e: None)
+    def prepare_sort(self, column: int) -> None:
+        """The pointer is on this column's header: read its two orders (~60 ms each at 100k,
+        off the GUI thread) so the click that may follow sorts from memory."""
+        if self.runner.synchronous or not 0 <= column < len(TABLE_COLUMNS):
+            return
+        lib, key, scope = self.library, COLUMN_KEYS[column], self._scope
 
-        # Only the current sort: other orders are read when a header click asks for one
-        # (~60-100 ms at 100k). Warming six of them after launch kept the CPU busy until 3 s
-        # after the window appeared (issue 22: idle within 1.0 s).
-        prepare(self._sort, self._descending, ranks=True)  # what the next keystrokes search in
+        def work(_ctx: Any) -> None:
+            for desc in (False, True):
+                lib.prepare_order(key, desc, scope, False)
+
+        self.runner.ahead(work, None, lambda _e: None)
 
     def invalidate(self) -> None:
         """Forget cached rows and repaint once (after a write); ids stay until the next search."""
@@ -581,6 +593,22 @@ class _Header(QHeaderView):
         # QTableView makes its own header clickable; a replacement header is not, and without
         # this a click on a column header would never sort.
         self.setSectionsClickable(True)
+        self.setMouseTracking(True)
+        self._hovered = -1
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """The pointer on a section's header: its sort orders are read ahead of a click."""
+        section = self.logicalIndexAt(event.position().toPoint())
+        if section != self._hovered:
+            self._hovered = section
+            model = self.model()
+            if section >= 0 and isinstance(model, LibraryTableModel):
+                model.prepare_sort(section)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self._hovered = -1
+        super().leaveEvent(event)
 
     def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
         if not rect.isValid():

@@ -141,7 +141,7 @@ class LookupQueue(QObject):
         self._soon.setSingleShot(True)
         self._soon.setInterval(400)
         self._soon.timeout.connect(self.refresh)
-        window.model.searchFinished.connect(self.refresh_soon)
+        window.model.rowsStale.connect(self.refresh_soon)
 
     def refresh_soon(self) -> None:
         if self.started:
