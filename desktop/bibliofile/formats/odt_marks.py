@@ -443,9 +443,11 @@ def _byte_at(para: Paragraph, data: bytes, char_end: int) -> int | None:
     """The file offset just after the character ``char_end - 1`` of the paragraph's text."""
     for chunk in para.chunks:
         if chunk.char_start < char_end <= chunk.char_start + len(chunk.text):
+            if data[chunk.byte_start : chunk.byte_start + 1] == b"&":
+                return None  # expat hands an entity or character reference over as its own chunk
             head = chunk.text[: char_end - chunk.char_start].encode("utf-8")
             if data[chunk.byte_start : chunk.byte_start + len(head)] != head:
-                return None  # written with character references: no clean place to insert
+                return None  # not written as it reads (CDATA, line ends): no clean place to insert
             return chunk.byte_start + len(head)
     return None
 
