@@ -135,8 +135,9 @@ class LookupQueue(QObject):
         self._network: Any = None
         self._selected: list[int] = []
         window.table.selectionIdsChanged.connect(self._selection_changed)
-        # Every write (an undo, a placeholder trashed, a lookup) ends in a search of the table:
-        # the queue is read again a moment after, once for a burst of searches.
+        # Every write (an undo, a placeholder trashed, a lookup) ends in a search of the table
+        # that reads rows again (rowsStale; a keystroke's search does not, issue 22): the queue
+        # is read again a moment after, once for a burst of them.
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(400)
