@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable, Sequence
@@ -33,17 +34,17 @@ from bibliofile.formats.bibtex_values import clean_key
 from bibliofile.formats.bibtex_writer import write_bibtex
 from bibliofile.formats.csl_json import reference_to_item
 from bibliofile.model.blocks import PassthroughBlock
-from bibliofile.model.reference import Reference, SourceRecord
+from bibliofile.model.reference import Reference
 from bibliofile.services.exporting import (
     Dialect,
     ExportError,
     encoded,
     file_encoding,
-    write_atomically,
+    write_bytes_atomically,
 )
 from bibliofile.services.inheritance import parent_keys, resolve_parents
 from bibliofile.storage import autoexports as store
-from bibliofile.storage.autoexports import AutoExportRow, CachedEntry, OutlineRow
+from bibliofile.storage.autoexports import AutoExportRow, CachedEntry, OutlineRow, Stamp, stamp_time
 from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import Library, Scope, UnitOfWork
 
@@ -118,7 +119,7 @@ class EntryCache:
     context: str = ""
     entries: dict[int, CachedEntry] = field(default_factory=dict)
     loaded: bool = False
-    signature: str = ""
+    signature: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,11 +242,11 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _trusted(started: datetime, stamp: datetime) -> bool:
+def _trusted(started: datetime, stamp: Stamp) -> bool:
     """Whether a text formatted from a read begun at ``started`` stays right while the stamp is
     ``stamp``: stamps have whole seconds, so an edit later in the same second keeps the stamp;
     only once that second is over can no edit carry it any more."""
-    return started >= stamp + timedelta(seconds=1)
+    return started >= stamp_time(stamp) + timedelta(seconds=1)
 
 
 def _context(fmt: str, whole: bool, blocks: Sequence[PassthroughBlock]) -> str:
@@ -255,12 +256,10 @@ def _context(fmt: str, whole: bool, blocks: Sequence[PassthroughBlock]) -> str:
     return h.hexdigest()
 
 
-def _signature(outline: Sequence[PassthroughBlock | OutlineRow], context: str) -> str:
-    h = hashlib.sha256(context.encode())
-    for item in outline:
-        if isinstance(item, OutlineRow):
-            h.update(f"{item.id}:{item.stamp.isoformat()}:{item.citation_key}\n".encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+def _signature(outline: Sequence[PassthroughBlock | OutlineRow], context: str) -> int:
+    """What the last rewrite wrote from, in memory only (Python's hash of the rows: 20k
+    formatted and hashed strings cost 60 ms)."""
+    return hash((context, tuple(r for r in outline if isinstance(r, OutlineRow))))
 
 
 @dataclass(slots=True)
@@ -269,77 +268,123 @@ class _Built:
     new: dict[int, CachedEntry]
     formatted: int
     entries: int
+    cached: bool = True  # False: written without the cache (it was emptied)
+
+
+_PLAIN_KEY_RE = re.compile(r"[A-Za-z0-9_:.+/@!?*<>;|\[\]&$^`-]+")
+_STRING_RE = re.compile(r"@\s*string\s*[{(]\s*([^\s=#{}\"]+)\s*=\s*(.*?)\s*[})]\s*$", re.I | re.S)
+
+
+def _written_keys(rows: Sequence[OutlineRow]) -> list[str]:
+    """The keys the writer starts from (``clean_key``, else ``ref-<id>``); a key of plain
+    characters is its own clean key, which spares 20k calls."""
+    match = _PLAIN_KEY_RE.fullmatch
+    return [r.citation_key if match(r.citation_key) else clean_key(r.citation_key) or f"ref-{r.id}" for r in rows]
+
+
+def _macros_depend_on_size(blocks: Sequence[PassthroughBlock]) -> bool:
+    """Whether the writer's @string macros could differ with the file's size: it refuses a macro
+    longer than ``expansion_limit`` of the file (at least MACRO_FLOOR). Below that floor, which
+    every ordinary file is, the macros are the same whatever entries surround the ones formatted."""
+    from bibliofile.formats.bibtex_reader import (
+        DEFAULT_MACROS,
+        MACRO_FLOOR,
+        define_macro,
+        macro_length,
+    )
+    from bibliofile.model.blocks import BlockKind
+
+    macros: dict[str, object] = dict(DEFAULT_MACROS)
+    for b in blocks:
+        if b.kind is not BlockKind.STRING:
+            continue
+        m = _STRING_RE.match(b.text)
+        if m is None:
+            continue
+        value = define_macro(m.group(2), macros)  # type: ignore[arg-type]
+        if macro_length(value) > MACRO_FLOOR:
+            return True
+        macros[m.group(1).lower()] = value
+    return False
 
 
 def _bibtex(library: Library, fmt: str, outline: list[PassthroughBlock | OutlineRow], whole: bool,
             cache: EntryCache, started: datetime) -> _Built:
+    """The file's text: cached entries as they were, the others formatted by ``write_bibtex``
+    (given the file's blocks, so their @string macros), joined as ``write_bibtex`` joins a whole
+    export. Where an entry's text depends on the others (two entries whose keys clash, which
+    the writer renames; a macro long enough to be refused in a small file), the whole export is
+    written by the writer, without the cache."""
+    from bibliofile.services.exporting import export_text
+
+    dialect: Literal["bibtex", "biblatex"] = "biblatex" if fmt == "biblatex" else "bibtex"
     rows = [r for r in outline if isinstance(r, OutlineRow)]
-    # The writer renames a clean entry whose key an earlier one has: with two keys alike, an
-    # entry's text depends on the others, so formatted entries are not reused then.
-    written = [clean_key(r.citation_key) or f"ref-{r.id}" for r in rows]
-    collision = len(set(written)) != len(written)
-    items: list[Reference | PassthroughBlock] = []
+    written = _written_keys(rows)
+    blocks = [b for b in outline if isinstance(b, PassthroughBlock)]
+    if len(set(written)) != len(written) or _macros_depend_on_size(blocks):
+        cache.entries.clear()
+        ids = None if whole else [r.id for r in rows]
+        return _Built(export_text(library, dialect, ids=ids), {}, len(rows), len(rows), cached=False)
+    last = len(outline) - 1
+    misses: list[int] = []
     verbatim_miss: list[int] = []
     full_miss: list[int] = []
-    missing_at: dict[int, int] = {}
-    last = len(outline) - 1
     for i, item in enumerate(outline):
         if isinstance(item, PassthroughBlock):
-            items.append(item)
             continue
         e = cache.entries.get(item.id)
         # The last entry is always formatted: whether the file ends in a newline depends on it.
-        if (e is not None and e.stamp == item.stamp and e.trusted and i != last
-                and not (collision and not item.verbatim)):
-            lead = e.prefix if e.kept else ("\n\n" if i else "")
-            source = SourceRecord("bibtex", e.body, prefix=lead)
-            items.append(Reference(item_type="", citation_key=item.citation_key, source=source, id=item.id))
-            continue
-        missing_at[item.id] = i
-        (verbatim_miss if item.verbatim else full_miss).append(item.id)
-        items.append(Reference(id=item.id))  # filled in below
+        if e is None or e.stamp != item.stamp or not e.trusted or i == last:
+            misses.append(i)
+            (verbatim_miss if item.verbatim else full_miss).append(item.id)
     loaded: dict[int, Reference] = {}
     if verbatim_miss:
         loaded.update(store.verbatim_references(library, verbatim_miss))
     if full_miss:
         loaded.update((r.id, r) for r in library.get_many(full_miss) if r.id is not None)
-    for rid, i in missing_at.items():
-        ref = loaded.get(rid)
-        if ref is None:  # gone since the outline was read: the next change rewrites again
-            items[i] = _nothing()
-        else:
-            items[i] = ref
+    # The changed entries, formatted in one call after the file's blocks (their macros).
+    formatted_at: list[int] = []
+    reduced: list[Reference | PassthroughBlock] = list(blocks) if whole else []
+    for i in misses:
+        ref = loaded.get(outline[i].id)  # type: ignore[union-attr]
+        if ref is not None:  # (None: deleted since the outline was read; the next change rewrites)
+            formatted_at.append(i)
+            reduced.append(ref)
     parts: list[str] = []
-    dialect: Literal["bibtex", "biblatex"] = "biblatex" if fmt == "biblatex" else "bibtex"
-    text = write_bibtex(items, dialect=dialect, preserve_layout=whole, parts=parts)
+    reduced_text = write_bibtex(reduced, dialect=dialect, preserve_layout=whole, parts=parts)
+    entry_parts = parts[len(blocks):] if whole else parts
     new: dict[int, CachedEntry] = {}
-    if len(parts) == len(items):
-        row_at = {r.id: r for r in rows}
-        for rid, i in missing_at.items():
-            ref = loaded.get(rid)
-            if ref is None:
-                continue
-            row = row_at[rid]
-            kept = bool(whole and ref.source is not None and ref.source.format == "bibtex")
-            lead = (ref.source.prefix if kept and ref.source is not None else ("\n\n" if i else "")) if whole else ""
-            part = parts[i]
-            if not part.startswith(lead):
-                continue
-            new[rid] = CachedEntry(
-                stamp=row.stamp,
-                trusted=_trusted(started, row.stamp) and not collision,
-                body=part[len(lead):],
-                kept=kept,
-                prefix=lead if kept else "",
-            )
-    return _Built(text, new, len(missing_at), len(rows))
-
-
-def _nothing() -> PassthroughBlock:
-    """An empty comment: stands where an entry deleted meanwhile was (writes nothing)."""
-    from bibliofile.model.blocks import BlockKind
-
-    return PassthroughBlock(BlockKind.COMMENT, "", "", 0)
+    for n, i in enumerate(formatted_at):
+        row = outline[i]
+        assert isinstance(row, OutlineRow)
+        ref = loaded[row.id]
+        kept = whole and ref.source is not None and ref.source.format == "bibtex"
+        lead = "" if not whole else ref.source.prefix if kept and ref.source else "\n\n" if len(blocks) + n else ""
+        new[row.id] = CachedEntry(
+            stamp=row.stamp, trusted=_trusted(started, row.stamp), body=entry_parts[n][len(lead):],
+            kept=kept, prefix=lead if kept else "",
+        )
+    missed = set(misses)
+    out: list[str] = []
+    for i, item in enumerate(outline):
+        if isinstance(item, PassthroughBlock):
+            if whole:
+                out.append(item.prefix + item.text)
+            continue
+        got = new.get(item.id) if i in missed else cache.entries.get(item.id)
+        if got is None:
+            continue
+        if whole:
+            out.append(got.prefix if got.kept else "\n\n" if i else "")
+        out.append(got.body)
+    if whole:
+        text = "".join(out)
+        # write_bibtex ends a whole export with a newline after a freshly formatted last entry.
+        if outline and isinstance(outline[-1], OutlineRow) and reduced_text == "".join(parts) + "\n":
+            text += "\n"
+    else:
+        text = "\n\n".join(out) + "\n" if out else ""
+    return _Built(text, new, len(formatted_at), len(rows))
 
 
 def _csl(library: Library, outline: list[PassthroughBlock | OutlineRow], cache: EntryCache,
@@ -447,8 +492,7 @@ def refresh(library: Library, row: AutoExportRow, cache: EntryCache | None = Non
             cache.entries = {}
             cache.context = context
         signature = _signature(outline, context)
-        settled = all(e.trusted for e in cache.entries.values())
-        if not force and settled and signature == cache.signature and _unchanged_on_disk(row):
+        if not force and signature == cache.signature and _unchanged_on_disk(row):
             return Outcome(row.path, entries=sum(isinstance(i, OutlineRow) for i in outline))
         if row.format == "csl-json":
             built = _csl(library, outline, cache, started)
@@ -466,9 +510,14 @@ def refresh(library: Library, row: AutoExportRow, cache: EntryCache | None = Non
         written = False
         if force or sha != row.written_sha256 or not _unchanged_on_disk(row):
             backup = _theirs_kept(row, data)
-            write_atomically(row.path, text, encoding)
+            write_bytes_atomically(row.path, data)
             written = True
-        cache.signature = signature
+        # The next rewrite may skip the work only if every entry's text was settled this time.
+        # (An entry that inherits from a parent outside the selection changes with it unseen.)
+        settled = built.cached and bool(cache.entries) and all(
+            e.trusted and not e.parents for e in cache.entries.values())
+        cache.signature = signature if settled else 0
+        replace_all = replace_all or not built.cached
     except ExportError as exc:
         said = str(exc)
         _record(library, lambda uow: store.record_error(uow, row.id, said))

@@ -12,21 +12,34 @@ All SQL Core, every dialect.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    bindparam,
+    delete,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
-from bibliofile.model.blocks import PassthroughBlock
+from bibliofile.model.blocks import BlockKind, PassthroughBlock
 from bibliofile.model.reference import Reference, SourceRecord
 from bibliofile.storage.batches import chunks, now
 from bibliofile.storage.library import Library, Source, connection
 from bibliofile.storage.tables import (
     autoexport_entries_t,
     autoexports_t,
+    blocks_t,
     collections_t,
+    imports_t,
     references_t,
 )
 
@@ -34,6 +47,7 @@ __all__ = [
     "AutoExportRow",
     "CachedEntry",
     "OutlineRow",
+    "Stamp",
     "add",
     "all_autoexports",
     "delete_entries",
@@ -44,8 +58,17 @@ __all__ = [
     "record_written",
     "remove",
     "save_entries",
+    "stamp_time",
     "verbatim_references",
 ]
+
+# A modification stamp as read for comparing: the driver's text (SQLite) or datetime (others).
+Stamp = str | datetime
+
+
+def stamp_time(stamp: Stamp) -> datetime:
+    return stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+
 
 A = autoexports_t.c
 E = autoexport_entries_t.c
@@ -79,7 +102,7 @@ class CachedEntry:
     written with; ``parents`` true when it inherits through crossref/xdata (never reused, as
     its parent may have changed)."""
 
-    stamp: datetime
+    stamp: Stamp
     trusted: bool
     body: str
     kept: bool = False
@@ -88,16 +111,14 @@ class CachedEntry:
     parents: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class OutlineRow:
-    """A reference's place in an export: what decides whether its cached text still holds."""
+class OutlineRow(NamedTuple):
+    """A reference's place in an export: what decides whether its cached text still holds.
+    (A tuple: an outline has one per exported reference, 20k of them at a time.)"""
 
     id: int
-    stamp: datetime
+    stamp: Stamp
     verbatim: bool  # unedited and read from BibTeX: written as its kept text
     citation_key: str
-    source_format: str
-    source_prefix: str
 
 
 def _row(r: Any) -> AutoExportRow:
@@ -161,7 +182,7 @@ def load_entries(src: Source, export_id: int) -> tuple[str, dict[int, CachedEntr
     with connection(src) as conn:
         context = conn.execute(select(A.cache_context).where(A.id == export_id)).scalar()
         rows = conn.execute(
-            select(E.reference_id, E.stamp, E.trusted, E.body, E.kept, E.prefix, E.item_id, E.parents)
+            select(E.reference_id, type_coerce(E.stamp, String), E.trusted, E.body, E.kept, E.prefix, E.item_id, E.parents)
             .where(E.autoexport_id == export_id)
         )
         entries = {r[0]: CachedEntry(*r[1:]) for r in rows}
@@ -178,12 +199,14 @@ def save_entries(src: Source, export_id: int, context: str, entries: dict[int, C
         else:
             _delete_entries(conn, export_id, [*gone, *entries])
         rows = [
-            {"autoexport_id": export_id, "reference_id": rid, "stamp": e.stamp, "trusted": e.trusted,
+            {"autoexport_id": export_id, "reference_id": rid, "v_stamp": e.stamp, "trusted": e.trusted,
              "body": e.body, "kept": e.kept, "prefix": e.prefix, "item_id": e.item_id, "parents": e.parents}
             for rid, e in entries.items()
         ]
+        # The stamp is stored as it was read, so it compares equal to the reference's again.
+        stmt = insert(autoexport_entries_t).values(stamp=type_coerce(bindparam("v_stamp"), String))
         for part in chunks(rows, 500):
-            conn.execute(insert(autoexport_entries_t), list(part))
+            conn.execute(stmt, list(part))
 
 
 def delete_entries(src: Source, export_id: int) -> None:
@@ -196,37 +219,65 @@ def _delete_entries(conn: Connection, export_id: int, ids: Sequence[int]) -> Non
         conn.execute(delete(autoexport_entries_t).where(E.autoexport_id == export_id, E.reference_id.in_(chunk)))
 
 
-class _Outline(Library):
-    """The library's own export order (``Library._export``), with each batch of rows answered
-    by stamps instead of loaded References: one ordering, shared with every export, so an
-    auto-export's order cannot drift from a fresh export's."""
+# The stamp as the driver gives it: parsing 20k SQLite datetimes took longer than the query.
+_OUTLINE_COLUMNS = (R.id, type_coerce(R.date_modified, String), R.edited, R.source_format, R.citation_key)
 
-    def __init__(self, library: Library) -> None:
-        # Shares the engine; read_only so no order cache (and its connection) is made.
-        super().__init__(library.engine, library.url, read_only=True)
-        self.outline_rows: dict[int, OutlineRow] = {}
 
-    def _export_batch(self, conn: Connection, rows: Sequence[Any], light: bool) -> dict[int, Reference]:
-        ids = [r[0] for r in rows]
-        cols = (R.id, R.date_modified, R.edited, R.source_format, R.citation_key, R.source_prefix)
-        for chunk in chunks(ids, 900):
-            for rid, stamp, edited, fmt, key, prefix in conn.execute(select(*cols).where(R.id.in_(chunk))):
-                self.outline_rows[rid] = OutlineRow(rid, stamp, not edited and fmt == "bibtex", key, fmt, prefix)
-        # Placeholders: only their ids are read back (``outline`` swaps in the OutlineRow).
-        return {rid: Reference(id=rid) for rid in ids}
+def _outline_row(r: Any) -> OutlineRow:
+    return OutlineRow(r[0], r[1], not r[2] and r[3] == "bibtex", r[4])
+
+
+def _plain_rows(conn: Connection, stmt: Select[Any]) -> Sequence[Any]:
+    """The rows of a select built by SQLAlchemy, read on SQLite's own cursor: a SQLAlchemy row
+    costs ~1 us more, as much as the query itself for 20k references (cf. ``Library._fetch_ids``).
+    The columns must need no result processing (ints, text; type_coerce where not)."""
+    if conn.dialect.name != "sqlite" or not conn.dialect.positional:
+        return conn.execute(stmt).all()
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    rows: list[Any] = raw.execute(str(compiled), params).fetchall()
+    return rows
 
 
 def outline(library: Library, ids: Sequence[int] | None = None) -> list[PassthroughBlock | OutlineRow]:
     """The export of ``ids`` (None: the whole library, with its kept blocks) in the order
-    ``Library.export_items`` gives, as blocks and OutlineRows."""
-    reader = _Outline(library)
+    ``Library.export_items`` gives it (imports oldest first, each in file order with its blocks
+    where they stood, then references made in the app; for ids, their order), as blocks and
+    OutlineRows. One ordered query: the tests compare the result with a fresh export."""
     out: list[PassthroughBlock | OutlineRow] = []
-    for item in reader._export(ids, 5000, light=False):
-        if isinstance(item, PassthroughBlock):
-            out.append(item)
-        else:
-            assert item.id is not None
-            out.append(reader.outline_rows[item.id])
+    with connection(library) as conn:
+        if ids is not None:
+            found: dict[int, OutlineRow] = {}
+            for chunk in chunks(list(ids), 900):
+                for r in conn.execute(select(*_OUTLINE_COLUMNS).where(R.id.in_(chunk))):
+                    found[r[0]] = _outline_row(r)
+            out.extend(found[i] for i in ids if i in found)
+            return out
+        blocks: dict[int, deque[tuple[int, PassthroughBlock]]] = {}
+        for b in conn.execute(blocks_t.select().order_by(blocks_t.c.import_id, blocks_t.c.position)):
+            blocks.setdefault(b.import_id, deque()).append(
+                (b.position, PassthroughBlock(BlockKind(b.kind), b.text, b.prefix, b.line))
+            )
+        imports = list(conn.execute(select(imports_t.c.id).order_by(imports_t.c.id)).scalars())
+        order = {imp: n for n, imp in enumerate(imports)}
+        # ix_references_export_outline gives these in order, alone; no WHERE on ``deleted``,
+        # which would lead the planner (no statistics) to a sort index and a sort.
+        rows = _plain_rows(
+            conn, select(R.import_id, R.position, R.deleted, *_OUTLINE_COLUMNS).order_by(R.import_id, R.position, R.id)
+        )
+        groups: dict[int | None, list[Any]] = {}
+        for row in rows:
+            if not row[2]:
+                groups.setdefault(row[0] if row[0] in order else None, []).append(row)
+        for imp in [*imports, None]:
+            pending = blocks.get(imp, deque()) if imp is not None else deque()
+            for row in groups.get(imp, ()):
+                while pending and pending[0][0] < row[1]:
+                    out.append(pending.popleft()[1])
+                out.append(_outline_row(row[3:]))
+            out.extend(b for _, b in pending)
     return out
 
 

@@ -95,6 +95,8 @@ def _check(lib: Library, out: Path) -> None:
 @example(ops=[("title", 4, "X"), ("title", 4, "Y")], fmt="csl-json", query=False)
 # An entry made here (cached, settled) renamed once an earlier entry takes its key.
 @example(ops=[("key", 0, "new")], fmt="bibtex", query=False)
+# Written without the cache (keys clash), then an edit in the same second (found by this test).
+@example(ops=[("key", 9, "new"), ("title", 9, "}{éac{")], fmt="bibtex", query=False)
 def test_file_always_equals_a_fresh_export(ops: list[tuple[str, int, str]], fmt: str, query: bool) -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

@@ -1,7 +1,7 @@
 """Auto-exports (issue 20): .bib / CSL-JSON files kept up to date with a selection of the library.
 
 Two new tables, so existing libraries are not rewritten: an upgrade keeps every reference and
-gains the empty tables. ``autoexports`` holds what to write where and what was last written;
+gains the empty tables, and one index over small columns of ``references`` (the export outline). ``autoexports`` holds what to write where and what was last written;
 ``autoexport_entries`` the formatted text of each entry, so a rewrite formats only what changed.
 
 Revision ID: 0007
@@ -67,8 +67,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("autoexport_id", "reference_id", name=op.f("pk_autoexport_entries")),
     )
+    # The outline of a whole-library export, read from this index alone (see tables.py).
+    op.create_index(
+        "ix_references_export_outline",
+        "references",
+        ["import_id", "position", "id", "deleted", "date_modified", "edited", "source_format", "citation_key"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_references_export_outline", table_name="references")
     op.drop_table("autoexport_entries")
     op.drop_table("autoexports")
