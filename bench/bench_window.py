@@ -181,9 +181,9 @@ def _app_probe(library: str) -> dict[str, Any]:
         activity.clear()
         start, cpu = time.perf_counter(), time.process_time()
         action()
-        wait(lambda: not window.runner.busy() and bool(activity)
-             and time.perf_counter() - activity[-1] >= QUIET_S, poll_ms=20)
-        last = max(activity)
+        wait(lambda: not window.runner.busy()
+             and time.perf_counter() - max(activity, default=start) >= QUIET_S, poll_ms=20)
+        last = max(activity, default=start)
         return (last - start) * 1000, (time.process_time() - cpu) * 1000  # CPU includes the quiet wait's polls
 
     field = window.search_field if hasattr(window, "search_field") else None

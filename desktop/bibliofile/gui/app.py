@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import linecache
 import logging
 import os
 import sys
@@ -118,6 +119,11 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
         messages.warn(None, "Bibliofile", str(exc))
         return 1
     from bibliofile.gui.main_window import MainWindow
+
+    # The window's modules are imported: drop the source lines PySide6's import hook read into
+    # linecache (~20 MB), so building the window reuses that memory (see MainWindow's
+    # _install_deferred, which drops what later imports read).
+    linecache.clearcache()
 
     settings = QSettings("Bibliofile", "Bibliofile")
     window = MainWindow(library, settings=settings)

@@ -9,6 +9,7 @@ keeps the selection by id. Every undoable write is a ``gui.undo.WriteCommand`` o
 from __future__ import annotations
 
 import itertools
+import linecache
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -189,6 +190,10 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         if self.curation is not None:
             return
         resume_collector()  # start-up is over: freeze what it built, collect again (startup.py)
+        # PySide6's import hook (shibokensupport.feature) reads the source of every module
+        # imported after it into linecache, ~20 MB of lines at 100k (issue 22: < 150 MB); a
+        # traceback reads the lines it needs again.
+        linecache.clearcache()
         from bibliofile.gui import curation_actions, integrity_badges
 
         self.curation = curation_actions.install(self)
