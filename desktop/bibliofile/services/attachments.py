@@ -599,3 +599,18 @@ def describe(v: AttachmentView) -> str:
     """One line for a list of files: kind, name, and where it should be when missing."""
     kind = "stored" if v.stored else "linked"
     return f"{kind}\t{v.file}" + ("" if v.present else "\tMISSING")
+
+
+# ---- the reader's place in a file (issue 19: the built-in reader) ------------------------------
+def reading_place(library: Source, attachment_id: int) -> int | None:
+    """The page (1-based) the reader was last on in this attachment, or None (never opened, or
+    the attachment is gone)."""
+    found = rows.get(library, [attachment_id])
+    return found[0].last_page_read if found else None
+
+
+def remember_reading_place(library: Library, attachment_id: int, page: int | None) -> None:
+    """Keep the page (1-based) the reader is on, as its own small transaction and not an undo
+    step: where the user stopped reading is not an edit of the library to take back."""
+    with library.write() as uow:
+        rows.set_last_page_read(uow, attachment_id, page if page is None else max(1, int(page)))
