@@ -6,6 +6,7 @@ message, and screenshots of page 1 and of a search (tests/gui/screenshots/pdf_re
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from tests.pdf_reader_fixtures import (
+    write_damaged_pdf,
+    write_encrypted_pdf,
+    write_not_pdf,
+    write_pdf,
+)
 
 from bibliofile.gui import pdf_reader
 from bibliofile.gui.pdf_reader import PdfReaderWindow, open_reader
@@ -21,7 +28,6 @@ from bibliofile.services import attachments as att
 from bibliofile.services.changes import perform
 from bibliofile.storage.library import Library
 
-from tests.pdf_reader_fixtures import write_damaged_pdf, write_encrypted_pdf, write_not_pdf, write_pdf
 from .conftest import make_ref
 
 WORD = "zeugma"  # on page 7 only (twice), and nowhere else in the document
@@ -36,10 +42,8 @@ def readers(qtbot) -> Iterator[list[PdfReaderWindow]]:
         if r not in made:
             made.append(r)
     for r in made:
-        try:
+        with contextlib.suppress(RuntimeError):  # already deleted with its parent
             r.close()
-        except RuntimeError:
-            pass  # already deleted with its parent
     pdf_reader._open.clear()
 
 

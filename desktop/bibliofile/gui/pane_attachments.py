@@ -147,7 +147,7 @@ class AttachmentsSection(QWidget):
         self.list.setIconSize(QSize(16, 16))
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.list.itemDoubleClicked.connect(lambda _item: self.open_selected())
+        self.list.itemDoubleClicked.connect(lambda _item: self.open_in_reader())
         self.list.itemSelectionChanged.connect(self._update_buttons)
         self.empty = QLabel("No files. Drop a file here, or Attach File…", self)
         self.empty.setObjectName("attachmentsEmpty")
@@ -253,6 +253,18 @@ class AttachmentsSection(QWidget):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(v.file)))
             else:
                 self.statusMessage.emit(f"“{v.name}” is missing: not at {v.file}. Locate… looks for it.")
+
+    def open_in_reader(self) -> None:
+        """Double-click: a PDF that is there opens in Bibliofile's own reader (gui/pdf_reader.py,
+        imported on first use, at the page last read); any other file as Open does."""
+        chosen = self.selected()
+        if len(chosen) == 1 and chosen[0].present:
+            from bibliofile.gui import pdf_reader
+
+            if pdf_reader.is_pdf(chosen[0]):
+                pdf_reader.open_attachment(chosen[0], self.library, self)
+                return
+        self.open_selected()
 
     def show_in_folder(self) -> None:
         for folder in dict.fromkeys(v.file.parent for v in self.selected() if v.present):

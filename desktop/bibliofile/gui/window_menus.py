@@ -83,6 +83,8 @@ class WindowMenus(WindowMixin):
         self.act_user_guide = self._action("&User Guide", self.show_user_guide, QKeySequence.StandardKey.HelpContents, None, "How to import, search, cite, curate and recover (opens offline)")
         self.act_shortcuts = self._action("&Keyboard Shortcuts", self.show_keyboard_shortcuts, None, None, "Every shortcut of the window's menus")
         self.act_check_file = self._action("&Verify Library File…", self.check_library_file, None, None, "Check the library file for damage; recover it from a backup")
+        # The built-in PDF reader (issue 19); gui/pdf_reader.py is imported on first use.
+        self.act_open_pdf = self._action("Open &PDF", self.open_selected_pdf, QKeySequence("Ctrl+Shift+O"), None, "Read the selected reference's first PDF in Bibliofile's reader")
         self.act_show_sidebar = QAction("Show &Sidebar", self, checkable=True, checked=True)
         self.act_show_sidebar.toggled.connect(self.sidebar.setVisible)
         self.act_show_detail = QAction("Show &Details", self, checkable=True, checked=True)
@@ -96,6 +98,10 @@ class WindowMenus(WindowMixin):
         mb = self.menuBar()
         m = self.menu_file = mb.addMenu("&File")
         m.addActions([self.act_import, self.act_export])
+        from bibliofile.gui.autoexport_watch import AutoExportWatch
+
+        # File > Keep a .bib Updated…, and the rewrite after each change (issue 20).
+        self.autoexport_watch = AutoExportWatch(self)
         m.addSeparator()
         self.file_quit_separator = m.addSeparator()
         m.addAction(self.act_quit)
@@ -111,6 +117,9 @@ class WindowMenus(WindowMixin):
         self.columns_menu = m.addMenu("&Columns")
         self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
         m.addActions([self.act_show_sidebar, self.act_show_detail])
+        self.menu_references = mb.addMenu("&References")  # features add theirs (online_actions)
+        self.menu_references.addAction(self.act_open_pdf)
+        self.menu_references.addSeparator()
         self.menu_tools = mb.addMenu("&Tools")
         self.menu_tools.addAction(self.act_check_file)
         self.menu_tools.addSeparator()
@@ -118,6 +127,11 @@ class WindowMenus(WindowMixin):
         m.addActions([self.act_user_guide, self.act_shortcuts])
         m.addSeparator()
         m.addAction(self.act_about)
+
+    def open_selected_pdf(self) -> None:
+        from bibliofile.gui.pdf_reader import open_first_pdf
+
+        open_first_pdf(self)
 
     # ---- Help (gui/help_dialog.py, imported on first use: the window starts without it) -------
     def show_user_guide(self) -> None:
@@ -193,3 +207,4 @@ class WindowMenus(WindowMixin):
         self.act_restore.setEnabled(has_sel and in_trash)
         self.act_empty_trash.setEnabled(in_trash and self.model.rowCount() > 0)
         self.act_remove_from_collection.setEnabled(has_sel and self.model.scope.collection_id is not None)
+        self.act_open_pdf.setEnabled(has_sel)
