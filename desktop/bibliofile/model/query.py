@@ -50,7 +50,11 @@ FIELD_ALIASES: dict[str, str] = {
     "priority": "priority",
     "rating": "rating",
     "read": "read",
+    # The text of attached files (issue 19): its own index, answered in SQL like a field.
+    "fulltext": "fulltext",
 }
+
+FULLTEXT = "fulltext"
 
 # Fields the full-text index holds (a Term with field None searches all of them).
 TEXT_FIELDS = frozenset({"author", "title", "container", "abstract", "keywords", "notes"})
@@ -375,6 +379,29 @@ def render(term: Term) -> str:
     prefix = f"{term.field}:" if term.field else ""
     body = f'"{term.text}"' if term.phrase else term.text
     return f"{sign}{prefix}{body}"
+
+
+def including_fulltext(query: Query) -> Query:
+    """The query with each plain word or phrase also matching the text of attached files (the
+    window's "Search inside files"): ``w`` becomes ``(w OR fulltext:w)``, inside groups too.
+    Field terms (``title:w``, ``year:``...) stay as they are."""
+
+    def widen(term: Term) -> Term:
+        if term.any_of:
+            if term.field is not None and term.field != GROUP:
+                return term
+            alts = tuple(tuple(widen(t) for t in alt) for alt in term.any_of)
+            changed = alts != term.any_of
+            out = replace(term, any_of=alts, field=GROUP if changed else term.field)
+            return replace(out, text=_group_text(out)) if changed else out
+        if term.field is not None:
+            return term
+        plain = replace(term, negated=False)
+        inside = replace(plain, field=FULLTEXT)
+        group = Term("", GROUP, term.negated, any_of=((plain,), (inside,)))
+        return replace(group, text=_group_text(group))
+
+    return Query([widen(t) for t in query.terms], query.hint)
 
 
 def _year_term(value: str, negated: bool) -> Term | None:

@@ -1008,6 +1008,10 @@ def _field_condition(t: Term) -> ColumnElement[bool]:
         return R.citation_key.like(f"{v}%")
     if t.field == "doi":
         return func.lower(R.doi).like(f"%{v.lower()}%")
+    if t.field == "fulltext":  # the text of attached files (issue 19): storage/fulltext.py
+        from bibliofile.storage import fulltext
+
+        return fulltext.condition(t, R.id)
     if t.field == "read":  # read:2026 or read:2026-03, by date read (the overview's bars)
         return and_(R.date_read != "", R.date_read.like(f"{v}%"))
     if t.field in ("status", "priority", "rating"):

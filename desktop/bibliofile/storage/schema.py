@@ -22,6 +22,7 @@ from bibliofile.storage.tables import (
     collection_items_t,
     collections_t,
     creators_t,
+    fulltext_files_t,
     imports_t,
     lookup_queue_t,
     metadata,
@@ -42,6 +43,7 @@ __all__ = [
     "CollectionItemRow",
     "CollectionRow",
     "CreatorRow",
+    "FullTextFileRow",
     "ImportSource",
     "LookupQueueRow",
     "NotDuplicateRow",
@@ -57,6 +59,7 @@ __all__ = [
     "collection_items_t",
     "collections_t",
     "creators_t",
+    "fulltext_files_t",
     "imports_t",
     "lookup_queue_t",
     "not_duplicates_t",
@@ -270,3 +273,19 @@ class AutoExportEntryRow(Base):
     body: Mapped[str]
     item_id: Mapped[str]
     parents: Mapped[bool]
+
+
+class FullTextFileRow(Base):
+    """What the full-text index holds of one attachment (issue 19): the file as read, pages
+    indexed so far, and the outcome."""
+
+    __table__ = fulltext_files_t
+    attachment_id: Mapped[int]
+    size: Mapped[int]
+    mtime: Mapped[float]
+    sha256: Mapped[str]
+    pages: Mapped[int]
+    pages_done: Mapped[int]
+    status: Mapped[str]
+    message: Mapped[str]
+    indexed_at: Mapped[datetime | None]

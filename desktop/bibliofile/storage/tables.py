@@ -279,3 +279,21 @@ autoexport_entries_t = Table(
     Column("parents", Boolean, nullable=False, default=False),
 )
 
+# What the full-text index holds of each attachment (migration 0008, issue 19): the file's
+# size, mtime and sha256 when its text was read (a changed file is read again, a touched one
+# only re-hashed), its page count, how many pages are in the index (a restart resumes there)
+# and the outcome: "indexing" (part done), "done", "scanned" (pages without text: no OCR),
+# "failed" (``message`` says why). The pages' text is in the FTS5 table ``fulltext_fts``.
+fulltext_files_t = Table(
+    "fulltext_files",
+    metadata,
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("size", BigInteger, nullable=False, default=0),
+    Column("mtime", Float, nullable=False, default=0.0),
+    Column("sha256", String(64), nullable=False, default=""),
+    Column("pages", Integer, nullable=False, default=0),
+    Column("pages_done", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default=""),
+    Column("message", Text, nullable=False, default=""),
+    Column("indexed_at", DateTime, nullable=True),
+)

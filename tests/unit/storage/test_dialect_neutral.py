@@ -34,17 +34,22 @@ FTS5_REASON = (
     "(docs/architecture.md: an FTS5 index now, a tsvector one for PostgreSQL): FTS5 DDL, MATCH, and the "
     "index rows' executemany"
 )
+FILE_PAGES_REASON = (
+    "the attached files' pages (issue 19) are full-text search too, behind storage/fulltext.py: FTS5 DDL, "
+    "its trigger, MATCH, and the pages' rowid ranges"
+)
 
 # rule -> {module (relative to storage/): why it may}
 ALLOWED: dict[str, dict[str, str]] = {
     "sqlite3.connect": {"engine.py": ENGINE_REASON, "sqlite_dialect.py": DIALECT_REASON},
     "import sqlite3": {"engine.py": ENGINE_REASON, "sqlite_dialect.py": DIALECT_REASON},
-    "SQL with ? placeholders": {"search_fts5.py": FTS5_REASON},
-    "text() SQL": {"search_fts5.py": FTS5_REASON},
+    "SQL with ? placeholders": {"search_fts5.py": FTS5_REASON, "fulltext_fts5.py": FILE_PAGES_REASON},
+    "text() SQL": {"search_fts5.py": FTS5_REASON, "fulltext_fts5.py": FILE_PAGES_REASON},
     "SQL string to exec_driver_sql": {
         "engine.py": ENGINE_REASON,
         "sqlite_dialect.py": DIALECT_REASON,
         "search_fts5.py": FTS5_REASON,
+        "fulltext_fts5.py": FILE_PAGES_REASON,
     },
     "SQLite-only SQL (PRAGMA, sqlite_master, json_*)": {
         "engine.py": ENGINE_REASON,

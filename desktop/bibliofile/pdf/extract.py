@@ -1,0 +1,234 @@
+"""What a PDF says about itself, read with PDFium: the Info dictionary, the XMP packet, the text
+of its pages, and page 1's lines with their type sizes (the title is the largest).
+
+These functions run inside the worker process (``worker.py``); tests may call them directly.
+They return plain values (strings, tuples) that cross a process boundary cheaply, and raise
+``PdfUnreadable`` with a sentence for the user when the file cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+__all__ = ["PdfFacts", "PdfUnreadable", "find_xmp", "open_document", "page_count", "page_texts", "read_facts"]
+
+# Page 1 characters looked at for the title (a title is near the top; a dense page has ~5,000).
+TITLE_CHARS = 4000
+# Bytes of the file searched for an XMP packet: the start and the end (an incremental update
+# appends the newer packet), so a 500 MB scan costs two reads, not the whole file.
+XMP_WINDOW = 8 << 20
+XMP_MAX = 1 << 20  # a packet larger than this is no document metadata (and is not inflated)
+
+
+class PdfUnreadable(Exception):
+    """The file cannot be read as a PDF; ``str()`` says why, in words for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfFacts:
+    """``info``: the Info dictionary's non-empty entries; ``xmp``: the document's XMP packet
+    ("" when none was found); ``first_pages``: the text of the first pages; ``title_lines``:
+    (type size in points, distance from the page top, text) of page 1's lines, in page order."""
+
+    page_count: int
+    info: dict[str, str]
+    xmp: str
+    first_pages: tuple[str, ...]
+    title_lines: tuple[tuple[float, float, str], ...]
+
+
+def open_document(path: str | Path) -> Any:
+    """The PdfDocument, or PdfUnreadable saying why (encrypted, damaged, not a PDF)."""
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise PdfUnreadable("encrypted: it needs a password, so its text cannot be read") from None
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise PdfUnreadable("protected by a security handler PDFium does not support") from None
+        if code == pdfium_c.FPDF_ERR_FILE:
+            raise PdfUnreadable("could not be opened (missing or unreadable)") from None
+        raise PdfUnreadable("damaged or not a PDF (PDFium could not read its structure)") from None
+    except OSError as exc:
+        raise PdfUnreadable(f"could not be opened ({exc.strerror or exc})") from None
+
+
+def page_count(doc: Any) -> int:
+    return len(doc)
+
+
+def _clean(text: str) -> str:
+    """PDFium's page text with plain newlines and no NULs (SQLite text must not hold them)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\ufffe", "")
+
+
+def _page_text(doc: Any, index: int) -> str:
+    page = doc[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _clean(textpage.get_text_range())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def page_texts(doc: Any, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, str]]:
+    """(page index from 0, its text) from ``start`` up to ``stop`` (the end when None). A page
+    PDFium cannot read gives "" (the others are still worth having)."""
+    end = len(doc) if stop is None else min(stop, len(doc))
+    for i in range(start, end):
+        try:
+            yield i, _page_text(doc, i)
+        except pdfium.PdfiumError:
+            yield i, ""
+
+
+def _title_lines(doc: Any) -> tuple[tuple[float, float, str], ...]:
+    """Page 1 cut into runs of characters of one type size and one line."""
+    if len(doc) == 0:
+        return ()
+    page = doc[0]
+    try:
+        height = float(page.get_height())
+        textpage = page.get_textpage()
+        try:
+            n = min(textpage.count_chars(), TITLE_CHARS)
+            text = textpage.get_text_range(0, n) if n else ""
+            matrix = pdfium_c.FS_MATRIX()
+            runs: list[tuple[float, float, str]] = []
+            cur: list[str] = []
+            cur_size = 0.0
+            cur_top = 0.0
+
+            def flush() -> None:
+                body = " ".join("".join(cur).split())
+                if body:
+                    runs.append((round(cur_size, 1), round(cur_top, 1), body))
+                cur.clear()
+
+            for i in range(min(n, len(text))):
+                ch = text[i]
+                if ch in "\r\n":
+                    flush()
+                    continue
+                size = float(pdfium_c.FPDFText_GetFontSize(textpage, i))
+                if pdfium_c.FPDFText_GetMatrix(textpage, i, ctypes.byref(matrix)):
+                    # Effective size: the font size times the text matrix's scale (a 1 pt font
+                    # scaled by 18 is 18 pt, as InDesign and Word write titles).
+                    scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+                    if scale > 0:
+                        size *= scale
+                if ch.isspace():
+                    cur.append(ch)
+                    continue
+                if cur and abs(size - cur_size) > 0.6:
+                    flush()
+                if not cur:
+                    cur_size = size
+                    box = textpage.get_charbox(i, loose=True)
+                    cur_top = max(0.0, height - float(box[3]))
+                cur.append(ch)
+            flush()
+            return tuple(runs)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _info(doc: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        meta = doc.get_metadata_dict(skip_empty=True)
+    except (pdfium.PdfiumError, UnicodeDecodeError):
+        return out
+    for key, value in meta.items():
+        value = _clean(str(value)).strip()
+        if value:
+            out[str(key)] = value
+    return out
+
+
+_XMP_PACKET = re.compile(rb"<x(?:ap)?:x[am]p?meta\b.*?</x(?:ap)?:x[am]p?meta\s*>", re.S)
+_RDF_ONLY = re.compile(rb"<rdf:RDF\b.*?</rdf:RDF\s*>", re.S)
+_METADATA_DICT = re.compile(rb"/Type\s*/Metadata\b")
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def _windows(path: str | Path) -> list[bytes]:
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size <= 2 * XMP_WINDOW:
+            return [fh.read()]
+        head = fh.read(XMP_WINDOW)
+        fh.seek(size - XMP_WINDOW)
+        return [head, fh.read(XMP_WINDOW)]
+
+
+def _inflated_packets(data: bytes) -> Iterator[bytes]:
+    """Metadata streams compressed with Flate (PDFium has no call for the XMP stream, and many
+    writers compress it): the bytes after ``stream`` of each ``/Type /Metadata`` dictionary."""
+    for m in _METADATA_DICT.finditer(data):
+        start = data.rfind(b"obj", max(0, m.start() - 400), m.start())
+        s = _STREAM.search(data, m.end(), m.end() + 400)
+        if s is None or b"/FlateDecode" not in data[max(start, 0) if start >= 0 else m.start() : s.start()]:
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(data[s.end() : s.end() + XMP_MAX], XMP_MAX)
+        except zlib.error:
+            continue
+        yield out
+
+
+def find_xmp(path: str | Path) -> str:
+    """The document's XMP packet as text ("" when none). Of several (images carry their own),
+    the last one holding document fields (title, DOI, creators) wins: an incremental update
+    appends the newer one."""
+    best = ""
+    best_score = -1
+    for data in _windows(path):
+        candidates = [m.group() for m in _XMP_PACKET.finditer(data)]
+        if not candidates:
+            candidates = [m.group() for m in _RDF_ONLY.finditer(data)]
+        candidates += [m.group() for raw in _inflated_packets(data) for m in _XMP_PACKET.finditer(raw)]
+        for packet in candidates:
+            if len(packet) > XMP_MAX:
+                continue
+            score = sum(tag in packet for tag in (b"dc:title", b"prism:doi", b"dc:identifier", b"dc:creator", b"pdf:Producer"))
+            if score >= best_score:
+                best, best_score = packet.decode("utf-8", "replace"), score
+    return best
+
+
+def read_facts(path: str | Path, text_pages: int = 3) -> PdfFacts:
+    """Everything metadata is read from, in one opening of the file."""
+    doc = open_document(path)
+    try:
+        count = len(doc)
+        first = tuple(text for _i, text in page_texts(doc, 0, text_pages))
+        try:
+            lines = _title_lines(doc)
+        except pdfium.PdfiumError:
+            lines = ()
+        info = _info(doc)
+    finally:
+        doc.close()
+    try:
+        xmp = find_xmp(path)
+    except OSError:
+        xmp = ""
+    return PdfFacts(count, info, xmp, first, lines)
