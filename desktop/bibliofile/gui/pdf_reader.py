@@ -562,15 +562,10 @@ def open_attachment_id(library: Library, attachment_id: int, page: int | None = 
     """The reader for an attachment by id (a full-text hit names the attachment and its page);
     None when there is no such attachment or its file is missing."""
     from bibliofile.gui.pane_attachments import locations
-    from bibliofile.storage import attachments as rows
 
-    found = rows.get(library, [attachment_id])
-    if not found:
+    view = attachments.attachment_view(library, locations(library), attachment_id)
+    if view is None or not view.present:
         return None
-    file = locations(library).resolve(found[0])
-    if not file.is_file():
-        return None
-    view = attachments.AttachmentView(found[0], file, True)
     return open_attachment(view, library, parent, page)
 
 

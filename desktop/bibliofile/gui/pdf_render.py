@@ -81,7 +81,7 @@ class PageCache:
     bytes. ``best`` finds a page at any scale, so a zoom shows the old drawing stretched until
     the new one comes."""
 
-    def __init__(self, budget: int = 160 * 1024 * 1024) -> None:
+    def __init__(self, budget: int = 64 * 1024 * 1024) -> None:
         self.budget = budget
         self.used = 0
         self._images: OrderedDict[tuple[int, float], QImage] = OrderedDict()

@@ -602,6 +602,12 @@ def describe(v: AttachmentView) -> str:
 
 
 # ---- the reader's place in a file (issue 19: the built-in reader) ------------------------------
+def attachment_view(library: Source, where: FileLocations, attachment_id: int) -> AttachmentView | None:
+    """One attachment by id with where its file is (a full-text hit names the attachment); None
+    when there is no such attachment."""
+    return next(iter(_viewed(where, rows.get(library, [attachment_id]))), None)
+
+
 def reading_place(library: Source, attachment_id: int) -> int | None:
     """The page (1-based) the reader was last on in this attachment, or None (never opened, or
     the attachment is gone)."""
