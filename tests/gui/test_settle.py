@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from tests.citeproc_skip import needs_citeproc
 from tests.gui.conftest import make_ref
 
 from bibliofile.gui.library_table import ANNOTATED_ROWS, COLUMN_KEYS
@@ -56,8 +57,8 @@ def test_typing_never_checks_a_row_twice(make_window, lib: Library, qtbot, check
     qtbot.waitUntil(lambda: window.integrity_badges is not None and window.model.rowCount() == 240, timeout=10000)
     badges = window.integrity_badges
 
-    def settled() -> bool:
-        return not window.runner.busy() and all(badges.known(i) for i in visible_ids(window))
+    def settled() -> bool:  # the rows shown have their badges (other features' tasks aside)
+        return not window.model.finish_pending and all(badges.known(i) for i in visible_ids(window))
 
     shown: set[int] = set()
     for query in ("", "alpha", "alph", "alpha", "beta", "", "alpha 01", ""):
@@ -156,3 +157,23 @@ def test_a_columns_orders_are_read_when_the_pointer_reaches_its_header(
     x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
     QTest.mouseMove(header.viewport(), QPoint(x, header.height() // 2))
     qtbot.waitUntil(lambda: {("container", False), ("container", True)} <= set(prepared), timeout=5000)
+
+
+@needs_citeproc
+def test_a_search_that_keeps_the_selection_renders_no_citations_again(make_window, lib: Library, qtbot) -> None:
+    """Each keystroke's search brings the selection back (selectionIdsChanged); the drag
+    payloads of an unchanged selection are not rendered again until a write."""
+    ids = flagged_and_clean(lib, 10)
+    window = make_window(sync=False)
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 20, timeout=10000)
+    citations = window.citations
+    window.table.select_ids([ids[0]])
+    qtbot.waitUntil(lambda: citations.prefetched == 2, timeout=60000)
+    for query in ("alp", "alpha", "alpha 00"):
+        window.set_query(query)
+        qtbot.waitUntil(lambda q=query: window.model.query == q and window.table.selected_ids() == [ids[0]], timeout=10000)
+    qtbot.wait(600)  # past the pre-render's delay
+    assert citations.prefetched == 2
+    window.reload()  # as after a write: what was rendered may be out of date
+    qtbot.waitUntil(lambda: citations.prefetched == 4, timeout=60000)

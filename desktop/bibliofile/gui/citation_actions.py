@@ -55,12 +55,16 @@ class CitationController(QObject):
         self._cache: PayloadCache | None = None
         self.last_drag_seconds = 0.0
         self.prefetched = 0  # payloads rendered ahead of need (for tests and the bench)
+        # What was last pre-rendered (ids, style, locale): a search that brings the same
+        # selection back (each keystroke does) asks for nothing new until a write.
+        self._prefetched_for: tuple[tuple[int, ...], str, str | None] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(PREFETCH_DELAY_MS)
         self._timer.timeout.connect(self.prefetch)
         self._build_actions()
         window.model.mime_extender = self.extend_mime
+        window.model.rowsStale.connect(self._forget_prefetched)
         window.table.selectionIdsChanged.connect(self._selection_changed)
 
     # ---- actions ---------------------------------------------------------------------------
@@ -114,6 +118,9 @@ class CitationController(QObject):
         self._update_enabled(ids)
         self._timer.start()
 
+    def _forget_prefetched(self) -> None:
+        self._prefetched_for = None  # the library may have changed: render again when asked
+
     def _update_enabled(self, ids: list[int]) -> None:
         has = bool(ids)
         self.act_copy_bibliography.setEnabled(has)
@@ -158,6 +165,10 @@ class CitationController(QObject):
         ids = self.window.table.selected_ids()
         if not ids or len(ids) > PREFETCH_LIMIT:
             return
+        wanted = (tuple(ids), self.style(), self.locale())
+        if wanted == self._prefetched_for:
+            return
+        self._prefetched_for = wanted
         library, style, locale, cache = self.window.library, self.style(), self.locale(), self.cache
 
         def work(_ctx: Any) -> int:
@@ -169,6 +180,7 @@ class CitationController(QObject):
             self.prefetched += n
 
         def failed(exc: BaseException) -> None:
+            self._prefetched_for = None  # the next selection change tries again
             log.info("pre-rendering citations failed: %s", exc)  # the drag will say why
 
         # On the background lane, never the readers: the first render starts the citation
