@@ -51,8 +51,13 @@ def cite_clusters(library: object, args: argparse.Namespace) -> int:
     """``cite --clusters``: clusters from the file, items from --input or the library's keys."""
     from bibliofile.citation.engine import CitationError, EngineUnavailable
     from bibliofile.citation.styles import InvalidStyle, StyleNotFound
-    from bibliofile.services.citation_clusters import read_clusters_file, render, render_files
-    from bibliofile.services.citing import CitingError, select_references
+    from bibliofile.services.citation_clusters import (
+        library_items,
+        read_clusters_file,
+        render,
+        render_files,
+    )
+    from bibliofile.services.citing import CitingError
     from bibliofile.storage.library import Library
 
     try:
@@ -61,13 +66,7 @@ def cite_clusters(library: object, args: argparse.Namespace) -> int:
         else:
             assert isinstance(library, Library)
             clusters = read_clusters_file(args.clusters)
-            keys = list(dict.fromkeys(c.id for cl in clusters.clusters for c in cl.cites if c.id not in clusters.embedded))
-            from bibliofile.citation.csl_json import to_csl_json
-            from bibliofile.model.reference import Reference
-
-            refs = select_references(library, None, None, keys) if keys else []
-            items = [to_csl_json(r, citation=True) if isinstance(r, Reference) else dict(r) for r in refs]
-            done = render(items, clusters, args.style, args.locale, args.format)
+            done = render(library_items(library, clusters), clusters, args.style, args.locale, args.format)
     except (CitingError, CitationError, EngineUnavailable, StyleNotFound, InvalidStyle) as exc:
         print(f"bibliofile: {exc}", file=sys.stderr)
         return 1

@@ -137,3 +137,23 @@ def test_cli_cite_clusters(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert f"{bad}: line 1: not JSON" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_cli_cite_clusters_from_the_library(tmp_path: Path) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@book{fisher1935, author = {Fisher, Ronald A.}, title = {The Design of Experiments},"
+                   " publisher = {Oliver and Boyd}, year = {1935}}\n", encoding="utf-8")
+    cl = tmp_path / "clusters.json"
+    cl.write_text(json.dumps([[{"id": "fisher1935"}], [{"id": "fisher1935", "locator": "7"}], [{"id": "nokey"}]]),
+                  encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    lib = str(tmp_path / "lib.sqlite")
+    assert subprocess.run([sys.executable, "-m", "bibliofile", "--library", lib, "import", str(bib)],
+                          capture_output=True, env=env, timeout=120).returncode == 0
+    run = subprocess.run(
+        [sys.executable, "-m", "bibliofile", "--library", lib, "cite", "--clusters", str(cl)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:4] == ["(Fisher, 1935)", "(Fisher, 1935, p. 7)", "", ""]
+    assert "note: citation 3: no item with id nokey; that cite was left out" in run.stderr

@@ -207,3 +207,42 @@ def test_not_a_document(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"no content\.xml"):
         refresh_document(z, None)
     assert z.read_bytes()  # left as it was
+
+
+def test_a_document_saved_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    """Two refreshes (or Writer saving) at once: the later writer finds the file changed since
+    it read it and writes nothing, rather than putting back an older document."""
+    from bibliofile.services.documents import read_odt
+    from bibliofile.services.documents import write_odt as write_odt_file
+
+    doc = write_odt(tmp_path / "d.odt", "<text:p>Text.</text:p>")
+    mine = read_odt(doc)
+    theirs = read_odt(doc)
+    write_odt_file(theirs, {"content.xml": (theirs.member("content.xml") or b"").replace(b"Text.", b"Theirs.")})
+    saved = doc.read_bytes()
+    with pytest.raises(DocumentError, match="changed while it was being refreshed"):
+        write_odt_file(mine, {"content.xml": b"<mine/>"})
+    assert doc.read_bytes() == saved
+    assert [p.name for p in tmp_path.iterdir()] == ["d.odt"]  # no temporary file left behind
+
+
+@needs_citeproc
+def test_import_a_zotero_documents_items_once(tmp_path: Path, library: Any) -> None:
+    from bibliofile.services.documents import import_document
+
+    c1 = zotero_citation_name("A", [{"id": 3, "uris": ["http://zotero.org/users/1/items/AAAA1111"],
+                                     "itemData": {**LEE, "id": 3, "DOI": "10.1000/alpha"}}], "(Lee 2008)")
+    c2 = zotero_citation_name("B", [{"id": 3, "uris": ["http://zotero.org/users/1/items/AAAA1111"],
+                                     "itemData": {**LEE, "id": 3, "DOI": "10.1000/alpha"}},
+                                    {"id": 4, "uris": ["http://zotero.org/users/1/items/BBBB2222"],
+                                     "itemData": {**FISHER, "id": 4}}], "(Lee 2008; Fisher 1935)")
+    broken = reference_mark('ZOTERO_ITEM CSL_CITATION {"citationID": RNDabcdefghij', "(?)")
+    doc = write_odt(tmp_path / "z.odt", f"<text:p>{reference_mark(c1, '(Lee 2008)')} {reference_mark(c2, 'x')}"
+                                        f"{broken}</text:p>")
+    first = import_document(doc, library)
+    assert len(first.imported) == 2 and first.already == 0
+    assert any("Zotero citation 3" in p and "its references were not read" in p for p in first.problems)
+    titles = sorted(r.title for r in library.get_many(first.imported))
+    assert titles == ["Alpha study", "The Design of Experiments"]
+    second = import_document(doc, library)
+    assert second.imported == [] and second.already == 2

@@ -31,6 +31,7 @@ from bibliofile.citation.engine import (
 )
 from bibliofile.model.reference import Reference
 from bibliofile.services.citing import CitingError, select_references
+from bibliofile.storage.library import Library
 
 
 class ClusterFileError(CitingError):
@@ -180,6 +181,18 @@ def citable_items(input_file: str | Path) -> list[CslItem]:
     for ref in select_references(None, input_file):
         out.append(to_csl_json(ref, citation=True) if isinstance(ref, Reference) else dict(ref))
     return out
+
+
+def library_items(library: Library, clusters: ClusterInput) -> list[CslItem]:
+    """The library's references for the cites' ids read as citation keys (crossref parents
+    resolved), as CSL-JSON named by key; keys the library lacks are left to ``render`` to name."""
+    keys = list(dict.fromkeys(c.id for cl in clusters.clusters for c in cl.cites if c.id not in clusters.embedded))
+    if not keys:
+        return []
+    held = {r.citation_key for r in library.get_many(library.by_citation_key(keys))}
+    found = [k for k in keys if k in held]
+    refs = select_references(library, None, None, found) if found else []
+    return [to_csl_json(r, citation=True) if isinstance(r, Reference) else dict(r) for r in refs]
 
 
 @dataclass(slots=True)

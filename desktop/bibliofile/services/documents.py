@@ -104,7 +104,7 @@ class OdtFile:
 
     path: Path
     members: list[tuple[zipfile.ZipInfo, bytes]]
-    stamp: tuple[int, int]  # (mtime_ns, size) when read: a later change means someone else wrote
+    stamp: tuple[int, int, int]  # (inode, mtime_ns, size) when read: a change means someone else wrote
 
     def member(self, name: str) -> bytes | None:
         for info, data in self.members:
@@ -127,7 +127,7 @@ def read_odt(path: str | Path) -> OdtFile:
         raise DocumentError(f"{p}: not an OpenDocument file (not a zip: {exc}); nothing was changed") from exc
     except (OSError, zipfile.LargeZipFile, RuntimeError, NotImplementedError) as exc:
         raise DocumentError(f"{p}: cannot read the document ({exc}); nothing was changed") from exc
-    odt = OdtFile(p, members, (st.st_mtime_ns, st.st_size))
+    odt = OdtFile(p, members, (st.st_ino, st.st_mtime_ns, st.st_size))
     if odt.member(CONTENT) is None:
         raise DocumentError(f"{p}: not an OpenDocument text file (no content.xml); nothing was changed")
     return odt
@@ -143,7 +143,7 @@ def write_odt(odt: OdtFile, replaced: dict[str, bytes]) -> None:
         raise DocumentError(f"{odt.path}: cannot write the document ({exc.strerror or exc}); nothing was changed") from exc
     if not stat.S_ISREG(st.st_mode):
         raise DocumentError(f"{odt.path}: not a regular file; nothing was changed")
-    if (st.st_mtime_ns, st.st_size) != odt.stamp:
+    if (st.st_ino, st.st_mtime_ns, st.st_size) != odt.stamp:
         raise DocumentError(
             f"{odt.path}: the document changed while it was being refreshed (saved by another "
             "program?); nothing was written. Run the command again."
