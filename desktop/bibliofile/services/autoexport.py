@@ -105,8 +105,15 @@ class AutoExport:
 def _public(row: AutoExportRow) -> AutoExport:
     return AutoExport(
         row.id, row.path, row.format, row.scope, row.collection_name, row.collection_id is not None,
-        row.query, row.written_at.isoformat(sep=" ") if row.written_at else "", row.last_error,
+        row.query, _local(row.written_at), row.last_error,
     )
+
+
+def _local(when: datetime | None) -> str:
+    """A stored time (UTC) as the user's clock shows it."""
+    if when is None:
+        return ""
+    return when.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(slots=True)
