@@ -102,10 +102,6 @@ class WindowMenus(WindowMixin):
 
         # File > Keep a .bib Updated…, and the rewrite after each change (issue 20).
         self.autoexport_watch = AutoExportWatch(self)
-        from bibliofile.gui.autoexport_watch import AutoExportWatch
-
-        # File > Keep a .bib Updated…, and the rewrite after each change (issue 20).
-        self.autoexport_watch = AutoExportWatch(self)
         m.addSeparator()
         self.file_quit_separator = m.addSeparator()
         m.addAction(self.act_quit)
