@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also import entries the library already holds exactly (skipped by default)",
     )
+    # PDFs among the files each make a reference with the PDF attached (cli_pdf.py, issue 19).
+    imp.add_argument("--link", action="store_true", help="PDFs: link them where they are (default: store a copy)")
 
     exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX, RIS or CSL-JSON")
     exp.add_argument("--format", choices=["bibtex", "biblatex", "ris", "csl-json"], default="bibtex")
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("search", help="search the library (same syntax as the search field)")
     se.add_argument("query", metavar="QUERY")
     se.add_argument("--json", action="store_true")
+    se.add_argument("--inside-files", action="store_true", help="plain words also match the text of attached files")
 
     ch = sub.add_parser("check", help="check the library file for damage; --recover copies the last good backup")
     ch.add_argument("--quick", action="store_true", help="SQLite's quick_check instead of the full integrity check")
@@ -86,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_file_commands(sub)  # attach, files (issue 19)
     add_document_commands(sub)  # document refresh|cite|import (issue 20)
+    from bibliofile.cli_autoexport import add_autoexport_commands
+
+    add_autoexport_commands(sub)  # autoexport add|list|remove (issue 20)
     return p
 
 
@@ -150,7 +156,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files", "document")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files", "document", "autoexport")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -249,8 +255,16 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
             from bibliofile.cli_files import run as run_files
 
             return run_files(library, args)
+        if args.command == "autoexport":
+            from bibliofile.cli_autoexport import run_autoexport
+
+            return run_autoexport(library, args)
         return _search(library, args)
     finally:
+        if sys.exc_info()[0] is None:  # done, its transaction committed: kept .bib files follow
+            from bibliofile.cli_autoexport import after_command
+
+            after_command(library, args)
         library.close()
 
 
@@ -259,6 +273,13 @@ def _import(library: object, args: argparse.Namespace) -> int:
     from bibliofile.storage.library import Library
 
     assert isinstance(library, Library)
+    from bibliofile.cli_pdf import run_pdf_import, split_pdfs
+
+    pdfs, args.files = split_pdfs(args.files)
+    if pdfs:  # a reference from each PDF, the PDF attached and its text indexed (issue 19)
+        pdf_code = run_pdf_import(library, pdfs, args)
+        if not args.files:
+            return pdf_code
     report = import_files(library, args.files, format=args.format, allow_duplicates=args.allow_duplicates)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
@@ -354,16 +375,25 @@ def _search(library: object, args: argparse.Namespace) -> int:
     q = parse_query(args.query)
     if q.hint:
         print(f"note: {q.hint}", file=sys.stderr)
-    ids = library.search(q)
+    from bibliofile.model.query import including_fulltext
+    from bibliofile.services.fulltext import pages_found
+
+    ids = library.search(including_fulltext(q) if args.inside_files else q)
     cols = ["citation_key", "authors", "year", "title", "type"]
     rows = library.rows(ids, cols)
+    pages = pages_found(library, q, ids, args.inside_files)  # where in the files (issue 19)
     if args.json:
         out = [{"id": i, **dict(zip(cols, rows[i], strict=True))} for i in ids]
+        for item in out:
+            if item["id"] in pages:
+                item["fulltext_pages"] = [p.as_json() for p in pages[item["id"]]]
         print(json.dumps(out, ensure_ascii=False))
     else:
         for i in ids:
             key, authors, year, title, _type = rows[i]
             print(f"{key or '#' + str(i)}\t{authors}\t{year or 'n.d.'}\t{title}")
+            for found in pages.get(i, []):
+                print(f"\tfound in {found.describe()}")
         print(f"{len(ids)} found", file=sys.stderr)
     return 0
 
