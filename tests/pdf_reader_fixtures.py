@@ -33,9 +33,16 @@ def page_text(number: int, pages: int) -> list[str]:
     ]
 
 
-def pdf_bytes(pages: Sequence[Sequence[str]], *, page_size: tuple[int, int] = (PAGE_WIDTH, PAGE_HEIGHT)) -> bytes:
+def pdf_bytes(
+    pages: Sequence[Sequence[str]],
+    *,
+    page_size: tuple[int, int] = (PAGE_WIDTH, PAGE_HEIGHT),
+    rotate: dict[int, int] | None = None,
+) -> bytes:
     """A PDF with one page per entry of ``pages``, each line of text set in 12 pt Helvetica from
-    the top left. Object numbers: 1 catalog, 2 page tree, 3 font, then (page, content) pairs."""
+    the top left; ``rotate`` maps a page number (1-based) to its /Rotate (90: shown turned
+    clockwise, as a scanned landscape page often is). Object numbers: 1 catalog, 2 page tree,
+    3 font, then (page, content) pairs."""
     width, height = page_size
     objects: list[bytes] = []
     kids = [f"{4 + 2 * i} 0 R" for i in range(len(pages))]
@@ -49,7 +56,7 @@ def pdf_bytes(pages: Sequence[Sequence[str]], *, page_size: tuple[int, int] = (P
         content.append("ET")
         stream = "\n".join(content).encode("latin-1")
         objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Rotate {(rotate or {}).get(i + 1, 0)} "
             f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode()
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
@@ -66,14 +73,17 @@ def pdf_bytes(pages: Sequence[Sequence[str]], *, page_size: tuple[int, int] = (P
     return bytes(out)
 
 
-def write_pdf(path: Path, pages: int = 5, extra: dict[int, Sequence[str]] | None = None) -> Path:
+def write_pdf(
+    path: Path, pages: int = 5, extra: dict[int, Sequence[str]] | None = None, rotate: dict[int, int] | None = None
+) -> Path:
     """``pages`` pages of default text; ``extra`` maps a page number (1-based) to more lines set
-    below its default ones (a word a search must find on that page only)."""
+    below its default ones (a word a search must find on that page only); ``rotate`` as for
+    ``pdf_bytes``."""
     body = []
     for n in range(1, pages + 1):
         body.append([*page_text(n, pages), *((extra or {}).get(n, ()))])
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf_bytes(body))
+    path.write_bytes(pdf_bytes(body, rotate=rotate))
     return path
 
 

@@ -172,6 +172,7 @@ class PdfPageView(QAbstractScrollArea):
     def set_zoom(self, zoom: float, fit: str | None = None) -> None:
         """Zoom (1.0 = 100 %, clamped) keeping the place on the current page at the top."""
         zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+        fit_changed = fit != self.fit
         self.fit = fit
         if self.info is None:
             self.zoom = zoom
@@ -179,7 +180,7 @@ class PdfPageView(QAbstractScrollArea):
             return
         page = self.current_page()
         into = (self.verticalScrollBar().value() - (self._tops[page] - GAP / 2)) / self.pixels_per_point()
-        changed = abs(zoom - self.zoom) > 1e-6
+        changed = abs(zoom - self.zoom) > 1e-6 or fit_changed  # the Fit buttons show the mode
         self.zoom = zoom
         self._relayout()
         self.go_to_page(page, into)

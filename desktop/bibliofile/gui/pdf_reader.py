@@ -265,8 +265,8 @@ class PdfReaderWindow(QMainWindow):
         self.act_last = self._action("Last Page", lambda: self.go_to_page(self.view.page_count), [K(Qt.Key.Key_End)])
         self.act_zoom_out = self._action("Zoom Out", self.view.zoom_out, [K(K.StandardKey.ZoomOut), K("Ctrl+-")])
         self.act_zoom_in = self._action("Zoom In", self.view.zoom_in, [K(K.StandardKey.ZoomIn), K("Ctrl++"), K("Ctrl+=")])
-        self.act_fit_width = self._action("Fit Width", self.view.fit_width, [K("Ctrl+0")])
-        self.act_fit_page = self._action("Fit Page", self.view.fit_page)
+        self.act_fit_width = self._action("Fit Width", lambda: self._fit(self.view.fit_width), [K("Ctrl+0")])
+        self.act_fit_page = self._action("Fit Page", lambda: self._fit(self.view.fit_page))
         self.act_find = self._action("Find…", self.show_find, [K(K.StandardKey.Find)], None, "Find in the document")
         self.act_find_next = self._action("Find Next", self.next_hit, [K(K.StandardKey.FindNext)])
         self.act_find_previous = self._action("Find Previous", self.previous_hit, [K(K.StandardKey.FindPrevious)])
@@ -386,6 +386,10 @@ class PdfReaderWindow(QMainWindow):
         self.pageChanged.emit(page, count)
         if self.attachment_id is not None:
             self._save_timer.start()
+
+    def _fit(self, fit: Callable[[], None]) -> None:
+        fit()
+        self._update_actions()  # a checkable button toggles itself: clicked again, it stays on
 
     def _zoom_changed(self, zoom: float) -> None:
         self.zoom_label.setText(f"{round(zoom * 100)} %")
