@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also import entries the library already holds exactly (skipped by default)",
     )
+    # PDFs among the files each make a reference with the PDF attached (cli_pdf.py, issue 19).
+    imp.add_argument("--link", action="store_true", help="PDFs: link them where they are (default: store a copy)")
 
     exp = sub.add_parser("export", help="export the library (or a search) as BibTeX/BibLaTeX, RIS or CSL-JSON")
     exp.add_argument("--format", choices=["bibtex", "biblatex", "ris", "csl-json"], default="bibtex")
@@ -271,6 +273,13 @@ def _import(library: object, args: argparse.Namespace) -> int:
     from bibliofile.storage.library import Library
 
     assert isinstance(library, Library)
+    from bibliofile.cli_pdf import run_pdf_import, split_pdfs
+
+    pdfs, args.files = split_pdfs(args.files)
+    if pdfs:  # a reference from each PDF, the PDF attached and its text indexed (issue 19)
+        pdf_code = run_pdf_import(library, pdfs, args)
+        if not args.files:
+            return pdf_code
     report = import_files(library, args.files, format=args.format, allow_duplicates=args.allow_duplicates)
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))

@@ -85,11 +85,16 @@ def _attach(library: Any, where: Any, args: argparse.Namespace) -> int:
     pattern = args.pattern if args.pattern is not None else DEFAULT_NAME_PATTERN
     change = perform(library, lambda u: attachments.attach(u, where, rid, Path(args.file), args.mode, pattern))
     view = attachments.attachments_of(library, where, rid)[-1]
+    from bibliofile.services.fulltext import index_files
+
+    index = index_files(library, where, [view.attachment.id])  # searchable before we return (issue 19)
     if args.json:
-        print(json.dumps(_as_json(view, args.key), ensure_ascii=False))
+        print(json.dumps({**_as_json(view, args.key), "fulltext": index.as_json()}, ensure_ascii=False))
     else:
         how = f"stored as {view.file}" if view.stored else f"linked at {view.file}"
         print(f"{change.description} to {args.key} ({how})")
+        for line in index.messages():
+            print(f"note: {line}", file=sys.stderr)
     return 0
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bibliofile.formats.file_text import MAX_TEXT_BYTES, html_pages, text_pages
+from bibliofile.model.query import FULLTEXT, Query, Term, parse_query
 from bibliofile.pdf.worker import PdfFailed, PdfWorker
 from bibliofile.services.attachments import FileLocations
 from bibliofile.storage import attachments as attachment_rows
@@ -33,7 +34,7 @@ from bibliofile.storage import fulltext as index
 from bibliofile.storage.attachments import Attachment
 from bibliofile.storage.library import Library, UnitOfWork
 
-__all__ = ["SCANNED_MESSAGE", "IndexReport", "file_kind", "index_files"]
+__all__ = ["SCANNED_MESSAGE", "FilePages", "IndexReport", "file_kind", "fulltext_terms", "index_files", "pages_found"]
 
 SCANNED_MESSAGE = "scanned, no text (no OCR)"
 BATCH_PAGES = 25  # pages asked of the worker at once
@@ -296,3 +297,54 @@ def _read_text(writer: _Writer, aid: int, path: Path, kind: str, report: IndexRe
     _finish(writer, aid, index.DONE, message)
     if cut:
         report.failed.append((path.name, message))
+
+
+@dataclass(frozen=True, slots=True)
+class FilePages:
+    """Pages (from 1) of one attached file where a search's words are."""
+
+    attachment_id: int
+    name: str
+    pages: tuple[int, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"attachment_id": self.attachment_id, "file": self.name, "pages": list(self.pages)}
+
+    def describe(self) -> str:
+        shown = ", ".join(str(p) for p in self.pages[:12]) + (", …" if len(self.pages) > 12 else "")
+        return f"{self.name}, page{'' if len(self.pages) == 1 else 's'} {shown}"
+
+
+def fulltext_terms(query: Query, inside_files: bool = False) -> list[Term]:
+    """The terms of a query the files' text answers: ``fulltext:`` terms, and with "Search
+    inside files" the plain words too (inside OR groups as well)."""
+    out: list[Term] = []
+
+    def walk(t: Term) -> None:
+        if t.negated:
+            return
+        if t.any_of:
+            for alt in t.any_of:
+                for member in alt:
+                    walk(member)
+        elif t.field == FULLTEXT or (inside_files and t.field is None):
+            out.append(t)
+
+    for t in query.terms:
+        walk(t)
+    return out
+
+
+def pages_found(
+    library: Library, query: Query | str, reference_ids: Sequence[int], inside_files: bool = False
+) -> dict[int, list[FilePages]]:
+    """For each reference, the pages of its files that hold the query's full-text words (the
+    CLI's ``fulltext_pages``, the window's "found on page ...")."""
+    q = parse_query(query) if isinstance(query, str) else query
+    terms = fulltext_terms(q, inside_files)
+    if not terms or not reference_ids:
+        return {}
+    hits = index.page_hits(library, terms, reference_ids)
+    names = {a.id: (a.path.rsplit("/", 1)[-1] or a.original_name)
+             for a in attachment_rows.get(library, [aid for h in hits.values() for aid, _p in h.files])}
+    return {rid: [FilePages(aid, names.get(aid, f"#{aid}"), pages) for aid, pages in h.files] for rid, h in hits.items()}
