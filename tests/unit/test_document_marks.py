@@ -143,6 +143,11 @@ def test_refresh_keeps_every_other_byte_and_member(tmp_path: Path) -> None:
     new = dict((n, d) for n, _, d in after)["content.xml"]
     assert b'<text:p text:style-name="Keep">Untouched &amp; kept <text:span>as is</text:span>.</text:p>' in old
     assert b'<text:p text:style-name="Keep">Untouched &amp; kept <text:span>as is</text:span>.</text:p>' in new
+    # italics from the style (APA: journal and volume) as an automatic text style of ours
+    assert b'alpha<text:reference-mark-start' in new
+    assert b'<text:span text:style-name="BF_italic">Science</text:span>' in new
+    assert b'<style:style style:name="BF_italic" style:family="text"><style:text-properties fo:font-style="italic"/>' in new
+    assert b'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"' in new  # declared, was not
     # the style is kept in the bibliography section's data, and the entries are there
     [section] = section_names(doc)
     assert json.loads(section.removeprefix("BIBLIOFILE_BIBL ")) == {"version": 1, "style": "apa"}

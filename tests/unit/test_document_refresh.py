@@ -163,6 +163,9 @@ def test_marks_survive_libreoffice_and_the_library_edit_reaches_the_document(
     done = run(work, "document", "refresh", str(resaved))
     assert done.returncode == 0, done.stderr
     assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in txt(work, resaved)
+    # and LibreOffice shows the style's italics (APA: the journal and its volume)
+    html = soffice_convert(resaved, "html", work / "html", work / "profile").read_text(encoding="utf-8")
+    assert "Beta Study, Revised. <i>Science</i>, <i>1</i>, 3–4." in html
 
 
 def test_import_the_documents_references(cited: tuple[Path, list[tuple[str, int, bytes]]], tmp_path: Path) -> None:

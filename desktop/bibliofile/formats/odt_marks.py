@@ -22,6 +22,7 @@ import re
 import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any, Literal
 
 from defusedxml.ElementTree import fromstring as safe_fromstring  # type: ignore[import-untyped]
@@ -156,6 +157,8 @@ class Scan:
     office_text_end: int | None = None  # where ``</office:text>`` starts: a new section goes there
     automatic_styles: tuple[int, int] | None = None  # start tag range of office:automatic-styles
     automatic_styles_end: int | None = None
+    root_tag: tuple[int, int] | None = None  # the document element's start tag (its namespaces)
+    body_start: int | None = None  # where ``<office:body>`` starts: automatic styles go before it
 
     @property
     def citations(self) -> list[Mark]:
@@ -219,6 +222,10 @@ class _Scanner:
         parent = self.stack[-1][1] if self.stack else 0
         self.stack.append((name, self.serial))
         ns, _, local = name.rpartition(SEP)
+        if len(self.stack) == 1:
+            self.scan.root_tag = self._tag_range()
+        elif ns == OFFICE_NS and local == "body" and len(self.stack) == 2:
+            self.scan.body_start = self.p.CurrentByteIndex
         if ns == OFFICE_NS and local == "automatic-styles" and len(self.stack) == 2:
             self.scan.automatic_styles = self._tag_range()
         if ns != TEXT_NS:
@@ -385,6 +392,129 @@ def text_xml(text: str) -> str:
         elif part:
             out.append(escape_text(part))
     return "".join(out)
+
+
+# ---- citeproc-js HTML as ODF text -------------------------------------------------------------
+STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+FO_NS = "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+# Our automatic text styles: what citeproc-js's HTML output marks up (csl-html formats).
+TEXT_STYLES: dict[str, str] = {
+    "BF_italic": 'fo:font-style="italic"',
+    "BF_roman": 'fo:font-style="normal"',
+    "BF_bold": 'fo:font-weight="bold"',
+    "BF_normal_weight": 'fo:font-weight="normal"',
+    "BF_small_caps": 'fo:font-variant="small-caps"',
+    "BF_sup": 'style:text-position="super 58%"',
+    "BF_sub": 'style:text-position="sub 58%"',
+    "BF_underline": 'style:text-underline-style="solid" style:text-underline-width="auto" '
+    'style:text-underline-color="font-color"',
+}
+_CSS_STYLES = (
+    ("font-style:italic", "BF_italic"),
+    ("font-style:normal", "BF_roman"),
+    ("font-weight:bold", "BF_bold"),
+    ("font-weight:normal", "BF_normal_weight"),
+    ("font-variant:small-caps", "BF_small_caps"),
+    ("text-decoration:underline", "BF_underline"),
+    ("vertical-align:sup", "BF_sup"),
+    ("vertical-align:sub", "BF_sub"),
+)
+_TAG_STYLES = {"i": "BF_italic", "em": "BF_italic", "b": "BF_bold", "strong": "BF_bold", "sup": "BF_sup", "sub": "BF_sub"}
+
+
+@dataclass(slots=True)
+class Rich:
+    """A rendered citation or entry as ODF inline XML, its plain text, and the styles it uses."""
+
+    xml: str
+    text: str
+    styles: set[str] = field(default_factory=set)
+
+
+def html_to_odf(html_text: str) -> Rich:
+    """citeproc-js's HTML (italic titles, small caps, superscript numbers) as ODF spans.
+
+    Only the markup citeproc-js writes is understood; anything else keeps its text and loses
+    its tag. The bibliography's ``csl-left-margin`` label ("[1]") is joined to its entry by a
+    space, as in the plain-text output.
+    """
+    parser = _HtmlToOdf()
+    parser.feed(html_text)
+    parser.close()
+    return Rich("".join(parser.out), "".join(parser.text).strip(), parser.styles)
+
+
+class _HtmlToOdf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.text: list[str] = []
+        self.styles: set[str] = set()
+        self.open: list[int] = []  # spans opened per HTML element
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names: list[str] = []
+        if tag in _TAG_STYLES:
+            names.append(_TAG_STYLES[tag])
+        css = "".join((dict(attrs).get("style") or "").split()).lower()
+        names.extend(style for rule, style in _CSS_STYLES if rule in css)
+        if tag == "div" and "csl-right-inline" in (dict(attrs).get("class") or "") and self.text:
+            self._text(" ")
+        for n in names:
+            self.out.append(f'<text:span text:style-name="{n}">')
+            self.styles.add(n)
+        self.open.append(len(names))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open:
+            self.out.append("</text:span>" * self.open.pop())
+
+    def handle_data(self, data: str) -> None:
+        self._text(data)
+
+    def _text(self, data: str) -> None:
+        if not self.text:
+            data = data.lstrip()
+        if data:
+            self.out.append(text_xml(data))
+            self.text.append(data)
+
+
+def text_styles_xml(names: Iterable[str]) -> str:
+    return "".join(
+        f'<style:style style:name="{n}" style:family="text"><style:text-properties {TEXT_STYLES[n]}/></style:style>'
+        for n in sorted(names)
+        if n in TEXT_STYLES
+    )
+
+
+def style_edits(data: bytes, scan: Scan, names: set[str]) -> list[tuple[int, int, bytes]]:
+    """Edits that define the automatic text styles ``names`` (those content.xml lacks), and
+    declare the style: and fo: namespaces on the root element when it does not."""
+    missing = {n for n in names if f'style:name="{n}"'.encode() not in data}
+    if not missing or scan.root_tag is None:
+        return []
+    edits: list[tuple[int, int, bytes]] = []
+    root = data[scan.root_tag[0] : scan.root_tag[1]]
+    declare = "".join(
+        f' xmlns:{prefix}="{uri}"'
+        for prefix, uri in (("style", STYLE_NS), ("fo", FO_NS))
+        if f'xmlns:{prefix}="{uri}"'.encode() not in root
+    )
+    if declare:
+        end = scan.root_tag[1] - (2 if root.endswith(b"/>") else 1)
+        edits.append((end, end, declare.encode()))
+    styles = text_styles_xml(missing).encode()
+    tag = scan.automatic_styles
+    if tag is not None and data[tag[0] : tag[1]].endswith(b"/>"):
+        edits.append((tag[0], tag[1], b"<office:automatic-styles>" + styles + b"</office:automatic-styles>"))
+    elif tag is not None and scan.automatic_styles_end is not None:
+        edits.append((scan.automatic_styles_end, scan.automatic_styles_end, styles))
+    elif scan.body_start is not None:
+        edits.append((scan.body_start, scan.body_start, b"<office:automatic-styles>" + styles + b"</office:automatic-styles>"))
+    else:
+        return []
+    return edits
 
 
 def reference_mark_xml(name: str, content_xml: str) -> str:

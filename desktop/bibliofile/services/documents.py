@@ -36,13 +36,14 @@ from bibliofile.formats.odt_marks import (
     NotContentXml,
     Scan,
     escape_attr,
+    html_to_odf,
     insertion_point,
     mark_name,
     reference_mark_xml,
     renamed_tag,
     scan_content,
     splice,
-    text_xml,
+    style_edits,
     zotero_preferences,
 )
 from bibliofile.model.reference import Reference
@@ -262,12 +263,18 @@ def _refreshed(
         data = marks[index].info.data or {}
         clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"mark-{index + 1}"), note))
         cluster_marks.append(index)
-    rendered = render(list(items.values()), ClusterInput(clusters), style, locale, "text")
+    # HTML, so italic titles, small capitals and superscript numbers reach the document as
+    # ODF spans; the plain text (properties.plainCitation) is the same rendering's text.
+    rendered = render(list(items.values()), ClusterInput(clusters), style, locale, "html")
+    styles: set[str] = set()
     report.problems.extend(rendered.problems)
     edits: list[tuple[int, int, bytes]] = []
     moved = 0
-    for cluster, index, text in zip(clusters, cluster_marks, rendered.result.citations, strict=True):
+    for cluster, index, html in zip(clusters, cluster_marks, rendered.result.citations, strict=True):
         mark = marks[index]
+        rich = html_to_odf(html)
+        styles |= rich.styles
+        text = rich.text
         data = dict(mark.info.data or {})
         new_items = []
         for c in (c for c in cites if c.mark == index):
@@ -291,20 +298,22 @@ def _refreshed(
             if content[start - 1 : start] == b" ":
                 start -= 1  # the space before an in-text citation goes with it
             moved += 1
-            footnote = _footnote_xml(reference_mark_xml(name, text_xml(text)), mark.notes_before + moved)
+            footnote = _footnote_xml(reference_mark_xml(name, rich.xml), mark.notes_before + moved)
             edits.append((start, end, footnote.encode("utf-8")))
             report.moved_to_notes += 1
         elif not note_style and mark.note and _only_citation_in_note(scan, mark):
             note_range = scan.note_ranges[mark.note]  # and an in-text style takes it back out
-            whole = " " + reference_mark_xml(name, text_xml(text))
+            whole = " " + reference_mark_xml(name, rich.xml)
             edits.append((note_range.start, note_range.end, whole.encode("utf-8")))
             report.moved_to_text += 1
         else:
-            edits.extend(_mark_edits(content, mark, name, text_xml(text)))
+            edits.extend(_mark_edits(content, mark, name, rich.xml))
         report.refreshed += 1
-    entries = rendered.result.bibliography.entries
+    entries = [html_to_odf(e) for e in rendered.result.bibliography.entries]
     report.bibliography_entries = len(entries)
-    edits.extend(_bibliography_edits(content, scan, style, locale, entries, bool(marks)))
+    styles |= {n for e in entries for n in e.styles}
+    edits.extend(_bibliography_edits(content, scan, style, locale, [e.xml for e in entries], bool(marks)))
+    edits.extend(style_edits(content, scan, styles))
     return splice(content, edits), report
 
 
@@ -476,7 +485,7 @@ def _bibliography_edits(
             edits.append((mark.name_tags[0][0], mark.name_tags[0][1], renamed_tag(content, mark.name_tags[0], name)))
             edits.append((mark.content[0], mark.content[1], body.encode("utf-8")))
         else:  # a bibliography in a reference mark lives inside one paragraph: lines in it
-            edits.extend(_mark_edits(content, mark, name, "<text:line-break/>".join(text_xml(e) for e in entries)))
+            edits.extend(_mark_edits(content, mark, name, "<text:line-break/>".join(entries)))
     if not bibliographies and cited and scan.office_text_end is not None:
         name = mark_name(MarkName("bibliofile", "bibliography", settings), settings)
         section = f'<text:section text:name="{escape_attr(name)}">{_paragraphs(entries, "")}</text:section>'
@@ -485,10 +494,11 @@ def _bibliography_edits(
 
 
 def _paragraphs(entries: Sequence[str], style: str) -> str:
+    """One paragraph per entry (entries are ODF inline XML already)."""
     attr = f' text:style-name="{escape_attr(style)}"' if style else ""
     if not entries:
         return f"<text:p{attr}/>"
-    return "".join(f"<text:p{attr}>{text_xml(e)}</text:p>" for e in entries)
+    return "".join(f"<text:p{attr}>{e}</text:p>" for e in entries)
 
 
 # ---- cite -----------------------------------------------------------------------------------
