@@ -229,7 +229,8 @@ def test_unreadable_files_get_a_message_naming_them(qtbot, readers, tmp_path: Pa
     assert r.info is None and r.error is not None
     assert "“broken paper.pdf”" in r.error and words in r.error
     assert "left as it is" in r.error
-    assert r.stack.currentWidget() is r.message and r.message.text() == r.error
+    assert r.stack.currentWidget() is r.notice and r.message.text() == r.error
+    assert r.password_row.isVisibleTo(r) == (writer is write_encrypted_pdf)
     assert not r.act_find.isEnabled() and r.act_system.isEnabled()  # the system viewer stays one click away
     assert path.read_bytes() == before
     r.close()
@@ -238,3 +239,21 @@ def test_unreadable_files_get_a_message_naming_them(qtbot, readers, tmp_path: Pa
 def test_a_file_gone_before_opening_is_named(qtbot, readers, tmp_path: Path) -> None:
     r = opened(qtbot, readers, tmp_path / "gone.pdf")
     assert r.error is not None and "“gone.pdf”" in r.error and "not there" in r.error
+
+
+def test_an_encrypted_file_opens_with_its_password(qtbot, readers, tmp_path: Path, shots: Path) -> None:
+    path = write_encrypted_pdf(tmp_path / "locked.pdf", password="secret")
+    r = opened(qtbot, readers, path)
+    assert r.error is not None and "type it below" in r.error
+    r.grab().save(str(shots / "pdf_reader_password.png"))
+    r.password.setText("wrong")
+    with qtbot.waitSignal(r.documentFailed, timeout=10000) as failed:
+        QTest.keyClick(r.password, Qt.Key.Key_Return)
+    assert "“locked.pdf”" in failed.args[0] and "not the right one" in failed.args[0]
+    assert r.password_row.isVisibleTo(r) and r.password.text() == ""
+    r.password.setText("secret")
+    with qtbot.waitSignal(r.documentOpened, timeout=10000) as done:
+        QTest.keyClick(r.password, Qt.Key.Key_Return)
+    assert done.args == [1] and r.error is None
+    assert r.stack.currentWidget() is r.view
+    drawn(qtbot, r)

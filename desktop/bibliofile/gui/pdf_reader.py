@@ -202,8 +202,32 @@ class PdfReaderWindow(QMainWindow):
         self.message.setMargin(40)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setText(f"Opening “{path.name}”…")
+        # An encrypted file: its password, asked for under the message.
+        self.password_row = QWidget(self)
+        self.password = QLineEdit(self.password_row)
+        self.password.setObjectName("pdfPassword")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Password")
+        self.password.setAccessibleName("Password of the PDF")
+        self.password.returnPressed.connect(self.unlock)
+        unlock = QToolButton(self.password_row)
+        unlock.setText("Open")
+        unlock.clicked.connect(self.unlock)
+        row = QHBoxLayout(self.password_row)
+        row.addStretch(1)
+        row.addWidget(self.password)
+        row.addWidget(unlock)
+        row.addStretch(1)
+        self.password_row.hide()
+        notice = QWidget(self)
+        notice_column = QVBoxLayout(notice)
+        notice_column.addStretch(1)
+        notice_column.addWidget(self.message)
+        notice_column.addWidget(self.password_row)
+        notice_column.addStretch(2)
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.message)
+        self.stack.addWidget(notice)
+        self.notice = notice
         self.stack.addWidget(self.view)
         self.find_bar = FindBar(self)
         self.find_bar.hide()
@@ -230,14 +254,29 @@ class PdfReaderWindow(QMainWindow):
 
         # No Qt parent: a reader deleted with its main window (no closeEvent) still stops the
         # renderer's thread, and the thread never emits through a deleted object.
-        self.renderer = PdfRenderer(path)
-        renderer = self.renderer
-        self.destroyed.connect(lambda _o=None: renderer.stop(wait=0))
+        box: list[PdfRenderer] = []
+        self._renderer_box = box
+        self.destroyed.connect(lambda _o=None: box[0].stop(wait=0))
+        self._start_renderer(None)
+
+    def _start_renderer(self, password: str | None) -> None:
+        self.renderer = PdfRenderer(self.path, password=password)
+        self._renderer_box[:] = [self.renderer]
         self.renderer.opened.connect(self._opened)
         self.renderer.failed.connect(self._failed)
         self.renderer.searchProgress.connect(self._search_progress)
         self.renderer.searchFinished.connect(self._search_finished)
         self.renderer.start()
+
+    def unlock(self) -> None:
+        """Open an encrypted file again with the password typed (kept nowhere but PDFium)."""
+        if not self.password.text():
+            return
+        self.renderer.stop(wait=0)
+        self.error = None
+        self.message.setText(f"Opening “{self.path.name}”…")
+        self._start_renderer(self.password.text())
+        self.password.clear()
 
     # ---- building -------------------------------------------------------------------------------
     def _action(self, text: str, slot: Callable[[], Any], keys: list[QKeySequence] | None = None,
@@ -336,7 +375,10 @@ class PdfReaderWindow(QMainWindow):
     def _failed(self, text: str) -> None:
         self.error = text
         self.message.setText(text)
-        self.stack.setCurrentWidget(self.message)
+        self.stack.setCurrentWidget(self.notice)
+        self.password_row.setVisible(self.renderer.needs_password)
+        if self.renderer.needs_password:
+            self.password.setFocus()
         self._update_actions()
         self.documentFailed.emit(text)
 
@@ -511,7 +553,7 @@ class PdfReaderWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_place()
-        self.renderer.stop(wait=1.0)
+        self.renderer.stop(wait=0.25)  # a page stuck in PDFium is abandoned, not waited for
         if _open.get(self.path) is self:
             del _open[self.path]
         super().closeEvent(event)

@@ -57,7 +57,11 @@ class SearchHit:
     rects: tuple[QRectF, ...]
 
 
-def open_failure(path: Path, exc: BaseException) -> str:
+def is_password_error(exc: BaseException) -> bool:
+    return "password" in str(exc).lower()
+
+
+def open_failure(path: Path, exc: BaseException, password_given: bool = False) -> str:
     """The message a user reads when a file cannot be opened: which file, why in plain words,
     and what still works."""
     text = str(exc)
@@ -65,8 +69,8 @@ def open_failure(path: Path, exc: BaseException) -> str:
         why = "the file is not there any more"
     elif isinstance(exc, PermissionError):
         why = "you may not read it"
-    elif "password" in text.lower():
-        why = "it is protected by a password, which the built-in reader cannot ask for"
+    elif is_password_error(exc):
+        why = "that password is not the right one" if password_given else "it is protected by a password; type it below to read it here"
     elif "format" in text.lower() or "file" in text.lower():
         why = "it is damaged or is not a PDF"
     elif "security" in text.lower():
@@ -139,9 +143,11 @@ class PdfRenderer(QObject):
     searchProgress = Signal(int, object)
     searchFinished = Signal(int)
 
-    def __init__(self, path: Path, parent: QObject | None = None) -> None:
+    def __init__(self, path: Path, parent: QObject | None = None, password: str | None = None) -> None:
         super().__init__(parent)
         self.path = path
+        self.password = password
+        self.needs_password = False  # set before ``failed`` when the file wants a (right) password
         self._cond = threading.Condition()
         self._wanted: list[tuple[int, float]] = []
         self._drawing: tuple[int, float] | None = None
@@ -190,11 +196,12 @@ class PdfRenderer(QObject):
             return
         try:
             with PDFIUM_LOCK:
-                doc = pdfium.PdfDocument(str(self.path))
+                doc = pdfium.PdfDocument(str(self.path), password=self.password)
                 sizes = tuple(doc.get_page_size(i) for i in range(len(doc)))
         except Exception as exc:  # PdfiumError, OSError: a known problem with the file
             log.info("cannot open %s: %s", self.path, exc)
-            self.failed.emit(open_failure(self.path, exc))
+            self.needs_password = is_password_error(exc)
+            self.failed.emit(open_failure(self.path, exc, password_given=self.password is not None))
             return
         if not sizes:
             with PDFIUM_LOCK:
