@@ -86,7 +86,16 @@ def test_open_pdf_action_opens_the_selected_references_first_pdf_at_the_page_las
     assert r.path == view.file.resolve() and r.attachment_id == view.attachment.id
     assert r.page == 6  # where the reader was left
     assert r.parent() is w  # goes with the window
-    r.go_to_page(2)
+    # The reader's keys work in its own window, beside the main window's (Ctrl+F is both).
+    r.activateWindow()
+    qtbot.waitActive(r)
+    QTest.keyClick(r.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert r.find_bar.isVisible() and r.find_bar.field.hasFocus()
+    QTest.keyClick(r.find_bar.field, Qt.Key.Key_Escape)
+    assert not r.find_bar.isVisible() and r.view.hasFocus()
+    QTest.keyClick(r.view, Qt.Key.Key_Home)
+    QTest.keyClick(r.view, Qt.Key.Key_PageDown)
+    assert r.page == 2
     r.close()
     assert att.reading_place(lib, view.attachment.id) == 2
 
