@@ -1,6 +1,6 @@
 """Files dropped from the file manager onto the table (issue 19): on a reference's row they are
-attached to it; PDFs dropped where there is no row each make a reference titled by the file's
-name with the PDF attached (reading metadata from PDFs is the next part of the issue).
+attached to it; PDFs dropped where there is no row each make a reference from the PDF's
+metadata (services/pdf_import.py) with the PDF attached.
 
 Bibliographies (.bib, .ris, ...) are imported wherever they are dropped, as before: a
 researcher drops a .bib on the table to import it, and the table is mostly rows. Any other
@@ -94,24 +94,40 @@ def attach_to_row(window: WindowApi, rid: int, files: list[Path], mode: Any = "s
 
 
 def new_references(window: WindowApi, files: list[Path], mode: Any = "store") -> None:
-    """A reference per PDF, titled by its file name, the PDF attached: one undo step."""
+    """A reference per PDF from the PDF's own metadata, completed online by its DOI or arXiv id
+    (offline: a queued placeholder carrying the file's title), the PDF attached: one undo step
+    (services/pdf_import.py, as ``bibliofile import PAPER.pdf``). PDFium and the network run
+    off the GUI thread; the write on the writer thread."""
+    from bibliofile.gui.lookup_progress import default_client
     from bibliofile.gui.undo import change_command
-    from bibliofile.services import attachments
-    from bibliofile.services.changes import Change, combined
-    from bibliofile.storage.library import UnitOfWork
+    from bibliofile.services import pdf_import
+    from bibliofile.services.lookup import existing_ids
 
-    where = locations(window.library, window.settings)
+    library = window.library
+    where = locations(library, window.settings)
     text = f"New Reference from “{files[0].name}”" if len(files) == 1 else f"New References from {len(files)} PDFs"
-    made: list[Change] = []
+    window.show_status(f"Reading {len(files)} PDF{'' if len(files) == 1 else 's'}…")
 
-    def operation(u: UnitOfWork) -> Change:
-        change = combined(text, [attachments.new_reference_for_file(u, where, f, mode) for f in files])
-        made.append(change)
-        return change
+    def read(ctx: Any) -> Any:
+        reads = pdf_import.read_pdfs(files, cancelled=ctx.cancelled)
+        held = existing_ids(library, [r.identifier for r in reads if r.identifier is not None])
+        if not any(r.identifier is not None and r.identifier.key not in held for r in reads):
+            return reads, {}
+        with default_client() as client:
+            return reads, pdf_import.fetch_records(client, reads, skip=list(held))
 
-    def done() -> None:
-        if made:
-            window.show_in_library(list(made[-1].ids))
-        window.show_status(f"{text}: titled by the file name; fill in the rest in the detail pane.", 8000)
+    def write(got: Any) -> None:
+        reads, fetched = got
+        outcomes: list[pdf_import.PdfImported] = []
 
-    window.undo_stack.push(change_command(window, text, operation, after_redo=done))
+        def done() -> None:
+            ids = list(dict.fromkeys(o.reference_id for o in outcomes))
+            if ids:
+                window.show_in_library(ids)
+            said = "; ".join(o.message for o in outcomes[:3]) + ("; …" if len(outcomes) > 3 else "")
+            window.show_status(f"{text}: {said}", 12000)
+
+        operation = pdf_import.import_operation(where, reads, fetched, mode=mode, outcomes=outcomes)
+        window.undo_stack.push(change_command(window, text, operation, after_redo=done))
+
+    window.runner.read(read, write, window.show_error)

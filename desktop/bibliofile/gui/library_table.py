@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.task_runner import Task, TaskRunner
 from bibliofile.model.item_types import item_type
-from bibliofile.model.query import parse_query
+from bibliofile.model.query import Query, including_fulltext, parse_query
 from bibliofile.model.reading import STATUS_LABELS, stars
 from bibliofile.storage.errors import LibraryError
 from bibliofile.storage.library import LIBRARY, Library, Scope
@@ -201,6 +201,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[str, ...]] = OrderedDict()  # as shown, per id
         self._query = ""
+        self._inside_files = False  # plain words also search attached files (issue 19)
         self._scope: Scope = LIBRARY
         self._sort = "title"
         self._descending = False
@@ -241,6 +242,13 @@ class LibraryTableModel(QAbstractTableModel):
         if not same:
             self.refresh(recount=False)  # typing changes what is shown, not how many there are
 
+    def set_inside_files(self, on: bool) -> None:
+        """Plain words also match the text of attached files ("Search Inside Files")."""
+        if on != self._inside_files:
+            self._inside_files = on
+            if parse_query(self._query).terms:
+                self.refresh(recount=False)
+
     def set_scope(self, scope: Scope) -> None:
         self._scope = scope
         self.refresh()
@@ -276,6 +284,7 @@ class LibraryTableModel(QAbstractTableModel):
             self._finishing.cancel()
             self._finishing = None
         query, sort, desc, scope = self._query, self._sort, self._descending, self._scope
+        searched: str | Query = including_fulltext(parse_query(query)) if self._inside_files else query
         lib = self.library
         known = None if recount else self._totals.get(scope)
         keep_rows = not recount  # a keystroke: no write since the rows were read
@@ -286,7 +295,7 @@ class LibraryTableModel(QAbstractTableModel):
         def work(_ctx: Any) -> tuple[StagedSearch, int, Any] | None:
             if serial != self._serial:
                 return None  # typed on before this search started: only the newest is wanted
-            staged = lib.search_staged(query, sort, desc, scope, HEAD_ROWS)
+            staged = lib.search_staged(searched, sort, desc, scope, HEAD_ROWS)
             # What the first screen of rows needs beside them (their badges), found here so
             # that rows, count and badges are painted at once.
             extra = annotator.prepare(staged.head[:ANNOTATED_ROWS]) if annotator is not None else None

@@ -200,6 +200,9 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.integrity_delegate = integrity_badges.install(self)
         self.integrity_badges = self.integrity_delegate.badges
         self._start_online()  # the lookup queue, once the window is idle
+        from bibliofile.gui import fulltext_indexer
+
+        self.fulltext = fulltext_indexer.install(self)  # attached files' text, once idle (issue 19)
 
     def _edit_current(self) -> None:
         self.detail.focus_title()

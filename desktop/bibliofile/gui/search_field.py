@@ -18,7 +18,7 @@ Signals:
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QStyle, QToolTip, QWidget
 
 from bibliofile.model.query import parse_query
@@ -26,7 +26,7 @@ from bibliofile.model.query import parse_query
 PLACEHOLDER = 'Search   e.g. author:knox  year:2000..2010  "exact phrase"  gowda OR lignos  -exclude'
 SYNTAX_TIP = (
     "Words match anywhere (as prefixes); all of them must match. Fields: author: title: year: "
-    "type: tag: key: journal: doi: keyword:. Ranges: year:2000..2010. \"Quoted phrase\". "
+    "type: tag: key: journal: doi: keyword: fulltext: (attached files). Ranges: year:2000..2010. \"Quoted phrase\". "
     "Either: gowda OR lignos (or |). Group: title:(graph OR network). Exclude: -word, NOT word, "
     "-(a OR b). OR, AND and NOT only in capitals; AND binds tighter than OR."
 )
@@ -53,6 +53,18 @@ class SearchField(QLineEdit):
         self.textChanged.connect(self._update_hint)
         self.textChanged.connect(self._fire)
         self._last: str | None = None
+        # "Search Inside Files" (issue 19): plain words also match attached files' text. In the
+        # field's context menu; while on, an icon at the field's start says so (click: off).
+        self.inside_files_action = QAction("Search Inside Files", self)
+        self.inside_files_action.setObjectName("searchInsideFiles")
+        self.inside_files_action.setCheckable(True)
+        self.inside_files_action.setToolTip("Plain words also match the text of attached files (PDF, HTML, text)")
+        file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        self.inside_files_indicator = QAction(file_icon, "Searching inside files too (click to stop)", self)
+        self.inside_files_indicator.setVisible(False)
+        self.inside_files_indicator.triggered.connect(lambda: self.inside_files_action.setChecked(False))
+        self.addAction(self.inside_files_indicator, QLineEdit.ActionPosition.LeadingPosition)
+        self.inside_files_action.toggled.connect(self.inside_files_indicator.setVisible)
 
     def _fire(self, *_args: object) -> None:
         text = self.text()
@@ -85,6 +97,13 @@ class SearchField(QLineEdit):
     def flush(self) -> None:
         """Search for the text now if it was not searched for yet (tests, and Enter)."""
         self._fire()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.createStandardContextMenu()
+        menu.addSeparator()
+        menu.addAction(self.inside_files_action)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,13 @@ class TaskRunner(QObject):
         # typed meanwhile never waits in the read pool's queue behind it.
         self._ahead = QThreadPool(self)
         self._ahead.setMaxThreadCount(1)
+        # Long work nobody waits for (reading attached files into the full-text index, issue
+        # 19): one at a time, at idle priority, so it yields the cores to the window's own work.
+        self._idle = QThreadPool(self)
+        self._idle.setMaxThreadCount(1)
+        self._idle.setThreadPriority(QThread.Priority.IdlePriority)
         self._live: set[Task] = set()
+        self._background: set[Task] = set()  # idle tasks: the window is not "busy" for them
         self._succeeded.connect(self._deliver_result)
         self._failed.connect(self._deliver_error)
         self._progressed.connect(self._deliver_progress)
@@ -121,6 +127,20 @@ class TaskRunner(QObject):
     ) -> Task:
         """A read done ahead of need, one at a time, beside the read pool (never in its way)."""
         return self._submit(self._ahead, fn, on_done, on_error, None)
+
+    def idle(
+        self,
+        fn: Callable[[TaskContext], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> Task:
+        """Background work at idle priority, one task at a time (it must stop when cancelled:
+        the window cancels it before it closes)."""
+        task = self._submit(self._idle, fn, on_done, on_error, on_progress)
+        if not task.done:
+            self._background.add(task)
+        return task
 
     def write(
         self,
@@ -165,6 +185,7 @@ class TaskRunner(QObject):
         task.result = value
         task.done = True
         self._live.discard(task)
+        self._background.discard(task)
         try:
             if task.on_done is not None:
                 task.on_done(value)
@@ -176,6 +197,7 @@ class TaskRunner(QObject):
         task.error = exc
         task.done = True
         self._live.discard(task)
+        self._background.discard(task)
         try:
             if task.on_error is not None:
                 task.on_error(exc)
@@ -186,12 +208,13 @@ class TaskRunner(QObject):
             self.taskFinished.emit(task)
 
     def busy(self) -> bool:
-        return bool(self._live)
+        return bool(self._live - self._background)
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until running work ends (used when the window closes)."""
         ok = self._writer.waitForDone(msecs)
         ok = self._ahead.waitForDone(msecs) and ok
+        ok = self._idle.waitForDone(msecs) and ok
         return self._readers.waitForDone(msecs) and ok
 
 
@@ -209,4 +232,7 @@ class SyncTaskRunner(TaskRunner):
         return self._submit(None, fn, on_done, on_error, None)
 
     def write(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
+        return self._submit(None, fn, on_done, on_error, on_progress)
+
+    def idle(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)
