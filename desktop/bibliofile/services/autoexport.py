@@ -333,6 +333,7 @@ def _bibtex(library: Library, fmt: str, outline: list[PassthroughBlock | Outline
         ids = None if whole else [r.id for r in rows]
         return _Built(export_text(library, dialect, ids=ids), {}, len(rows), len(rows), cached=False)
     last = len(outline) - 1
+    rows_by_id = {r.id: r for r in rows}
     misses: list[int] = []
     verbatim_miss: list[int] = []
     full_miss: list[int] = []
@@ -345,7 +346,13 @@ def _bibtex(library: Library, fmt: str, outline: list[PassthroughBlock | Outline
             misses.append(i)
             (verbatim_miss if item.verbatim else full_miss).append(item.id)
     loaded: dict[int, Reference] = {}
-    if verbatim_miss:
+    new: dict[int, CachedEntry] = {}
+    if verbatim_miss and whole:
+        # Written as kept, after its kept lead: the writer would only copy them (no Reference).
+        for rid, (text, prefix) in store.verbatim_texts(library, verbatim_miss).items():
+            stamp = rows_by_id[rid].stamp
+            new[rid] = CachedEntry(stamp=stamp, trusted=_trusted(started, stamp), body=text, kept=True, prefix=prefix)
+    elif verbatim_miss:
         loaded.update(store.verbatim_references(library, verbatim_miss))
     if full_miss:
         loaded.update((r.id, r) for r in library.get_many(full_miss) if r.id is not None)
@@ -354,13 +361,12 @@ def _bibtex(library: Library, fmt: str, outline: list[PassthroughBlock | Outline
     reduced: list[Reference | PassthroughBlock] = list(blocks) if whole else []
     for i in misses:
         ref = loaded.get(outline[i].id)  # type: ignore[union-attr]
-        if ref is not None:  # (None: deleted since the outline was read; the next change rewrites)
+        if ref is not None and ref.id not in new:  # (None: deleted since the outline was read; the next change rewrites)
             formatted_at.append(i)
             reduced.append(ref)
     parts: list[str] = []
     reduced_text = write_bibtex(reduced, dialect=dialect, preserve_layout=whole, parts=parts)
     entry_parts = parts[len(blocks):] if whole else parts
-    new: dict[int, CachedEntry] = {}
     for n, i in enumerate(formatted_at):
         row = outline[i]
         assert isinstance(row, OutlineRow)
@@ -387,11 +393,11 @@ def _bibtex(library: Library, fmt: str, outline: list[PassthroughBlock | Outline
     if whole:
         text = "".join(out)
         # write_bibtex ends a whole export with a newline after a freshly formatted last entry.
-        if outline and isinstance(outline[-1], OutlineRow) and reduced_text == "".join(parts) + "\n":
+        if formatted_at and formatted_at[-1] == last and reduced_text == "".join(parts) + "\n":
             text += "\n"
     else:
         text = "\n\n".join(out) + "\n" if out else ""
-    return _Built(text, new, len(formatted_at), len(rows))
+    return _Built(text, new, len(formatted_at), len(rows))  # (verbatim copies are not "formatted")
 
 
 def _csl(library: Library, outline: list[PassthroughBlock | OutlineRow], cache: EntryCache,

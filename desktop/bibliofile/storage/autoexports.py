@@ -60,6 +60,7 @@ __all__ = [
     "save_entries",
     "stamp_time",
     "verbatim_references",
+    "verbatim_texts",
 ]
 
 # A modification stamp as read for comparing: the driver's text (SQLite) or datetime (others).
@@ -278,6 +279,17 @@ def outline(library: Library, ids: Sequence[int] | None = None) -> list[Passthro
                     out.append(pending.popleft()[1])
                 out.append(_outline_row(row[3:]))
             out.extend(b for _, b in pending)
+    return out
+
+
+def verbatim_texts(library: Library, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """(kept text, kept prefix) of unedited BibTeX entries: what a whole-library export writes
+    for them, read on SQLite's cursor (a command-line rewrite reads all 20k of them)."""
+    out: dict[int, tuple[str, str]] = {}
+    with connection(library) as conn:
+        for chunk in chunks(list(ids), 900):
+            for rid, text, prefix in _plain_rows(conn, select(R.id, R.source_text, R.source_prefix).where(R.id.in_(chunk))):
+                out[rid] = (text, prefix)
     return out
 
 
