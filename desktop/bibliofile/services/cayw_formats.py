@@ -339,7 +339,9 @@ def _locale(options: Options) -> str | None:
 
 
 def _content_type(options: Options) -> Any:
-    return "html" if options.get("contentType", "").lower() == "html" else "text"
+    """``contentType=html`` (Better BibTeX's two: html, text), or rtf for our clipboard."""
+    asked = options.get("contentType", "").lower()
+    return asked if asked in ("html", "rtf") else "text"
 
 
 Formatter = Callable[[Sequence[PickedCite], Options], str]
