@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
 
 from bibliofile.gui import appearance, messages
 from bibliofile.gui.citation_actions import CitationController
+from bibliofile.gui.citation_picker_actions import PickerActions
 from bibliofile.gui.collection_actions import CollectionActions
 from bibliofile.gui.detail_pane import DetailPane
 from bibliofile.gui.import_dialog import ImportController, ImportSummaryDialog, plural
@@ -177,6 +178,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         not wait for); with tests' synchronous runner it comes at once."""
         appearance.install(self)
         self.citations = CitationController(self)
+        self.picker_actions = PickerActions(self)  # Edit > Insert Citation…, the CAYW endpoint
         self.paste_importer = PasteImporter(self)
         self._install_online()  # gui/online_actions.py: widgets only; lookups start later
         self.act_paste_references = self.paste_importer.action
@@ -203,6 +205,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         from bibliofile.gui import fulltext_indexer
 
         self.fulltext = fulltext_indexer.install(self)  # attached files' text, once idle (issue 19)
+        self.picker_actions.start_endpoint()  # editors' citation requests (gui/cayw_server.py)
 
     def _edit_current(self) -> None:
         self.detail.focus_title()
@@ -241,6 +244,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         if self.importer.running:
             self.importer.cancel()
         self._stop_online()
+        self.picker_actions.stop_endpoint()
         self.runner.wait()
         self._keep_recent_backup()
         super().closeEvent(event)
