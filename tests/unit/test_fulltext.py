@@ -50,7 +50,10 @@ def test_fulltext_search_finds_the_reference_and_says_the_page(
     assert library.search("fulltext:zebra") == [a]
     assert library.search("zebra") == []  # a plain search stays on the references' own fields
     assert library.search(including_fulltext(parse_query("zebra"))) == [a]  # "Search inside files"
-    assert library.search("fulltext:zeb") == [a]  # prefixes, as plain searches
+    assert library.search("fulltext:zeb") == []  # whole words inside files...
+    assert library.search("fulltext:zeb*") == [a]  # ...and a prefix where asked for
+    assert library.search('fulltext:"word zebra appears"') == [a]  # a phrase, in order
+    assert library.search('fulltext:"zebra word"') == []
     hits = index.page_hits(library, parse_query("fulltext:zebra").terms, [a])
     assert [pages for _aid, pages in hits[a].files] == [(2, 4)]
 

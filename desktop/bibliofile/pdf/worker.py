@@ -89,6 +89,8 @@ def _serve(conn: Connection, parent: int, memory_limit: int) -> None:
     """The child's loop: one request in, one answer out, until the pipe closes."""
     _die_with_parent(parent)
     _limit_memory(memory_limit)
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(10)  # background work: the window (and the user's other programs) come first
     from bibliofile.pdf import extract
 
     open_path = ""
@@ -137,6 +139,7 @@ class PdfWorker:
         self.memory_limit = memory_limit
         self._process: Any = None
         self._conn: Connection | None = None
+        self._pending: tuple[Any, ...] | None = None  # a request sent ahead (prefetch)
 
     def __enter__(self) -> PdfWorker:
         return self
@@ -160,15 +163,24 @@ class PdfWorker:
         self._process, self._conn = process, parent_end
         return parent_end
 
-    def _ask(self, request: tuple[Any, ...], name: str) -> Any:
+    def _send(self, request: tuple[Any, ...]) -> None:
         conn = self._start()
         try:
             conn.send(request)
+        except (OSError, BrokenPipeError):
+            self._stop()
+            raise PdfFailed("made PDFium stop while being read (the reader process ended)", "crashed") from None
+
+    def _receive(self) -> Any:
+        conn = self._conn
+        if conn is None:
+            raise PdfFailed("made PDFium stop while being read (the reader process ended)", "crashed")
+        try:
             if not conn.poll(self.timeout):
                 self._stop()
                 raise PdfFailed(f"took longer than {self.timeout:.0f} s to read, so it was stopped", "timeout")
             status, value = conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             code = self._process.exitcode if self._process is not None else None
             self._stop()
             why = "ran out of memory" if code in (-9, 1) else "made PDFium stop"
@@ -179,22 +191,52 @@ class PdfWorker:
             self._stop()
         raise PdfFailed(str(value), status)
 
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending == request:
+                return self._receive()
+            with contextlib.suppress(PdfFailed):
+                self._receive()  # an answer asked for ahead and not wanted after all
+        self._send(request)
+        return self._receive()
+
     def facts(self, path: str | Path, text_pages: int = 3) -> Any:
         """``extract.PdfFacts`` of a file, or PdfFailed."""
-        return self._ask(("facts", str(path), text_pages), str(path))
+        return self._ask(("facts", str(path), text_pages))
 
     def pages(self, path: str | Path, start: int, count: int) -> PageBatch:
         """The text of ``count`` pages from ``start`` (from 0), or PdfFailed."""
-        batch: PageBatch = self._ask(("pages", str(path), start, count), str(path))
+        batch: PageBatch = self._ask(("pages", str(path), start, count))
         return batch
+
+    def prefetch(self, path: str | Path, start: int, count: int) -> None:
+        """Ask for pages now and take the answer with the matching ``pages`` call later, so the
+        child reads them while this process stores the previous ones (one request ahead)."""
+        if self._pending is not None:
+            return
+        request = ("pages", str(path), start, count)
+        try:
+            self._send(request)
+        except PdfFailed:
+            return  # the real request will start a new child and say why
+        self._pending = request
+
+    def reset(self) -> None:
+        """Forget answers asked for ahead (a cancelled run): the child is ended, a new one
+        starts with the next request."""
+        if self._pending is not None:
+            self._pending = None
+            self._stop()
 
     def release(self) -> None:
         """Close the file the child holds open (before it is moved or deleted elsewhere)."""
         if self._conn is not None:
             with contextlib.suppress(PdfFailed):
-                self._ask(("close",), "")
+                self._ask(("close",))
 
     def _stop(self) -> None:
+        self._pending = None
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:
@@ -209,6 +251,7 @@ class PdfWorker:
 
     def close(self) -> None:
         """End the child (it exits when its pipe closes; killed if it does not at once)."""
+        self._pending = None
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:

@@ -160,17 +160,27 @@ def index_files(
     pdfs = worker or PdfWorker()
     writer = _Writer(library)
     try:
-        for n, a in enumerate(todo):
+        # First what to read (stat, hash: cheap), then the reading, so the PDF worker can be
+        # asked for the next file's first pages while this process stores the current ones.
+        jobs = [job for a in todo if (job := _plan(writer, a, where.resolve(a), known.get(a.id), report)) is not None]
+        for n, job in enumerate(jobs):
             if cancelled():
                 report.cancelled = True
                 break
-            path = where.resolve(a)
             if progress is not None:
-                progress(n, len(todo), path.name)
-            _one(library, writer, pdfs, a, path, known.get(a.id), report, cancelled)
+                progress(n, len(jobs), job.path.name)
+            if job.kind == "pdf":
+                following = next((j for j in jobs[n + 1 :] if j.kind == "pdf"), None)
+                _read_pdf(writer, pdfs, job, following, report, cancelled)
+            else:
+                _read_text(writer, job.attachment_id, job.path, job.kind, report)
             if report.cancelled:
                 break
         writer.flush()
+        if report.cancelled:
+            pdfs.reset()  # answers asked for ahead are not wanted any more
+        else:
+            pdfs.release()
     finally:
         if own_worker:
             pdfs.close()
@@ -178,57 +188,52 @@ def index_files(
     return report
 
 
-def _one(
-    library: Library,
-    writer: _Writer,
-    pdfs: PdfWorker,
-    a: Attachment,
-    path: Path,
-    state: index.IndexedFile | None,
-    report: IndexReport,
-    cancelled: Callable[[], bool],
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    attachment_id: int
+    path: Path
+    kind: str
+    start: int  # the first page to read (a resumed file's first page not yet committed)
+
+
+def _plan(writer: _Writer, a: Attachment, path: Path, state: index.IndexedFile | None, report: IndexReport) -> _Job | None:
+    """Whether (and from which page) to read a file; counts the others in ``report``."""
     try:
         st = os.stat(path)
     except OSError:
         report.missing += 1
-        return
+        return None
     aid = a.id
     same_stat = state is not None and state.size == st.st_size and state.mtime == st.st_mtime
     if state is not None and same_stat and state.finished:
         report.unchanged += 1
-        return
-    start = 0
+        return None
     if state is not None and not same_stat and state.size == st.st_size:
         try:
             sha = _sha256(path)
         except OSError as exc:
             report.failed.append((path.name, f"could not be read ({exc.strerror or exc}); its text was not indexed"))
-            return
+            return None
         if sha == state.sha256:
             mtime = st.st_mtime
             writer.add(lambda u: index.touch(u, aid, mtime))
             if state.finished:
                 report.touched += 1
-                return
+                return None
             same_stat = True
-    if state is not None and same_stat and not state.finished:
-        start = state.pages_done
-        report.resumed += 1
-    else:
-        try:
-            sha = _sha256(path)
-        except OSError as exc:
-            report.failed.append((path.name, f"could not be read ({exc.strerror or exc}); its text was not indexed"))
-            return
-        size, mtime = st.st_size, st.st_mtime
-        writer.add(lambda u: index.begin_file(u, aid, size=size, mtime=mtime, sha256=sha))
     report.read += 1
-    kind = file_kind(a)
-    if kind == "pdf":
-        _read_pdf(writer, pdfs, aid, path, start, report, cancelled)
-    else:
-        _read_text(writer, aid, path, kind, report)
+    if state is not None and same_stat and not state.finished:
+        report.resumed += 1
+        return _Job(aid, path, file_kind(a), state.pages_done)
+    try:
+        sha = _sha256(path)
+    except OSError as exc:
+        report.read -= 1
+        report.failed.append((path.name, f"could not be read ({exc.strerror or exc}); its text was not indexed"))
+        return None
+    size, mtime = st.st_size, st.st_mtime
+    writer.add(lambda u: index.begin_file(u, aid, size=size, mtime=mtime, sha256=sha))
+    return _Job(aid, path, file_kind(a), 0)
 
 
 def _finish(writer: _Writer, aid: int, status: str, message: str = "") -> None:
@@ -236,8 +241,9 @@ def _finish(writer: _Writer, aid: int, status: str, message: str = "") -> None:
 
 
 def _read_pdf(
-    writer: _Writer, pdfs: PdfWorker, aid: int, path: Path, start: int, report: IndexReport, cancelled: Callable[[], bool]
+    writer: _Writer, pdfs: PdfWorker, job: _Job, following: _Job | None, report: IndexReport, cancelled: Callable[[], bool]
 ) -> None:
+    aid, path, start = job.attachment_id, job.path, job.start
     page = start
     total: int | None = None
     had_text = False
@@ -255,13 +261,17 @@ def _read_pdf(
             return
         total = batch.page_count
         texts, at = batch.texts, batch.start
+        page += len(texts)
+        # Ask for what comes next before storing these: the worker reads while we write.
+        if texts and page < total:
+            pdfs.prefetch(path, page, BATCH_PAGES)
+        elif following is not None:
+            pdfs.prefetch(following.path, following.start, BATCH_PAGES)
         had_text = had_text or any(t.strip() for t in texts)
         writer.add(_pages_op(aid, at, texts, total), len(texts))
         report.pages += len(texts)
-        page += len(texts)
         if not texts:
             break
-    pdfs.release()
     if total == 0:
         report.failed.append((path.name, "has no pages"))
         _finish(writer, aid, index.FAILED, "has no pages")

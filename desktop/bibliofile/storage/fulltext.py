@@ -17,11 +17,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
-from bibliofile.model.query import Term
+from bibliofile.model.query import Term, words
 from bibliofile.storage import fulltext_fts5
 from bibliofile.storage.batches import chunks, now
 from bibliofile.storage.library import Source, UnitOfWork, connection
-from bibliofile.storage.search_fts5 import fts_expression
 from bibliofile.storage.tables import attachments_t, fulltext_files_t
 
 __all__ = [
@@ -36,6 +35,7 @@ __all__ = [
     "finish_file",
     "forget",
     "has_text",
+    "page_expression",
     "page_hits",
     "states",
     "touch",
@@ -132,10 +132,27 @@ def forget(uow: UnitOfWork, aid: int) -> None:
     uow.conn.execute(delete(fulltext_files_t).where(F.attachment_id == aid))
 
 
+def page_expression(term: Term) -> str:
+    """FTS5 syntax for a full-text term: whole words (all of them on one page), a quoted
+    phrase in order, and a prefix only where the user wrote ``*`` (``govern*``). Unlike the
+    references' fields, which match prefixes as one types, a prefix here would merge the
+    doclists of every word of 10,000 pages that starts so (38 ms against 1 ms for a common word;
+    bench/bench_fulltext.py)."""
+    toks = words(term.text)
+    if not toks:
+        return ""
+    quoted = ['"' + t.replace('"', '""') + '"' for t in toks]
+    if term.phrase:
+        return '"' + " ".join(t.replace('"', '""') for t in toks) + '"'
+    if term.text.rstrip().endswith("*"):
+        quoted[-1] += "*"
+    return quoted[0] if len(quoted) == 1 else "(" + " AND ".join(quoted) + ")"
+
+
 def condition(term: Term, id_column: ColumnElement[int]) -> ColumnElement[bool]:
     """SQL for ``fulltext:word`` on reference ids: references with an attached file whose
-    text has the word (a prefix, as plain searches) or the quoted phrase."""
-    expr = fts_expression(Term(term.text, None, False, term.phrase))
+    text has the word (``page_expression``) or the quoted phrase."""
+    expr = page_expression(term)
     if not expr:
         return id_column.is_(None)
     matching = fulltext_fts5.attachment_ids_matching(expr, f"ft{next(_names)}")
@@ -154,7 +171,7 @@ def page_hits(src: Source, terms: Sequence[Term], reference_ids: Sequence[int]) 
     """For each of ``reference_ids``, the pages of its files matching the full-text terms: all
     of them on one page when some page has them all, else any of them (words spread over a
     paper's pages still say where each is)."""
-    exprs = [e for e in (fts_expression(Term(t.text, None, False, t.phrase)) for t in terms if not t.negated) if e]
+    exprs = [e for e in (page_expression(t) for t in terms if not t.negated) if e]
     wanted = set(reference_ids)
     if not exprs or not wanted:
         return {}
