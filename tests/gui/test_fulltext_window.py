@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication
+from tests.pdf_fixtures import Page, paper_pages, write_pdf
 
 from bibliofile.services import attachments as att
 from bibliofile.storage import lookup_queue
 from bibliofile.storage.library import Library
-from tests.pdf_fixtures import Page, paper_pages, write_pdf
 
 from .conftest import make_ref
 from .test_pane_attachments_drop import drop_on_viewport
@@ -107,3 +107,17 @@ def test_the_inside_files_choice_is_remembered(make_window, lib: Library, settin
     window = make_window()
     assert window.search_field.inside_files_action.isChecked()
     assert window.search_field.inside_files_indicator.isVisible()  # the icon at the field's start
+
+
+def test_file_import_of_a_pdf_makes_a_reference_from_its_metadata(window, lib: Library, base: Path, qtbot) -> None:
+    """File > Import (and a drop anywhere on the window) with a PDF among the files."""
+    from tests.pdf_fixtures import PdfSpec, xmp_packet
+
+    pdf = write_pdf(base / "x.pdf", PdfSpec(paper_pages("Large Title"), xmp=xmp_packet(
+        title="Rules for Radicals", creators=["Saul Alinsky"])))
+    window.import_files([str(pdf)])
+    qtbot.waitUntil(lambda: bool(lib.search("Radicals")))
+    [rid] = lib.search("Radicals")
+    ref = lib.get(rid)
+    assert ref.title == "Rules for Radicals" and ref.creators[0].family == "Alinsky"
+    assert att.attachments_of(lib, att.FileLocations.of(lib, base), rid)[0].present

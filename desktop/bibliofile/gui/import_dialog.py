@@ -44,9 +44,9 @@ SHOW_PROGRESS_AFTER_MS = 500
 # the files (research-portal pages and MEDLINE often come as .txt).
 IMPORT_SUFFIXES = {".bib", ".bibtex", ".ris", ".json", ".xml", ".nbib", ".txt", ".md", ".enw"}
 BIB_FILTER = (
-    "All supported files (*.bib *.bibtex *.ris *.json *.xml *.nbib *.txt *.md);;"
+    "All supported files (*.bib *.bibtex *.ris *.json *.xml *.nbib *.txt *.md *.pdf);;"
     "BibTeX/BibLaTeX (*.bib *.bibtex);;RIS (*.ris *.txt);;CSL-JSON (*.json);;EndNote XML (*.xml);;"
-    "MEDLINE/PubMed (*.nbib *.txt);;Research-portal page (*.txt *.md);;All files (*)"
+    "MEDLINE/PubMed (*.nbib *.txt);;Research-portal page (*.txt *.md);;PDF papers (*.pdf);;All files (*)"
 )
 
 

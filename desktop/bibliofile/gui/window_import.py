@@ -38,6 +38,15 @@ class WindowImport(WindowMixin):
             self.import_files(files)
 
     def import_files(self, paths: Sequence[str | Path]) -> None:
+        from bibliofile.gui.attachment_drops import new_references
+        from bibliofile.services.pdf_import import is_pdf
+
+        pdfs = [Path(p) for p in paths if is_pdf(p)]
+        if pdfs:  # a reference from each PDF, the PDF attached (issue 19)
+            new_references(self, pdfs)
+            paths = [p for p in paths if Path(p) not in pdfs]
+            if not paths:
+                return
         if self.importer.running:
             self.show_status("An import is already running.", 4000)
             return
