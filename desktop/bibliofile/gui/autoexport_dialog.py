@@ -197,6 +197,7 @@ class AutoExportDialog(QDialog):
 
     def _added(self, outcome: Outcome) -> None:
         self.add_button.setEnabled(True)
+        self.watch.active = True
         if outcome.error:
             self._say(outcome.message)
         else:

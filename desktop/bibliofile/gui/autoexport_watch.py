@@ -48,6 +48,8 @@ class AutoExportWatch(QObject):
         self._running = False
         self._again = False
         self._submitting = False
+        # Whether the library keeps any file up to date: unknown until the first rewrite.
+        self.active: bool | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
@@ -71,7 +73,10 @@ class AutoExportWatch(QObject):
         self.changed()
 
     def changed(self) -> None:
-        """Something may have changed: rewrite soon (once, however many changes come first)."""
+        """Something may have changed: rewrite soon (once, however many changes come first).
+        A library found to keep no file up to date costs nothing more (set up in the dialog)."""
+        if self.active is False:
+            return
         if self._running:
             self._again = True
         elif not self._timer.isActive():
@@ -111,6 +116,7 @@ class AutoExportWatch(QObject):
 
     def _done(self, outcomes: list[Outcome]) -> None:
         self._running = False
+        self.active = bool(outcomes)
         for o in outcomes:
             if o.message:
                 self.window.show_status(o.message, 15000 if o.error else 10000)

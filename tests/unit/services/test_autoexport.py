@@ -268,3 +268,21 @@ def test_set_up_refusals(tmp_path: Path) -> None:
     with pytest.raises(autoexport.AutoExportError, match="not kept up to date"):
         autoexport.remove(lib, tmp_path / "a.bib")
     lib.close()
+
+
+def test_a_symlinked_file_is_written_through_the_link_keeping_its_mode(tmp_path: Path) -> None:
+    lib = _library(tmp_path)
+    real = tmp_path / "real" / "refs.bib"
+    real.parent.mkdir()
+    real.write_text("", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "linked.bib"
+    link.symlink_to(real)
+    autoexport.add(lib, link, "bibtex")
+    [smith] = lib.by_citation_key(["smith2020"])
+    _edit_title(lib, smith, "Through the link")
+    [outcome] = autoexport.refresh_all(lib)
+    assert outcome.written and not outcome.backup
+    assert link.is_symlink() and "Through the link" in real.read_text(encoding="utf-8")
+    assert real.stat().st_mode & 0o777 == 0o640
+    lib.close()
