@@ -264,10 +264,18 @@ def test_a_taken_port_moves_to_the_next_and_says_so(window) -> None:
         taken.close()
 
 
-def test_a_test_window_takes_no_port_by_itself(window) -> None:
-    # The tests' synchronous runner: start_endpoint() without a port does nothing.
-    assert window.picker_actions.start_endpoint() is None
+def test_a_window_takes_no_port_by_itself(qtbot, make_window) -> None:
+    # Only the app starts the endpoint (gui/app.py): a window made by a test, even with the
+    # real task runner and its features installed once idle, listens nowhere.
+    window = make_window(sync=False)
+    qtbot.waitUntil(lambda: window.curation is not None, timeout=10000)
     assert window.picker_actions.endpoint.port is None
+
+
+def test_the_setting_turns_it_off(window, settings) -> None:
+    settings.setValue("cayw/enabled", "false")
+    assert window.picker_actions.start_endpoint() is None
+    assert "not listening" in window.picker_actions.endpoint_text()
 
 
 def test_refusal_rules() -> None:

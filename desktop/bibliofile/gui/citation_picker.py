@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -281,6 +281,8 @@ class CitationPicker(QDialog):
         self.results.setObjectName("pickerResults")
         self.results.setUniformItemSizes(True)
         self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the query keeps the keys
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.results.hide()
         lay.addWidget(self.results)
 
@@ -358,8 +360,8 @@ class CitationPicker(QDialog):
         self.results.setVisible(has_results)
         if has_results:
             rows = min(self.results.count(), 8)
-            row_height = self.results.sizeHintForRow(0)
-            self.results.setFixedHeight(rows * (row_height if row_height > 0 else 18) + 2 * self.results.frameWidth() + 4)
+            row_height = max(self.results.sizeHintForRow(0), self.results.fontMetrics().height() + 2)
+            self.results.setFixedHeight(rows * row_height + 2 * self.results.frameWidth() + 4)
         self.insert_button.setEnabled(bool(self.cites) or has_results)
         self.frame_layout.activate()
         self.adjustSize()
@@ -507,5 +509,20 @@ class CitationPicker(QDialog):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        self._place()
         self.activateWindow()
         self.query.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    def _place(self) -> None:
+        """Where Zotero's bar appears: centred, a little below the top of the window it
+        belongs to (or of the screen, when that window is hidden or minimised)."""
+        parent = self.parentWidget()
+        if parent is not None and parent.isVisible() and not parent.isMinimized():
+            area = parent.frameGeometry()
+        else:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is None:
+                return
+            area = screen.availableGeometry()
+        x = area.x() + max(0, (area.width() - self.width()) // 2)
+        self.move(x, area.y() + max(40, area.height() // 6))

@@ -7,8 +7,9 @@
   form (``[@knox2008, p. 12]``) as ``text/markdown`` — or as the plain text itself when
   "Copy plain text as pandoc" is ticked in the picker (setting ``cite/picker_plain_text``).
 * The CAYW endpoint (gui/cayw_server.py) on 127.0.0.1, port ``cayw/port`` (23119 unless set;
-  the next free one up to +10 when taken, said in the status bar), started once the window is
-  idle (``start_endpoint``), stopped when it closes; ``cayw/enabled`` false turns it off.
+  the next free one up to +10 when taken, said in the status bar), started by the app as it
+  shows the window (``start_endpoint``), stopped when it closes; ``cayw/enabled`` false turns
+  it off.
   Help > Cite-as-You-Write Endpoint says where it listens.
 
 Formatting the citation for the clipboard runs on the task runner's readers: the first use of
@@ -161,12 +162,12 @@ class PickerActions(QObject):
         QGuiApplication.clipboard().setText(text)
 
     def start_endpoint(self, port: int | None = None) -> int | None:
-        """Start listening (the window calls this once it is idle; tests with a port). Off with
-        ``cayw/enabled`` false; not with the tests' synchronous runner unless a port is given,
-        so a test window does not take a real port."""
+        """Start listening on ``port``, else the setting's (off with ``cayw/enabled`` false).
+        The app calls this as it shows the window (gui/app.py), not the window itself, so the
+        windows tests make never take a real port; tests pass ``port=0``."""
         settings = self.window.settings
         if port is None:
-            if self.window.runner.synchronous or not _truthy(settings.value(ENABLED_KEY, True)):
+            if not _truthy(settings.value(ENABLED_KEY, True)):
                 return None
             port = _int(settings.value(PORT_KEY, DEFAULT_PORT), DEFAULT_PORT)
         got = self.endpoint.start(port)

@@ -205,7 +205,6 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         from bibliofile.gui import fulltext_indexer
 
         self.fulltext = fulltext_indexer.install(self)  # attached files' text, once idle (issue 19)
-        self.picker_actions.start_endpoint()  # editors' citation requests (gui/cayw_server.py)
 
     def _edit_current(self) -> None:
         self.detail.focus_title()
