@@ -27,6 +27,7 @@ from typing import Any
 __all__ = ["PageBatch", "PdfFailed", "PdfWorker"]
 
 TIMEOUT = 60.0  # seconds for one answer (a batch of pages, or the facts of page 1)
+START_TIMEOUT = 60.0  # seconds for a new child to start and load PDFium
 MEMORY_LIMIT = 1 << 30  # the child's address space, bytes (Python and PDFium start at ~0.1 GB of it)
 
 
@@ -93,6 +94,7 @@ def _serve(conn: Connection, parent: int, memory_limit: int) -> None:
         os.nice(10)  # background work: the window (and the user's other programs) come first
     from bibliofile.pdf import extract
 
+    conn.send(("ok", "ready"))  # started: the parent's timeouts count from here
     open_path = ""
     doc: Any = None
     while True:
@@ -161,6 +163,15 @@ class PdfWorker:
         process.start()
         child_end.close()
         self._process, self._conn = process, parent_end
+        # Starting Python and loading PDFium (~0.3 s, more on a busy machine) is not the file's
+        # time: the answer timeout counts from the child's "ready".
+        try:
+            ready = parent_end.poll(START_TIMEOUT) and parent_end.recv() == ("ok", "ready")
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self._stop()
+            raise PdfFailed("could not be read: the PDF reader process did not start (out of memory?)", "crashed")
         return parent_end
 
     def _send(self, request: tuple[Any, ...]) -> None:
@@ -178,7 +189,7 @@ class PdfWorker:
         try:
             if not conn.poll(self.timeout):
                 self._stop()
-                raise PdfFailed(f"took longer than {self.timeout:.0f} s to read, so it was stopped", "timeout")
+                raise PdfFailed(f"took longer than {self.timeout:g} s to read, so it was stopped", "timeout")
             status, value = conn.recv()
         except (EOFError, OSError):
             code = self._process.exitcode if self._process is not None else None
