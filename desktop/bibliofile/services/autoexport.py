@@ -548,7 +548,9 @@ def refresh(library: Library, row: AutoExportRow, cache: EntryCache | None = Non
 
     _record(library, save)
     message = ""
-    if backup:
+    if backup and not row.written_sha256:
+        message = f"{row.path} was there already; it was kept as {backup} and the export written in its place"
+    elif backup:
         message = (f"{row.path} had been changed by another program; that version was kept as "
                    f"{backup} and the file was written again")
     return Outcome(row.path, written=written, message=message, formatted=built.formatted,

@@ -218,6 +218,7 @@ def test_an_existing_file_is_kept_aside_when_an_auto_export_is_added(tmp_path: P
     out.write_text("@misc{mine, title={Mine}}\n", encoding="utf-8")
     outcome = autoexport.add(lib, out, "bibtex")
     assert outcome.backup and Path(outcome.backup).read_text(encoding="utf-8") == "@misc{mine, title={Mine}}\n"
+    assert outcome.message == f"{out} was there already; it was kept as {outcome.backup} and the export written in its place"
     lib.close()
 
 
