@@ -4,6 +4,9 @@ the point: XMP beats the Info dictionary, which beats what the text of the pages
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,48 @@ def test_find_doi(text: str, want: str | None) -> None:
 def test_find_arxiv_old_style() -> None:
     got = find_arxiv("arXiv:math.GT/0309136v2 11 Sep 2003")
     assert got is not None and got.value == "math/0309136" and got.version == "v2"
+
+
+def test_a_blank_first_page_does_not_hide_the_title(tmp_path: Path) -> None:
+    """A repository's cover sheet or an office suite's page break before the paper."""
+    meta = metadata(write_pdf(tmp_path / "cover.pdf", [Page(image=True), *paper_pages("Governance After Reform", 2)]))
+    assert meta.reference.title == "Governance After Reform"
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.2"
+ office:mimetype="application/vnd.oasis.opendocument.text">
+<office:automatic-styles>
+<style:style style:name="T" style:family="paragraph"><style:text-properties fo:font-size="22pt" fo:font-weight="bold"/></style:style>
+<style:style style:name="A" style:family="paragraph"><style:text-properties fo:font-size="12pt"/></style:style>
+<style:style style:name="B" style:family="paragraph"><style:text-properties fo:font-size="10pt"/></style:style>
+</office:automatic-styles>
+<office:body><office:text>
+<text:p text:style-name="B">Preprint, under review</text:p>
+<text:p text:style-name="T">Trust in Public Institutions After Reform</text:p>
+<text:p text:style-name="A">Ada Lovelace, Charles Babbage</text:p>
+<text:p text:style-name="B">https://doi.org/10.5555/example.2024.17 — body text on Müller’s réforme.</text:p>
+</office:text></office:body></office:document>
+"""
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+def test_a_pdf_written_by_libreoffice(tmp_path: Path) -> None:
+    """A real producer's PDF: embedded subset fonts, type sizes from styles, and a title that
+    wraps onto a second line at this size."""
+    src = tmp_path / "paper.fodt"
+    src.write_text(FODT, encoding="utf-8")
+    profile = (tmp_path / "profile").as_uri()
+    proc = subprocess.run([SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                           "--outdir", str(tmp_path), str(src)], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "HOME": str(tmp_path)}, check=False)
+    pdf = tmp_path / "paper.pdf"
+    assert pdf.is_file(), f"soffice wrote no PDF: {proc.stdout}{proc.stderr}"
+    meta = metadata(pdf)
+    assert meta.reference.title == "Trust in Public Institutions After Reform" and meta.sources["title"] == TEXT
+    assert meta.reference.fields["doi"] == "10.5555/example.2024.17"

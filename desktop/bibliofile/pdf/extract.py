@@ -38,7 +38,8 @@ class PdfUnreadable(Exception):
 class PdfFacts:
     """``info``: the Info dictionary's non-empty entries; ``xmp``: the document's XMP packet
     ("" when none was found); ``first_pages``: the text of the first pages; ``title_lines``:
-    (type size in points, distance from the page top, text) of page 1's lines, in page order."""
+    (type size in points, distance from the page top, text) of the lines of the first page
+    with text, in page order."""
 
     page_count: int
     info: dict[str, str]
@@ -96,11 +97,11 @@ def page_texts(doc: Any, start: int = 0, stop: int | None = None) -> Iterator[tu
             yield i, ""
 
 
-def _title_lines(doc: Any) -> tuple[tuple[float, float, str], ...]:
-    """Page 1 cut into runs of characters of one type size and one line."""
-    if len(doc) == 0:
+def _title_lines(doc: Any, index: int = 0) -> tuple[tuple[float, float, str], ...]:
+    """A page (the first with text) cut into runs of characters of one type size and one line."""
+    if len(doc) <= index:
         return ()
-    page = doc[0]
+    page = doc[index]
     try:
         height = float(page.get_height())
         textpage = page.get_textpage()
@@ -220,8 +221,11 @@ def read_facts(path: str | Path, text_pages: int = 3) -> PdfFacts:
     try:
         count = len(doc)
         first = tuple(text for _i, text in page_texts(doc, 0, text_pages))
+        # The title is on the first page with text: a cover sheet or a blank first page (a
+        # repository's, or an office suite's page break) comes before it.
+        titled = next((i for i, text in enumerate(first) if text.strip()), 0)
         try:
-            lines = _title_lines(doc)
+            lines = _title_lines(doc, titled)
         except pdfium.PdfiumError:
             lines = ()
         info = _info(doc)
