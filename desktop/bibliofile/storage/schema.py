@@ -15,10 +15,12 @@ from datetime import datetime
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from bibliofile.storage.tables import (
+    attachment_gids_t,
     attachments_t,
     autoexport_entries_t,
     autoexports_t,
     blocks_t,
+    collection_gids_t,
     collection_items_t,
     collections_t,
     creators_t,
@@ -28,9 +30,12 @@ from bibliofile.storage.tables import (
     metadata,
     not_duplicates_t,
     notes_t,
+    reference_gids_t,
     reference_tags_t,
     references_t,
     saved_searches_t,
+    sync_bases_t,
+    sync_state_t,
     tags_t,
 )
 
@@ -289,3 +294,49 @@ class FullTextFileRow(Base):
     status: Mapped[str]
     message: Mapped[str]
     indexed_at: Mapped[datetime | None]
+
+
+class ReferenceGidRow(Base):
+    """A reference's global id for sync (issue 21): the same UUID on every replica."""
+
+    __table__ = reference_gids_t
+    reference_id: Mapped[int]
+    gid: Mapped[str]
+
+
+class CollectionGidRow(Base):
+    """A collection's global id for sync (issue 21)."""
+
+    __table__ = collection_gids_t
+    collection_id: Mapped[int]
+    gid: Mapped[str]
+
+
+class AttachmentGidRow(Base):
+    """An attachment's global id for sync (issue 21)."""
+
+    __table__ = attachment_gids_t
+    attachment_id: Mapped[int]
+    gid: Mapped[str]
+
+
+class SyncStateRow(Base):
+    """A server this library syncs with (address without password) and how far it has pulled."""
+
+    __table__ = sync_state_t
+    id: Mapped[int]
+    server_url: Mapped[str]
+    replica_id: Mapped[str]
+    last_pulled_version: Mapped[int]
+    last_synced: Mapped[datetime | None]
+
+
+class SyncBaseRow(Base):
+    """The last synced version of an object: the base of the three-way merge."""
+
+    __table__ = sync_bases_t
+    sync_id: Mapped[int]
+    gid: Mapped[str]
+    kind: Mapped[str]
+    version: Mapped[int]
+    snapshot_json: Mapped[str]

@@ -297,3 +297,53 @@ fulltext_files_t = Table(
     Column("message", Text, nullable=False, default=""),
     Column("indexed_at", DateTime, nullable=True),
 )
+
+# Sync (migration 0009, issue 21). Each synced object's global id: a UUID made where the object
+# was created, the same on every replica (local integer ids differ per replica). A table per
+# kind rather than a column, so the upgrade rewrites no existing table; rows go with their object
+# (CASCADE), and a deleted object is found at the next sync as a base snapshot without a row here.
+reference_gids_t = Table(
+    "reference_gids",
+    metadata,
+    Column("reference_id", ForeignKey("references.id", ondelete="CASCADE"), primary_key=True),
+    Column("gid", String(36), nullable=False, unique=True),
+)
+
+collection_gids_t = Table(
+    "collection_gids",
+    metadata,
+    Column("collection_id", ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True),
+    Column("gid", String(36), nullable=False, unique=True),
+)
+
+attachment_gids_t = Table(
+    "attachment_gids",
+    metadata,
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("gid", String(36), nullable=False, unique=True),
+)
+
+# One row per server this library syncs with: its address without any password (the password
+# comes from the environment, ~/.pgpass or the keyring), this replica's id as the change log's
+# author, and the last change-log version pulled from there.
+sync_state_t = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_url", Text, nullable=False, unique=True),
+    Column("replica_id", String(36), nullable=False),
+    Column("last_pulled_version", BigInteger, nullable=False, default=0),
+    Column("last_synced", DateTime, nullable=True),
+)
+
+# The base of the three-way merge: each synced object as it was when this replica and that server
+# last agreed (model.sync_snapshot's fields, as JSON), and the server version it had then.
+sync_bases_t = Table(
+    "sync_bases",
+    metadata,
+    Column("sync_id", ForeignKey("sync_state.id", ondelete="CASCADE"), primary_key=True),
+    Column("gid", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False, default="reference"),
+    Column("version", BigInteger, nullable=False, default=0),
+    Column("snapshot_json", Text, nullable=False, default="{}"),
+)
