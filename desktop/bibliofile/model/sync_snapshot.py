@@ -6,7 +6,8 @@ same fields, so a field name means one thing everywhere: ``item_type``, ``citati
 ``source`` (the imported record, so an unedited entry is written back byte for byte on every
 replica), ``creators`` (an ordered list), ``tags`` (names) and ``collections`` (collection global
 ids) as sets, ``note`` (its HTML and plain text together, one value) and ``reading.<what>``.
-Empty values are left out: a cleared field and a field never set are the same edit.
+Bibliographic fields keep even an empty value (``pages = {}`` is part of the entry); elsewhere an
+empty value is left out, so a cleared note and a note never written are the same state.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def to_snapshot(synced: SyncedReference) -> dict[str, Json]:
         "tags": list(synced.tags),
         "collections": list(synced.collections),
     }
-    out.update({FIELD_PREFIX + k: v for k, v in ref.fields.items() if v})
-    out.update({EXTRA_PREFIX + k: v for k, v in ref.extra.items() if v})
+    # Every field, empty ones too: ``pages = {}`` in a .bib file is written back as it was.
+    out.update({FIELD_PREFIX + k: v for k, v in ref.fields.items()})
+    out.update({EXTRA_PREFIX + k: v for k, v in ref.extra.items()})
     if ref.source is not None:
         s = ref.source
         out["source"] = {
