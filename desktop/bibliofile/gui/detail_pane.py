@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QFont,
@@ -40,29 +40,39 @@ from PySide6.QtWidgets import (
 from bibliofile.gui.creators_editor import MULTIPLE, CreatorsEditor, display_name
 from bibliofile.gui.field_editors import FieldEditor, FieldLineEdit, GrowingTextEdit
 from bibliofile.gui.pane_reading import ReadingRows, reading_command
-from bibliofile.gui.pane_selection import SelectionBanner, batch_status
+from bibliofile.gui.pane_selection import (
+    EDIT_ALL_LIMIT,
+    SelectionBanner,
+    batch_status,
+    pending_note,
+)
 from bibliofile.gui.tags_editor import TagsEditor, all_tag_names, shown_tags, tag_command
 from bibliofile.gui.undo import EditReferenceCommand, LibraryWriter
 from bibliofile.gui.undo_keys import forget_typing, text_field
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
-from bibliofile.model.reading import ReadingState
 from bibliofile.model.reference import Reference
-from bibliofile.services import editing, reading
+from bibliofile.services import editing, selection_summary
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.services.inheritance import inherited_values
-from bibliofile.storage import curation
+from bibliofile.services.selection_summary import SelectionSummary
 from bibliofile.storage.errors import LibraryError
 
-if TYPE_CHECKING:  # the library is passed in; only its type is needed here
+if TYPE_CHECKING:  # the library and the runner are passed in; only their types are needed here
+    from bibliofile.gui.task_runner import Task, TaskContext, TaskRunner
     from bibliofile.storage.library import Library
 
 log = logging.getLogger(__name__)
 
-# Beyond this many selected references the pane shows the count only: loading every reference to
-# find common values would make selecting a whole large library slow.
-MULTI_EDIT_LIMIT = 1000
+# Beyond this many selected references the pane shows the count only: Ctrl+A on a 100k library
+# needs no summary of them all (a worker reads 10k in well under a second).
+MULTI_EDIT_LIMIT = 20_000
+# Up to this many are read at once on the GUI thread (~6 ms, no flicker while Shift+arrowing);
+# more are summarised on a worker (gui/task_runner.py), the count shown at once (issue 18).
+SYNC_LIMIT = 20
+# Selection bursts (select_ids reports twice; Shift+arrow auto-repeat) coalesce into one read.
+DEBOUNCE_MS = 30
 OTHER_GROUP = "Other fields"
 READING_GROUP = "Reading"
 CREATORS = "creators"
@@ -106,12 +116,28 @@ class DetailPane(QWidget):
     statusMessage = Signal(str)
     formBuilt = Signal()  # new editors: the window puts them in its Tab order
 
-    def __init__(self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
         self.undo_stack = undo_stack
+        # Without a runner (or with a synchronous one, in tests) every selection is read at once.
+        self.runner = runner
         self._ids: list[int] = []
-        self._refs: list[Reference] = []
+        self._refs: list[Reference] = []  # loaded whole: one, a few, or the ones being edited
+        self._view: SelectionSummary | None = None  # what the form shows
+        self._load: Task | None = None
+        self._load_seq = 0
+        self._load_keeps_layout = False
+        self._load_timer = QTimer(self)
+        self._load_timer.setSingleShot(True)
+        self._load_timer.setInterval(DEBOUNCE_MS)
+        self._load_timer.timeout.connect(self._start_load)
         self._common: dict[str, str | None] = {}
         self._structure: tuple[object, ...] | None = None
         self._visible: list[str] = []
@@ -198,7 +224,7 @@ class DetailPane(QWidget):
     def show_references(self, ids: list[int]) -> None:
         """0 ids: the empty state; 1: the editor; more: the count and the values they share."""
         ids = list(ids)
-        same = ids == self._ids and bool(self._refs)
+        same = ids == self._ids and (bool(self._refs) or self._view is not None)
         if not same:
             self.commit_pending()
         if frozenset(ids) != self._unlocked:
@@ -208,12 +234,25 @@ class DetailPane(QWidget):
 
     @property
     def references(self) -> list[Reference]:
+        """The references loaded whole: one, up to ``SYNC_LIMIT``, or those being edited
+        together; more, shown read-only, come from a summary and are not loaded."""
         return list(self._refs)
+
+    @property
+    def summary(self) -> SelectionSummary | None:
+        """What the form shows (None while a selection is being read, or none is shown)."""
+        return self._view
+
+    @property
+    def loading(self) -> bool:
+        """A selection is being summarised on a worker (its count is shown meanwhile)."""
+        return self._load_timer.isActive() or self._load is not None
 
     @property
     def editable(self) -> bool:
         """One reference is edited in place; several only after "Edit All N…" was confirmed."""
-        return len(self._refs) <= 1 or frozenset(self._ids) == self._unlocked
+        n = self._view.count if self._view is not None else len(self._refs)
+        return n <= 1 or frozenset(self._ids) == self._unlocked
 
     def unlock(self) -> None:
         """Make the selected references editable together (the banner's confirmed "Edit All")."""
@@ -242,43 +281,109 @@ class DetailPane(QWidget):
 
     # ---- loading ------------------------------------------------------------------------------
     def _reload(self, keep_layout: bool) -> None:
+        self._cancel_load()
         ids = self._ids
         if not ids:
-            self._refs = []
+            self._refs, self._view = [], None
             self._show_empty()
             return
         if len(ids) > MULTI_EDIT_LIMIT:
-            self._refs = []
+            self._refs, self._view = [], None
             self._show_empty(
                 f"{len(ids):,} references selected",
-                f"Select at most {MULTI_EDIT_LIMIT:,} references to edit them together.",
+                f"Select at most {MULTI_EDIT_LIMIT:,} references to see what they share.",
             )
+            return
+        if self.runner is not None and not self.runner.synchronous and len(ids) > SYNC_LIMIT:
+            self._load_later(keep_layout)
             return
         refs = self.library.get_many(ids)
         if not refs:
-            self._refs = []
+            self._refs, self._view = [], None
             self._show_empty()
             return
-        self._refs = refs
-        self._common = editing.common_fields(refs)
+        self._apply(refs, selection_summary.summary_of(self.library, refs), keep_layout)
+
+    # ---- loading on a worker ------------------------------------------------------------------
+    def _cancel_load(self) -> None:
+        self._load_timer.stop()
+        self._load_seq += 1  # a result still on its way is for a selection no longer shown
+        if self._load is not None:
+            self._load.cancel()
+            self._load = None
+
+    def _load_later(self, keep_layout: bool) -> None:
+        """Many references: the count at once, what they share when a worker has read it.
+        The same references shown again (after an edit) keep their form, read-only until the
+        new values come, so no edit is made against values about to be replaced."""
+        self._load_keeps_layout = keep_layout and self.stack.currentWidget() is self.scroll_area
+        if self._load_keeps_layout:
+            self._set_read_only(True)
+        else:
+            self._refs, self._view = [], None
+            self._show_empty(f"{len(self._ids):,} references selected", pending_note())
+        self._load_timer.start()
+
+    def _start_load(self) -> None:
+        assert self.runner is not None
+        library, ids, seq = self.library, list(self._ids), self._load_seq
+        whole = frozenset(ids) == self._unlocked  # being edited: the edit needs them whole
+
+        def work(ctx: TaskContext) -> tuple[list[Reference], SelectionSummary]:
+            if whole:
+                refs = library.get_many(ids)
+                return refs, selection_summary.summary_of(library, refs)
+            return [], selection_summary.summarize(library, ids, ctx.cancelled)
+
+        self._load = self.runner.read(
+            work,
+            on_done=lambda result, s=seq: self._loaded(s, result),
+            on_error=lambda exc, s=seq: self._load_failed(s, exc),
+        )
+
+    def _loaded(self, seq: int, result: tuple[list[Reference], SelectionSummary]) -> None:
+        if seq != self._load_seq:
+            return
+        self._load = None
+        refs, view = result
+        if not view.count:
+            self._refs, self._view = [], None
+            self._show_empty()
+            return
+        self._apply(refs, view, self._load_keeps_layout)
+
+    def _load_failed(self, seq: int, exc: BaseException) -> None:
+        if seq != self._load_seq or isinstance(exc, selection_summary.SelectionReadCancelled):
+            return
+        self._load = None
+        if not isinstance(exc, LibraryError):
+            raise exc  # a bug: the crash dialog, not a quiet pane
+        self._refs, self._view = [], None
+        self._show_empty(f"{len(self._ids):,} references selected", f"Could not read them: {exc}")
+
+    def _apply(self, refs: list[Reference], view: SelectionSummary, keep_layout: bool) -> None:
+        """Show ``view`` in one go: the form built (or refilled) from the summary; ``refs``
+        are the references loaded whole (empty for several shown read-only)."""
+        self._refs, self._view = refs, view
+        self._common = view.common
         # Crossref/xdata parents (every generation) as citations and RIS/CSL-JSON see them.
-        inherited, self._inherited_names = inherited_values(self.library, refs[0]) if len(refs) == 1 else ({}, [])
-        defs = editing.visible_fields(refs)
-        keys = [f.key for f in defs]
+        single = refs[0] if len(refs) == 1 and view.count == 1 else None
+        inherited, self._inherited_names = inherited_values(self.library, single) if single else ({}, [])
+        keys = [f.key for f in view.visible]
         for k in inherited:
             if k in FIELD_BY_KEY and k not in keys:
                 keys.append(k)
-        types = tuple(sorted({r.item_type for r in refs}))
+        types = view.item_types
         if keep_layout and self._structure is not None and self._structure[1] == types:
             # Same references, same type: a field just emptied keeps its row until they change.
             keys = list(dict.fromkeys([*self._visible, *keys]))
-        others = tuple(editing.other_field_keys(refs))
-        editable = self.editable
+        others = tuple(view.others)
+        editable = self.editable and (view.count <= 1 or bool(refs))
         if not editable:
             # Read-only: what they share, and "(various)"; rows empty in all of them are noise.
             keys = [k for k in keys if self._common.get(k, "") != ""]
             others = tuple(k for k in others if self._common.get(k, "") != "")
-        structure = (len(refs) > 1, editable, types, tuple(sorted(keys)), others)
+        structure = (view.count > 1, editable, types, tuple(sorted(keys)), others)
         self._visible = keys
         if structure != self._structure or self.stack.currentWidget() is not self.scroll_area:
             self._build(refs, keys, list(others), keep_scroll=keep_layout)
@@ -289,7 +394,7 @@ class DetailPane(QWidget):
         self._fill(refs, inherited, keep_focus_edits=keep_layout)
         from bibliofile.gui.pane_attachments import sync_pane
 
-        sync_pane(self, refs, editable)  # the Attachments section (issue 19)
+        sync_pane(self, refs if view.count == 1 else [], editable)  # the Attachments section (issue 19)
         self._set_read_only(not editable)
         self.stack.setCurrentWidget(self.scroll_area)
 
@@ -320,7 +425,9 @@ class DetailPane(QWidget):
         scroll_value = self.scroll_area.verticalScrollBar().value() if keep_scroll else 0
         self._generation += 1
         gen = self._generation
-        multi = len(refs) > 1
+        view = self._view
+        assert view is not None
+        multi = view.count > 1
         self.editors, self.labels, self.link_buttons = {}, {}, {}
 
         content = QWidget()
@@ -332,7 +439,7 @@ class DetailPane(QWidget):
         self.header = None
         self.banner = None
         if multi:
-            self.banner = SelectionBanner(len(refs), self.editable, content)
+            self.banner = SelectionBanner(view.count, self.editable, content, edit_limit=EDIT_ALL_LIMIT)
             self.banner.unlocked.connect(lambda g=gen: self.unlock() if g == self._generation else None)
             self.banner.locked.connect(lambda g=gen: self.lock() if g == self._generation else None)
             self.header = self.banner.header
@@ -443,9 +550,11 @@ class DetailPane(QWidget):
             self._add_row(form, label, field, parent, buddy=buddy)
 
     def _defs_for(self, refs: list[Reference], keys: list[str]) -> list[FieldDef]:
-        labelled = {d.key: d for d in editing.visible_fields(refs)}
-        if len({r.item_type for r in refs}) == 1:
-            labelled.update({d.key: d for d in editing.fields_for_type(refs[0].item_type)})
+        view = self._view
+        assert view is not None
+        labelled = {d.key: d for d in view.visible}
+        if len(view.item_types) == 1:
+            labelled.update({d.key: d for d in editing.fields_for_type(view.item_types[0])})
         wanted = set(keys)
         return [labelled.get(f.key, f) for f in FIELD_BY_KEY.values() if f.key in wanted]
 
@@ -506,7 +615,9 @@ class DetailPane(QWidget):
     # ---- filling ------------------------------------------------------------------------------
     def _fill(self, refs: list[Reference], inherited: dict[str, str], keep_focus_edits: bool) -> None:
         common = self._common
-        multi = len(refs) > 1
+        view = self._view
+        assert view is not None
+        multi = view.count > 1
 
         def put(editor: FieldEditor, value: str | None, placeholder: str = "") -> None:
             editor.stored = value or ""
@@ -532,25 +643,22 @@ class DetailPane(QWidget):
             t = common.get(editing.ITEM_TYPE)
             self.type_combo.setCurrentIndex(self.type_combo.findData(item_type(t).csl) if t is not None else -1)
         if self.creators_editor is not None:
-            self.creators_editor.set_creators(editing.common_creators(refs), keep_state=keep_focus_edits)
+            self.creators_editor.set_creators(view.creators, keep_state=keep_focus_edits)
         if self.creators_view is not None:
-            shared = editing.common_creators(refs)
+            shared = view.creators
             names = "\n".join(display_name(c) for c in shared) if shared is not None else MULTIPLE
             self.creators_view.setText(names)
             self.creators_view.setForegroundRole(
                 QPalette.ColorRole.PlaceholderText if shared is None else QPalette.ColorRole.WindowText
             )
         if self.tags_editor is not None:
-            ids = [r.id for r in refs if r.id is not None]
-            self.tags_editor.set_tags(shown_tags(curation.tags_of(self.library, ids), ids))
+            self.tags_editor.set_tags(shown_tags(view.tags, list(view.ids)))
         for key, button in self.link_buttons.items():
             button.setEnabled(bool(self._link(key)))
         if self.banner is not None:
-            self.banner.set_count(len(refs))
+            self.banner.set_count(view.count)
         if self.reading_rows is not None:
-            ids = [r.id for r in refs if r.id is not None]
-            states = reading.states(self.library, ids)
-            self.reading_rows.show([states.get(i, ReadingState()) for i in ids], keep_typing=keep_focus_edits)
+            self.reading_rows.show(view.reading_states(), keep_typing=keep_focus_edits)
         if self.source_label is not None:
             self.source_label.setText("\n".join(filter(None, [self._source_text(refs), self._inherited_names_text(refs)])))
             self.source_label.setVisible(bool(self.source_label.text()))

@@ -112,7 +112,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         self.model = LibraryTableModel(library, self.runner, self)
         self.table = LibraryTableView(self)
         self.table.setModel(self.model)
-        self.detail = DetailPane(library, self.undo_stack, self)
+        self.detail = DetailPane(library, self.undo_stack, self, runner=self.runner)
         self.detail.setObjectName("detailPane")
         self.detail.referencesChanged.connect(self._references_changed)
         self.detail.statusMessage.connect(lambda text: self.show_status(text, 8000))

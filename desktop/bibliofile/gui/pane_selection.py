@@ -28,6 +28,15 @@ def _label(text: str, parent: QWidget, quiet: bool = False) -> QLabel:
     return label
 
 
+# "Edit All N…" is offered up to this many: an edit of more is a long write with a long undo.
+EDIT_ALL_LIMIT = 1000
+
+
+def pending_note() -> str:
+    """Shown under the count while a worker reads what many selected references share."""
+    return "Reading what they share…"
+
+
 def read_only_note() -> str:
     return "Read-only: these are the values they share; (various) marks fields that differ."
 
@@ -42,11 +51,14 @@ class SelectionBanner(QWidget):
     unlocked = Signal()
     locked = Signal()
 
-    def __init__(self, n: int, editable: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, n: int, editable: bool, parent: QWidget | None = None, edit_limit: int | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("selectionBanner")
         self.n = n
         self.editable = editable
+        self.edit_limit = edit_limit  # beyond it the button says why it is off
         self.confirm: QMessageBox | None = None
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 4)
@@ -77,8 +89,11 @@ class SelectionBanner(QWidget):
         self.header.setText(f"Editing {n:,} references" if self.editable else f"{n:,} references selected")
         self.note.setText(editing_note(n) if self.editable else read_only_note())
         self.button.setText("Done Editing" if self.editable else f"Edit All {n:,}…")
+        too_many = not self.editable and self.edit_limit is not None and n > self.edit_limit
+        self.button.setEnabled(not too_many)
         self.button.setToolTip(
             "Go back to showing them read-only" if self.editable
+            else f"Select at most {self.edit_limit:,} references to edit them together" if too_many
             else f"Unlock the fields to change all {n:,} selected references at once"
         )
         self.button.setAccessibleName(self.button.text())
