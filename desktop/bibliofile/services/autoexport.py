@@ -42,7 +42,7 @@ from bibliofile.services.exporting import (
     file_encoding,
     write_bytes_atomically,
 )
-from bibliofile.services.inheritance import parent_keys, resolve_parents
+from bibliofile.services.inheritance import parent_keys
 from bibliofile.storage import autoexports as store
 from bibliofile.storage.autoexports import AutoExportRow, CachedEntry, OutlineRow, Stamp, stamp_time
 from bibliofile.storage.errors import LibraryError
@@ -412,20 +412,37 @@ def _csl(library: Library, outline: list[PassthroughBlock | OutlineRow], cache: 
             iid = f"{iid}-{n}"
         used.add(iid)
         item_ids.append(iid)
+    # A reference inheriting through crossref/xdata is reused only while what it inherited from
+    # is the same: each parent key still names the same one reference, unchanged.
+    dep_keys = [k for e in cache.entries.values() if e.parents for k, _, _ in e.deps]
+    now_by_key = store.by_keys(library, dep_keys) if dep_keys else {}
+
+    def inherited_same(e: CachedEntry) -> bool:
+        return bool(e.deps) and all(
+            now_by_key.get(k, []) == ([(pid, pstamp)] if pid is not None else []) for k, pid, pstamp in e.deps
+        )
+
     bodies: list[str | None] = []
     miss: list[int] = []
     for r, iid in zip(rows, item_ids, strict=True):
         e = cache.entries.get(r.id)
-        if e is not None and e.stamp == r.stamp and e.trusted and e.item_id == iid and not e.parents:
+        if (e is not None and e.stamp == r.stamp and e.trusted and e.item_id == iid
+                and (not e.parents or inherited_same(e))):
             bodies.append(e.body)
         else:
             bodies.append(None)
             miss.append(r.id)
     new: dict[int, CachedEntry] = {}
     if miss:
+        from bibliofile.formats.crossref import resolve_crossref
+        from bibliofile.services.inheritance import library_parents
+
         stored = library.get_many(miss)
-        resolved = {r.id: r for r in resolve_parents(library, stored)}
-        has_parents = {r.id for r in stored if parent_keys(r)}
+        # As resolve_parents does, keeping the parents found to record what each inherited.
+        children = {r.id: r for r in stored if parent_keys(r)}
+        parents = library_parents(library, children.values()) if children else {}
+        resolved = {r.id: resolve_crossref(r, parents) if r.id in children else r for r in stored}
+        parent_stamps = store.stamps(library, [p.id for p in parents.values() if p.id is not None])
         for n, (r, iid) in enumerate(zip(rows, item_ids, strict=True)):
             if bodies[n] is not None:
                 continue
@@ -434,11 +451,34 @@ def _csl(library: Library, outline: list[PassthroughBlock | OutlineRow], cache: 
                 continue
             body = "  " + json.dumps(reference_to_item(ref, iid), ensure_ascii=False, indent=2).replace("\n", "\n  ")
             bodies[n] = body
-            new[r.id] = CachedEntry(stamp=r.stamp, trusted=_trusted(started, r.stamp), body=body,
-                                    item_id=iid, parents=r.id in has_parents)
+            child = children.get(r.id)
+            deps = _inherited_from(child, parents, parent_stamps) if child is not None else ()
+            trusted = _trusted(started, r.stamp) and all(t is None or _trusted(started, t) for _, _, t in deps)
+            new[r.id] = CachedEntry(stamp=r.stamp, trusted=trusted, body=body, item_id=iid,
+                                    parents=child is not None, deps=deps)
     kept = [b for b in bodies if b is not None]
     text = "[\n" + ",\n".join(kept) + "\n]\n" if kept else "[]\n"
     return _Built(text, new, len(miss), len(rows))
+
+
+def _inherited_from(ref: Reference, parents: dict[str, Reference],
+                    parent_stamps: dict[int, Stamp]) -> tuple[tuple[str, int | None, Stamp | None], ...]:
+    """(key, id, stamp) of every ancestor ``ref`` reaches through crossref/xdata (None for a key
+    no reference had): if any of these changes, what it inherits may change."""
+    out: list[tuple[str, int | None, Stamp | None]] = []
+    seen: set[str] = set()
+    todo = parent_keys(ref)
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        p = parents.get(key)
+        pid = p.id if p is not None else None
+        out.append((key, pid, parent_stamps.get(pid) if pid is not None else None))
+        if p is not None:
+            todo.extend(parent_keys(p))
+    return tuple(sorted(out, key=lambda d: d[0]))
 
 
 # ---- writing --------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ __all__ = [
     "Stamp",
     "add",
     "all_autoexports",
+    "by_keys",
     "delete_entries",
     "find",
     "load_entries",
@@ -59,6 +60,7 @@ __all__ = [
     "remove",
     "save_entries",
     "stamp_time",
+    "stamps",
     "verbatim_references",
     "verbatim_texts",
 ]
@@ -110,6 +112,9 @@ class CachedEntry:
     prefix: str = ""
     item_id: str = ""
     parents: bool = False
+    # What it inherited from, for a reference with crossref/xdata parents (kept in memory only):
+    # (parent key, the parent's id or None when none had that key, its stamp).
+    deps: tuple[tuple[str, int | None, Stamp | None], ...] = ()
 
 
 class OutlineRow(NamedTuple):
@@ -279,6 +284,29 @@ def outline(library: Library, ids: Sequence[int] | None = None) -> list[Passthro
                     out.append(pending.popleft()[1])
                 out.append(_outline_row(row[3:]))
             out.extend(b for _, b in pending)
+    return out
+
+
+def by_keys(library: Library, keys: Sequence[str]) -> dict[str, list[tuple[int, Stamp]]]:
+    """(id, stamp) of the references outside the trash with each citation key."""
+    out: dict[str, list[tuple[int, Stamp]]] = {}
+    cols = (R.id, R.citation_key, type_coerce(R.date_modified, String), R.deleted)
+    with connection(library) as conn:
+        for chunk in chunks(sorted(set(keys)), 900):
+            # (the trash filtered here: with ``deleted`` in the WHERE clause SQLite takes an index
+            # led by it instead of the key's, as Library.by_citation_key says)
+            for rid, key, stamp, deleted in _plain_rows(conn, select(*cols).where(R.citation_key.in_(chunk))):
+                if not deleted:
+                    out.setdefault(key, []).append((rid, stamp))
+    return out
+
+
+def stamps(library: Library, ids: Sequence[int]) -> dict[int, Stamp]:
+    out: dict[int, Stamp] = {}
+    with connection(library) as conn:
+        for chunk in chunks(sorted(set(ids)), 900):
+            stmt = select(R.id, type_coerce(R.date_modified, String)).where(R.id.in_(chunk))
+            out.update((rid, stamp) for rid, stamp in _plain_rows(conn, stmt))
     return out
 
 

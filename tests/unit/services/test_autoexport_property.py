@@ -95,6 +95,10 @@ def _check(lib: Library, out: Path) -> None:
 @example(ops=[("title", 4, "X"), ("title", 4, "Y")], fmt="csl-json", query=False)
 # An entry made here (cached, settled) renamed once an earlier entry takes its key.
 @example(ops=[("key", 0, "new")], fmt="bibtex", query=False)
+# A crossref child's parent edited, trashed, or its key given away (the child inherits from it).
+@example(ops=[("title", 1, "Parent")], fmt="csl-json", query=False)
+@example(ops=[("trash", 1, "")], fmt="csl-json", query=False)
+@example(ops=[("key", 1, "b3"), ("key", 3, "b2")], fmt="csl-json", query=True)
 # Written without the cache (keys clash), then an edit in the same second (found by this test).
 @example(ops=[("key", 9, "new"), ("title", 9, "}{éac{")], fmt="bibtex", query=False)
 def test_file_always_equals_a_fresh_export(ops: list[tuple[str, int, str]], fmt: str, query: bool) -> None:
