@@ -105,3 +105,20 @@ def test_a_file_that_cannot_be_written_is_said_and_retried(
     dlg.remove_button.click()
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 0, timeout=5000)
     assert out.exists()  # removing stops the updates; the file stays
+
+
+def test_a_rewrite_pending_when_the_window_closes_is_done_before_it_goes(
+    make_window, lib: Library, qtbot, tmp_path: Path
+) -> None:
+    lib.add_references([make_ref("Before close")])
+    out = tmp_path / "refs.bib"
+    autoexport.add(lib, out)
+    window = make_window(sync=False)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10000)
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.detail.editors["title"].text() == "Before close", timeout=10000)
+    _type(window.detail.editors["title"], "Closed at once")
+    assert window.autoexport_watch.pending  # the debounce has not run yet
+    window.close()
+    assert "Closed at once" in out.read_text(encoding="utf-8")
+    assert out.read_bytes() == _fresh(lib, out)
