@@ -14,6 +14,7 @@ field does not undo it a second time.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
@@ -90,8 +91,15 @@ class LibraryUndoKeys(QObject):
     def __init__(self, window: QWidget, undo: QAction, redo: QAction) -> None:
         super().__init__(window)
         self._window = window
-        self._undo = undo
-        self._redo = redo
+        # The keys, not the actions: the filter runs on every key typed into a field, and in
+        # the real app the actions' Python wrappers were found invalidated while the actions
+        # lived on in C++ (the Edit menu still showed them), so every keystroke in a text field
+        # opened the crash dialog. Copies of the key lists cannot go stale that way; an action
+        # whose shortcuts change tells us through its C++ ``changed`` signal.
+        self._undo_keys = list(undo.shortcuts())
+        self._redo_keys = list(redo.shortcuts())
+        undo.changed.connect(lambda a=undo: self._keys_changed(a, redo=False))
+        redo.changed.connect(lambda a=redo: self._keys_changed(a, redo=True))
         self._watched: set[int] = set()
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -112,11 +120,20 @@ class LibraryUndoKeys(QObject):
     def direction(self, event: QKeyEvent) -> bool | None:
         """False for an undo key, True for a redo key, None for any other key."""
         pressed = QKeySequence(event.keyCombination())
-        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._undo.shortcuts()):
+        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._undo_keys):
             return False
-        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._redo.shortcuts()):
+        if any(pressed.matches(s) == QKeySequence.SequenceMatch.ExactMatch for s in self._redo_keys):
             return True
         return None
+
+    def _keys_changed(self, action: QAction, redo: bool) -> None:
+        if not shiboken6.isValid(action):
+            return  # the wrapper went stale: the keys copied last stand
+        keys = list(action.shortcuts())
+        if redo:
+            self._redo_keys = keys
+        else:
+            self._undo_keys = keys
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
