@@ -265,7 +265,7 @@ def get_references(conn: Connection, gids: Iterable[str | uuid.UUID]) -> dict[st
         select(r.gid, r.item_type, r.citation_key, r.fields, r.extra, r.source, r.edited)
         .where(r.gid.in_(wanted), r.deleted.is_(False))
     ):
-        snap: dict[str, Json] = {"item_type": row.item_type, "citation_key": row.citation_key or None,
+        snap: dict[str, Json] = {"item_type": row.item_type or None, "citation_key": row.citation_key or None,
                                  "edited": row.edited or None, "source": row.source}
         snap.update({FIELD_PREFIX + k: v for k, v in (row.fields or {}).items()})
         snap.update({EXTRA_PREFIX + k: v for k, v in (row.extra or {}).items()})
@@ -307,72 +307,128 @@ def put_reference(conn: Connection, gid: str | uuid.UUID, snapshot: Snapshot, au
     """Store the reference as ``snapshot`` says, logging each changed field; returns its new
     version, or None when the server already held exactly this. A tombstoned reference put
     again comes back (an edit won over a deletion)."""
+    return put_references(conn, {gid: snapshot}, author).get(str(_gid(gid)))
+
+
+def put_references(conn: Connection, items: Mapping[str | uuid.UUID, Snapshot], author: str) -> dict[str, int]:
+    """``put_reference`` for many at once, a few statements per batch rather than per reference
+    (an initial push of a whole library); returns gid -> new version of those that changed."""
     _write_lock(conn)
-    key = _gid(gid)
-    new = normalize(snapshot) or {}
-    changes = changed_fields(get_reference(conn, key), new)
+    out: dict[str, int] = {}
+    keys = list(items)
+    for start in range(0, len(keys), _BATCH):
+        batch = {_gid(g): normalize(items[g]) or {} for g in keys[start : start + _BATCH]}
+        out.update(_put_batch(conn, batch, author))
+    return out
+
+
+_BATCH = 2000
+
+
+def _put_batch(conn: Connection, batch: dict[uuid.UUID, dict[str, Json]], author: str) -> dict[str, int]:
+    current = get_references(conn, batch)
+    changes = {k: c for k, new in batch.items() if (c := changed_fields(current[str(k)], new))}
     if not changes:
-        return None
-    version = _log(conn, key, "references", changes, author)
-    row = {
-        "item_type": str(new.get("item_type") or "article-journal"),
-        "citation_key": str(new.get("citation_key") or ""),
-        "fields": {k[len(FIELD_PREFIX):]: v for k, v in new.items() if k.startswith(FIELD_PREFIX)},
-        "extra": {k[len(EXTRA_PREFIX):]: v for k, v in new.items() if k.startswith(EXTRA_PREFIX)},
-        "source": new.get("source"),
-        "edited": bool(new.get("edited")),
-        "deleted": False,
-        "version": version,
-    }
-    upsert = pg_insert(s_references).values(gid=key, **row)
-    conn.execute(upsert.on_conflict_do_update(index_elements=[s_references.c.gid], set_=row))
-    _replace_parts(conn, key, new, changes.keys())
-    return version
+        return {}
+    log_rows = [
+        {"object_gid": k, "table_name": "references", "field": name, "value": value,
+         "tombstone": False, "author": author}
+        for k, fields in changes.items()
+        for name, value in fields.items()
+    ]
+    handed = conn.execute(
+        change_log.insert().returning(change_log.c.version, sort_by_parameter_order=True), log_rows
+    ).scalars().all()
+    owners = [k for k, fields in changes.items() for _name in fields]
+    versions: dict[uuid.UUID, int] = {}
+    for k, version in zip(owners, handed, strict=True):
+        versions[k] = max(int(version), versions.get(k, 0))
+    rows = []
+    for k in changes:
+        new = batch[k]
+        rows.append({
+            "gid": k,
+            "item_type": str(new.get("item_type") or ""),
+            "citation_key": str(new.get("citation_key") or ""),
+            "fields": {n[len(FIELD_PREFIX):]: v for n, v in new.items() if n.startswith(FIELD_PREFIX)},
+            "extra": {n[len(EXTRA_PREFIX):]: v for n, v in new.items() if n.startswith(EXTRA_PREFIX)},
+            "source": new.get("source"),
+            "edited": bool(new.get("edited")),
+            "deleted": False,
+            "version": versions[k],
+        })
+    upsert = pg_insert(s_references)
+    conn.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[s_references.c.gid],
+            set_={c: upsert.excluded[c] for c in rows[0] if c != "gid"},
+        ),
+        rows,
+    )
+    _replace_parts(conn, {k: batch[k] for k in changes}, changes)
+    return {str(k): v for k, v in versions.items()}
 
 
-def _replace_parts(conn: Connection, key: uuid.UUID, new: Mapping[str, Json], changed: Iterable[str]) -> None:
+def _replace_parts(conn: Connection, new: Mapping[uuid.UUID, Mapping[str, Json]],
+                   changes: Mapping[uuid.UUID, Mapping[str, Json]]) -> None:
     """Rewrite the rows of the parts that changed (creators, tags, collections, note, reading)."""
-    changed = set(changed)
-    if "creators" in changed:
-        conn.execute(delete(s_creators).where(s_creators.c.reference_gid == key))
-        people = new.get("creators") or []
-        rows = [
-            {"reference_gid": key, "position": i, "role": str(p.get("role") or "author"),
-             "others": bool(p.get("others", False)),
-             **{part: str(p.get(part) or "") for part in _CREATOR_PARTS}}
-            for i, p in enumerate(people if isinstance(people, list) else [])
-            if isinstance(p, dict)
-        ]
+
+    def changed(part: str) -> list[uuid.UUID]:
+        return [k for k, c in changes.items() if part in c]
+
+    def clear(table: Table, keys: list[uuid.UUID]) -> None:
+        if keys:
+            conn.execute(delete(table).where(table.c.reference_gid.in_(keys)))
+
+    def add(table: Table, rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(s_creators.insert(), rows)
-    if "tags" in changed:
-        conn.execute(delete(s_reference_tags).where(s_reference_tags.c.reference_gid == key))
-        names = [str(t) for t in _list(new.get("tags"))]
-        if names:
-            _ensure_tags(conn, names, version=None)
-            conn.execute(s_reference_tags.insert(), [{"reference_gid": key, "tag_gid": tag_gid(t)} for t in names])
-    if "collections" in changed:
-        conn.execute(delete(s_collection_items).where(s_collection_items.c.reference_gid == key))
-        colls = [_gid(str(c)) for c in _list(new.get("collections"))]
-        if colls:
-            conn.execute(s_collection_items.insert(), [{"collection_gid": c, "reference_gid": key} for c in colls])
-    if "note" in changed:
-        conn.execute(delete(s_notes).where(s_notes.c.reference_gid == key))
-        note = new.get("note")
-        if isinstance(note, dict):
-            conn.execute(s_notes.insert().values(reference_gid=key, html=str(note.get("html") or ""),
-                                                 text=str(note.get("text") or "")))
-    if any(name.startswith(READING_PREFIX) for name in changed):
-        conn.execute(delete(s_reading).where(s_reading.c.reference_gid == key))
-        values = {column: new.get(READING_PREFIX + k) for k, column in _READING.items()}
+            conn.execute(table.insert(), rows)
+
+    keys = changed("creators")
+    clear(s_creators, keys)
+    add(s_creators, [
+        {"reference_gid": k, "position": i, "role": str(p.get("role") or "author"),
+         "others": bool(p.get("others", False)), **{part: str(p.get(part) or "") for part in _CREATOR_PARTS}}
+        for k in keys
+        for i, p in enumerate(_list(new[k].get("creators")))
+        if isinstance(p, dict)
+    ])
+    keys = changed("tags")
+    clear(s_reference_tags, keys)
+    tagged = [(k, str(t)) for k in keys for t in _list(new[k].get("tags"))]
+    if tagged:
+        _ensure_tags(conn, sorted({t for _k, t in tagged}), version=None)
+    add(s_reference_tags, [{"reference_gid": k, "tag_gid": tag_gid(t)} for k, t in tagged])
+    keys = changed("collections")
+    clear(s_collection_items, keys)
+    add(s_collection_items, [
+        {"collection_gid": _gid(str(c)), "reference_gid": k} for k in keys for c in _list(new[k].get("collections"))
+    ])
+    keys = changed("note")
+    clear(s_notes, keys)
+    add(s_notes, [
+        {"reference_gid": k, "html": str(note.get("html") or ""), "text": str(note.get("text") or "")}
+        for k in keys
+        if isinstance(note := new[k].get("note"), dict)
+    ])
+    keys = [k for k, c in changes.items() if any(name.startswith(READING_PREFIX) for name in c)]
+    clear(s_reading, keys)
+    reading_rows = []
+    for k in keys:
+        values = {column: new[k].get(READING_PREFIX + key) for key, column in _READING.items()}
         if any(v is not None for v in values.values()):
-            conn.execute(s_reading.insert().values(
-                reference_gid=key,
-                read_status=str(values["read_status"] or ""),
-                priority=int(values["priority"] or 0),  # type: ignore[arg-type]
-                rating=int(values["rating"] or 0),  # type: ignore[arg-type]
-                date_read=str(values["date_read"] or ""),
-            ))
+            reading_rows.append({
+                "reference_gid": k,
+                "read_status": str(values["read_status"] or ""),
+                "priority": _int(values["priority"]),
+                "rating": _int(values["rating"]),
+                "date_read": str(values["date_read"] or ""),
+            })
+    add(s_reading, reading_rows)
+
+
+def _int(value: Json) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _list(value: Json) -> list[Json]:
