@@ -128,7 +128,8 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
     settings = QSettings("Bibliofile", "Bibliofile")
     window = MainWindow(library, settings=settings)
     window.show()
-    window.picker_actions.start_endpoint()  # editors' CAYW requests: the app's, never a test window's
+    # Editors' CAYW requests: the app's, never a test window's; once the first rows are painted.
+    window.picker_actions.start_endpoint_after_first_paint()
     app.installEventFilter(FileOpenHandler(window))  # macOS sends double-clicked files as events
     if open_files:
         QTimer.singleShot(0, lambda: window.import_files(list(open_files)))

@@ -48,7 +48,7 @@ class AutoExportWatch(QObject):
         self._running = False
         self._again = False
         self._submitting = False
-        # Whether the library keeps any file up to date: unknown until the first rewrite.
+        # Whether the library keeps any file up to date: unknown until the first change asks.
         self.active: bool | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -75,12 +75,27 @@ class AutoExportWatch(QObject):
     def changed(self) -> None:
         """Something may have changed: rewrite soon (once, however many changes come first).
         A library found to keep no file up to date costs nothing more (set up in the dialog)."""
+        if self.active is None:
+            self.active = self._keeps_files()
         if self.active is False:
             return
         if self._running:
             self._again = True
         elif not self._timer.isActive():
             self._timer.start()
+
+    def _keeps_files(self) -> bool | None:
+        """One cheap query the first time something may have changed (the first search after
+        start-up is a task too): a library that keeps no file up to date never imports the
+        export services or wakes the writer (issue 22: idle within 1.0 s). None: not known
+        (the library is locked), the rewrite finds out."""
+        from bibliofile.services.idle_work import keeps_files
+        from bibliofile.storage.errors import LibraryError
+
+        try:
+            return keeps_files(self.window.library)
+        except LibraryError:
+            return None
 
     @property
     def pending(self) -> bool:

@@ -7,8 +7,9 @@
   form (``[@knox2008, p. 12]``) as ``text/markdown`` — or as the plain text itself when
   "Copy plain text as pandoc" is ticked in the picker (setting ``cite/picker_plain_text``).
 * The CAYW endpoint (gui/cayw_server.py) on 127.0.0.1, port ``cayw/port`` (23119 unless set;
-  the next free one up to +10 when taken, said in the status bar), started by the app as it
-  shows the window (``start_endpoint``), stopped when it closes; ``cayw/enabled`` false turns
+  the next free one up to +10 when taken, said in the status bar), started by the app once
+  the window has painted its first rows (``start_endpoint_after_first_paint``), stopped when
+  it closes; ``cayw/enabled`` false turns
   it off.
   Help > Cite-as-You-Write Endpoint says where it listens.
 
@@ -31,6 +32,7 @@ from bibliofile.gui.preferences_dialog import quick_copy_locale, quick_copy_styl
 from bibliofile.services.cayw_formats import PickedCite, formatted_citation, pandoc_citation
 
 if TYPE_CHECKING:
+    from bibliofile.gui.first_paint import AfterFirstRows
     from bibliofile.gui.window_api import WindowApi
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ PORT_KEY = "cayw/port"
 ENABLED_KEY = "cayw/enabled"
 PLAIN_TEXT_KEY = "cite/picker_plain_text"  # "formatted" (default) or "pandoc"
 MIME_MARKDOWN = "text/markdown"
+ENDPOINT_DELAY_MS = 50  # after the first rows are painted: behind the window's own deferred set-up
 
 
 class PickerActions(QObject):
@@ -50,6 +53,7 @@ class PickerActions(QObject):
         self.picker: CitationPicker | None = None
         self._menu_pick = False  # the open picker came from the menu (it holds the gate)
         self.endpoint = CaywEndpoint(self)
+        self._first_paint: AfterFirstRows | None = None  # the endpoint's start, waiting
         self.endpoint.pickRequested.connect(self.pick_for_editor)
         self.endpoint.copyRequested.connect(self._copy_text)
         self.last_copied: QMimeData | None = None
@@ -183,7 +187,17 @@ class PickerActions(QObject):
         self.act_endpoint.setText(f"Cite-as-You-&Write Endpoint ({got or 'off'})")
         return got
 
+    def start_endpoint_after_first_paint(self) -> None:
+        """Start the endpoint once the table has painted its first rows and the event loop
+        turned (the app calls this as it shows the window): binding the port and starting the
+        server's thread are nothing the first screen needs (issue 22)."""
+        from bibliofile.gui.first_paint import AfterFirstRows
+
+        self._first_paint = AfterFirstRows(self.window.table, self.start_endpoint, delay_ms=ENDPOINT_DELAY_MS)
+
     def stop_endpoint(self) -> None:
+        if self._first_paint is not None:
+            self._first_paint.cancel()
         self.endpoint.stop()
         if self.picker is not None:
             self.picker.close()

@@ -59,7 +59,21 @@ class FullTextIndexer(QObject):
         (tests) nothing starts by itself: the test calls ``run``."""
         if self.window.runner.synchronous:
             return
+        if not self._files_to_index():  # one cheap query now, just after the first paint
+            self.started = True  # a write (an attached file) still starts a run
+            return
         QTimer.singleShot(IDLE_DELAY_MS, self._start_if_idle)
+
+    def _files_to_index(self) -> bool:
+        """Whether an attachment waits to be read (issue 22): a library with none imports
+        neither the indexer's services nor the PDF worker at start-up."""
+        from bibliofile.services.idle_work import files_to_index
+        from bibliofile.storage.errors import LibraryError
+
+        try:
+            return files_to_index(self.window.library)
+        except LibraryError:
+            return False  # locked or damaged: the next write's run finds out
 
     def _start_if_idle(self) -> None:
         if self.started:

@@ -150,13 +150,28 @@ class LookupQueue(QObject):
 
     # ---- start and the network ----------------------------------------------------------------
     def start_when_idle(self) -> None:
-        """Read the queue and retry what is due once the window is idle (called after the first
-        rows are painted); never during start-up itself. With a synchronous runner (tests) a
-        lookup would hold the GUI thread on the network, so nothing starts by itself: the test
-        that wants the queue calls ``start``."""
+        """Look whether anything waits, once the first rows are painted (called then): one
+        count of the queue and one index probe for placeholders not queued yet, nothing
+        imported (issue 22: idle within 1.0 s). Only when something waits is the queue read and
+        retried, and only once the window is idle (IDLE_DELAY_MS later). With a synchronous
+        runner (tests) a lookup would hold the GUI thread on the network, so nothing starts by
+        itself: the test that wants the queue calls ``start``."""
         if self.window.runner.synchronous:
             return
+        if not self._anything_waits():
+            self.started = True  # a write that queues something (a paste) reads the queue again
+            return
         QTimer.singleShot(IDLE_DELAY_MS, self._start_if_idle)
+
+    def _anything_waits(self) -> bool:
+        from bibliofile.services.lookup_placeholders import waiting
+        from bibliofile.storage.errors import LibraryError
+
+        try:
+            return waiting(self.window.library) > 0
+        except LibraryError as exc:  # locked or damaged: the queue is read when the user asks
+            log.warning("lookup queue not read: %s", exc)
+            return False
 
     def _start_if_idle(self) -> None:
         if self.started:
@@ -167,15 +182,18 @@ class LookupQueue(QObject):
         self.start()
 
     def start(self) -> None:
-        """The first look at the queue: adopt pasted placeholders and retry every row that
-        retries by itself, due or not (the back-off spaced tries within a session; a new
-        session is a new chance, once). Rows whose identifier was not found wait for Retry Now."""
+        """The first look at the queue: adopt placeholders made before there was a queue and
+        retry every row that retries by itself, due or not (the back-off spaced tries within a
+        session; a new session is a new chance, once). Rows whose identifier was not found wait
+        for Retry Now."""
         self.started = True
         self._watch_network()
         self.retry(due_only=False)
 
     def _watch_network(self) -> None:
         """Hear when the system's network comes back (where Qt has a backend for it)."""
+        if self._network is not None:
+            return
         try:
             from PySide6.QtNetwork import QNetworkInformation
 
@@ -202,7 +220,13 @@ class LookupQueue(QObject):
 
     # ---- reading the queue ------------------------------------------------------------------
     def refresh(self) -> None:
+        """Read the queue again (off the GUI thread); an empty queue that was empty costs one
+        count here and imports nothing."""
         library = self.window.library
+        if not self.rows and not self._anything_waits():
+            if self.view is not None:
+                self.view.fill([], {})
+            return
 
         def work(_ctx: Any) -> tuple[list[Any], dict[int, str]]:
             from bibliofile.services.lookup import pending_lookups, references_to_complete
@@ -215,6 +239,8 @@ class LookupQueue(QObject):
 
     def _read(self, got: tuple[list[Any], dict[int, str]]) -> None:
         self.rows, self.titles = got
+        if self.rows and self.started:
+            self._watch_network()  # rows queued since start (a paste): retry when the network is back
         self.button.show_rows(self.rows)
         self._schedule()
         if self.view is not None:

@@ -488,6 +488,9 @@ def import_chosen(
             report.ids.extend(ids)
             report.imported += len(ids)
         citation_keys.fill_missing(uow, report.ids, key_pattern)  # as a file import does
+        from bibliofile.services.lookup_placeholders import queue_placeholders
+
+        queue_placeholders(uow, [c.ref for c in keep])  # a pasted DOI list: queued where made (issue 22)
     return report
 
 

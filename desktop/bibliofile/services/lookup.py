@@ -24,7 +24,6 @@ with a row in the lookup queue saying why and when to try again (back-off: 1 min
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,6 +53,11 @@ from bibliofile.services.lookup_match import (
     is_placeholder,
     judge_candidates,
     merge_plan,
+)
+from bibliofile.services.lookup_placeholders import (
+    PLACEHOLDER_TITLE,
+    identifier_of,
+    placeholder_rows,
 )
 from bibliofile.services.lookup_sources import LookupFailed, fetch_identifier, search_crossref
 from bibliofile.storage import lookup_queue
@@ -326,28 +330,6 @@ def add_identifiers(
 
 # ---- complete existing references -------------------------------------------------------------
 
-def identifier_of(ref: Reference) -> Identifier | None:
-    """The identifier a reference is best looked up by: DOI, arXiv id, PMID, PMCID, ISBN."""
-    f = ref.fields
-    tries: list[str] = []
-    if f.get("doi"):
-        tries.append(f["doi"])
-    if f.get("eprint") and f.get("eprint_type", "arxiv").lower() in ("arxiv", ""):
-        tries.append("arXiv:" + f["eprint"])
-    if f.get("pmid"):
-        tries.append("PMID " + f["pmid"])
-    if f.get("pmcid"):
-        tries.append(f["pmcid"])
-    if f.get("isbn"):  # "0-321-35668-3 (paperback); 978-…": the first, without its qualifier
-        first_isbn = re.sub(r"\([^)]*\)", " ", f["isbn"]).split(",")[0].split(";")[0].strip()
-        tries.append("ISBN " + first_isbn)
-    for t in tries:
-        got = parse_identifier(t)
-        if isinstance(got, Identifier):
-            return got
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class Completion:
     """One reference looked up. ``found`` is the record to merge (by identifier, or the one
@@ -582,15 +564,10 @@ def adopt_placeholders(library: Library, when: datetime | None = None) -> int:
     """Queue placeholders made before there was a queue (a pasted DOI list): each becomes a
     row due now. Returns how many were taken in."""
     stamp = when or _now()
-    ids = lookup_queue.placeholder_ids(library, "To look up:")
+    ids = lookup_queue.unqueued_placeholder_ids(library, PLACEHOLDER_TITLE)  # an index range
     if not ids:
         return 0
-    queued = {p.reference_id for p in lookup_queue.pending(library, ids=ids)}
-    fresh: list[PendingLookup] = []
-    for ref in lookup_queue.load_references(library, [i for i in ids if i not in queued]):
-        ident = identifier_of(ref)
-        if ident is not None and is_placeholder(ref) and ref.id is not None:
-            fresh.append(PendingLookup(ref.id, ident.key, "add", "pasted before it could be looked up", 0, stamp, stamp))
+    fresh = placeholder_rows(lookup_queue.load_references(library, ids), "pasted before it could be looked up", stamp)
     if fresh:
         with library.write() as uow:
             lookup_queue.add_pending(uow, fresh)
