@@ -36,15 +36,15 @@ def ids_by_citation_key(src: Source, keys: Sequence[str]) -> dict[str, list[int]
     has is absent. Keys are matched exactly: BibTeX's ``\\cite`` is case-sensitive too."""
     out: dict[str, list[int]] = {}
     wanted = list(dict.fromkeys(keys))
+    # The trash is filtered here, not in SQL (as Library.by_citation_key): with ``deleted`` in
+    # the WHERE clause SQLite (no statistics) walks an index led by ``deleted`` instead of the
+    # key's, a scan of the library per chunk of keys instead of one index probe per key.
     with connection(src) as conn:
         for chunk in chunks(wanted):
-            stmt = (
-                select(R.citation_key, R.id)
-                .where(R.citation_key.in_(chunk), R.deleted.is_(False))
-                .order_by(R.id)
-            )
-            for key, rid in conn.execute(stmt):
-                out.setdefault(str(key), []).append(int(rid))
+            stmt = select(R.citation_key, R.id, R.deleted).where(R.citation_key.in_(chunk)).order_by(R.id)
+            for key, rid, deleted in conn.execute(stmt):
+                if not deleted:
+                    out.setdefault(str(key), []).append(int(rid))
     return out
 
 
