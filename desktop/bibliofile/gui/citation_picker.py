@@ -264,7 +264,7 @@ class CitationPicker(QDialog):
         mark.setStyleSheet("font-size: 14pt; color: #2f5d9b;")
         bar.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
         self.chip_area = QWidget(self.frame)
-        self.flow = FlowLayout(self.chip_area, spacing=4)
+        self.flow = FlowLayout(self.chip_area, spacing=4, stretch_last=True, hint_width=560)
         self.query = QLineEdit(self.chip_area)
         self.query.setObjectName("pickerQuery")
         self.query.setPlaceholderText(PLACEHOLDER)

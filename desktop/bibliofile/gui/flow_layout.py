@@ -1,5 +1,6 @@
 """A layout that places widgets left to right and wraps them onto new lines (Qt's FlowLayout
-example), so a citation picker's cite chips and its query field share one growing bar."""
+example): the tag chips of the details pane, and the citation picker's cite chips with its
+query field sharing one growing bar. One class for both, so a fix to wrapping reaches both."""
 
 from __future__ import annotations
 
@@ -8,11 +9,23 @@ from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
 
 
 class FlowLayout(QLayout):
-    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
+    """``stretch_last``: the last widget (a query field) takes what is left of its line;
+    ``hint_width``: the size hint is everything on one line up to that width (a popup that
+    sizes itself to its hint), else the minimum size (a pane that gives the width)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        spacing: int = 4,
+        *,
+        stretch_last: bool = False,
+        hint_width: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
-        self.hint_width = 560
+        self.stretch_last = stretch_last
+        self.hint_width = hint_width
         self.setContentsMargins(QMargins(0, 0, 0, 0))
 
     def addItem(self, item: QLayoutItem) -> None:
@@ -50,6 +63,8 @@ class FlowLayout(QLayout):
     def sizeHint(self) -> QSize:
         """Everything on one line, up to ``hint_width``: a window sizing itself to its hint
         (adjustSize) then wraps only when the line is full."""
+        if self.hint_width is None:
+            return self.minimumSize()
         widths = sum(i.sizeHint().width() for i in self._items) + self._spacing * max(0, len(self._items) - 1)
         width = min(max(widths, self.minimumSize().width()), self.hint_width)
         return QSize(width, max(self.heightForWidth(width), self.minimumSize().height()))
@@ -65,10 +80,11 @@ class FlowLayout(QLayout):
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
         x, y, line = area.x(), area.y(), 0
-        last = len(self._items) - 1
-        for n, item in enumerate(self._items):
+        shown = [i for i in self._items if not _hidden(i)]
+        last = len(shown) - 1
+        for n, item in enumerate(shown):
             hint = item.sizeHint()
-            if n == last:
+            if self.stretch_last and n == last:
                 # The last widget (the query field) takes what is left of its line, at least
                 # its minimum width.
                 width = max(item.minimumSize().width(), area.right() - x + 1)
@@ -76,10 +92,18 @@ class FlowLayout(QLayout):
                     x, y, line = area.x(), y + line + self._spacing, 0
                     width = area.width()
                 hint = QSize(width, hint.height())
-            elif x + hint.width() > area.right() + 1 and line > 0:
-                x, y, line = area.x(), y + line + self._spacing, 0
+            else:
+                if x + hint.width() > area.right() + 1 and line > 0:
+                    x, y, line = area.x(), y + line + self._spacing, 0
+                if area.width() > 0:  # a chip wider than the pane is cut to it
+                    hint = QSize(min(hint.width(), area.width()), hint.height())
             if move:
                 item.setGeometry(QRect(QPoint(x, y), hint))
             x += hint.width() + self._spacing
             line = max(line, hint.height())
         return y + line - rect.y() + m.bottom()
+
+
+def _hidden(item: QLayoutItem) -> bool:
+    widget = item.widget()
+    return widget is not None and widget.isHidden()
