@@ -20,7 +20,10 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["PdfFacts", "PdfUnreadable", "find_xmp", "open_document", "page_count", "page_texts", "read_facts"]
+__all__ = [
+    "PdfAnnotation", "PdfFacts", "PdfUnreadable", "find_xmp", "open_document", "page_count", "page_texts",
+    "read_annotations", "read_facts",
+]
 
 # Page 1 characters looked at for the title (a title is near the top; a dense page has ~5,000).
 TITLE_CHARS = 4000
@@ -236,3 +239,114 @@ def read_facts(path: str | Path, text_pages: int = 3) -> PdfFacts:
     except OSError:
         xmp = ""
     return PdfFacts(count, info, xmp, first, lines)
+
+
+# ---- annotations made in any viewer (issue 19) ----------------------------------------------
+
+# PDF subtype -> the word the pane shows. Markups carry the text under their quads; notes
+# their contents. Other annotations (links, widgets, popups) are not a reader's remarks.
+ANNOTATION_KINDS = {
+    pdfium_c.FPDF_ANNOT_HIGHLIGHT: "Highlight",
+    pdfium_c.FPDF_ANNOT_UNDERLINE: "Underline",
+    pdfium_c.FPDF_ANNOT_STRIKEOUT: "StrikeOut",
+    pdfium_c.FPDF_ANNOT_SQUIGGLY: "Squiggly",
+    pdfium_c.FPDF_ANNOT_TEXT: "Note",
+    pdfium_c.FPDF_ANNOT_FREETEXT: "FreeText",
+}
+_MARKUPS = frozenset({"Highlight", "Underline", "StrikeOut", "Squiggly"})
+ANNOTATIONS_PER_PAGE = 500  # a page with more is machine-made; the rest are not listed
+ANNOTATION_CHARS = 4000  # of one annotation's text or comment
+
+
+@dataclass(frozen=True, slots=True)
+class PdfAnnotation:
+    """One remark in the file: ``page`` from 0, ``kind`` (Highlight, Underline, StrikeOut,
+    Squiggly, Note, FreeText), ``text`` under a markup's quads, ``comment`` (/Contents) and
+    ``author`` (/T)."""
+
+    page: int
+    kind: str
+    text: str
+    comment: str
+    author: str
+
+
+def _annot_string(annot: Any, key: bytes) -> str:
+    size = pdfium_c.FPDFAnnot_GetStringValue(annot, key, None, 0)
+    if size <= 2:
+        return ""
+    buf = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFAnnot_GetStringValue(annot, key, ctypes.cast(buf, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)
+    return _clean(buf.raw[: size - 2].decode("utf-16-le", "replace")).strip()[:ANNOTATION_CHARS]
+
+
+def _bounded_text(textpage: Any, left: float, top: float, right: float, bottom: float) -> str:
+    n = pdfium_c.FPDFText_GetBoundedText(textpage, left, top, right, bottom, None, 0)
+    if n <= 0:
+        return ""
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    got = pdfium_c.FPDFText_GetBoundedText(
+        textpage, left, top, right, bottom, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n + 1
+    )
+    return buf.raw[: 2 * max(got, 0)].decode("utf-16-le", "replace")
+
+
+def _text_under(annot: Any, textpage: Any) -> str:
+    """The words a markup covers: each quad's bounding box read from the page, in order."""
+    parts: list[str] = []
+    quad = pdfium_c.FS_QUADPOINTSF()
+    for q in range(min(int(pdfium_c.FPDFAnnot_CountAttachmentPoints(annot)), 200)):
+        if not pdfium_c.FPDFAnnot_GetAttachmentPoints(annot, q, ctypes.byref(quad)):
+            continue
+        xs = (quad.x1, quad.x2, quad.x3, quad.x4)
+        ys = (quad.y1, quad.y2, quad.y3, quad.y4)
+        parts.append(_bounded_text(textpage, min(xs), max(ys), max(xs), min(ys)))
+    return " ".join(_clean(" ".join(parts)).split())[:ANNOTATION_CHARS]
+
+
+def _page_annotations(doc: Any, index: int) -> list[PdfAnnotation]:
+    page = doc[index]
+    out: list[PdfAnnotation] = []
+    textpage: Any = None
+    try:
+        count = min(int(pdfium_c.FPDFPage_GetAnnotCount(page.raw)), ANNOTATIONS_PER_PAGE)
+        for i in range(count):
+            annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+            if not annot:
+                continue
+            try:
+                kind = ANNOTATION_KINDS.get(int(pdfium_c.FPDFAnnot_GetSubtype(annot)))
+                if kind is None:
+                    continue
+                text = ""
+                if kind in _MARKUPS:
+                    if textpage is None:
+                        textpage = page.get_textpage()
+                    text = _text_under(annot, textpage.raw)
+                comment = _annot_string(annot, b"Contents")
+                author = _annot_string(annot, b"T")
+                if text or comment:
+                    out.append(PdfAnnotation(index, kind, text, comment, author))
+            finally:
+                pdfium_c.FPDFPage_CloseAnnot(annot)
+    finally:
+        if textpage is not None:
+            textpage.close()
+        page.close()
+    return out
+
+
+def read_annotations(path: str | Path) -> tuple[PdfAnnotation, ...]:
+    """Every page's highlights, underlines, strike-outs, squigglies, notes and free-text boxes,
+    in page order. A page PDFium cannot read contributes none (the others are still listed)."""
+    doc = open_document(path)
+    try:
+        out: list[PdfAnnotation] = []
+        for i in range(len(doc)):
+            try:
+                out.extend(_page_annotations(doc, i))
+            except pdfium.PdfiumError:
+                continue
+        return tuple(out)
+    finally:
+        doc.close()

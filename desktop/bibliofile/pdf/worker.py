@@ -117,6 +117,8 @@ def _serve(conn: Connection, parent: int, memory_limit: int) -> None:
                     open_path = path
                 texts = tuple(t for _i, t in extract.page_texts(doc, start, start + count))
                 conn.send(("ok", PageBatch(len(doc), start, texts)))
+            elif request[0] == "annotations":
+                conn.send(("ok", extract.read_annotations(request[1])))
             elif request[0] == "close":
                 if doc is not None:
                     doc.close()
@@ -220,6 +222,10 @@ class PdfWorker:
         """The text of ``count`` pages from ``start`` (from 0), or PdfFailed."""
         batch: PageBatch = self._ask(("pages", str(path), start, count))
         return batch
+
+    def annotations(self, path: str | Path) -> Any:
+        """``extract.PdfAnnotation``s of a file in page order, or PdfFailed."""
+        return self._ask(("annotations", str(path)))
 
     def prefetch(self, path: str | Path, start: int, count: int) -> None:
         """Ask for pages now and take the answer with the matching ``pages`` call later, so the
