@@ -76,5 +76,10 @@ def _state(row: curation.ReadingRow) -> ReadingState:
 
 
 def list_progress(library: Library, cid: int) -> curation.ListProgress:
-    """How far a reading list has been read (the window's status line under a list)."""
-    return curation.list_progress(library, cid)
+    """How far a reading list has been read (the window's status line under a list). A
+    reference read in the built-in reader counts the pages it has left (its file's page count
+    less the pages shown), not its whole page range (issue 19)."""
+    from bibliofile.services.reading_progress import progress_of
+
+    found = progress_of(library, curation.collection_order(library, cid))
+    return curation.list_progress(library, cid, {rid: p.left for rid, p in found.items() if p.count})

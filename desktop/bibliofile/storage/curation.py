@@ -319,20 +319,25 @@ class ListProgress:
         return out
 
 
-def list_progress(src: Source, cid: int) -> ListProgress:
+def list_progress(src: Source, cid: int, pages_left: Mapping[int, int] | None = None) -> ListProgress:
+    """``pages_left``: pages still to read of references the reader has a page count for
+    (issue 19's reading progress); they count instead of the reference's page range."""
+    known_left = pages_left or {}
     with connection(src) as conn:
         stmt = (
-            select(R.read_status, R.pages, json_field(R.fields_json, "number_of_pages"))
+            select(R.id, R.read_status, R.pages, json_field(R.fields_json, "number_of_pages"))
             .join(collection_items_t, CI.reference_id == R.id)
             .where(CI.collection_id == cid, R.deleted.is_(False))
         )
         total = done = left = unknown = 0
-        for status, pages, number in conn.execute(stmt):
+        for rid, status, pages, number in conn.execute(stmt):
             total += 1
             if status in ("read", "skimmed"):
                 done += 1
                 continue
-            n = page_count(pages or "", str(number or ""))
+            n = known_left.get(rid)
+            if n is None:
+                n = page_count(pages or "", str(number or ""))
             if n is None:
                 unknown += 1
             else:

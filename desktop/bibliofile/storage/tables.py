@@ -238,6 +238,17 @@ attachments_t = Table(
     Column("position", Integer, nullable=False, default=0),
 )
 
+# Pages of an attachment the built-in reader has shown (migration 0010, issue 19): ranges such as
+# "1-12,15" and the file's page count, for "12 of 20 pages". A table of its own, so passive
+# reading never rewrites the attachment rows sync compares; gone with its attachment.
+reading_progress_t = Table(
+    "reading_progress",
+    metadata,
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("pages_seen", Text, nullable=False, default=""),
+    Column("page_count", Integer, nullable=False, default=0),
+)
+
 # Files kept up to date with a selection of the library (migration 0007, issue 20): BibTeX,
 # BibLaTeX or CSL-JSON rewritten after each change. ``scope`` is "library", "collection" (its id,
 # NULL once the collection is deleted, and its name for messages) or "query". ``written_*`` say
