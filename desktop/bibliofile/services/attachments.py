@@ -620,3 +620,48 @@ def remember_reading_place(library: Library, attachment_id: int, page: int | Non
     step: where the user stopped reading is not an edit of the library to take back."""
     with library.write() as uow:
         rows.set_last_page_read(uow, attachment_id, page if page is None else max(1, int(page)))
+
+
+# ---- stored files of references deleted for good (issue 19: the Trash) ----------------------
+def stored_files_of(src: Source, where: FileLocations, reference_ids: Sequence[int]) -> list[Path]:
+    """The stored files (present, inside the library's files folder) of these references that
+    no other reference's attachment names: what deleting the references for good deletes. A
+    linked file is the user's own and never among them."""
+    if where.files_dir is None or not reference_ids:
+        return []
+    wanted = set(reference_ids)
+    folder = Path(os.path.abspath(where.files_dir))
+    mine: dict[Path, None] = {}
+    kept: set[Path] = set()
+    for a in rows.all_attachments(src, kind=STORED, include_trash=True):
+        file = Path(os.path.abspath(where.resolve(a)))
+        if a.reference_id not in wanted:
+            kept.add(file)
+        elif file.parent == folder or folder in file.parents:
+            mine[file] = None
+    return [f for f in mine if f not in kept and f.is_file() and not f.is_symlink()]
+
+
+@dataclass(frozen=True, slots=True)
+class FilesDeleted:
+    """What ``delete_files`` did: how many went, and a line per file that could not go."""
+
+    deleted: int
+    problems: tuple[str, ...] = ()
+
+
+def delete_files(files: Iterable[Path]) -> FilesDeleted:
+    """Delete stored files whose references were deleted for good (after that commit, so a
+    failed write never costs a file). One that cannot go is named, the others still go."""
+    deleted = 0
+    problems: list[str] = []
+    for file in files:
+        try:
+            file.unlink()
+            deleted += 1
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.append(f"{file}: {exc.strerror or exc}; it was kept")
+    return FilesDeleted(deleted, tuple(problems))
+
