@@ -659,6 +659,7 @@ class DetailPane(QWidget):
             self.banner.set_count(view.count)
         if self.reading_rows is not None:
             self.reading_rows.show(view.reading_states(), keep_typing=keep_focus_edits)
+            self.reading_rows.show_progress(self.library, view.ids)
         if self.source_label is not None:
             self.source_label.setText("\n".join(filter(None, [self._source_text(refs), self._inherited_names_text(refs)])))
             self.source_label.setVisible(bool(self.source_label.text()))

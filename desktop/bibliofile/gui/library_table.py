@@ -528,6 +528,8 @@ class LibraryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             key = COLUMN_KEYS[index.column()]
             text = self._texts_of(index.row())[index.column()]
+            if key == "read_status":  # "12 of 20 pages" read in the reader (issue 19); on hover only
+                return self._reading_tip(self._ids[index.row()])
             # Tooltips guess rich text; escaping makes user text show literally.
             return f"<p>{html.escape(text)}</p>" if text and key in ("authors", "title", "container") else None
         if role == Qt.ItemDataRole.UserRole:
@@ -535,6 +537,16 @@ class LibraryTableModel(QAbstractTableModel):
         if role == _ALIGNMENT and index.column() == _YEAR_COLUMN:
             return _RIGHT
         return None
+
+    def _reading_tip(self, rid: int) -> str | None:
+        """The reading progress of one reference, read when its cell is hovered (one query)."""
+        from bibliofile.services.reading_progress import progress_text
+
+        try:
+            text = progress_text(self.library, rid)
+        except LibraryError:
+            return None
+        return f"<p>{html.escape(text)} viewed</p>" if text else None
 
     def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: Any) -> None:
         """All the roles a delegate asks of one cell in one call.

@@ -5,6 +5,8 @@ see or set them where its other details are (issue 17). Each choice is one
 ``services.reading.set_reading`` operation, the one the triage keys and ``bibliofile status``
 use, so it is one undo step and does not mark the entry edited (an unedited BibTeX entry still
 exports byte for byte). With several references the rows show the shared value or "(various)".
+Beside the status, one reference read in the built-in reader shows its progress ("12 of 20
+pages", issue 19; services/reading_progress.py).
 
 Signals (ReadingRows):
     chosen(str, dict): the undo text and the keyword arguments for ``set_reading``.
@@ -17,19 +19,20 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from bibliofile.gui.creators_editor import MULTIPLE
 from bibliofile.gui.field_editors import FieldLineEdit
 from bibliofile.gui.pane_selection import batch_status
 from bibliofile.gui.undo import WriteCommand, change_command
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, ReadingState, stars
-from bibliofile.services import reading
+from bibliofile.services import reading, reading_progress
 from bibliofile.services.changes import Change
+from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:
     from bibliofile.gui.window_api import Writer
-    from bibliofile.storage.library import UnitOfWork
+    from bibliofile.storage.library import Library, UnitOfWork
 
 PRIORITY_LABELS = {0: "None", 1: "1 (high)", 2: "2", 3: "3 (low)"}
 # What a change of each part of several references is called in the status bar.
@@ -73,6 +76,17 @@ class ReadingRows(QObject):
             "readingStatus", [(STATUS_LABELS[s] or "None", s) for s in ("", *STATUSES)], parent
         )
         self.status.setAccessibleName("Reading status")
+        self.status_box = QWidget(parent)
+        status_row = QHBoxLayout(self.status_box)
+        status_row.setContentsMargins(0, 0, 0, 0)
+        status_row.addWidget(self.status)
+        self.progress = QLabel(self.status_box)
+        self.progress.setObjectName("readingProgress")
+        self.progress.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress.setToolTip("Pages viewed in Bibliofile's reader")
+        self.progress.setVisible(False)
+        status_row.addWidget(self.progress)
+        status_row.addStretch(1)
         self.priority = _combo("readingPriority", [(t, p) for p, t in PRIORITY_LABELS.items()], parent)
         self.priority.setAccessibleName("Priority")
         self.rating = _combo("readingRating", [(stars(r) or "None", r) for r in range(6)], parent)
@@ -100,7 +114,7 @@ class ReadingRows(QObject):
     def rows(self) -> list[tuple[str, QWidget, QWidget]]:
         """(label, field, buddy) for each row, top to bottom."""
         return [
-            ("Reading status", self.status, self.status),
+            ("Reading status", self.status_box, self.status),
             ("Priority", self.priority, self.priority),
             ("Rating", self.rating, self.rating),
             ("Date read", self.date_box, self.date_read),
@@ -128,6 +142,18 @@ class ReadingRows(QObject):
             self.date_read.setText(self.date_read.stored)
             self.date_read.setModified(False)
             self.date_read.setPlaceholderText(MULTIPLE if when is None else DATE_HINT)
+
+    def show_progress(self, library: Library, ids: Sequence[int]) -> None:
+        """"12 of 20 pages" beside the status of one reference read in the reader (one small
+        query); nothing for several references or one never opened there."""
+        text = ""
+        if len(ids) == 1:
+            try:
+                text = reading_progress.progress_text(library, ids[0])
+            except LibraryError:
+                text = ""
+        self.progress.setText(text)
+        self.progress.setVisible(bool(text))
 
     def set_read_only(self, read_only: bool) -> None:
         for box in (self.status, self.priority, self.rating):

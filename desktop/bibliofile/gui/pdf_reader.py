@@ -9,7 +9,10 @@ own (ADR draft in issue 19: pypdfium2 rather than QtPdf) and shown by gui/pdf_pa
 
 The page the reader is on is kept in the attachment's ``last_page_read`` (services/attachments.py
 ``remember_reading_place``): a couple of seconds after the page changes and when the window
-closes, as its own small write, never an undo step.
+closes, as its own small write, never an undo step. So are the pages shown (reading progress,
+services/reading_progress.py); turning past page 1 marks the reference "reading" and the last
+page offers "Mark as Read" (gui/pdf_end_bar.py): those two change the user's reading status, so
+each is one undo step on the library window's stack when the reader has one.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bibliofile.gui.pdf_end_bar import EndBar
 from bibliofile.gui.pdf_page_view import PdfPageView
 from bibliofile.gui.pdf_render import DocumentInfo, PdfRenderer, SearchHit
+from bibliofile.gui.reading_progress_steps import ReadingSteps
 from bibliofile.services import attachments
 
 if TYPE_CHECKING:
@@ -187,6 +192,7 @@ class PdfReaderWindow(QMainWindow):
         self._start_page = 0
         self._saved_page: int | None = None
         self._pending_page = page
+        self.reading = ReadingSteps(self, library, attachment_id)
         if page is None and library is not None and attachment_id is not None:
             self._saved_page = attachments.reading_place(library, attachment_id)
             self._pending_page = self._saved_page
@@ -231,11 +237,14 @@ class PdfReaderWindow(QMainWindow):
         self.stack.addWidget(self.view)
         self.find_bar = FindBar(self)
         self.find_bar.hide()
+        self.end_bar = EndBar(self)
+        self.end_bar.markWanted.connect(self.reading.mark_read)
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.stack, 1)
+        column.addWidget(self.end_bar)
         column.addWidget(self.find_bar)
         self.setCentralWidget(central)
         self._build_toolbar()
@@ -426,6 +435,7 @@ class PdfReaderWindow(QMainWindow):
             self.page_box.setText(str(page))
         self.setWindowTitle(f"{self.path.name} — page {page} of {count}")
         self.pageChanged.emit(page, count)
+        self.reading.page_shown(page, count)
         if self.attachment_id is not None:
             self._save_timer.start()
 
@@ -533,12 +543,16 @@ class PdfReaderWindow(QMainWindow):
         if library is None or aid is None or self.info is None or library.read_only:
             return
         page = self.page
-        if page == self._saved_page:
+        pages = self.reading.unrecorded()
+        if page == self._saved_page and not pages:
             return
         self._saved_page = page
+        count = self.info.page_count
 
         def write(_ctx: object = None) -> None:
             attachments.remember_reading_place(library, aid, page)
+            if pages:
+                self.reading.record(pages, count)
 
         def failed(exc: BaseException) -> None:  # where the user was is not worth a dialog
             log.warning("could not keep the page read in %s: %s", self.path.name, exc)
