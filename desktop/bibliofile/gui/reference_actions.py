@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from bibliofile.gui import messages
 from bibliofile.gui.import_dialog import plural
+from bibliofile.gui.pane_attachments import locations
 from bibliofile.gui.undo import change_command
 from bibliofile.gui.window_api import WindowMixin
 from bibliofile.model.item_types import ITEM_TYPES
@@ -27,8 +28,11 @@ class ReferenceActions(WindowMixin):
         if not ids or self.model.scope.trash:
             return
         text = f"Move {plural(len(ids), 'reference')} to Trash"
+        # Stored files stay until the trash is emptied: the status line says so (issue 19).
+        said = trash.trashed_message(len(ids), trash.stored_file_count(self.library, ids))
         self.undo_stack.push(
             change_command(self, text, lambda u: trash.move_to_trash(u, ids),
+                           after_redo=lambda: self.show_status(said, 10000),
                            select_after_undo=ids, select_after_redo=self._neighbour(ids))
         )
 
@@ -61,17 +65,20 @@ class ReferenceActions(WindowMixin):
         n = self.library.count(TRASH)
         if not n:
             return
-        if messages.ask(
-            self,
-            "Empty Trash",
-            f"Delete {plural(n, 'reference')} in the trash for good? This cannot be undone.",
-            yes="Empty Trash",
-        ):
+        files = trash.stored_files_in_trash(self.library, locations(self.library, self.settings))
+        if messages.ask(self, "Empty Trash", trash.empty_question(n, files), yes="Empty Trash"):
             self.empty_trash()
 
     def empty_trash(self) -> None:
-        # Purged references cannot come back, so older undo steps would act on nothing.
-        self.run_write(trash.empty_trash, lambda _r: self.undo_stack.clear())
+        """Delete the trash's references, then (once that is committed) their stored files."""
+        where = locations(self.library, self.settings)
+
+        def done(emptied: trash.Emptied) -> None:
+            # Purged references cannot come back, so older undo steps would act on nothing.
+            self.undo_stack.clear()
+            self.show_status(trash.emptied_message(emptied, trash.finish_emptying(emptied)), 10000)
+
+        self.run_write(lambda u: trash.empty_trash_with_files(u, where), done)
 
     def ask_new_reference(self) -> None:
         labels = [t.label for t in ITEM_TYPES]
