@@ -388,9 +388,13 @@ def sync_pane(pane: QWidget, refs: Sequence[Reference], editable: bool = True) -
     if content is None:
         return None
     section: AttachmentsSection | None = content.findChild(AttachmentsSection, "attachmentsSection")
+    # The PDFs' highlights and notes are listed under the files (gui/pane_annotations.py).
+    from bibliofile.gui.pane_annotations import sync_annotations
+
     if len(refs) != 1 or refs[0].id is None:
         if section is not None:
             section.hide()
+        sync_annotations(pane, None, None, editable)
         return None
     rid = refs[0].id
     if section is None:
@@ -402,7 +406,9 @@ def sync_pane(pane: QWidget, refs: Sequence[Reference], editable: bool = True) -
         at = max(layout.count() - 1, 0)  # before the closing stretch
         layout.insertWidget(at, label)
         layout.insertWidget(at + 1, section)
+        sync_annotations(pane, section, rid, editable)
         return section
     section.show()
     section.show_reference(rid, read_only=not editable)
+    sync_annotations(pane, section, rid, editable)
     return section

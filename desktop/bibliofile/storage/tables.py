@@ -358,3 +358,27 @@ sync_bases_t = Table(
     Column("version", BigInteger, nullable=False, default=0),
     Column("snapshot_json", Text, nullable=False, default="{}"),
 )
+
+# Highlights and notes already in an attached PDF (migration 0011, issue 19), as PDFium read them
+# (page from 0, kind, the text under a markup, its comment and author), and for which file they
+# were read (size and mtime): derived data, read again when the file changes; gone with it.
+pdf_annotations_t = Table(
+    "pdf_annotations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("page", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),
+    Column("author", Text, nullable=False, default=""),
+)
+
+annotation_files_t = Table(
+    "annotation_files",
+    metadata,
+    Column("attachment_id", ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime", Float, nullable=False),
+    Column("message", Text, nullable=False, default=""),
+)
