@@ -5,8 +5,9 @@ Reading on demand, remembered: a file's annotations are read (in the PDF worker 
 its time and memory limits) the first time its reference is shown and again only when the
 file's size or mtime changed; otherwise they come from the library (storage/annotations.py),
 in one query. The full-text pass is not used for this: it would mean reading every PDF of an
-existing library again, and one file takes ~0.1 s plus the worker's start (bench figures in the
-report of issue 19), which suits a reference being shown. Copying into the note is one
+existing library again, while one file costs little when its reference is shown (measured on
+2 busy cores: the worker's start and a 3-page file 0.28 s, a 500-page file with ~1,000
+annotations 0.2 s, a 3-page file with the worker running 2 ms). Copying into the note is one
 operation (one transaction, one undo step) over services.notes.
 """
 
