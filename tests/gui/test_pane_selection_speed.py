@@ -191,7 +191,7 @@ def test_edit_all_of_many_loads_them_on_a_worker_and_edits_them_in_one_step(make
 
 def test_beyond_the_limit_only_the_count_is_shown(make_window, lib, qtbot, monkeypatch) -> None:
     monkeypatch.setattr(dp, "MULTI_EDIT_LIMIT", 50)
-    window, ids = async_window(make_window, lib, qtbot, 60)
+    window, _ids = async_window(make_window, lib, qtbot, 60)
     pane = window.detail
     window.table.selectAll()  # Ctrl+A
     QApplication.processEvents()
