@@ -193,7 +193,10 @@ class PickerActions(QObject):
         server's thread are nothing the first screen needs (issue 22)."""
         from bibliofile.gui.first_paint import AfterFirstRows
 
-        self._first_paint = AfterFirstRows(self.window.table, self.start_endpoint, delay_ms=ENDPOINT_DELAY_MS)
+        def start() -> None:
+            self.start_endpoint()
+
+        self._first_paint = AfterFirstRows(self.window.table, start, delay_ms=ENDPOINT_DELAY_MS)
 
     def stop_endpoint(self) -> None:
         if self._first_paint is not None:

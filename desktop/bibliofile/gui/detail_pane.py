@@ -335,11 +335,13 @@ class DetailPane(QWidget):
                 return refs, selection_summary.summary_of(library, refs)
             return [], selection_summary.summarize(library, ids, ctx.cancelled)
 
-        self._load = self.runner.read(
-            work,
-            on_done=lambda result, s=seq: self._loaded(s, result),
-            on_error=lambda exc, s=seq: self._load_failed(s, exc),
-        )
+        def done(result: tuple[list[Reference], SelectionSummary]) -> None:
+            self._loaded(seq, result)
+
+        def failed(exc: BaseException) -> None:
+            self._load_failed(seq, exc)
+
+        self._load = self.runner.read(work, on_done=done, on_error=failed)
 
     def _loaded(self, seq: int, result: tuple[list[Reference], SelectionSummary]) -> None:
         if seq != self._load_seq:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from bibliofile.gui.library_table import TITLE_COLUMN
 from bibliofile.gui.task_runner import TaskRunner
 from bibliofile.services import integrity
+from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:
     from bibliofile.gui.window_api import WindowApi
@@ -124,7 +125,13 @@ class IntegrityBadges(QObject):
         todo = [i for i in ids if i and not self.known(i) and i not in self._in_flight]
         if not todo:
             return None
-        found = integrity.findings_for(self.library, todo)
+        try:
+            found = integrity.findings_for(self.library, todo)
+        except LibraryError as exc:
+            # A badge is a hint (as in ``_failed``): a damaged page among these rows costs their
+            # badges, never the search that shows them.
+            log.info("integrity badges not checked: %s", exc)
+            return None
         return generation, {rid: tuple(f.message for f in fs) for rid, fs in found.items()}
 
     def accept(self, prepared: Any) -> None:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.pane_attachments import AttachmentsSection, locations, push_attachment_step
-from bibliofile.services import annotations
+from bibliofile.services import annotations as pdf_annotations
 from bibliofile.services.annotations import Annotation, AnnotationList
 from bibliofile.services.changes import Change
 from bibliofile.storage.library import Library, UnitOfWork
@@ -56,7 +56,7 @@ def _read_with_worker(library: Library, where: Any, rid: int) -> AnnotationList:
     with _worker_lock:
         if _worker is None:
             _worker = PdfWorker()
-        return annotations.annotations_of(library, where, rid, worker=_worker)
+        return pdf_annotations.annotations_of(library, where, rid, worker=_worker)
 
 
 class AnnotationsSection(QWidget):
@@ -135,7 +135,7 @@ class AnnotationsSection(QWidget):
 
     def refresh(self) -> None:
         where = locations(self.library, self.settings)
-        listed = annotations.annotations_of(self.library, where, self.reference_id, read=False)
+        listed = pdf_annotations.annotations_of(self.library, where, self.reference_id, read=False)
         self._show(listed, reading=bool(listed.unread))
         if listed.unread and self._reading != self.reference_id:
             self._read_later(where)
@@ -192,7 +192,8 @@ class AnnotationsSection(QWidget):
         self._update_buttons()
 
     def _has_pdf(self) -> bool:
-        section = self.parent().findChild(AttachmentsSection, "attachmentsSection") if self.parent() else None
+        parent = self.parentWidget()
+        section = parent.findChild(AttachmentsSection, "attachmentsSection") if parent is not None else None
         if section is None:
             return False
         from bibliofile.services.fulltext import file_kind
@@ -241,16 +242,16 @@ class AnnotationsSection(QWidget):
         try:
             for a in chosen:
                 if a.page not in pages:
-                    pages[a.page] = annotations.citation_for(self.library, rid, a.page, style, locale)
+                    pages[a.page] = pdf_annotations.citation_for(self.library, rid, a.page, style, locale)
         except Exception as exc:  # a style the engine cannot use: say so, write nothing
             self.statusMessage.emit(f"Not copied: the citation could not be formatted ({exc}).")
             return
-        new_html, new_plain = annotations.quotation_html(chosen, [pages[a.page] for a in chosen])
+        new_html, new_plain = pdf_annotations.quotation_html(chosen, [pages[a.page] for a in chosen])
         n = len(chosen)
         text = f"Copy {n} Annotation{'' if n == 1 else 's'} to Notes"
 
         def operation(u: UnitOfWork) -> Change:
-            return annotations.append_to_note(u, rid, new_html, new_plain)
+            return pdf_annotations.append_to_note(u, rid, new_html, new_plain)
 
         push_attachment_step(self.undo_stack, self.library, text, operation, self,
                              lambda _ids: self._copied(n))

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import DeclarativeBase, Mapped
 
 from bibliofile.storage.tables import (
+    annotation_files_t,
     attachment_gids_t,
     attachments_t,
     autoexport_entries_t,
@@ -30,6 +31,8 @@ from bibliofile.storage.tables import (
     metadata,
     not_duplicates_t,
     notes_t,
+    pdf_annotations_t,
+    reading_progress_t,
     reference_gids_t,
     reference_tags_t,
     references_t,
@@ -340,3 +343,36 @@ class SyncBaseRow(Base):
     kind: Mapped[str]
     version: Mapped[int]
     snapshot_json: Mapped[str]
+
+
+class ReadingProgressRow(Base):
+    """The pages of one attachment the built-in reader has shown (issue 19)."""
+
+    __table__ = reading_progress_t
+    attachment_id: Mapped[int]
+    pages_seen: Mapped[str]
+    page_count: Mapped[int]
+
+
+class PdfAnnotationRow(Base):
+    """An annotation found in an attached PDF: its page, kind, text and comment (issue 19)."""
+
+    __table__ = pdf_annotations_t
+    id: Mapped[int]
+    attachment_id: Mapped[int]
+    page: Mapped[int]
+    kind: Mapped[str]
+    text: Mapped[str]
+    comment: Mapped[str]
+    author: Mapped[str]
+
+
+class AnnotationFileRow(Base):
+    """The size and mtime of a PDF when its annotations were read, so they are read again only
+    when the file changes."""
+
+    __table__ = annotation_files_t
+    attachment_id: Mapped[int]
+    size: Mapped[int]
+    mtime: Mapped[float]
+    message: Mapped[str]

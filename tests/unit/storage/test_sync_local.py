@@ -60,8 +60,11 @@ def test_upgrade_gives_every_object_a_global_id_and_keeps_everything(library_pat
     lib = Library.open(library_path)
     try:
         assert list(library_path.parent.glob("library.sqlite.before-upgrade-*.bak"))
-        after = _dump(library_path, skip={"alembic_version", *new_tables})
-        assert after == before, "the upgrade changed rows it should only have read"
+        after = _dump(library_path, skip={"alembic_version"})
+        assert new_tables <= set(after)
+        # Later migrations add tables of their own (reading progress, PDF annotations): only
+        # what was there before must be as it was.
+        assert {name: after[name] for name in before} == before, "the upgrade changed rows it should only have read"
         for kind, ids in (("reference", refs), ("collection", colls), ("attachment", atts)):
             gids = sync_local.gids(lib, kind)  # type: ignore[arg-type]
             assert set(gids) == set(ids), kind
