@@ -85,6 +85,30 @@ def test_every_shortcut_the_window_defines_is_in_the_list(window, qtbot, shots: 
     dlg.grab().save(str(shots / "help-keyboard-shortcuts.png"))
 
 
+def test_undo_and_redo_are_listed_once_by_their_names(window, lib, qtbot) -> None:
+    """Q's first afternoon: the list showed "Undo" twice and "Redo Edit title" (the undo stack's
+    actions carry the step's name; a stale Python wrapper of one action counted as another)."""
+    import shiboken6
+
+    from bibliofile.model import Reference
+
+    [rid] = lib.add_references([Reference(fields={"title": "Before"})])
+    window.reload()
+    window.table.select_ids([rid])
+    editor = window.detail.editors["title"]
+    editor.setText("After")
+    editor.setModified(True)
+    editor.editingFinished.emit()
+    window.act_undo.trigger()  # now there is a step to redo as well
+    assert window.act_redo.text() == "&Redo Edit title"
+    shiboken6.invalidate(window.act_undo)  # as the real app's wrappers went stale
+    dlg = window.keyboard_shortcuts_dialog()
+    qtbot.addWidget(dlg)
+    lines = dlg.browser.toPlainText().splitlines()
+    assert lines.count("Undo") == 1 and lines.count("Redo") == 1
+    assert not [line for line in lines if line.startswith(("Undo ", "Redo "))]
+
+
 def test_user_guide_opens_offline_from_the_package(window, qtbot, monkeypatch: pytest.MonkeyPatch, shots: Path) -> None:
     def no_network(*_args, **_kwargs):
         raise AssertionError("the user guide reached for the network")

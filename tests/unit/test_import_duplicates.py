@@ -69,6 +69,15 @@ def test_the_same_file_twice_is_stored_once_and_the_skipped_are_named(tmp_path: 
     assert "(Knox, 2008; same DOI and title)" in knox.message
 
 
+def test_a_skipped_entry_without_authors_reads_plainly(tmp_path: Path, lib: Library) -> None:
+    """The portal page has no authors: its skipped line read '((no authors), 2008; …'."""
+    bib = write(tmp_path, "a.bib", "@misc{p, title = {A page without authors}, year = 2008, doi = {10.1/x}}\n")
+    import_files(lib, [bib], workers=0)
+    [skipped] = import_files(lib, [bib], workers=0).skipped
+    assert skipped.message == "“A page without authors” is already in the library (no authors, 2008; same DOI and title)"
+    assert skipped.existing == "no authors, 2008, “A page without authors”"  # "Likely duplicate of …"
+
+
 def test_a_file_with_old_and_new_entries_stores_only_the_new(tmp_path: Path, lib: Library) -> None:
     import_files(lib, [write(tmp_path, "a.bib", KNOX)], workers=0)
     report = import_files(lib, [write(tmp_path, "b.bib", KNOX + "\n" + NEW)], workers=0)

@@ -14,6 +14,7 @@ import html
 from dataclasses import dataclass
 from importlib import resources
 
+import shiboken6
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -44,6 +45,20 @@ class ShortcutRow:
 def _plain(text: str) -> str:
     """A menu text as read: no mnemonic ampersands ("&&" is a literal one)."""
     return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+NAME_PROPERTY = "shortcutName"  # an action whose text changes (Undo Edit title) names itself here
+
+
+def _name(action: QAction) -> str:
+    """The action as the list names it: its stable name, else its menu text."""
+    fixed = action.property(NAME_PROPERTY)
+    return str(fixed) if fixed else _plain(action.text())
+
+
+def _same(action: QAction) -> int:
+    """The C++ action: two Python wrappers of one action (a stale one and a new one) are one row."""
+    return int(shiboken6.getCppPointer(action)[0])
 
 
 def _keys(action: QAction) -> str:
@@ -78,12 +93,12 @@ def shortcut_rows(window: QMainWindow, places: dict[int, str] | None = None) -> 
             if isinstance(sub, QMenu):
                 walk(sub, f"{group} > {_plain(sub.title())}")
                 continue
-            if act.isSeparator() or id(act) in done:
+            if act.isSeparator() or _same(act) in done:
                 continue
-            done.add(id(act))
+            done.add(_same(act))
             keys = keys_of(act)
             if keys:
-                rows.append(ShortcutRow(group, _plain(act.text()), keys))
+                rows.append(ShortcutRow(group, _name(act), keys))
 
     for top in window.menuBar().actions():
         menu = top.menu()
@@ -94,11 +109,11 @@ def shortcut_rows(window: QMainWindow, places: dict[int, str] | None = None) -> 
         if isinstance(owner, QMenu):
             continue
         for act in owner.actions():
-            if id(act) in done or not _keys(act):
+            if _same(act) in done or not _keys(act):
                 continue
-            done.add(id(act))
+            done.add(_same(act))
             where = places.get(id(owner), "Anywhere in the window")
-            rows.append(ShortcutRow(where, _plain(act.text()) or act.toolTip(), keys_of(act)))
+            rows.append(ShortcutRow(where, _name(act) or act.toolTip(), keys_of(act)))
     return rows
 
 

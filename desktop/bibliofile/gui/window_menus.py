@@ -89,7 +89,8 @@ class WindowMenus(WindowMixin):
         self.act_show_sidebar.toggled.connect(self.sidebar.setVisible)
         self.act_show_detail = QAction("Show &Details", self, checkable=True, checked=True)
         self.act_show_detail.toggled.connect(self.detail.setVisible)
-        for act in (self.act_undo, self.act_redo):
+        for act, name in ((self.act_undo, "Undo"), (self.act_redo, "Redo")):
+            act.setProperty("shortcutName", name)  # Help > Keyboard Shortcuts: not "Undo Edit title"
             self.addAction(act)
         # Ctrl+Z in a text field goes to the library once the field has no typing of its own to undo.
         self.undo_keys = LibraryUndoKeys(self, self.act_undo, self.act_redo)

@@ -123,8 +123,9 @@ def elided(title: str) -> str:
 
 
 def who_and_when(authors: str, year: int | None) -> str:
-    """ "Knox et al., 2020"; "(no authors), n.d." when the reference has neither."""
-    return f"{authors or '(no authors)'}, {year if year else 'n.d.'}"
+    """ "Knox et al., 2020"; "no authors, n.d." when the reference has neither (it is shown in
+    parentheses and mid-sentence, where "(no authors)" read as "((no authors), 2008; …")."""
+    return f"{authors or 'no authors'}, {year if year else 'n.d.'}"
 
 
 def describe(authors: str, year: int | None, title: str) -> str:
