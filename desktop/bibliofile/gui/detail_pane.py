@@ -408,9 +408,11 @@ class DetailPane(QWidget):
                 pal = editor.palette()
                 pal.setColor(QPalette.ColorRole.Base, pal.color(QPalette.ColorRole.Window))
                 editor.setPalette(pal)
-        for widget in (self.type_combo, self.creators_editor, self.tags_editor):
+        for widget in (self.type_combo, self.creators_editor):
             if widget is not None:
                 widget.setEnabled(not read_only)
+        if self.tags_editor is not None:
+            self.tags_editor.set_read_only(read_only)
         if self.reading_rows is not None:
             self.reading_rows.set_read_only(read_only)
 

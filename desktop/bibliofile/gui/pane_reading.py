@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from bibliofile.gui.creators_editor import MULTIPLE
 from bibliofile.gui.field_editors import FieldLineEdit
@@ -65,6 +66,36 @@ def _combo(name: str, items: Sequence[tuple[str, object]], parent: QWidget) -> Q
     return box
 
 
+def read_only_look(editor: QLineEdit, base: QPalette, read_only: bool) -> None:
+    """A read-only field on the window's background, as the pane's other locked fields: a white
+    field invites typing. ``base`` is the field's own palette, put back when it is editable."""
+    pal = QPalette(base)
+    if read_only:
+        pal.setColor(QPalette.ColorRole.Base, pal.color(QPalette.ColorRole.Window))
+    editor.setPalette(pal)
+
+
+def _view(name: str, accessible: str, parent: QWidget) -> QLineEdit:
+    """The value of a combo shown read-only (a locked multi-selection): readable and selectable
+    like the other locked fields, where a disabled combo is greyed and still looks like a choice."""
+    view = QLineEdit(parent)
+    view.setObjectName(name)
+    view.setAccessibleName(accessible)
+    view.setReadOnly(True)
+    view.setVisible(False)
+    read_only_look(view, view.palette(), True)
+    return view
+
+
+def _boxed(parent: QWidget, *widgets: QWidget) -> tuple[QWidget, QHBoxLayout]:
+    box = QWidget(parent)
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for w in widgets:
+        row.addWidget(w)
+    return box, row
+
+
 class ReadingRows(QObject):
     """Four rows of the pane's form; the pane writes what is chosen (see the module doc)."""
 
@@ -76,10 +107,8 @@ class ReadingRows(QObject):
             "readingStatus", [(STATUS_LABELS[s] or "None", s) for s in ("", *STATUSES)], parent
         )
         self.status.setAccessibleName("Reading status")
-        self.status_box = QWidget(parent)
-        status_row = QHBoxLayout(self.status_box)
-        status_row.setContentsMargins(0, 0, 0, 0)
-        status_row.addWidget(self.status)
+        self.status_view = _view("readingStatusView", "Reading status", parent)
+        self.status_box, status_row = _boxed(parent, self.status, self.status_view)
         self.progress = QLabel(self.status_box)
         self.progress.setObjectName("readingProgress")
         self.progress.setTextFormat(Qt.TextFormat.PlainText)
@@ -89,11 +118,19 @@ class ReadingRows(QObject):
         status_row.addStretch(1)
         self.priority = _combo("readingPriority", [(t, p) for p, t in PRIORITY_LABELS.items()], parent)
         self.priority.setAccessibleName("Priority")
+        self.priority_view = _view("readingPriorityView", "Priority", parent)
+        self.priority_box, priority_row = _boxed(parent, self.priority, self.priority_view)
+        priority_row.addStretch(1)
         self.rating = _combo("readingRating", [(stars(r) or "None", r) for r in range(6)], parent)
         self.rating.setAccessibleName("Rating")
+        self.rating_view = _view("readingRatingView", "Rating", parent)
+        self.rating_box, rating_row = _boxed(parent, self.rating, self.rating_view)
+        rating_row.addStretch(1)
         self.date_read = FieldLineEdit(parent)
         self.date_read.setObjectName("readingDateRead")
         self.date_read.setAccessibleName("Date read")
+        self._date_palette = QPalette(self.date_read.palette())
+        self.read_only = False
         self.date_box = QWidget(parent)
         col = QVBoxLayout(self.date_box)
         col.setContentsMargins(0, 0, 0, 0)
@@ -115,13 +152,20 @@ class ReadingRows(QObject):
         """(label, field, buddy) for each row, top to bottom."""
         return [
             ("Reading status", self.status_box, self.status),
-            ("Priority", self.priority, self.priority),
-            ("Rating", self.rating, self.rating),
+            ("Priority", self.priority_box, self.priority),
+            ("Rating", self.rating_box, self.rating),
             ("Date read", self.date_box, self.date_read),
         ]
 
     def widgets(self) -> list[QWidget]:
         return [self.status, self.priority, self.rating, self.date_read]
+
+    def views(self) -> list[QLineEdit]:
+        """What stands in for the three combos while the rows are read-only."""
+        return [self.status_view, self.priority_view, self.rating_view]
+
+    def _pairs(self) -> list[tuple[QComboBox, QLineEdit]]:
+        return list(zip([self.status, self.priority, self.rating], self.views(), strict=True))
 
     def show(self, states: Sequence[ReadingState], keep_typing: bool = False) -> None:
         """The shared value of each part, or "(various)"."""
@@ -134,6 +178,10 @@ class ReadingRows(QObject):
         for box, part in ((self.status, "status"), (self.priority, "priority"), (self.rating, "rating")):
             value = shared(part)
             box.setCurrentIndex(box.findData(value) if value is not None else -1)
+        for box, view in self._pairs():
+            view.setText(box.currentText() if box.currentIndex() >= 0 else "")
+            view.setPlaceholderText(MULTIPLE)
+            view.setCursorPosition(0)
         when = shared("date_read")
         typing = keep_typing and self.date_read.hasFocus() and self.date_read.isModified()
         if not typing:
@@ -141,7 +189,12 @@ class ReadingRows(QObject):
             self.date_read.mixed = when is None
             self.date_read.setText(self.date_read.stored)
             self.date_read.setModified(False)
-            self.date_read.setPlaceholderText(MULTIPLE if when is None else DATE_HINT)
+            self._date_placeholder()
+
+    def _date_placeholder(self) -> None:
+        """"(various)" where they differ; the format hint only where a date can be typed."""
+        mixed = self.date_read.mixed
+        self.date_read.setPlaceholderText(MULTIPLE if mixed else "" if self.read_only else DATE_HINT)
 
     def show_progress(self, library: Library, ids: Sequence[int]) -> None:
         """"12 of 20 pages" beside the status of one reference read in the reader (one small
@@ -156,9 +209,16 @@ class ReadingRows(QObject):
         self.progress.setVisible(bool(text))
 
     def set_read_only(self, read_only: bool) -> None:
-        for box in (self.status, self.priority, self.rating):
+        """Locked (several references before "Edit All"): each value as a read-only field on the
+        window's background, like the pane's other locked fields, not a greyed choice."""
+        self.read_only = read_only
+        for box, view in self._pairs():
             box.setEnabled(not read_only)
+            box.setVisible(not read_only)
+            view.setVisible(read_only)
         self.date_read.setReadOnly(read_only)
+        read_only_look(self.date_read, self._date_palette, read_only)
+        self._date_placeholder()
 
     def finish_typing(self) -> None:
         """Store a date still being typed (the selection is about to change)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QFont
+from PySide6.QtGui import QFocusEvent, QFont, QPalette
 from PySide6.QtWidgets import (
     QCompleter,
     QFrame,
@@ -94,6 +94,11 @@ class TagChip(QFrame):
         row.addWidget(self.remove_button)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
+    def set_read_only(self, read_only: bool) -> None:
+        """No ✕ while the pane is locked; the name keeps the chip's room on the right."""
+        self.remove_button.setVisible(not read_only)
+        self.layout().setContentsMargins(6, 0, 6 if read_only else 0, 0)
+
 
 class _TagField(QLineEdit):
     """The "Add tag" field; fetches the names to complete when it gets the focus (not on every
@@ -135,6 +140,14 @@ class TagsEditor(QWidget):
         self.setObjectName("tagsEditor")
         self.flow = FlowLayout(self)
         self.chips: list[TagChip] = []
+        self.read_only = False
+        # Read-only with no tags: said in words, where an empty row would look like a lost field.
+        self.none_label = QLabel(self)
+        self.none_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.none_label.setText("No tags")
+        self.none_label.setObjectName("noTags")
+        self.none_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.none_label.setVisible(False)
         self.field = _TagField(names, self)
         self.field.setObjectName("addTagField")
         self.field.setAccessibleName("Add a tag")
@@ -143,7 +156,19 @@ class TagsEditor(QWidget):
         self.field.returnPressed.connect(self._entered)
         self.field.completer_.activated.connect(self._completed)
         self.flow.addWidget(self.field)
+        self.flow.addWidget(self.none_label)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Locked (several references before "Edit All"): the chips as plain names, with no ✕
+        and no "Add tag…" field, so nothing in the row looks as if it could be typed into or
+        clicked; not greyed, since the names are there to be read."""
+        self.read_only = read_only
+        self.field.setVisible(not read_only)
+        for chip in self.chips:
+            chip.set_read_only(read_only)
+        self.none_label.setVisible(read_only and not self.chips)
+        self.updateGeometry()
 
     def set_tags(self, tags: Sequence[ShownTag]) -> None:
         if [c.tag for c in self.chips] == list(tags):
@@ -155,11 +180,15 @@ class TagsEditor(QWidget):
         self.chips = [TagChip(t, self.tagRemoved.emit, self) for t in tags]
         # Chips first, the field last: rebuild the order.
         self.flow.removeWidget(self.field)
+        self.flow.removeWidget(self.none_label)
         for chip in self.chips:
+            chip.set_read_only(self.read_only)
             self.flow.addWidget(chip)
         self.flow.addWidget(self.field)
+        self.flow.addWidget(self.none_label)
         for chip in self.chips:
             chip.show()
+        self.none_label.setVisible(self.read_only and not self.chips)
         self.updateGeometry()
 
     def names(self) -> list[str]:
