@@ -2,9 +2,12 @@
 inside the document, and the last page read remembered per attachment.
 
 Opened by double-clicking a PDF in the detail pane's Attachments section, by References > Open
-PDF (Ctrl+Shift+O) for the selected reference's first PDF, and by full-text search results,
-which call ``open_attachment_id(..., page=n)`` or a reader's ``open_at_page(n)``. Opening a file
-that is already open raises its window. Pages are drawn by gui/pdf_render.py on a thread of its
+PDF (Ctrl+Shift+O) for the selected reference's first PDF, and by the annotations list, which
+calls ``open_attachment_id(..., page=n)``. While the window's search looks inside files
+(``fulltext:word``, or Search Inside Files), a file whose indexed text holds the words opens at
+the first page that does, with the words in the find bar and highlighted, so Next/Previous go
+through them (Open PDF prefers such a file among the reference's PDFs). Opening a file that is
+already open raises its window. Pages are drawn by gui/pdf_render.py on a thread of its
 own (ADR draft in issue 19: pypdfium2 rather than QtPdf) and shown by gui/pdf_page_view.py.
 
 The page the reader is on is kept in the attachment's ``last_page_read`` (services/attachments.py
@@ -18,7 +21,7 @@ each is one undo step on the library window's stack when the reader has one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
     from bibliofile.gui.task_runner import TaskRunner
     from bibliofile.gui.window_api import WindowApi
     from bibliofile.services.attachments import AttachmentView
+    from bibliofile.services.fulltext import FileHit
     from bibliofile.storage.library import Library
 
 log = logging.getLogger(__name__)
@@ -173,6 +177,7 @@ class PdfReaderWindow(QMainWindow):
         runner: TaskRunner | None = None,
         parent: QWidget | None = None,
         page: int | None = None,
+        find: Sequence[str] = (),
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("pdfReader")
@@ -188,6 +193,7 @@ class PdfReaderWindow(QMainWindow):
         self.search_complete = False
         self._search_id = 0
         self._search_text = ""
+        self._search_words: tuple[str, ...] | None = None  # a full-text hit's words: any of them
         self._jump_to_first_hit = False
         self._start_page = 0
         self._saved_page: int | None = None
@@ -267,6 +273,8 @@ class PdfReaderWindow(QMainWindow):
         self._renderer_box = box
         self.destroyed.connect(lambda _o=None: box[0].stop(wait=0))
         self._start_renderer(None)
+        if find:
+            self.find_words(find)
 
     def _start_renderer(self, password: str | None) -> None:
         self.renderer = PdfRenderer(self.path, password=password)
@@ -379,7 +387,7 @@ class PdfReaderWindow(QMainWindow):
         self.view.setFocus()
         self.documentOpened.emit(info.page_count)
         if self._search_text:
-            self.search(self._search_text)
+            self.search(self._search_text, self._search_words)
 
     def _failed(self, text: str) -> None:
         self.error = text
@@ -458,11 +466,23 @@ class PdfReaderWindow(QMainWindow):
         self.search("")
         self.view.setFocus()
 
-    def search(self, text: str) -> None:
+    def find_words(self, words: Sequence[str]) -> None:
+        """Find a full-text search's words (any of them) from the current page on, with the find
+        bar shown holding them: what opening a file from a search does. Typing in the bar
+        afterwards finds what is typed, as always."""
+        kept = tuple(w for w in words if w.strip())
+        if not kept:
+            return
+        self.find_bar.show()
+        self.search(" ".join(kept), kept)
+
+    def search(self, text: str, words: Sequence[str] | None = None) -> None:
         """Find ``text`` in every page (in the background, page after page); the first match on
-        or after the current page becomes the current one as soon as it is found."""
+        or after the current page becomes the current one as soon as it is found. ``words``
+        (a full-text hit's) find any of them instead of ``text`` whole."""
         self._search_id += 1
         self._search_text = text
+        self._search_words = tuple(words) if words and len(words) > 1 and text else None
         self.hits = []
         self.current_hit = None
         self.search_complete = not text
@@ -474,7 +494,7 @@ class PdfReaderWindow(QMainWindow):
             self.find_bar.field.setText(text)
             self.find_bar._last = text
         if self.info is not None:
-            self.renderer.search(self._search_id, text)
+            self.renderer.search(self._search_id, self._search_words or text)
 
     def _search_progress(self, search_id: int, hits: object) -> None:
         if search_id != self._search_id:
@@ -582,9 +602,11 @@ def open_reader(
     runner: TaskRunner | None = None,
     parent: QWidget | None = None,
     page: int | None = None,
+    find: Sequence[str] = (),
 ) -> PdfReaderWindow:
     """The reader for ``path``, raised if already open (at ``page`` when given), else a new
-    window at ``page``, or at the page last read in this attachment, or at the first."""
+    window at ``page``, or at the page last read in this attachment, or at the first; ``find``
+    (a full-text hit's words) is found from that page on."""
     key = Path(path).resolve()
     reader = _open.get(key)
     if reader is not None and shiboken6.isValid(reader):
@@ -594,8 +616,10 @@ def open_reader(
             reader.show()
             reader.raise_()
             reader.activateWindow()
+        if find:
+            reader.find_words(find)
         return reader
-    reader = PdfReaderWindow(key, library, attachment_id, runner, parent, page)
+    reader = PdfReaderWindow(key, library, attachment_id, runner, parent, page, find)
     _open[key] = reader
     reader.show()
     return reader
@@ -609,12 +633,40 @@ def _runner_of(widget: QWidget | None) -> TaskRunner | None:
     return runner if isinstance(runner, TaskRunner) else None
 
 
+def search_hit(parent: QWidget | None, library: Library, attachment_id: int) -> FileHit | None:
+    """Where the search of ``parent``'s window found words in this attachment's text: with
+    ``fulltext:`` terms, or plain words while Search Inside Files is on. None without such a
+    search, or when the file does not hold the words (or the index cannot be read: the reader
+    then opens as it would have)."""
+    top = parent.window() if parent is not None else None
+    query = getattr(getattr(top, "model", None), "query", "")
+    if not isinstance(query, str) or not query.strip():
+        return None
+    field = getattr(top, "search_field", None)
+    inside = field is not None and bool(field.inside_files_action.isChecked())
+    from bibliofile.services.fulltext import hit_in_file
+    from bibliofile.storage.errors import LibraryError
+
+    try:
+        return hit_in_file(library, query, attachment_id, inside)
+    except LibraryError as exc:
+        log.warning("could not read where the search found words in attachment %d: %s", attachment_id, exc)
+        return None
+
+
 def open_attachment(view: AttachmentView, library: Library, parent: QWidget | None = None,
-                    page: int | None = None) -> PdfReaderWindow:
-    """An attachment (a present PDF) in the reader; its place is kept in the attachment."""
+                    page: int | None = None, hit: FileHit | None = None) -> PdfReaderWindow:
+    """An attachment (a present PDF) in the reader; its place is kept in the attachment.
+    Without ``page``, the window's full-text search decides (``search_hit``): the first page
+    holding its words, with the words found there; else the page last read."""
+    if page is None and hit is None:
+        hit = search_hit(parent, library, view.attachment.id)
+    find: Sequence[str] = ()
+    if page is None and hit is not None:
+        page, find = hit.pages[0], hit.words
     top = parent.window() if parent is not None else None
     return open_reader(view.file, library=library, attachment_id=view.attachment.id, runner=_runner_of(parent),
-                       parent=top, page=page)
+                       parent=top, page=page, find=find)
 
 
 def open_attachment_id(library: Library, attachment_id: int, page: int | None = None,
@@ -647,4 +699,9 @@ def open_first_pdf(window: WindowApi) -> PdfReaderWindow | None:
         else:
             window.show_status("This reference has no PDF attached. Attach File… in the details adds one.", 8000)
         return None
-    return open_attachment(present[0], window.library, window.as_parent())
+    parent = window.as_parent()
+    for view in present:  # the PDF the window's full-text search found, when it found one
+        hit = search_hit(parent, window.library, view.attachment.id)
+        if hit is not None:
+            return open_attachment(view, window.library, parent, hit=hit)
+    return open_attachment(present[0], window.library, parent)

@@ -151,7 +151,7 @@ class PdfRenderer(QObject):
         self._cond = threading.Condition()
         self._wanted: list[tuple[int, float]] = []
         self._drawing: tuple[int, float] | None = None
-        self._search: tuple[int, str] | None = None
+        self._search: tuple[int, str | tuple[str, ...]] | None = None
         self._search_page = 0
         self._stop = False
         self._thread = threading.Thread(target=self._run, name=f"pdf-render {path.name}", daemon=True)
@@ -167,11 +167,13 @@ class PdfRenderer(QObject):
             self._wanted = [(p, scale) for p in pages if (p, scale) != self._drawing]
             self._cond.notify()
 
-    def search(self, search_id: int, text: str) -> None:
+    def search(self, search_id: int, text: str | Sequence[str]) -> None:
         """Search every page for ``text`` (case-insensitive), page after page between drawings;
-        a new search replaces the one running."""
+        a new search replaces the one running. Several texts (the words a full-text search
+        found on a page) find any of them, in the order they stand on each page."""
+        wanted: str | tuple[str, ...] = text if isinstance(text, str) else tuple(t for t in text if t)
         with self._cond:
-            self._search = (search_id, text) if text else None
+            self._search = (search_id, wanted) if wanted else None
             self._search_page = 0
             self._cond.notify()
 
@@ -262,7 +264,7 @@ class PdfRenderer(QObject):
             return
         self.pageRendered.emit(page_no, scale, image)
 
-    def _search_step(self, doc: Any, search_id: int, text: str, page_no: int) -> None:
+    def _search_step(self, doc: Any, search_id: int, text: str | tuple[str, ...], page_no: int) -> None:
         if page_no >= len(doc):
             with self._cond:
                 if self._search == (search_id, text):
@@ -272,13 +274,20 @@ class PdfRenderer(QObject):
         hits: list[SearchHit] = []
         try:
             with PDFIUM_LOCK:
-                hits = _page_hits(doc, page_no, text)
+                hits = _page_hits(doc, page_no, text) if isinstance(text, str) else _any_hits(doc, page_no, text)
         except Exception as exc:  # text that cannot be read: nothing found on this page
             log.info("cannot search page %d of %s: %s", page_no + 1, self.path, exc)
         with self._cond:
             current = self._search == (search_id, text)
         if current:
             self.searchProgress.emit(search_id, hits)
+
+
+def _any_hits(doc: Any, page_no: int, texts: Sequence[str]) -> list[SearchHit]:
+    """Every place any of ``texts`` is on a page, top to bottom and left to right (a full-text
+    search's words, each found where it stands rather than one word after the other)."""
+    hits = [h for t in texts for h in _page_hits(doc, page_no, t)]
+    return sorted(hits, key=lambda h: (round(h.rects[0].top()), h.rects[0].left()))
 
 
 def _page_hits(doc: Any, page_no: int, text: str) -> list[SearchHit]:

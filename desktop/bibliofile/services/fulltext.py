@@ -358,3 +358,34 @@ def pages_found(
     names = {a.id: (a.path.rsplit("/", 1)[-1] or a.original_name)
              for a in attachment_rows.get(library, [aid for h in hits.values() for aid, _p in h.files])}
     return {rid: [FilePages(aid, names.get(aid, f"#{aid}"), pages) for aid, pages in h.files] for rid, h in hits.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class FileHit:
+    """Where a search's full-text words are in one attached file: its pages (from 1) and the
+    words themselves as the user wrote them (a phrase whole, ``govern*`` as ``govern``), for
+    the reader to open at the first page and find them there."""
+
+    pages: tuple[int, ...]
+    words: tuple[str, ...]
+
+
+def search_words(terms: Sequence[Term]) -> tuple[str, ...]:
+    """The words of full-text terms to find in a document, each once, in the query's order."""
+    out: dict[str, None] = {}
+    for t in terms:
+        text = " ".join(t.text.split()).rstrip("*").strip()
+        if text and not t.negated:
+            out.setdefault(text, None)
+    return tuple(out)
+
+
+def hit_in_file(library: Library, query: Query | str, attachment_id: int, inside_files: bool = False) -> FileHit | None:
+    """The pages of one attachment that hold the query's full-text words, with the words; None
+    when the query has no full-text words or this file does not hold them."""
+    q = parse_query(query) if isinstance(query, str) else query
+    terms = fulltext_terms(q, inside_files)
+    if not terms:
+        return None
+    pages = index.file_pages(library, terms, attachment_id)
+    return FileHit(pages, search_words(terms)) if pages else None

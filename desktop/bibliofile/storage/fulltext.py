@@ -32,6 +32,7 @@ __all__ = [
     "add_pages",
     "begin_file",
     "condition",
+    "file_pages",
     "finish_file",
     "forget",
     "has_text",
@@ -193,6 +194,20 @@ def page_hits(src: Source, terms: Sequence[Term], reference_ids: Sequence[int]) 
         if rid in wanted:
             out.setdefault(rid, []).append((aid, tuple(pages)))
     return {rid: PageHits(rid, tuple(files)) for rid, files in out.items()}
+
+
+def file_pages(src: Source, terms: Sequence[Term], attachment_id: int) -> tuple[int, ...]:
+    """The pages (from 1) of one attached file matching the full-text terms, chosen as
+    ``page_hits`` chooses them: the pages holding all of them, else those holding any. What
+    the reader opens at when a search found this file."""
+    exprs = [e for e in (page_expression(t) for t in terms if not t.negated) if e]
+    if not exprs:
+        return ()
+    with connection(src) as conn:
+        rowids = fulltext_fts5.page_rowids(conn, " AND ".join(exprs), attachment_id)
+        if not rowids and len(exprs) > 1:
+            rowids = fulltext_fts5.page_rowids(conn, " OR ".join(exprs), attachment_id)
+    return tuple(fulltext_fts5.split_rowid(r)[1] + 1 for r in rowids)
 
 
 def counts(src: Source) -> dict[str, int]:

@@ -79,11 +79,17 @@ def remove_pages(conn: Connection, attachment_id: int, from_page: int = 0) -> No
     )
 
 
-def page_rowids(conn: Connection, expr: str) -> list[int]:
-    """Rowids of the pages matching an FTS5 expression, ascending (split them with PAGE_BITS)."""
+def page_rowids(conn: Connection, expr: str, attachment_id: int | None = None) -> list[int]:
+    """Rowids of the pages matching an FTS5 expression, ascending (split them with PAGE_BITS);
+    of one attachment's pages only when ``attachment_id`` is given (a rowid range, so FTS5
+    reads only that file's part of each doclist, however big the index)."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    return read_ids(raw, f"SELECT rowid AS id FROM {PAGES_TABLE} WHERE {PAGES_TABLE} MATCH ? ORDER BY rowid", (expr,))
+    sql = f"SELECT rowid AS id FROM {PAGES_TABLE} WHERE {PAGES_TABLE} MATCH ?"
+    if attachment_id is None:
+        return read_ids(raw, sql + " ORDER BY rowid", (expr,))
+    base = attachment_id << PAGE_BITS
+    return read_ids(raw, sql + " AND rowid BETWEEN ? AND ? ORDER BY rowid", (expr, base, base + (1 << PAGE_BITS) - 1))
 
 
 def attachment_ids_matching(expr: str, name: str) -> TextualSelect:
