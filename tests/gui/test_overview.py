@@ -69,22 +69,65 @@ def assert_apart(rects: list[QRectF], width: float) -> None:
 def test_year_labels_are_every_nth_and_never_touch(window, full_library, qtbot, shots: Path) -> None:
     dlg = open_overview(window, qtbot)
     years = dlg.charts["year"]
-    assert len(years.bars) == 80
+    # a continuous axis: every year from the first to the last, the 15 without references empty
+    span = list(range(YEARS[0], YEARS[-1] + 1))
+    assert [b[0] for b in years.bars] == [str(y) for y in span]
+    per_year = {y: 1 + i % 4 for i, y in enumerate(YEARS)}
+    assert [b[1] for b in years.bars] == [per_year.get(y, 0) for y in span]
     labels = years.labels()
     # never touching: at least a letter's width between neighbours
     gap = years.fontMetrics().averageCharWidth()
     rects = [lab.rect.adjusted(0, 0, gap, 0) for lab in labels]
     assert_apart(rects, years.width() + gap)
     assert not any(lab.upright for lab in labels)
-    # every nth year is labelled, in order, with its own year under its own bar
+    # every nth year is labelled, at round years, in order, with its own year under its own column
     assert 5 <= len(labels) < 80
-    steps = {b.index - a.index for a, b in pairwise(labels)}
-    assert len(steps) == 1
+    steps = {int(b.text) - int(a.text) for a, b in pairwise(labels)}
+    (step,) = steps
+    assert step in (2, 5, 10, 20) and all(int(lab.text) % step == 0 for lab in labels)
     bars = years.bar_rects()
     for lab in labels:
-        assert lab.text == str(YEARS[lab.index])
+        assert lab.text == str(span[lab.index])
         assert lab.rect.left() <= bars[lab.index].center().x() <= lab.rect.right()
     dlg.grab().save(str(shots / "overview-80-years.png"))
+
+
+def test_years_sit_on_a_continuous_axis_with_empty_years_as_gaps(window, lib: Library, qtbot, shots: Path) -> None:
+    """The tester's library: 1931 drawn right next to 1948 hid the 17 years between them."""
+    lib.add_references([make_ref(f"Of {y} ({k})", y) for y, n in ((1931, 2), (1948, 1), (1952, 3)) for k in range(n)]
+                       + [make_ref("Undated", None)])
+    dlg = open_overview(window, qtbot)
+    chart = dlg.charts["year"]
+    centre = {b[0]: r.center().x() for b, r in zip(chart.bars, chart.bar_rects(), strict=True)}
+    assert set(centre) == {str(y) for y in range(1931, 1953)}
+    step = (centre["1952"] - centre["1931"]) / 21
+    assert step > 0
+    assert centre["1948"] - centre["1931"] == pytest.approx(17 * step)  # not one bar's width apart
+    assert centre["1952"] - centre["1948"] == pytest.approx(4 * step)
+    heights = {b[0]: r.height() for b, r in zip(chart.bars, chart.bar_rects(), strict=True)}
+    assert heights["1940"] == 0 and heights["1931"] > heights["1948"] > 0
+    # an empty year is a gap: nothing to hover or click
+    seen: list[str] = []
+    chart.barClicked.connect(seen.append)
+    x = int(centre["1940"])
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(x, int(chart.baseline()) - 2))
+    assert seen == []
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=QPoint(int(centre["1948"]), int(chart.baseline()) - 2))
+    assert seen == ["year:1948"]
+    labels = [lab.text for lab in chart.labels()]
+    assert "1940" in labels and "1950" in labels  # round years, empty or not
+    chart.grab().save(str(shots / "overview-year-gaps.png"))
+
+
+def test_months_read_sit_on_a_continuous_axis(window, lib: Library, qtbot) -> None:
+    ids = lib.add_references([make_ref(f"Read {k}") for k in range(3)])
+    with lib.write() as uow:
+        for rid, when in zip(ids, ["2024-11-02", "2025-03-15", "2025-03-20"], strict=True):
+            curation.set_reading(uow, [rid], status="read", date_read=when)
+    dlg = open_overview(window, qtbot)
+    chart = dlg.charts["read"]
+    assert [(b[0], b[1]) for b in chart.bars] == [
+        ("2024-11", 1), ("2024-12", 0), ("2025-01", 0), ("2025-02", 0), ("2025-03", 2)]
 
 
 def test_type_labels_are_upright_and_elided_with_the_full_text_in_the_tooltip(window, full_library, qtbot, shots: Path) -> None:

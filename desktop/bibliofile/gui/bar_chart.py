@@ -8,6 +8,11 @@ and elides them (item types), keeping at least a letter's width between any two 
 full text of any bar is in its tooltip, and the whole column (bar, space above it and its label)
 answers hover and clicks, so a bar of one reference is as easy to hit as a tall one.
 
+Years and months are a continuous axis, not categories (``axis_start``): bar n stands for the
+value ``axis_start + n``, an empty year is a column with no bar (a gap on the axis line), and the
+labels fall on round values (every 10th year: 1940, 1950, …). Shown as categories, 1931 stood
+next to 1948 and the chart hid the 17 years between them.
+
 Signals:
     barClicked(str): the query of the bar clicked (e.g. ``year:1948``).
 """
@@ -18,7 +23,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
@@ -26,6 +31,9 @@ TOP = 18.0  # room for the value over a bar
 SIDE = 8.0
 PLOT_MIN = 120.0  # the bars' own height at the least
 MAX_UPRIGHT = 120.0  # upright labels longer than this are elided (full text in the tooltip)
+# Label spacings on a continuous axis: years, and months counted from year 0.
+YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+MONTH_STEPS = (1, 2, 3, 4, 6, 12, 24, 36, 60, 120, 240, 600, 1200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +48,25 @@ class BarLabel:
 
 class BarChart(QWidget):
     """Vertical bars with labels under them. ``upright_labels``: long labels are turned upright
-    and elided rather than thinned out (for categories, where every bar needs its name)."""
+    and elided rather than thinned out (for categories, where every bar needs its name).
+    ``axis_start``: the bars are consecutive values of a continuous axis from this one (zero
+    for an empty year), labelled at multiples of one of ``label_steps``."""
 
     barClicked = Signal(str)
 
     def __init__(
-        self, bars: Sequence[tuple[str, int, str]], parent: QWidget | None = None, upright_labels: bool = False
+        self,
+        bars: Sequence[tuple[str, int, str]],
+        parent: QWidget | None = None,
+        upright_labels: bool = False,
+        axis_start: int | None = None,
+        label_steps: Sequence[int] = YEAR_STEPS,
     ) -> None:
         super().__init__(parent)
         self.bars = list(bars)  # (label, value, query)
         self.upright_labels = upright_labels
+        self.axis_start = axis_start
+        self.label_steps = tuple(label_steps)
         self.setMouseTracking(True)
         self._hover = -1
         self.setMinimumHeight(int(TOP + PLOT_MIN + self._bottom_space()))
@@ -84,7 +101,7 @@ class BarChart(QWidget):
         return fm.height() + 10.0
 
     def sizeHint(self) -> QSize:
-        return QSize(max(300, 22 * len(self.bars) + 40), int(TOP + PLOT_MIN + 40 + self._bottom_space()))
+        return QSize(min(max(300, 22 * len(self.bars) + 40), 900), int(TOP + PLOT_MIN + 40 + self._bottom_space()))
 
     def baseline(self) -> float:
         return self.height() - self._bottom_space()
@@ -119,10 +136,9 @@ class BarChart(QWidget):
                 out.append(BarLabel(n, text, QRectF(centre - line / 2, base + 4, line, fm.horizontalAdvance(text)), True))
             return out
         widest = max(fm.horizontalAdvance(label) for label, _v, _q in self.bars)
-        every = max(1, math.ceil((widest + gap) / step))
         right_edge = float(self.width())
         last_right = -gap
-        for n in range(0, len(self.bars), every):
+        for n in self._labelled(max(1, math.ceil((widest + gap) / step))):
             text = self.bars[n][0]
             w = fm.horizontalAdvance(text)
             left = side + (n + 0.5) * step - w / 2
@@ -133,12 +149,25 @@ class BarChart(QWidget):
             last_right = left + w
         return out
 
+    def _labelled(self, every: int) -> range:
+        """The bars to label when labels need ``every`` columns each: every nth bar from the
+        first; on a continuous axis the round values (a step of ``label_steps`` at least that
+        wide, so 1940, 1950, … rather than 1931, 1941, …)."""
+        if self.axis_start is None:
+            return range(0, len(self.bars), every)
+        nice = next((k for k in self.label_steps if k >= every), None)
+        if nice is None:  # wider than the widest step: a multiple of it
+            top = self.label_steps[-1]
+            nice = top * math.ceil(every / top)
+        return range((-self.axis_start) % nice, len(self.bars), nice)
+
     def bar_at(self, x: float, y: float) -> int:
-        """The column under a point: its bar, the space above it, or its label."""
+        """The column under a point: its bar, the space above it, or its label. An empty column
+        of a continuous axis (a year with no references) is no bar: nothing to show or click."""
         if not self.bars or not 0 <= y <= self.height():
             return -1
         n = math.floor((x - self._side()) / self._step())
-        return n if 0 <= n < len(self.bars) else -1
+        return n if 0 <= n < len(self.bars) and self.bars[n][1] > 0 else -1
 
     # ---- painting and the mouse ---------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -152,7 +181,18 @@ class BarChart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         rects = self.bar_rects()
         text_colour = pal.text().color()
+        if self.axis_start is not None and rects:
+            # The axis line, so an empty year reads as a gap on it, and a tick at each label.
+            base = self.baseline()
+            p.setPen(pal.mid().color())
+            p.drawLine(QPointF(rects[0].left(), base), QPointF(rects[-1].right(), base))
+            step, side = self._step(), self._side()
+            for lab in self.labels():
+                x = side + (lab.index + 0.5) * step
+                p.drawLine(QPointF(x, base), QPointF(x, base + 3))
         for n, (r, (_label, value, _q)) in enumerate(zip(rects, self.bars, strict=True)):
+            if value <= 0:
+                continue
             colour = pal.highlight().color()
             if n != self._hover:
                 colour = colour.lighter(120)
