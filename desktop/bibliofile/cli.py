@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bibliofile.cli_autoexport import add_autoexport_commands
 
     add_autoexport_commands(sub)  # autoexport add|list|remove (issue 20)
+    from bibliofile.cli_sync import add_sync_command
+
+    add_sync_command(sub)  # sync with a shared library in PostgreSQL (issue 21)
     return p
 
 
@@ -156,7 +159,7 @@ def split_open_files(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return rest, files
 
 
-COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files", "document", "autoexport")
+COMMANDS = ("import", "export", "cite", "search", "check", "collection", "tag", "status", "add", "lookup", "attach", "files", "document", "autoexport", "sync")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -229,6 +232,10 @@ def _run(args: argparse.Namespace, library_path: Path) -> int:
         return run_document(library_path, args.library is not None, args)
     if args.command == "check":
         return _check(library_path, args)
+    if args.command == "sync":  # opens (or, on a first sync, makes) the library itself
+        from bibliofile.cli_sync import run_sync
+
+        return run_sync(library_path, args)
     # Only an import starts a library: a search or export of a mistyped path, or of an empty
     # file, once made a library there and answered "0 found".
     library = Library.open(library_path, create=args.command in ("import", "add"))

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -45,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from bibliofile.model.merge import Json, Snapshot, changed_fields, normalize
 from bibliofile.model.sync_snapshot import EXTRA_PREFIX, FIELD_PREFIX, READING_PREFIX
@@ -89,6 +90,56 @@ class ServerError(LibraryError):
 
 class ServerTooNewError(ServerError, LibraryTooNewError):
     """The server's schema comes from a newer Bibliofile: nothing was written to it."""
+
+
+class ServerUnreachableError(ServerError):
+    """The server could not be reached, or the connection was lost during a sync: whatever the
+    sync had begun was rolled back on both sides."""
+
+
+class ServerRefusedError(ServerError):
+    """The server refused a write (a read-only member's role): nothing was written."""
+
+
+# The types the sync service holds without importing SQLAlchemy (only storage may).
+ServerEngine = Engine
+ServerConnection = Connection
+
+
+@contextmanager
+def translated(where: str) -> Iterator[None]:
+    """The driver's errors as plain ServerErrors: a lost or refused connection, a refused write.
+    Anything else (a bug) passes unchanged."""
+    try:
+        yield
+    except DBAPIError as exc:
+        import psycopg.errors
+
+        orig = exc.orig
+        if not isinstance(orig, psycopg.Error):  # the local library's error inside a sync: its own
+            raise
+        reason = str(orig).strip().splitlines()[0] if orig is not None and str(orig).strip() else type(exc).__name__
+        if isinstance(orig, psycopg.errors.InsufficientPrivilege | psycopg.errors.ReadOnlySqlTransaction):
+            raise ServerRefusedError(
+                f"The shared library at {where} refused the changes ({reason}): your account may "
+                "read it but not change it. Nothing was written there and your local library keeps "
+                "its changes; ask the library's owner for write access."
+            ) from exc
+        if isinstance(exc, OperationalError) or exc.connection_invalidated or isinstance(orig, psycopg.OperationalError):
+            raise ServerUnreachableError(
+                f"Could not sync with the shared library at {where} ({reason}). Nothing was "
+                "changed on either side; your local changes are kept and will be sent at the next sync."
+            ) from exc
+        raise
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One server transaction holding the writers' lock: a sync reads, merges and writes inside
+    it, and it commits as a whole or not at all (a backend killed half-way leaves nothing)."""
+    with translated(display_url(engine.url)), engine.begin() as conn:
+        _write_lock(conn)
+        yield conn
 
 
 # ---- connecting ---------------------------------------------------------------------------

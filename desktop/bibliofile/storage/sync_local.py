@@ -220,3 +220,46 @@ def deleted_since_sync(src: Source, sync_id: int, kind: Kind) -> list[str]:
             .order_by(B.gid)
         )
         return [str(g) for g in rows.scalars()]
+
+
+def base_texts(src: Source, sync_id: int, kind: Kind) -> dict[str, str]:
+    """gid -> the stored JSON text of each base of ``kind``: a sync compares texts to find what
+    changed here without parsing every base (``sync_replica.snapshot_text`` writes the same)."""
+    B = sync_bases_t.c
+    with connection(src) as conn:
+        rows = conn.execute(select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == kind))
+        return {str(g): str(t) for g, t in rows}
+
+
+# ---- conflicts -------------------------------------------------------------------------------
+# Kept beside the bases (kind "conflict", gid "conflict:<object gid>"), so keeping them needed no
+# schema change; the window lists them and drops one when the user has chosen.
+
+CONFLICT_PREFIX = "conflict:"
+
+
+def save_conflicts(src: Source, sync_id: int, by_gid: Mapping[str, Sequence[Mapping[str, Json]]]) -> None:
+    """Replace the open conflicts of each object in ``by_gid`` (an empty list clears them).
+    A conflict is {"key", "field", "local", "remote"}: both values, so nothing is lost."""
+    B = sync_bases_t.c
+    with connection(src) as conn:
+        names = [CONFLICT_PREFIX + g for g in by_gid]
+        for chunk in chunks(names):
+            conn.execute(delete(sync_bases_t).where(B.sync_id == sync_id, B.gid.in_(chunk)))
+        rows = [
+            {"sync_id": sync_id, "gid": CONFLICT_PREFIX + g, "kind": "conflict", "version": 0,
+             "snapshot_json": json.dumps(list(found), ensure_ascii=False, sort_keys=True)}
+            for g, found in by_gid.items()
+            if found
+        ]
+        if rows:
+            conn.execute(insert(sync_bases_t), rows)
+        _commit_unless_in_unit(src, conn)
+
+
+def open_conflicts(src: Source, sync_id: int) -> dict[str, list[dict[str, Json]]]:
+    """Object gid -> its conflicts not yet resolved."""
+    B = sync_bases_t.c
+    with connection(src) as conn:
+        rows = conn.execute(select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == "conflict"))
+        return {str(g)[len(CONFLICT_PREFIX):]: json.loads(t) for g, t in rows}

@@ -1,0 +1,281 @@
+"""Sync a local library with a shared library in PostgreSQL (issue 21, ADR 17).
+
+One sync is one exchange inside two transactions, one per side: the local library's unit of
+work (SQLite, ``Library.write``) around the server's (``server.writing``, which holds the
+writers' lock). Both see the same moment: the objects this replica changed since the last sync
+(its snapshot differs from the stored base) and those the server changed since the version last
+pulled are merged field by field against the base (``model.merge``), the results pushed where
+they differ from the server and stored here where they differ from this file, and the new bases
+and the version pulled up to are saved. The server commits first, then the local library:
+
+- the connection lost or the server stopped before the server's commit: both roll back, the
+  next sync starts from the same place;
+- the process killed between the two commits: the server holds the merge, this file does not
+  yet; the next sync merges again and finds nothing new to push (the merge is idempotent), so
+  nothing is lost or written twice.
+
+Citation keys stay unique in the library: a pulled reference whose key another reference here
+already has gets a letter suffix (``Smith2020a``), which is pushed back so every replica agrees,
+and the rename is reported. The server's address is remembered without its password; the
+password comes from libpq (PGPASSWORD, ~/.pgpass, a service file), never from the library.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from string import ascii_lowercase
+from uuid import UUID
+
+from bibliofile.model.merge import Conflict, Json, canonical, merge_object
+from bibliofile.storage import server, sync_local, sync_replica
+from bibliofile.storage.library import Library, UnitOfWork
+
+FETCH_BATCH = 2000  # references read from the server per statement
+
+
+class SyncUsageError(Exception):
+    """The command was asked something it cannot do (no server named, a malformed address):
+    ``str()`` is the message; the CLI exits 2."""
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync did. ``pushed``/``pulled``: objects written to the server / to this library."""
+
+    server: str
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    kept_edited: list[dict[str, str]] = field(default_factory=list)  # {"key", "deleted_on"}
+    renamed: list[dict[str, str]] = field(default_factory=list)  # {"key", "renamed_to"}
+    conflict_gids: list[str] = field(default_factory=list, repr=False)  # the object of each conflict
+
+    def as_json(self) -> dict[str, Json]:
+        return {
+            "server": self.server,
+            "pushed": self.pushed,
+            "pulled": self.pulled,
+            "conflicts": [{"key": c.key, "field": c.field, "local": c.local, "remote": c.remote} for c in self.conflicts],
+            "kept_edited": list(self.kept_edited),  # type: ignore[arg-type]
+            "renamed": list(self.renamed),  # type: ignore[arg-type]
+        }
+
+
+def remembered_server(library: Library) -> str | None:
+    """The address of the server this library last synced with (the first one it knew)."""
+    known = sync_local.servers(library)
+    if not known:
+        return None
+    return max(known, key=lambda s: (s.last_synced is not None, s.last_synced or 0, s.id)).server_url  # type: ignore[operator]
+
+
+def address(url: str) -> str:
+    """The address as remembered and shown: no password, no driver."""
+    try:
+        return server.display_url(server.server_url(url))
+    except server.ServerError as exc:
+        raise SyncUsageError(str(exc)) from exc
+
+
+def open_server(url: str, *, sslmode: str | None = None) -> server.ServerEngine:
+    """Connect to the server library and create or upgrade its schema (refusing a newer one).
+
+    Done before a new local library is made, so a second machine's first sync against a server
+    that cannot be reached leaves no empty library behind."""
+    where = address(url)
+    engine = server.connect(url, sslmode=sslmode)
+    try:
+        with server.translated(where):
+            server.upgrade_server(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def sync(library: Library, url: str | None = None, *, engine: server.ServerEngine | None = None,
+         sslmode: str | None = None) -> SyncReport:
+    """Push this library's changes since its last sync and pull the others'."""
+    if url is None:
+        url = remembered_server(library)
+        if url is None:
+            raise SyncUsageError(
+                f"{library.display_name} has never been synced: name the shared library, "
+                "e.g. `bibliofile sync postgresql://USER@HOST:5432/DATABASE`."
+            )
+    where = address(url)
+    own = engine is None
+    engine = engine if engine is not None else open_server(url, sslmode=sslmode)
+    try:
+        with library.write() as uow:
+            state = sync_local.remember_server(uow, where)
+            sync_local.ensure_gids(uow)
+            with server.writing(engine) as conn:
+                return _exchange(uow, conn, state, where)
+    finally:
+        if own:
+            engine.dispose()
+
+
+def _exchange(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState, where: str) -> SyncReport:
+    report = SyncReport(server=where)
+    author = state.replica_id
+    collection_bases = _sync_collections(uow, conn, state, report, author)
+    reference_bases = _sync_references(uow, conn, state, report, author)
+    version = server.latest_version(conn)
+    sync_local.save_bases(uow, state.id, "collection", {g: (version, v) for g, v in collection_bases.items()})
+    sync_local.save_bases(uow, state.id, "reference", {g: (version, v) for g, v in reference_bases.items()})
+    by_gid: dict[str, list[Mapping[str, Json]]] = {}
+    for gid, c in zip(report.conflict_gids, report.conflicts, strict=True):
+        by_gid.setdefault(gid, []).append({"key": c.key, "field": c.field, "local": c.local, "remote": c.remote})
+    sync_local.save_conflicts(uow, state.id, by_gid)
+    sync_local.record_pull(uow, state.id, version)
+    return report
+
+
+def _note_conflicts(report: SyncReport, gid: str, conflicts: tuple[Conflict, ...]) -> None:
+    report.conflicts.extend(conflicts)
+    report.conflict_gids.extend(gid for _c in conflicts)
+
+
+def _load(text: str | None) -> dict[str, Json] | None:
+    return json.loads(text) if text is not None else None
+
+
+def _same(a: Mapping[str, Json] | None, b: Mapping[str, Json] | None) -> bool:
+    return canonical(a) == canonical(b)  # type: ignore[arg-type]
+
+
+def _sync_collections(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
+                      report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
+    """Collections first: references name them by gid, on the server through a foreign key."""
+    bases = {g: _load(t) for g, t in sync_local.base_texts(uow, state.id, "collection").items()}
+    local = sync_replica.collection_snapshots(uow)
+    remote = server.get_collections(conn)
+    merged: dict[str, dict[str, Json] | None] = {}
+    for gid in sorted(bases.keys() | local.keys() | remote.keys()):
+        b, here, there = bases.get(gid), local.get(gid), remote.get(gid)
+        if _same(b, here) and _same(b, there):
+            continue
+        name = str((here or there or b or {}).get("name") or gid)
+        outcome = merge_object(name, b, here, there)
+        merged[gid] = outcome.value
+        _note_conflicts(report, gid, outcome.conflicts)
+    pushed = 0
+    for gid in _parents_first(merged):
+        value = merged[gid]
+        if value is not None and not _same(value, remote.get(gid)):
+            parent = value.get("parent")
+            if parent and str(parent) not in remote and str(parent) not in merged:
+                value = {k: v for k, v in value.items() if k != "parent"}  # its parent is gone everywhere
+                merged[gid] = value
+            pushed += server.put_collection(conn, gid, value, author) is not None
+    for gid, value in sorted(merged.items()):
+        if value is None and remote.get(gid) is not None:
+            pushed += server.delete_collection(conn, gid, author) is not None
+    pulling = {g: v for g, v in merged.items() if not _same(v, local.get(g))}
+    sync_replica.apply_collections(uow, pulling)
+    report.pushed += pushed
+    report.pulled += len(pulling)
+    return merged
+
+
+def _parents_first(merged: Mapping[str, Mapping[str, Json] | None]) -> list[str]:
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def visit(gid: str, depth: int) -> None:
+        if gid in placed or depth > len(merged):
+            return
+        value = merged.get(gid)
+        parent = str(value.get("parent")) if value and value.get("parent") else None
+        if parent is not None and parent in merged:
+            visit(parent, depth + 1)
+        if gid not in placed:
+            placed.add(gid)
+            order.append(gid)
+
+    for gid in sorted(merged):
+        visit(gid, 0)
+    return order
+
+
+def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
+                     report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
+    base_text = sync_local.base_texts(uow, state.id, "reference")
+    live = sync_replica.live_reference_gids(uow)
+    snaps = sync_replica.reference_snapshots(uow, list(live.values()))
+    local = {g: snaps[i] for g, i in live.items() if i in snaps}
+    changed_here = {g for g, s in local.items() if base_text.get(g) != sync_replica.snapshot_text(s)}
+    changed_here |= {g for g in base_text if g not in local}
+    changed_there = {g for g, _v, _d in server.references_changed_since(conn, state.last_pulled_version)}
+    candidates = sorted(changed_here | changed_there)
+    remote: dict[str, dict[str, Json] | None] = {}
+    for start in range(0, len(candidates), FETCH_BATCH):
+        remote.update(server.get_references(conn, candidates[start : start + FETCH_BATCH]))
+    merged: dict[str, dict[str, Json] | None] = {}
+    for gid in candidates:
+        here, there = local.get(gid), remote.get(gid)
+        b = _load(base_text.get(gid))
+        key = str((here or there or b or {}).get("citation_key") or gid)
+        outcome = merge_object(key, b, here, there)
+        merged[gid] = outcome.value
+        _note_conflicts(report, gid, outcome.conflicts)
+        if outcome.deleted_but_edited is not None:
+            report.kept_edited.append({"key": key, "deleted_on": outcome.deleted_but_edited.deleted_on})
+    _unique_keys(uow, merged, local, report)
+    to_put: dict[str | UUID, Mapping[str, Json]] = {g: v for g, v in merged.items() if v is not None and not _same(v, remote.get(g))}
+    if to_put:
+        report.pushed += len(server.put_references(conn, to_put, author))
+    for gid, value in merged.items():
+        if value is None and remote.get(gid) is not None:
+            report.pushed += server.delete_reference(conn, gid, author) is not None
+    ids = sync_local.local_ids(uow, "reference", [g for g, v in merged.items() if not _same(v, local.get(g))])
+    incoming = [
+        sync_replica.Incoming(g, ids.get(g), v)
+        for g, v in merged.items()
+        if not _same(v, local.get(g)) and (v is not None or g in live)
+    ]
+    sync_replica.apply_references(uow, incoming)
+    report.pulled += len(incoming)
+    return {g: merged.get(g) for g in candidates}
+
+
+def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
+                 local: Mapping[str, Mapping[str, Json]], report: SyncReport) -> None:
+    """A citation key held by two references after the merge: the one this replica already had
+    under that key keeps it, the other gets a letter suffix (reported, and pushed with it)."""
+    claimed = {k: g for k, g in sync_replica.citation_keys(uow).items() if g not in merged}
+
+    def kept_locally(gid: str) -> bool:
+        value, here = merged[gid], local.get(gid)
+        return bool(value and here and value.get("citation_key") == here.get("citation_key"))
+
+    for gid in sorted(merged, key=lambda g: (not kept_locally(g), g)):
+        value = merged[gid]
+        key = str(value.get("citation_key") or "") if value else ""
+        if not value or not key:
+            continue
+        if claimed.get(key, gid) != gid:
+            new = _suffixed(key, claimed)
+            merged[gid] = {**value, "citation_key": new}
+            report.renamed.append({"key": key, "renamed_to": new})
+            key = new
+        claimed[key] = gid
+
+
+def _suffixed(key: str, taken: Mapping[str, str]) -> str:
+    """``key`` + a, b, … z, aa, ab, …: the first not taken."""
+    n = 0
+    while True:
+        suffix, i = "", n
+        while True:
+            suffix = ascii_lowercase[i % 26] + suffix
+            i = i // 26 - 1
+            if i < 0:
+                break
+        if key + suffix not in taken:
+            return key + suffix
+        n += 1
