@@ -1,5 +1,5 @@
 """``bibliofile document refresh|cite|import`` and ``bibliofile cite --clusters``: live citations
-in .odt files headless, and citation clusters in document order (issue 20).
+in .odt and .docx files headless, and citation clusters in document order (issue 20).
 
 Exit codes as the rest of the CLI: 0 done (problems listed on stderr, each naming the citation
 and saying it was left as it was), 1 nothing could be done (the document is untouched), 2 usage.
@@ -28,23 +28,23 @@ def add_clusters_option(cite: argparse.ArgumentParser) -> None:
 
 
 def add_document_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    doc = sub.add_parser("document", help="refresh, add or import the live citations of an .odt document")
+    doc = sub.add_parser("document", help="refresh, add or import the live citations of an .odt or .docx document")
     actions = doc.add_subparsers(dest="action", metavar="ACTION", required=True)
     rf = actions.add_parser(
         "refresh", help="re-render every citation and the bibliography (in a new style with --style)"
     )
-    rf.add_argument("file", metavar="FILE.odt")
+    rf.add_argument("file", metavar="FILE.odt|FILE.docx")
     rf.add_argument("--style", metavar="NAME|FILE.csl", help="style id, alias or .csl file (default: the document's, else apa)")
     rf.add_argument("--locale", metavar="xx-XX", help="language (default: the document's, else the style's own)")
     ct = actions.add_parser("cite", help="insert a citation after the first occurrence of TEXT, then refresh")
-    ct.add_argument("file", metavar="FILE.odt")
+    ct.add_argument("file", metavar="FILE.odt|FILE.docx")
     ct.add_argument("keys", nargs="+", metavar="KEY", help="citation keys of the references to cite")
     ct.add_argument("--after", required=True, metavar="TEXT", help="text in the document the citation follows")
     ct.add_argument("--input", metavar="FILE", help="cite from a .bib or CSL-JSON file instead of the library")
     ct.add_argument("--style", metavar="NAME|FILE.csl")
     ct.add_argument("--locale", metavar="xx-XX")
     im = actions.add_parser("import", help="import the references a Zotero or Bibliofile document embeds")
-    im.add_argument("file", metavar="FILE.odt")
+    im.add_argument("file", metavar="FILE.odt|FILE.docx")
 
 
 def cite_clusters(library: object, args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bibliofile.citation.csl_json import CslItem, to_csl_json
 from bibliofile.citation.engine import Cluster, ClusterCite
@@ -59,6 +59,24 @@ MARK_VERSION = 1
 CONTENT = "content.xml"
 META = "meta.xml"
 PLACEHOLDER = "{Citation}"
+
+
+def is_docx(path: str | Path) -> bool:
+    """Whether ``path`` names a Word document (``formats.docx_fields``, ``services.docx_documents``)."""
+    return Path(path).suffix.lower() == ".docx"
+
+
+class CitationSite(Protocol):
+    """What a refresh needs of a citation wherever it is kept: an .odt mark or a .docx field."""
+
+    @property
+    def info(self) -> MarkName: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def note(self) -> int: ...
 
 
 class DocumentError(Exception):
@@ -115,6 +133,14 @@ class OdtFile:
 
 
 def read_odt(path: str | Path) -> OdtFile:
+    odt = read_zip(path, "an OpenDocument")
+    if odt.member(CONTENT) is None:
+        raise DocumentError(f"{odt.path}: not an OpenDocument text file (no content.xml); nothing was changed")
+    return odt
+
+
+def read_zip(path: str | Path, what: str) -> OdtFile:
+    """The members of a zipped document (.odt, .docx) as read, with the stamp a write checks."""
     p = Path(path)
     try:
         st = os.stat(p)
@@ -125,13 +151,10 @@ def read_odt(path: str | Path) -> OdtFile:
     except IsADirectoryError as exc:
         raise DocumentError(f"{p}: is a folder, not a document") from exc
     except zipfile.BadZipFile as exc:
-        raise DocumentError(f"{p}: not an OpenDocument file (not a zip: {exc}); nothing was changed") from exc
+        raise DocumentError(f"{p}: not {what} file (not a zip: {exc}); nothing was changed") from exc
     except (OSError, zipfile.LargeZipFile, RuntimeError, NotImplementedError) as exc:
         raise DocumentError(f"{p}: cannot read the document ({exc}); nothing was changed") from exc
-    odt = OdtFile(p, members, (st.st_ino, st.st_mtime_ns, st.st_size))
-    if odt.member(CONTENT) is None:
-        raise DocumentError(f"{p}: not an OpenDocument text file (no content.xml); nothing was changed")
-    return odt
+    return OdtFile(p, members, (st.st_ino, st.st_mtime_ns, st.st_size))
 
 
 def write_odt(odt: OdtFile, replaced: dict[str, bytes]) -> None:
@@ -214,6 +237,10 @@ def refresh_document(
     locale: str | None = None,
 ) -> DocumentReport:
     """Re-render every citation and the bibliography of ``path`` (see the module doc)."""
+    if is_docx(path):
+        from bibliofile.services.docx_documents import refresh_docx
+
+        return refresh_docx(path, library, style, locale)
     odt = read_odt(path)
     content, scan = _scan(odt)
     new_content, report = _refreshed(odt, content, scan, library, style, locale)
@@ -317,14 +344,15 @@ def _refreshed(
     return splice(content, edits), report
 
 
-def _shown(n: int, mark: Mark) -> str:
+def _shown(n: int, mark: CitationSite) -> str:
     who = "Zotero citation" if mark.info.vendor == "zotero" else "citation"
     text = mark.text.strip()
     showing = f" showing “{text[:40]}{'…' if len(text) > 40 else ''}”" if text else ""
-    return f"{who} {n} (content.xml line {mark.line}{showing})"
+    part = getattr(mark, "part", CONTENT)  # a .docx field names its part (word/document.xml)
+    return f"{who} {n} ({part} line {mark.line}{showing})"
 
 
-def _note_numbers(marks: Sequence[Mark], note_style: bool) -> list[int]:
+def _note_numbers(marks: Sequence[CitationSite], note_style: bool) -> list[int]:
     """noteIndex for each citation: its footnote's number among the citations' notes; with a
     note style, a citation in the body text counts as a note of its own (it stands where a
     footnote would), so "ibid." follows the same order a reader sees."""
@@ -351,7 +379,7 @@ def _with_id(c: ClusterCite, iid: str) -> ClusterCite:
 
 
 def _items_for(
-    cites: Sequence[_Cite], marks: Sequence[Mark], library: Library | None, report: DocumentReport
+    cites: Sequence[_Cite], marks: Sequence[CitationSite], library: Library | None, report: DocumentReport
 ) -> tuple[dict[str, CslItem], dict[tuple[int, int], str]]:
     """The CSL item of every cite, from the library when it holds the reference (by citation
     key, then DOI), else from the data embedded in the mark; engine ids by (mark, position)."""
@@ -391,7 +419,7 @@ def _items_for(
 
 
 def _library_references(
-    cites: Sequence[_Cite], marks: Sequence[Mark], library: Library | None
+    cites: Sequence[_Cite], marks: Sequence[CitationSite], library: Library | None
 ) -> dict[tuple[int, int], Reference]:
     if library is None or not cites:
         return {}
@@ -516,6 +544,10 @@ def cite_in_document(
     With a note style the citation goes in a new footnote there."""
     if not keys:
         raise DocumentError("give the citation keys to cite")
+    if is_docx(path):
+        from bibliofile.services.docx_documents import cite_in_docx
+
+        return cite_in_docx(path, after, keys, library, input_file, style, locale)
     refs = select_references(library, input_file, None, keys)
     odt = read_odt(path)
     content, scan = _scan(odt)
@@ -583,6 +615,10 @@ class DocumentImport:
 
 def document_items(path: str | Path) -> tuple[list[CslItem], list[str]]:
     """The distinct items embedded in a document's citations (ours and Zotero's), and problems."""
+    if is_docx(path):
+        from bibliofile.services.docx_documents import docx_items
+
+        return docx_items(path)
     odt = read_odt(path)
     _, scan = _scan(odt)
     problems = [f"content.xml line {line}: {msg}" for line, msg in scan.problems]
@@ -619,7 +655,7 @@ def import_document(path: str | Path, library: Library, key_pattern: str = citat
     text = f"Import {plural(len(new), 'reference')} from {Path(path).name}"
 
     def add(uow: UnitOfWork) -> Change:
-        import_id = uow.add_import(str(path), "odt-citations", "utf-8")
+        import_id = uow.add_import(str(path), "docx-citations" if is_docx(path) else "odt-citations", "utf-8")
         ids = uow.add_items(new, import_id)
         citation_keys.fill_missing(uow, ids, key_pattern)
         return Change(text, lambda u: _remove(u, ids), tuple(ids))

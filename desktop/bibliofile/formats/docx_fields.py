@@ -1,0 +1,654 @@
+"""Citation fields in a Word document's word/document.xml: find them, and splice new text in.
+
+Zotero's Word plugins keep a citation as a complex field: a run with ``w:fldChar`` *begin*,
+runs of ``w:instrText`` that together read `` ADDIN ZOTERO_ITEM CSL_CITATION {json} `` (Word
+splits a long code over several runs, so they are joined), a run with ``w:fldChar``
+*separate*, the runs of the citation's text, and a run with ``w:fldChar`` *end*. The
+bibliography is the same with `` ADDIN ZOTERO_BIBL {json} CSL_BIBLIOGRAPHY `` and a result of
+several paragraphs. (Format from Zotero's Word integration: ``FIELD_PREFIXES`` and ``setCode``
+in build/zoteroWinWordIntegration/field.cpp of zotero/zotero-word-for-windows-integration, where
+the code is written as the prefix " ADDIN ZOTERO_", the code and a space, and read back with
+a trailing space ignored; document preferences in the custom properties ZOTERO_PREF_1, _2, …
+as in getDocumentData of document.cpp. No code of theirs is used here.) Our own citations in a
+.docx are written in exactly that format, so that Zotero users can switch both ways; see
+docs/document-marks.md.
+
+As for .odt (``formats.odt_marks``, ADR 16), the file is read with expat for the byte offset
+of every run, and changed by replacing byte ranges (a field's instruction text, its result
+runs): everything else in document.xml stays byte for byte as Word wrote it. Pure functions
+over bytes; problems are collected with the line of document.xml they are on, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from defusedxml.ElementTree import fromstring as safe_fromstring  # type: ignore[import-untyped]
+
+from bibliofile.formats.odt_marks import Kind, MarkName, escape_attr, escape_text
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+SEP = " "  # expat's namespace separator: a space is never part of a name
+PART = "word/document.xml"
+
+FIELD_PREFIX = "ADDIN ZOTERO_"
+CITATION_CODE = "ITEM CSL_CITATION "
+BIBLIOGRAPHY_CODE = "BIBL "
+BIBLIOGRAPHY_TAIL = " CSL_BIBLIOGRAPHY"
+CSL_SCHEMA = "https://github.com/citation-style-language/schema/raw/master/csl-citation.json"
+
+
+def parse_field_code(instruction: str) -> MarkName | None:
+    """The citation or bibliography an instruction describes, or None for any other field
+    (a page number, a table of contents, another program's citation)."""
+    code = instruction.strip()
+    if not code.startswith(FIELD_PREFIX):
+        return None
+    code = code[len(FIELD_PREFIX) :]
+    if code.startswith(CITATION_CODE):
+        return _with_json("citation", code[len(CITATION_CODE) :])
+    if code.startswith(BIBLIOGRAPHY_CODE):
+        body = code[len(BIBLIOGRAPHY_CODE) :]
+        if body.endswith(BIBLIOGRAPHY_TAIL):
+            body = body[: -len(BIBLIOGRAPHY_TAIL)]
+        return _with_json("bibliography", body)
+    return None
+
+
+def _with_json(k: Kind, text: str) -> MarkName:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return MarkName("zotero", k, None, f"its data is not valid JSON ({exc.msg} at character {exc.pos + 1})")
+    except RecursionError:
+        return MarkName("zotero", k, None, "its data is nested too deeply to read")
+    if not isinstance(data, dict):
+        return MarkName("zotero", k, None, "its data is not a JSON object")
+    return MarkName("zotero", k, data)
+
+
+def field_code(kind: Kind, data: dict[str, Any]) -> str:
+    """The instruction text of a field holding ``data``, as Zotero writes it (leading and
+    trailing space included)."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    if kind == "citation":
+        return f" {FIELD_PREFIX}{CITATION_CODE}{body} "
+    return f" {FIELD_PREFIX}{BIBLIOGRAPHY_CODE}{body}{BIBLIOGRAPHY_TAIL} "
+
+
+# ---- scanning --------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Field:
+    """One citation or bibliography field, with the byte ranges a rewrite replaces.
+
+    ``instr_elements`` are the ``w:instrText`` elements whose joined text is the code;
+    ``result`` is the range from the end of the *separate* run to the start of the *end* run
+    (the runs, or for a bibliography the paragraphs, a reader sees).
+    """
+
+    info: MarkName
+    line: int
+    instr_elements: list[tuple[int, int]] = field(default_factory=list)
+    result: tuple[int, int] = (0, 0)
+    text: str = ""
+    run_properties: bytes = b""  # the first result run's w:rPr, kept for the new runs
+    paragraph_properties: bytes = b""  # the w:pPr of the paragraph the result starts in
+    note: int = 0  # always 0: fields in word/footnotes.xml are not read
+    part: str = PART
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A ``w:t``'s character data: where it starts in the paragraph's text and in the file, and
+    the run it is in (for splitting that run when a citation goes after it)."""
+
+    char_start: int
+    byte_start: int
+    text: str
+    t_tag: tuple[int, int]
+    run_properties: bytes
+
+
+@dataclass(slots=True)
+class Paragraph:
+    chunks: list[Chunk] = field(default_factory=list)
+    text: str = ""
+    in_field: list[tuple[int, int]] = field(default_factory=list)  # char ranges inside citations
+
+
+@dataclass(slots=True)
+class Scan:
+    """Everything a refresh or an insert needs from document.xml."""
+
+    fields: list[Field] = field(default_factory=list)
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+    body_end: int | None = None  # where a new bibliography goes: before the body's sectPr or </w:body>
+
+    @property
+    def citations(self) -> list[Field]:
+        return [f for f in self.fields if f.info.kind == "citation"]
+
+    @property
+    def bibliographies(self) -> list[Field]:
+        return [f for f in self.fields if f.info.kind == "bibliography"]
+
+
+class NotDocumentXml(ValueError):
+    """document.xml is not well-formed XML (or has a DTD, which a Word document never has)."""
+
+
+@dataclass(slots=True)
+class _Run:
+    start: int
+    parent: int  # serial of the element holding the run
+    paragraph: int  # serial of the paragraph it is in (0: none)
+    rpr: tuple[int, int] | None = None
+    fld: str = ""
+    has_text: bool = False
+
+
+@dataclass(slots=True)
+class _Open:
+    """A complex field between its begin and its end."""
+
+    line: int
+    instr: list[str] = field(default_factory=list)
+    instr_elements: list[tuple[int, int]] = field(default_factory=list)
+    separated: bool = False
+    separate_end: int = 0
+    separate_parent: int = 0
+    separate_paragraph: int = 0
+    separate_paragraph_parent: int = 0
+    separate_ppr: bytes = b""
+    char_start: int = -1  # where the result starts in the paragraph's text (-1: not in one)
+    text: list[str] = field(default_factory=list)
+    rpr: bytes | None = None
+    odd: str = ""
+
+
+def scan_document(data: bytes) -> Scan:
+    """Fields in document order, paragraphs' text with byte offsets, and what looked wrong."""
+    scanner = _Scanner(data)
+    scanner.run()
+    return scanner.scan
+
+
+class _Scanner:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.scan = Scan()
+        self.p = xml.parsers.expat.ParserCreate(namespace_separator=SEP)
+        self.p.buffer_text = False
+        self.p.StartElementHandler = self.start
+        self.p.EndElementHandler = self.end
+        self.p.CharacterDataHandler = self.chars
+        self.p.StartDoctypeDeclHandler = self.doctype
+        self.p.EntityDeclHandler = self.entity
+        self.stack: list[tuple[str, int]] = []  # (local name in w:, or "" for others; serial)
+        self.serial = 0
+        self.cur: _Run | None = None
+        self.paragraphs: list[tuple[Paragraph, int, int, int]] = []  # (paragraph, serial, parent, pPr start)
+        self.ppr: dict[int, tuple[int, int]] = {}  # paragraph serial -> its w:pPr range
+        self.fields: list[_Open] = []
+        self.instr_start = -1
+        self.t_tag: tuple[int, int] | None = None
+
+    def doctype(self, *_: Any) -> None:
+        raise NotDocumentXml("declares a DTD, which a Word document never has")
+
+    def entity(self, *_: Any) -> None:
+        raise NotDocumentXml("declares entities, which a Word document never has")
+
+    def run(self) -> None:
+        try:
+            self.p.Parse(self.data, True)
+        except xml.parsers.expat.ExpatError as exc:
+            raise NotDocumentXml(f"line {exc.lineno}: not well-formed XML ({xml.parsers.expat.ErrorString(exc.code)})") from exc
+        for f in self.fields:
+            info = parse_field_code("".join(f.instr))
+            if info is not None:
+                self.scan.problems.append((f.line, f"{_shown(info)} has a begin and no end; left as it was"))
+
+    def _tag_range(self) -> tuple[int, int]:
+        start = self.p.CurrentByteIndex
+        return start, _tag_end(self.data, start)
+
+    def _paragraph_serial(self) -> int:
+        return self.paragraphs[-1][1] if self.paragraphs else 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self.serial += 1
+        parent = self.stack[-1][1] if self.stack else 0
+        ns, _, local = name.rpartition(SEP)
+        self.stack.append((local if ns == W_NS else "", self.serial))
+        if ns != W_NS:
+            return
+        if local == "p":
+            para = Paragraph()
+            self.scan.paragraphs.append(para)
+            self.paragraphs.append((para, self.serial, parent, -1))
+        elif local == "pPr" and self.paragraphs and parent == self.paragraphs[-1][1]:
+            self.ppr[parent] = (self.p.CurrentByteIndex, 0)
+        elif local == "r":
+            self.cur = _Run(self.p.CurrentByteIndex, parent, self._paragraph_serial())
+        elif local == "rPr" and self.cur is not None and len(self.stack) >= 2 and self.stack[-2][0] == "r":
+            self.cur.rpr = (self.p.CurrentByteIndex, 0)
+        elif local == "fldChar" and self.cur is not None:
+            kind = attrs.get(W_NS + SEP + "fldCharType", "")
+            if self.cur.fld or self.cur.has_text:
+                self.cur.has_text = True  # two field characters in one run: not the usual shape
+            self.cur.fld = kind
+            if kind == "begin":
+                self.fields.append(_Open(self.p.CurrentLineNumber))
+        elif local == "instrText" and self.fields and not self.fields[-1].separated:
+            self.instr_start = self.p.CurrentByteIndex
+        elif local == "t" and self.cur is not None:
+            self.cur.has_text = True
+            self.t_tag = self._tag_range()
+        elif local in ("tab", "br", "cr", "noBreakHyphen") and self.cur is not None:
+            self._virtual({"tab": "\t", "noBreakHyphen": "\u2011"}.get(local, "\n"))
+        elif local == "sectPr" and parent and self._parent_is("body"):
+            self.scan.body_end = self.p.CurrentByteIndex
+
+    def _parent_is(self, local: str) -> bool:
+        return len(self.stack) >= 2 and self.stack[-2][0] == local
+
+    def _virtual(self, text: str) -> None:
+        """A tab or line break written as an element: part of the text, no bytes to insert at."""
+        if self.cur is not None:
+            self.cur.has_text = True
+        self._add_text(text)
+
+    def _add_text(self, text: str) -> None:
+        if self.paragraphs:
+            self.paragraphs[-1][0].text += text
+        for f in self.fields:
+            if f.separated:
+                f.text.append(text)
+
+    def end(self, name: str) -> None:
+        local, serial = self.stack.pop()
+        if local == "p" and self.paragraphs and self.paragraphs[-1][1] == serial:
+            self.paragraphs.pop()
+        elif local == "pPr" and serial and self.stack and self.stack[-1][1] in self.ppr:
+            start = self.ppr[self.stack[-1][1]][0]
+            self.ppr[self.stack[-1][1]] = (start, _tag_end(self.data, self.p.CurrentByteIndex))
+        elif local == "rPr" and self.cur is not None and self.cur.rpr is not None and self.stack and self.stack[-1][0] == "r":
+            self.cur.rpr = (self.cur.rpr[0], _tag_end(self.data, self.p.CurrentByteIndex))
+        elif local == "instrText" and self.instr_start >= 0 and self.fields:
+            self.fields[-1].instr_elements.append((self.instr_start, _tag_end(self.data, self.p.CurrentByteIndex)))
+            self.instr_start = -1
+        elif local == "t":
+            self.t_tag = None
+        elif local == "r" and self.cur is not None:
+            self._end_run(_tag_end(self.data, self.p.CurrentByteIndex))
+            self.cur = None
+        elif local == "body" and self.scan.body_end is None:
+            self.scan.body_end = self.p.CurrentByteIndex
+
+    def _rpr_bytes(self, run: _Run) -> bytes:
+        if run.rpr is None or not run.rpr[1]:
+            return b""
+        return self.data[run.rpr[0] : run.rpr[1]]
+
+    def _end_run(self, run_end: int) -> None:
+        run = self.cur
+        assert run is not None
+        if not self.fields:
+            return
+        top = self.fields[-1]
+        if run.fld == "separate" and not top.separated:
+            top.separated = True
+            top.separate_end = run_end
+            top.separate_parent = run.parent
+            top.separate_paragraph = run.paragraph
+            top.separate_paragraph_parent = self.paragraphs[-1][2] if self.paragraphs else 0
+            ppr = self.ppr.get(run.paragraph)
+            top.separate_ppr = self.data[ppr[0] : ppr[1]] if ppr and ppr[1] else b""
+            top.char_start = len(self.paragraphs[-1][0].text) if self.paragraphs else -1
+            if run.has_text:
+                top.odd = "its result starts in the run that separates it from its code"
+        elif run.fld == "end":
+            self.fields.pop()
+            self._close(top, run, run_end)
+        elif top.separated and top.rpr is None and run.has_text and not any(not f.separated for f in self.fields):
+            top.rpr = self._rpr_bytes(run)
+
+    def _close(self, f: _Open, end_run: _Run, run_end: int) -> None:
+        info = parse_field_code("".join(f.instr))
+        if info is None:
+            return
+        if not f.separated:
+            self.scan.problems.append((f.line, f"{_shown(info)} has no result part; left as it was"))
+            return
+        if f.odd or end_run.has_text:
+            self.scan.problems.append((f.line, f"{_shown(info)} is written in an unusual way ({f.odd or 'text shares the run that ends it'}); left as it was"))
+            return
+        if info.kind == "citation" and (end_run.parent != f.separate_parent or end_run.paragraph != f.separate_paragraph):
+            self.scan.problems.append((f.line, f"{_shown(info)} starts and ends in different paragraphs or runs; left as it was"))
+            return
+        if info.kind == "bibliography" and not self._same_level(f, end_run):
+            self.scan.problems.append((f.line, f"{_shown(info)} starts and ends at different levels of the document; left as it was"))
+            return
+        text = "".join(f.text)
+        fld = Field(info, f.line, list(f.instr_elements), (f.separate_end, end_run.start), text,
+                    f.rpr or b"", f.separate_ppr)
+        self.scan.fields.append(fld)
+        if info.kind == "citation" and self.paragraphs and f.char_start >= 0:
+            para = self.paragraphs[-1][0]
+            para.in_field.append((f.char_start, len(para.text)))
+
+    def _same_level(self, f: _Open, end_run: _Run) -> bool:
+        """Whether the separate and end runs sit in paragraphs that are siblings (so the result's
+        paragraphs can be replaced as a whole) or in the same paragraph."""
+        if end_run.paragraph == f.separate_paragraph:
+            return end_run.parent == f.separate_parent
+        para_parent = self.paragraphs[-1][2] if self.paragraphs else -1
+        return (
+            f.separate_parent == f.separate_paragraph
+            and end_run.parent == end_run.paragraph
+            and para_parent == f.separate_paragraph_parent
+        )
+
+    def chars(self, text: str) -> None:
+        if not self.stack:
+            return
+        local = self.stack[-1][0]
+        if local == "instrText" and self.instr_start >= 0 and self.fields:
+            self.fields[-1].instr.append(text)
+        elif local == "t" and self.t_tag is not None and self.cur is not None:
+            if self.paragraphs:
+                para = self.paragraphs[-1][0]
+                para.chunks.append(Chunk(len(para.text), self.p.CurrentByteIndex, text, self.t_tag, self._rpr_bytes(self.cur)))
+            self._add_text(text)
+
+
+def _tag_end(data: bytes, start: int) -> int:
+    """The offset just past the ``>`` closing the tag that starts at ``start`` (quotes respected)."""
+    quote = 0
+    i = start
+    n = len(data)
+    while i < n:
+        c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in (0x22, 0x27):
+            quote = c
+        elif c == 0x3E:
+            return i + 1
+        i += 1
+    return n
+
+
+def _shown(info: MarkName) -> str:
+    kind = "Zotero citation field" if info.kind == "citation" else "Zotero bibliography field"
+    return f"a {kind}"
+
+
+# ---- inserting --------------------------------------------------------------------------------
+def insertion_point(scan: Scan, data: bytes, after: str) -> tuple[int, Chunk] | None:
+    """The byte offset just after the first ``after`` in a paragraph's text (outside citation
+    fields) and the ``w:t`` it is in, or None when the text is nowhere or ends where no text
+    can go (inside an entity, after a tab)."""
+    if not after:
+        return None
+    for para in scan.paragraphs:
+        start = 0
+        while True:
+            found = para.text.find(after, start)
+            if found < 0:
+                break
+            end = found + len(after)
+            start = found + 1
+            if any(a < end <= b for a, b in para.in_field):
+                continue
+            for chunk in para.chunks:
+                if chunk.char_start < end <= chunk.char_start + len(chunk.text):
+                    if data[chunk.byte_start : chunk.byte_start + 1] == b"&":
+                        break  # expat hands an entity or character reference over as its own chunk
+                    head = chunk.text[: end - chunk.char_start].encode("utf-8")
+                    if data[chunk.byte_start : chunk.byte_start + len(head)] != head:
+                        break
+                    return chunk.byte_start + len(head), chunk
+    return None
+
+
+def split_run_edits(data: bytes, at: int, chunk: Chunk, inserted: str) -> list[tuple[int, int, bytes]]:
+    """Edits that end the run ``chunk`` is in at ``at``, put ``inserted`` (whole runs) there and
+    carry on with the rest of the run in a new run of the same properties."""
+    edits: list[tuple[int, int, bytes]] = []
+    tag = data[chunk.t_tag[0] : chunk.t_tag[1]]
+    if b"xml:space" not in tag and not tag.endswith(b"/>"):  # keep the space we add before the field
+        edits.append((chunk.t_tag[1] - 1, chunk.t_tag[1] - 1, b' xml:space="preserve"'))
+    rpr = chunk.run_properties.decode("utf-8")
+    new = f' </w:t></w:r>{inserted}<w:r>{rpr}<w:t xml:space="preserve">'
+    edits.append((at, at, new.encode("utf-8")))
+    return edits
+
+
+def field_xml(kind: Kind, data: dict[str, Any], result_runs: str, rpr: str = "") -> str:
+    """A whole complex field in one paragraph: begin, code, separate, ``result_runs``, end."""
+    return (
+        f'<w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r>{rpr}<w:instrText xml:space="preserve">{escape_text(field_code(kind, data))}</w:instrText></w:r>'
+        f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>{result_runs}'
+        f'<w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def bibliography_xml(data: dict[str, Any], entries: list[str]) -> str:
+    """New paragraphs holding a bibliography field around ``entries`` (runs, one per paragraph)."""
+    code = escape_text(field_code("bibliography", data))
+    first = entries[0] if entries else ""
+    rest = "".join(f"<w:p>{e}</w:p>" for e in entries[1:])
+    begin = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve">{code}</w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{first}'
+    )
+    end = '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    if not rest:
+        return begin + end
+    return begin + "</w:p>" + rest[: -len("</w:p>")] + end
+
+
+def field_edits(data: bytes, f: Field, new_data: dict[str, Any], result: str) -> list[tuple[int, int, bytes]]:
+    """Edits that give ``f`` the code holding ``new_data`` and the result ``result`` (runs, or
+    for a bibliography paragraphs' runs joined by paragraph breaks): the first ``w:instrText``
+    gets the whole code, the others are emptied, the result runs are replaced."""
+    code = escape_text(field_code(f.info.kind, new_data))
+    edits: list[tuple[int, int, bytes]] = []
+    for i, (a, b) in enumerate(f.instr_elements):
+        new = f'<w:instrText xml:space="preserve">{code}</w:instrText>' if i == 0 else ""
+        edits.append((a, b, new.encode("utf-8")))
+    edits.append((f.result[0], f.result[1], result.encode("utf-8")))
+    return edits
+
+
+def paragraph_break(ppr: bytes) -> str:
+    """What joins two entries of a bibliography: the end of one paragraph and the start of the
+    next, with the paragraph properties of the first."""
+    return "</w:p><w:p>" + ppr.decode("utf-8")
+
+
+# ---- citeproc-js HTML as runs -------------------------------------------------------------------
+# Word's run properties in the order its schema (CT_RPr) requires them; ours are set among them.
+_RPR_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow",
+    "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern",
+    "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs",
+    "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+)
+_OURS = {"b", "i", "smallCaps", "u", "vertAlign"}
+_CSS = (
+    ("font-style:italic", ("i", "<w:i/>")),
+    ("font-style:normal", ("i", '<w:i w:val="0"/>')),
+    ("font-weight:bold", ("b", "<w:b/>")),
+    ("font-weight:normal", ("b", '<w:b w:val="0"/>')),
+    ("font-variant:small-caps", ("smallCaps", "<w:smallCaps/>")),
+    ("text-decoration:underline", ("u", '<w:u w:val="single"/>')),
+    ("vertical-align:sup", ("vertAlign", '<w:vertAlign w:val="superscript"/>')),
+    ("vertical-align:sub", ("vertAlign", '<w:vertAlign w:val="subscript"/>')),
+)
+_TAGS = {
+    "i": ("i", "<w:i/>"), "em": ("i", "<w:i/>"), "b": ("b", "<w:b/>"), "strong": ("b", "<w:b/>"),
+    "sup": ("vertAlign", '<w:vertAlign w:val="superscript"/>'),
+    "sub": ("vertAlign", '<w:vertAlign w:val="subscript"/>'),
+}
+_RPR_CHILD = re.compile(rb"<w:(\w+)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(?:/>|>.*?</w:\1>)", re.S)
+
+
+@dataclass(slots=True)
+class Rendered:
+    """A rendered citation or entry as runs (``runs(rpr)`` gives the XML) and its plain text."""
+
+    segments: list[tuple[str, dict[str, str]]]
+    text: str
+
+    def runs(self, base_rpr: bytes = b"") -> str:
+        base = _rpr_children(base_rpr)
+        out: list[str] = []
+        for text, props in self.segments:
+            out.append(f"<w:r>{_rpr(base, props)}{_run_content(text)}</w:r>")
+        return "".join(out)
+
+
+def html_to_runs(html_text: str) -> Rendered:
+    """citeproc-js's HTML (italic titles, small caps, superscript numbers) as Word runs; the
+    bibliography's ``csl-left-margin`` label is joined to its entry by a space."""
+    parser = _HtmlToRuns()
+    parser.feed(html_text)
+    parser.close()
+    return Rendered(parser.segments, "".join(t for t, _ in parser.segments).strip())
+
+
+class _HtmlToRuns(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.segments: list[tuple[str, dict[str, str]]] = []
+        self.open: list[list[tuple[str, str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        props: list[tuple[str, str]] = []
+        if tag in _TAGS:
+            props.append(_TAGS[tag])
+        a = dict(attrs)
+        css = "".join((a.get("style") or "").split()).lower()
+        props.extend(p for rule, p in _CSS if rule in css)
+        if tag == "div" and "csl-right-inline" in (a.get("class") or "") and self.segments:
+            self._text(" ")
+        self.open.append(props)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.open:
+            self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self._text(data)
+
+    def _text(self, data: str) -> None:
+        if not self.segments:
+            data = data.lstrip()
+        if not data:
+            return
+        props: dict[str, str] = {}
+        for level in self.open:
+            props.update(level)
+        if self.segments and self.segments[-1][1] == props:
+            self.segments[-1] = (self.segments[-1][0] + data, props)
+        else:
+            self.segments.append((data, props))
+
+
+def _rpr_children(rpr: bytes) -> list[tuple[str, str]]:
+    inner = re.sub(rb"^<w:rPr\b[^>]*>|</w:rPr>$", b"", rpr.strip()) if rpr and not rpr.endswith(b"/>") else b""
+    return [(m.group(1).decode(), m.group(0).decode("utf-8")) for m in _RPR_CHILD.finditer(inner)]
+
+
+def _rpr(base: list[tuple[str, str]], props: dict[str, str]) -> str:
+    if not props:
+        children = [xml for _, xml in base]
+    else:
+        kept = [(n, x) for n, x in base if n not in _OURS and n not in ("bCs", "iCs")]
+        merged = kept + list(props.items())
+        rank = {n: i for i, n in enumerate(_RPR_ORDER)}
+        merged.sort(key=lambda nx: rank.get(nx[0], len(rank)))
+        children = [x for _, x in merged]
+    return f"<w:rPr>{''.join(children)}</w:rPr>" if children else ""
+
+
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _run_content(text: str) -> str:
+    out: list[str] = []
+    for part in re.split(r"(\t|\n)", _INVALID_XML.sub("", text)):
+        if part == "\t":
+            out.append("<w:tab/>")
+        elif part == "\n":
+            out.append("<w:br/>")
+        elif part:
+            out.append(f'<w:t xml:space="preserve">{escape_text(part)}</w:t>')
+    return "".join(out)
+
+
+# ---- Zotero's document preferences -------------------------------------------------------------
+CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+
+
+def zotero_preferences(custom: bytes | None) -> tuple[str | None, str | None]:
+    """(style, locale) from Zotero's document preferences in docProps/custom.xml, or (None, None).
+
+    Zotero keeps them as XML split over the custom properties ZOTERO_PREF_1, _2, …; its
+    ``<style id="http://www.zotero.org/styles/apa" locale="en-US">`` names the style (given back
+    as the short id our catalogue knows). A damaged custom.xml only loses this hint.
+    """
+    if not custom:
+        return None, None
+    try:
+        root = safe_fromstring(custom)
+        parts: dict[int, str] = {}
+        for prop in root.iter(f"{{{CUSTOM_PROPS_NS}}}property"):
+            m = re.fullmatch(r"ZOTERO_PREF_(\d+)", prop.get("name", ""))
+            if m:
+                parts[int(m.group(1))] = "".join(prop.itertext())
+        if not parts:
+            return None, None
+        style_el = safe_fromstring("".join(parts[k] for k in sorted(parts))).find("style")
+    except Exception:  # defusedxml's refusals and ParseError alike: no hint, nothing else lost
+        return None, None
+    if style_el is None:
+        return None, None
+    sid = style_el.get("id") or None
+    if sid:
+        sid = re.sub(r"^https?://www\.zotero\.org/styles/", "", sid)
+    return sid, style_el.get("locale") or None
+
+
+__all__ = [
+    "CSL_SCHEMA",
+    "PART",
+    "Field",
+    "NotDocumentXml",
+    "Rendered",
+    "Scan",
+    "bibliography_xml",
+    "escape_attr",
+    "field_code",
+    "field_edits",
+    "field_xml",
+    "html_to_runs",
+    "insertion_point",
+    "paragraph_break",
+    "parse_field_code",
+    "scan_document",
+    "split_run_edits",
+    "zotero_preferences",
+]
