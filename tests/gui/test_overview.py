@@ -188,3 +188,38 @@ def test_a_click_shows_the_filter_in_the_search_field_with_my_library_selected(w
     assert window.search_field.text() == ""
     assert len(titles(window)) == len(full_library["ids"])
     assert window.sidebar.tree.currentItem() is window.sidebar.library_item
+
+
+def in_sight(window) -> list[int]:
+    """The selected references whose rows are inside the table's viewport."""
+    view, m = window.table, window.model
+    port = view.viewport().rect()
+    rows = {i.row() for i in view.selectionModel().selectedRows()}
+    return [m.id_at(r) for r in sorted(rows) if port.intersects(view.visualRect(m.index(r, 0)))]
+
+
+def test_a_click_lets_go_of_a_selection_made_for_another_list(window, lib: Library, qtbot, shots: Path) -> None:
+    """The tester's trip: nine references selected from a search, then the Conference paper
+    bar: "7 references selected" among 149, one in sight and six scrolled away."""
+    refs = [make_ref(f"Paper {k:03d}", 2000 + k % 20, item_type="paper-conference") for k in range(150)]
+    refs += [make_ref(f"Article {k}", 2001) for k in range(20)]
+    ids = lib.add_references(refs)
+    window.reload()
+    dlg = open_overview(window, qtbot)
+    chosen = [ids[k] for k in (0, 30, 60, 90, 120, 149, 150, 160)]  # 6 conference papers, 2 articles
+    window.table.select_ids(chosen)
+    assert window.detail.header.text() == "8 references selected"
+    click_bar(qtbot, dlg.charts["type"], "type:paper-conference")
+    assert window.search_field.text() == "type:paper-conference" and window.model.rowCount() == 150
+    assert window.table.selected_ids() == []  # not six papers the user cannot see
+    assert window.detail.stack.currentWidget() is window.detail.empty_page
+    QApplication.processEvents()
+    window.grab().save(str(shots / "overview-bar-click-window.png"))
+
+    # one reference being read stays selected when the bar shows it, and is in sight
+    window.table.select_ids([ids[120]])
+    click_bar(qtbot, dlg.charts["year"], f"year:{2000 + 120 % 20}")
+    assert window.table.selected_ids() == [ids[120]] == in_sight(window)
+    # and goes when the bar does not show it, as after a typed search
+    click_bar(qtbot, dlg.charts["type"], "type:article-journal")
+    assert window.table.selected_ids() == []

@@ -113,8 +113,16 @@ class OverviewDialog(QDialog):
 
     def show_query(self, query: str) -> None:
         """The bar's references: My Library selected in the sidebar (leaving a reading list the way
-        a click there would, so its own sort order goes), then the query in the search field."""
+        a click there would, so its own sort order goes), then the query in the search field.
+
+        A selection of several references made for another list is let go first: kept by id,
+        it came back as "7 references selected" among the bar's 149 with one of them in sight
+        and the rest scrolled away, ready for an edit of references the user could not see.
+        One selected reference the bar shows stays selected and is scrolled to (the one being
+        read is not lost), as a search typed in the field keeps it."""
         w = self.window_
+        if len(w.table.selected_ids()) > 1:
+            w.table.clearSelection()
         w.sidebar.set_scope(LIBRARY)
         curation_ = getattr(w, "curation", None)
         if curation_ is not None:
