@@ -211,8 +211,8 @@ def test_refresh_in_apa_then_ieee_touches_only_the_fields(tmp_path: Path) -> Non
     assert report.refreshed == 2
     texts = paragraphs(doc)
     assert texts[1] == "Experiments were shaped by Fisher [1]. Alpha came first [2]. Über alles."
-    assert texts[2].startswith("[1] R. A. Fisher, The Design of Experiments.")
-    assert texts[3].startswith("[2] M. Lee, “Alpha study,” Science")
+    assert texts[2:] == ["[1] R. A. Fisher, The Design of Experiments. Edinburgh: Oliver and Boyd, 1935.",
+                         "[2] M. Lee, “Alpha study,” Science, vol. 1, pp. 1–2, 2008."]
     assert refresh_document(doc).style == "ieee"  # the document's style now
 
 

@@ -526,7 +526,12 @@ def html_to_runs(html_text: str) -> Rendered:
     parser = _HtmlToRuns()
     parser.feed(html_text)
     parser.close()
-    return Rendered(parser.segments, "".join(t for t, _ in parser.segments).strip())
+    segments = parser.segments
+    if segments:
+        segments[-1] = (segments[-1][0].rstrip(), segments[-1][1])
+        if not segments[-1][0]:
+            segments.pop()
+    return Rendered(segments, "".join(t for t, _ in segments).strip())
 
 
 class _HtmlToRuns(HTMLParser):
@@ -551,6 +556,8 @@ class _HtmlToRuns(HTMLParser):
             self.open.pop()
 
     def handle_data(self, data: str) -> None:
+        if "\n" in data and not data.strip():
+            return  # the indentation between citeproc-js's block elements, not text
         self._text(data)
 
     def _text(self, data: str) -> None:
