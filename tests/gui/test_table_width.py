@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 from tests.gui.conftest import make_ref
 
@@ -156,6 +156,47 @@ def test_titles_get_the_width_the_other_columns_leave(window, lib: Library, qtbo
     window.table.selectRow(1)
     QApplication.processEvents()
     window.grab().save(str(shots / f"table_width_{width}.png"))
+
+
+def shows_whole(table, text: str, width: int, icon: int = 0) -> bool:
+    """Whether a cell ``width`` px wide shows ``text`` without eliding it (the style's margins
+    either side of an item's text, and an icon before it)."""
+    from PySide6.QtWidgets import QStyle
+
+    margin = table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1
+    fm = table.fontMetrics()
+    return fm.elidedText(text, Qt.TextElideMode.ElideRight, width - 2 * margin - icon) == text
+
+
+def test_at_1280_px_the_default_columns_fit_with_the_title_readable(window, lib: Library, qtbot, shots: Path) -> None:
+    """The tester's 1280 px window: the last column (Date added) cut to "2026-12-05 0…" and the
+    title cut after some 40 characters, in a table given 57 % of the window."""
+    fill(lib)
+    lib.add_references([
+        make_ref(f"{TITLES[i]} ({i})", 2018, family="Chandrasekaran", item_type="paper-conference",
+                 container_title="Proceedings of the 2018 Conference on Empirical Methods")
+        for i in range(len(TITLES))
+    ])
+    window.reload()
+    show_at(window, qtbot, 1280)
+    table, hh, model = window.table, window.table.horizontalHeader(), window.model
+    viewport = table.viewport().width()
+    assert shares(window)[1] >= 0.6, f"table {shares(window)[1]:.0%} of 1280 px"
+    assert hh.length() <= viewport  # the last column is wholly in view, nothing scrolls sideways
+    shown = [i for i in range(hh.count()) if not hh.isSectionHidden(i)]
+    assert [COLUMN_KEYS[i] for i in shown] == ["authors", "year", "title", "container", "type", "date_added"]
+    added = str(model.data(model.index(0, COL["date_added"])))
+    assert len(added) == len("2026-12-05 07:57")
+    assert shows_whole(table, added, hh.sectionSize(COL["date_added"])), (added, hh.sectionSize(COL["date_added"]))
+    assert shows_whole(table, "2019", hh.sectionSize(COL["year"]))
+    title = hh.sectionSize(COL["title"])
+    assert title >= 0.4 * viewport, f"title {title} px of {viewport}"
+    # Readable: the words that tell these titles apart, after the badge a title may carry.
+    badge = table.iconSize().width() if table.iconSize().isValid() else 16
+    assert shows_whole(table, "Always Lurking: Understanding and Mitigating", title, icon=badge + 4), title
+    table.selectRow(2)
+    QApplication.processEvents()
+    window.grab().save(str(shots / "table_width_1280.png"))
 
 
 def test_a_first_run_with_no_rows_yet_fits_again_when_they_come(window, lib: Library, qtbot) -> None:

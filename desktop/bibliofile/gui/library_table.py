@@ -117,11 +117,13 @@ _FIT_LIMITS: dict[str, tuple[int, int, float]] = {
     "priority": (50, 70, 0.08),
 }
 _FIT_DEFAULT_LIMITS = (60, 120, 0.12)
-# Squeezed last, where the title needs the width: who wrote it tells references apart.
-_FIT_SQUEEZED_LAST = frozenset({"authors"})
+# Squeezed after the others, where the title needs the width, in this order: who wrote it
+# tells references apart; the date added elided ("2026-12-05 0…") read as a column cut in half.
+_FIT_SQUEEZED_LATER = ("authors", "date_added")
 # The title keeps this share of the table however many columns are shown, and in a narrow
 # table (which scrolls anyway) up to _FIT_TITLE_NARROW of it to reach _FIT_TITLE_MIN px.
-_FIT_TITLE_SHARE = 0.35
+# At 35 % a 1280 px window's title showed some 40 characters, "unreadable" (issue 17).
+_FIT_TITLE_SHARE = 0.40
 _FIT_TITLE_MIN = 280  # px: some 45 characters of a title
 _FIT_TITLE_NARROW = 0.55
 
@@ -793,9 +795,13 @@ class LibraryTableView(QTableView):
         title_need = max(int(available * _FIT_TITLE_SHARE), min(_FIT_TITLE_MIN, int(available * _FIT_TITLE_NARROW)))
         title_floor = max(hh.minimumSectionSize(), min(title_need, content.get(TITLE_COLUMN, 0)))
         over = sum(widths.values()) + title_floor - available
-        for last in (False, True):
-            slack = {i: widths[i] - floors[i] for i in shown
-                     if widths[i] > floors[i] and (COLUMN_KEYS[i] in _FIT_SQUEEZED_LAST) == last}
+
+        def tier(i: int) -> int:
+            key = COLUMN_KEYS[i]
+            return 1 + _FIT_SQUEEZED_LATER.index(key) if key in _FIT_SQUEEZED_LATER else 0
+
+        for turn in range(1 + len(_FIT_SQUEEZED_LATER)):
+            slack = {i: widths[i] - floors[i] for i in shown if widths[i] > floors[i] and tier(i) == turn}
             total_slack = sum(slack.values())
             if over <= 0 or not total_slack:
                 continue
