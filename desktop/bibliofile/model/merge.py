@@ -108,6 +108,8 @@ def changed_fields(before: Snapshot | None, after: Snapshot | None) -> dict[str,
     each. Both snapshots are compared normalized, so a reordered tag list is no change."""
     old = normalize(before) or {}
     new = normalize(after) or {}
+    if not old:  # a new object (an initial push of a whole library): every field is a change
+        return {name: new[name] for name in sorted(new)}
     return {
         name: new.get(name)
         for name in sorted(old.keys() | new.keys())

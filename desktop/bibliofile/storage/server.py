@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    ARRAY,
     URL,
     Column,
     Connection,
@@ -37,6 +38,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Uuid,
+    any_,
+    bindparam,
     create_engine,
     delete,
     func,
@@ -314,7 +318,7 @@ def get_references(conn: Connection, gids: Iterable[str | uuid.UUID]) -> dict[st
     snaps: dict[uuid.UUID, dict[str, Json]] = {}
     for row in conn.execute(
         select(r.gid, r.item_type, r.citation_key, r.fields, r.extra, r.source, r.edited)
-        .where(r.gid.in_(wanted), r.deleted.is_(False))
+        .where(r.gid == any_(_uuid_array(wanted)), r.deleted.is_(False))
     ):
         snap: dict[str, Json] = {"item_type": row.item_type or None, "citation_key": row.citation_key or None,
                                  "edited": row.edited or None, "source": row.source}
@@ -324,7 +328,7 @@ def get_references(conn: Connection, gids: Iterable[str | uuid.UUID]) -> dict[st
     live = list(snaps)
     if live:
         cr = s_creators.c
-        for row in conn.execute(select(s_creators).where(cr.reference_gid.in_(live)).order_by(cr.reference_gid, cr.position)):
+        for row in conn.execute(select(s_creators).where(cr.reference_gid == any_(_uuid_array(live))).order_by(cr.reference_gid, cr.position)):
             person: dict[str, Json] = {"role": row.role}
             person.update({p: getattr(row, p) for p in _CREATOR_PARTS if getattr(row, p)})
             if row.others:
@@ -332,17 +336,17 @@ def get_references(conn: Connection, gids: Iterable[str | uuid.UUID]) -> dict[st
             snaps[row.reference_gid].setdefault("creators", []).append(person)  # type: ignore[union-attr]
         t, rt = s_tags.c, s_reference_tags.c
         for ref_gid, name in conn.execute(
-            select(rt.reference_gid, t.name).join(s_tags, t.gid == rt.tag_gid).where(rt.reference_gid.in_(live))
+            select(rt.reference_gid, t.name).join(s_tags, t.gid == rt.tag_gid).where(rt.reference_gid == any_(_uuid_array(live)))
         ):
             snaps[ref_gid].setdefault("tags", []).append(name)  # type: ignore[union-attr]
         ci = s_collection_items.c
-        for ref_gid, coll in conn.execute(select(ci.reference_gid, ci.collection_gid).where(ci.reference_gid.in_(live))):
+        for ref_gid, coll in conn.execute(select(ci.reference_gid, ci.collection_gid).where(ci.reference_gid == any_(_uuid_array(live)))):
             snaps[ref_gid].setdefault("collections", []).append(str(coll))  # type: ignore[union-attr]
         n = s_notes.c
-        for ref_gid, html, text in conn.execute(select(n.reference_gid, n.html, n.text).where(n.reference_gid.in_(live))):
+        for ref_gid, html, text in conn.execute(select(n.reference_gid, n.html, n.text).where(n.reference_gid == any_(_uuid_array(live)))):
             snaps[ref_gid]["note"] = {"html": html, "text": text}
         rd = s_reading.c
-        for row in conn.execute(select(s_reading).where(rd.reference_gid.in_(live))):
+        for row in conn.execute(select(s_reading).where(rd.reference_gid == any_(_uuid_array(live)))):
             for key, column in _READING.items():
                 snaps[row.reference_gid][READING_PREFIX + key] = getattr(row, column) or None
     for gid, snap in snaps.items():
@@ -381,19 +385,17 @@ def _put_batch(conn: Connection, batch: dict[uuid.UUID, dict[str, Json]], author
     changes = {k: c for k, new in batch.items() if (c := changed_fields(current[str(k)], new))}
     if not changes:
         return {}
-    log_rows = [
-        {"object_gid": k, "table_name": "references", "field": name, "value": value,
-         "tombstone": False, "author": author}
-        for k, fields in changes.items()
-        for name, value in fields.items()
-    ]
-    handed = conn.execute(
-        change_log.insert().returning(change_log.c.version, sort_by_parameter_order=True), log_rows
-    ).scalars().all()
     owners = [k for k, fields in changes.items() for _name in fields]
+    handed = _next_versions(conn, len(owners))
+    _copy(conn, change_log, ("version", "object_gid", "table_name", "field", "value", "tombstone", "author"), (
+        (version, k, "references", name, _jsonb(value), False, author)
+        for version, (k, name, value) in zip(
+            handed, ((k, n, v) for k, fields in changes.items() for n, v in fields.items()), strict=True
+        )
+    ))
     versions: dict[uuid.UUID, int] = {}
     for k, version in zip(owners, handed, strict=True):
-        versions[k] = max(int(version), versions.get(k, 0))
+        versions[k] = max(version, versions.get(k, 0))
     rows = []
     for k in changes:
         new = batch[k]
@@ -408,14 +410,24 @@ def _put_batch(conn: Connection, batch: dict[uuid.UUID, dict[str, Json]], author
             "deleted": False,
             "version": versions[k],
         })
-    upsert = pg_insert(s_references)
-    conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[s_references.c.gid],
-            set_={c: upsert.excluded[c] for c in rows[0] if c != "gid"},
-        ),
-        rows,
-    )
+    r = s_references.c
+    present = set(conn.execute(select(r.gid).where(r.gid == any_(_uuid_array(list(changes))))).scalars())
+    fresh = [row for row in rows if row["gid"] not in present]
+    if fresh:  # never on the server, not even as a tombstone: COPY, no conflict to handle
+        columns = tuple(fresh[0])
+        _copy(conn, s_references, columns, (
+            tuple(_jsonb(v) if c in ("fields", "extra", "source") else v for c, v in row.items()) for row in fresh
+        ))
+    known = [row for row in rows if row["gid"] in present]
+    if known:
+        upsert = pg_insert(s_references)
+        conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[s_references.c.gid],
+                set_={c: upsert.excluded[c] for c in known[0] if c != "gid"},
+            ),
+            known,
+        )
     _replace_parts(conn, {k: batch[k] for k in changes}, changes)
     return {str(k): v for k, v in versions.items()}
 
@@ -429,11 +441,12 @@ def _replace_parts(conn: Connection, new: Mapping[uuid.UUID, Mapping[str, Json]]
 
     def clear(table: Table, keys: list[uuid.UUID]) -> None:
         if keys:
-            conn.execute(delete(table).where(table.c.reference_gid.in_(keys)))
+            conn.execute(delete(table).where(table.c.reference_gid == any_(_uuid_array(keys))))
 
     def add(table: Table, rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(table.insert(), rows)
+            columns = tuple(rows[0])
+            _copy(conn, table, columns, (tuple(row[c] for c in columns) for row in rows))
 
     keys = changed("creators")
     clear(s_creators, keys)
@@ -476,6 +489,46 @@ def _replace_parts(conn: Connection, new: Mapping[uuid.UUID, Mapping[str, Json]]
                 "date_read": str(values["date_read"] or ""),
             })
     add(s_reading, reading_rows)
+
+
+def _next_versions(conn: Connection, n: int) -> list[int]:
+    """``n`` change-log versions, in order, taken from the log's own sequence under the writers'
+    lock (so they are above every committed version), for rows written by COPY."""
+    if n == 0:
+        return []
+    sequence = func.pg_get_serial_sequence(change_log.name, change_log.c.version.name)
+    numbers = conn.execute(select(func.nextval(sequence)).select_from(func.generate_series(1, n))).scalars()
+    return sorted(int(v) for v in numbers)
+
+
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows into one of our tables through PostgreSQL's COPY: the initial push of a large library
+    sends its hundreds of thousands of rows as data, with no statement of thousands of parameters
+    for the driver to build (that was most of the time). Table and column names are our own
+    schema's, quoted as identifiers; values never become SQL text."""
+    from psycopg import sql
+
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _jsonb(value: object) -> Any:
+    """A JSON value for a JSONB column in a COPY row (None stays SQL NULL)."""
+    from psycopg.types.json import Jsonb
+
+    return None if value is None else Jsonb(value)
+
+
+def _uuid_array(keys: Sequence[uuid.UUID]) -> Any:
+    """One array parameter for ``= ANY(...)``: a list of thousands of ids as a single bound value
+    rather than thousands of placeholders the driver must parse."""
+    return bindparam(None, list(keys), type_=ARRAY(Uuid))
 
 
 def _int(value: Json) -> int:
