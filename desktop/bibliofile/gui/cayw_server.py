@@ -26,6 +26,14 @@ Who may ask (nobody else on the network, and no web page):
 - only GET (405 otherwise, with ``Allow: GET``), only the one path (404), no CORS headers, so no
   page can read an answer.
 
+The Writer extension (packaging/libreoffice/) uses the same server, on two routes of its own
+that need the token the app made at this start (``X-Bibliofile-Token``; the extension reads it
+from ``office-endpoint.json``, which only the user can read: services/office_render.py), so
+neither another user of the machine nor a web page can use them, on top of the checks above:
+``POST /bibliofile/render`` (the document's citations in order, rendered with the library's
+data, answered as JSON) and ``POST /bibliofile/pick`` (the picker, answered with the cites as
+CSL cite-items carrying their CSL-JSON).
+
 One pick at a time: a request that comes while a picker is open (from an editor or from
 Edit > Insert Citation…) is answered 409 at once rather than queued: a queue would pop up
 pickers one after another for requests the editor may have given up on. Options Better BibTeX
@@ -35,12 +43,15 @@ also takes and that need Zotero's windows (``minimize``, ``texstudio``, ``select
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -55,6 +66,38 @@ PORT_TRIES = 11  # 23119, then 23120 … 23129 when taken (Zotero itself may hol
 PATH = "/better-bibtex/cayw"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 BUSY_TEXT = "Bibliofile is already picking a citation: finish or cancel that pick first.\n"
+RENDER_PATH = "/bibliofile/render"  # the Writer extension's routes (token only)
+OFFICE_PICK_PATH = "/bibliofile/pick"
+TOKEN_HEADER = "X-Bibliofile-Token"
+MAX_BODY = 32 * 1024 * 1024  # a long thesis's citations with their items: a few MB
+RENDER_WAIT = 120.0  # seconds a render may take before the extension is told so
+
+
+@dataclass(eq=False)
+class RenderRequest:
+    """The Writer extension's citations to render, waiting on its thread for the GUI's task.
+    ``finish(result)`` answers (``None``: the app is closing; ``error`` for a bad request);
+    the first answer counts."""
+
+    payload: Any
+    result: dict[str, Any] | None = None
+    error: str = ""
+    _done: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def finish(self, result: dict[str, Any] | None, error: str = "") -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self.result, self.error = result, error
+            self._done.set()
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
 
 
 @dataclass(eq=False)
@@ -153,11 +196,15 @@ class CaywHttpServer(ThreadingHTTPServer):
         on_pick: Callable[[PickRequest], None],
         on_copy: Callable[[str], None],
         gate: PickGate,
+        token: str = "",
+        on_render: Callable[[RenderRequest], None] | None = None,
     ) -> None:
         self.on_pick = on_pick
         self.on_copy = on_copy
         self.gate = gate
-        self.pending: set[PickRequest] = set()
+        self.token = token  # empty: the extension's routes are closed
+        self.on_render = on_render
+        self.pending: set[PickRequest | RenderRequest] = set()
         self.pending_lock = threading.Lock()
         self.stopping = False
         super().__init__(("127.0.0.1", port), CaywHandler)
@@ -184,6 +231,9 @@ class CaywHandler(BaseHTTPRequestHandler):
             self._answer(403, why + "\n")
             return
         url = urlsplit(self.path)
+        if url.path.rstrip("/") in (RENDER_PATH, OFFICE_PICK_PATH):
+            self._answer(405, "Only POST is answered here.\n", allow="POST")
+            return
         if url.path.rstrip("/") != PATH:
             self._answer(404, f"Not found: this server answers {PATH} only\n")
             return
@@ -203,6 +253,90 @@ class CaywHandler(BaseHTTPRequestHandler):
             self._pick(fmt, options)
         finally:
             self.server.gate.leave()
+
+    def do_POST(self) -> None:
+        """The Writer extension's routes: the same checks as a pick, then the token."""
+        why = refusal(self.headers.items(), self.server.server_address[1])
+        if why is not None:
+            self._answer(403, why + "\n")
+            return
+        route = urlsplit(self.path).path.rstrip("/")
+        if route not in (RENDER_PATH, OFFICE_PICK_PATH):
+            if route == PATH:
+                self._not_allowed()
+            else:
+                self._answer(404, "Not found\n")
+            return
+        sent = self.headers.get(TOKEN_HEADER, "")
+        token = self.server.token
+        if not token or not hmac.compare_digest(sent.encode("utf-8", "replace"), token.encode("utf-8")):
+            self._answer(403, "this route needs the token of this start of Bibliofile\n")
+            return
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            self._answer(411, "a Content-Length is needed\n")
+            return
+        if length < 0 or length > MAX_BODY:
+            self._answer(413, f"at most {MAX_BODY} bytes are read\n")
+            return
+        try:
+            payload = json.loads(self.rfile.read(length).decode("utf-8")) if length else {}
+        except (UnicodeDecodeError, ValueError) as exc:
+            self._answer(400, f"the body is not JSON ({exc})\n")
+            return
+        except OSError:
+            return  # the client went away while sending
+        if route == RENDER_PATH:
+            self._render(payload)
+            return
+        if not self.server.gate.try_enter():
+            self._answer(409, BUSY_TEXT)
+            return
+        try:
+            self._office_pick()
+        finally:
+            self.server.gate.leave()
+
+    def _render(self, payload: Any) -> None:
+        on_render = self.server.on_render
+        if on_render is None:
+            self._answer(503, "rendering is not available\n")
+            return
+        request = RenderRequest(payload)
+        with self.server.pending_lock:
+            if self.server.stopping:
+                self._answer(503, "Bibliofile is closing.\n")
+                return
+            self.server.pending.add(request)
+        try:
+            on_render(request)
+            answered = request.wait(RENDER_WAIT)
+        finally:
+            with self.server.pending_lock:
+                self.server.pending.discard(request)
+        if not answered:
+            self._answer(504, "Bibliofile took too long to render the citations.\n")
+        elif request.result is None:
+            self._answer(400 if request.error else 503, (request.error or "Bibliofile is closing.") + "\n")
+        else:
+            self._answer(200, json.dumps(request.result, ensure_ascii=False), "application/json")
+
+    def _office_pick(self) -> None:
+        request = PickRequest("office", {})
+        with self.server.pending_lock:
+            if self.server.stopping:
+                self._answer(503, "Bibliofile is closing.\n")
+                return
+            self.server.pending.add(request)
+        try:
+            self.server.on_pick(request)
+            request.wait()
+        finally:
+            with self.server.pending_lock:
+                self.server.pending.discard(request)
+        cites = [c.as_csl_cite() for c in request.cites or []]
+        self._answer(200, json.dumps({"cites": cites}, ensure_ascii=False), "application/json")
 
     def _pick(self, fmt: str, options: dict[str, str]) -> None:
         request = PickRequest(fmt, options)
@@ -230,7 +364,7 @@ class CaywHandler(BaseHTTPRequestHandler):
             self.server.on_copy(text)
         self._answer(200, text, "application/json" if fmt == "json" else "text/plain")
 
-    def _answer(self, status: int, body: str, content_type: str = "text/plain") -> None:
+    def _answer(self, status: int, body: str, content_type: str = "text/plain", allow: str = "GET") -> None:
         data = body.encode("utf-8")
         try:
             self.send_response(status)
@@ -239,7 +373,7 @@ class CaywHandler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             if status == 405:
-                self.send_header("Allow", "GET")
+                self.send_header("Allow", allow)
             self.end_headers()
             self.wfile.write(data)
         except OSError as exc:  # the editor gave up waiting: nothing to tell it
@@ -263,13 +397,16 @@ class CaywEndpoint(QObject):
     """The endpoint's life on the GUI side: start on a free port, hand requests over, stop.
 
     Signals:
-        pickRequested(PickRequest): an editor asks for a pick (on the GUI thread; answer with
-            ``request.finish``).
+        pickRequested(PickRequest): an editor (or the Writer extension) asks for a pick (on the
+            GUI thread; answer with ``request.finish``).
         copyRequested(str): an answer asked for with ``clipboard=`` (on the GUI thread).
+        renderRequested(RenderRequest): the Writer extension's citations to render (on the GUI
+            thread; answer with ``request.finish``).
     """
 
     pickRequested = Signal(object)
     copyRequested = Signal(str)
+    renderRequested = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -277,6 +414,8 @@ class CaywEndpoint(QObject):
         self.server: CaywHttpServer | None = None
         self._serving: threading.Thread | None = None  # the server's accept loop
         self.error = ""
+        self.token = ""  # made anew at each start, for the Writer extension's routes
+        self.endpoint_file: Path | None = None  # where port and token were written
 
     @property
     def port(self) -> int | None:
@@ -286,16 +425,22 @@ class CaywEndpoint(QObject):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}{PATH}" if self.port else ""
 
-    def start(self, port: int = DEFAULT_PORT, tries: int = PORT_TRIES) -> int | None:
+    def start(self, port: int = DEFAULT_PORT, tries: int = PORT_TRIES, endpoint_file: Path | None = None) -> int | None:
         """Listen on ``port`` or the next free one of ``tries`` (``port=0``: any free port, for
-        tests); the port taken, or None with ``error`` saying why."""
+        tests); the port taken, or None with ``error`` saying why. With ``endpoint_file`` the
+        port and a new token are written there for the Writer extension (removed at stop)."""
         if self.server is not None:
             return self.port
         candidates = [0] if port == 0 else list(range(port, min(port + max(1, tries), 65536)))
+        from bibliofile.services.office_render import new_token
+
+        self.token = new_token()
         last: OSError | None = None
         for p in candidates:
             try:
-                self.server = CaywHttpServer(p, self.pickRequested.emit, self.copyRequested.emit, self.gate)
+                self.server = CaywHttpServer(
+                    p, self.pickRequested.emit, self.copyRequested.emit, self.gate, self.token, self.renderRequested.emit
+                )
                 break
             except OSError as exc:
                 last = exc
@@ -309,6 +454,14 @@ class CaywEndpoint(QObject):
         )
         self._serving.start()
         log.info("CAYW endpoint on %s", self.url)
+        if endpoint_file is not None:
+            from bibliofile.services.office_render import write_endpoint_file
+
+            try:
+                write_endpoint_file(endpoint_file, self.server.server_address[1], self.token)
+                self.endpoint_file = endpoint_file
+            except OSError as exc:  # the extension then refreshes without the app
+                log.warning("Writer extension's endpoint file not written: %s", exc)
         return self.port
 
     def stop(self) -> None:
@@ -316,6 +469,11 @@ class CaywEndpoint(QObject):
         server, self.server = self.server, None
         if server is None:
             return
+        if self.endpoint_file is not None:
+            from bibliofile.services.office_render import remove_endpoint_file
+
+            remove_endpoint_file(self.endpoint_file, self.token)
+            self.endpoint_file = None
         server.cancel_pending()
         server.shutdown()
         server.server_close()

@@ -12,6 +12,10 @@
   it closes; ``cayw/enabled`` false turns
   it off.
   Help > Cite-as-You-Write Endpoint says where it listens.
+* The Writer extension's routes on that server (``/bibliofile/render``, ``/bibliofile/pick``):
+  its pick opens the same picker as an editor's; its render runs on the task runner's readers
+  (services/office_render.py). Port and token go to ``office-endpoint.json`` in the user's
+  state folder when the app starts the endpoint, not when a test does.
 
 Formatting the citation for the clipboard runs on the task runner's readers: the first use of
 a style starts the citation engine (~1 s), which the window must not wait for.
@@ -26,7 +30,14 @@ from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QCheckBox, QMessageBox
 
-from bibliofile.gui.cayw_server import DEFAULT_PORT, PATH, PORT_TRIES, CaywEndpoint, PickRequest
+from bibliofile.gui.cayw_server import (
+    DEFAULT_PORT,
+    PATH,
+    PORT_TRIES,
+    CaywEndpoint,
+    PickRequest,
+    RenderRequest,
+)
 from bibliofile.gui.citation_picker import CitationPicker
 from bibliofile.gui.preferences_dialog import quick_copy_locale, quick_copy_style
 from bibliofile.services.cayw_formats import PickedCite, formatted_citation, pandoc_citation
@@ -56,6 +67,7 @@ class PickerActions(QObject):
         self._first_paint: AfterFirstRows | None = None  # the endpoint's start, waiting
         self.endpoint.pickRequested.connect(self.pick_for_editor)
         self.endpoint.copyRequested.connect(self._copy_text)
+        self.endpoint.renderRequested.connect(self.render_for_office)
         self.last_copied: QMimeData | None = None
         self.act_insert = QAction("Insert &Citation…", self)
         self.act_insert.setShortcut(QKeySequence("Ctrl+Alt+C"))
@@ -151,7 +163,8 @@ class PickerActions(QObject):
             w.showNormal()
         w.activateWindow()
         picker = self._new_picker()
-        picker.setWindowTitle("Insert Citation (for your editor)")
+        writer = request.fmt == "office"  # the Writer extension's Add Citation
+        picker.setWindowTitle("Insert Citation (for LibreOffice Writer)" if writer else "Insert Citation (for your editor)")
         defaults = {"style": quick_copy_style(self.window.settings)}
         locale = quick_copy_locale(self.window.settings)
         if locale:
@@ -160,7 +173,19 @@ class PickerActions(QObject):
         picker.finished.connect(lambda _r: request.finish(None))  # after picked: ignored
         picker.show()
         picker.activateWindow()
-        self.window.show_status("An editor asks for a citation: pick it, then Enter (Escape cancels).", 8000)
+        who = "LibreOffice Writer asks" if writer else "An editor asks"
+        self.window.show_status(f"{who} for a citation: pick it, then Enter (Escape cancels).", 8000)
+
+    def render_for_office(self, request: RenderRequest) -> None:
+        """The Writer extension's citations, rendered on a reader with the library's data."""
+        from bibliofile.services.office_render import OfficeRequestError, render_for_office
+
+        library = self.window.library
+        self.window.runner.read(
+            lambda _ctx: render_for_office(request.payload, library),
+            request.finish,
+            lambda exc: request.finish(None, str(exc) if isinstance(exc, OfficeRequestError | ValueError) else f"{type(exc).__name__}: {exc}"),
+        )
 
     def _copy_text(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)
@@ -170,11 +195,16 @@ class PickerActions(QObject):
         The app calls this as it shows the window (gui/app.py), not the window itself, so the
         windows tests make never take a real port; tests pass ``port=0``."""
         settings = self.window.settings
+        endpoint_file = None
         if port is None:
             if not _truthy(settings.value(ENABLED_KEY, True)):
                 return None
             port = _int(settings.value(PORT_KEY, DEFAULT_PORT), DEFAULT_PORT)
-        got = self.endpoint.start(port)
+            from bibliofile.services import office_render
+
+            endpoint_file = office_render.endpoint_path()
+            office_render.write_command_file(office_render.state_dir() / office_render.COMMAND_FILE)
+        got = self.endpoint.start(port, endpoint_file=endpoint_file)
         if got is None:
             self.window.show_status(
                 f"Cite as you write is off: {self.endpoint.error}. Set another port as cayw/port.", 15000

@@ -1,0 +1,154 @@
+"""What the running app answers the Writer extension: citations rendered in document order,
+and where the extension finds the app (port and token), both kept apart from the HTTP server.
+
+The extension (packaging/libreoffice/) sends every citation of a document as a CSL citation
+object, in document order, each cite carrying its item as ``itemData``; the app renders them
+all at once with citeproc-js (``citation_clusters.render``), taking each item from the library
+when it holds the cite's citation key, so a title corrected in the library reaches the
+document, and from the citation's own data otherwise. The answer gives every citation's HTML,
+the bibliography's entries and the items used, which the extension writes back into its marks.
+
+The app's port and the token it made at start are written to ``office-endpoint.json`` in the
+user's state folder, readable by the user only; the extension reads it there (its
+``app_link.state_dir`` computes the same folder without platformdirs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_state_path
+
+from bibliofile.citation.csl_json import CslItem
+from bibliofile.model.csl import to_csl_json
+from bibliofile.model.reference import Reference
+from bibliofile.services.citation_clusters import ClusterInput, parse_clusters, render
+from bibliofile.services.citing import select_references
+from bibliofile.services.documents import DEFAULT_STYLE, is_note_style
+from bibliofile.storage.library import Library
+
+APP = "Bibliofile"
+ENDPOINT_FILE = "office-endpoint.json"
+COMMAND_FILE = "office-command.json"
+MAX_CITATIONS = 20_000
+
+
+class OfficeRequestError(ValueError):
+    """A request the extension should not have sent (the message says what is wrong)."""
+
+
+def render_for_office(payload: Any, library: Library | None) -> dict[str, Any]:
+    """``POST /bibliofile/render``: ``{"citations": [...], "style": S, "locale": L}`` in,
+    ``{"citations": [html], "bibliography": [html], "items": [[item per cite]], "problems",
+    "note_style"}`` out (see the module doc)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("citations"), list):
+        raise OfficeRequestError("expected {\"citations\": [...], \"style\": ...}")
+    if len(payload["citations"]) > MAX_CITATIONS:
+        raise OfficeRequestError(f"more than {MAX_CITATIONS} citations")
+    style = payload.get("style") or DEFAULT_STYLE
+    locale = payload.get("locale") or None
+    if not isinstance(style, str) or (locale is not None and not isinstance(locale, str)):
+        raise OfficeRequestError("style and locale must be strings")
+    clusters = parse_clusters(payload["citations"])
+    if len(clusters.clusters) != len(payload["citations"]):
+        raise OfficeRequestError("; ".join(clusters.problems) or "a citation could not be read")
+    from_library = _library_items(library, payload["citations"], clusters)
+    done = render(list(from_library.values()), clusters, style, locale, "html")
+    items: list[list[CslItem | None]] = [
+        [from_library.get(c.id) or clusters.embedded.get(c.id) for c in cluster.cites] for cluster in clusters.clusters
+    ]
+    return {
+        "citations": done.result.citations,
+        "bibliography": list(done.result.bibliography.entries),
+        "items": items,
+        "problems": done.problems,
+        "note_style": is_note_style(style),
+        "from_library": len(from_library),
+    }
+
+
+def _library_items(library: Library | None, citations: list[Any], clusters: ClusterInput) -> dict[str, CslItem]:
+    """Cite id -> the library's item for it, found by the embedded ``citation-key`` (else the
+    cite's id, which is the key for our own cites), crossref parents resolved."""
+    if library is None:
+        return {}
+    keys: dict[str, str] = {}
+    for raw, cluster in zip(citations, clusters.clusters, strict=True):
+        raw_items = raw.get("citationItems") if isinstance(raw, dict) else None
+        for cite, raw_cite in zip(cluster.cites, _with_ids(raw_items), strict=False):
+            data = raw_cite.get("itemData") if isinstance(raw_cite.get("itemData"), dict) else {}
+            key = data.get("citation-key") if isinstance(data, dict) else None
+            keys.setdefault(cite.id, key if isinstance(key, str) and key else cite.id)
+    held = set()
+    for ref in library.get_many(library.by_citation_key(set(keys.values()))):
+        held.add(ref.citation_key)
+    wanted = sorted({k for k in keys.values() if k in held})
+    refs = select_references(library, None, None, wanted) if wanted else []
+    by_key = {r.citation_key: r for r in refs if isinstance(r, Reference)}
+    out: dict[str, CslItem] = {}
+    for cite_id, key in keys.items():
+        found = by_key.get(key)
+        if found is not None:
+            out[cite_id] = to_csl_json(found, cite_id, citation=True)
+    return out
+
+
+def _with_ids(raw_items: Any) -> list[dict[str, Any]]:
+    """The raw cites that ``cite_from_json`` keeps (those with an id), in order."""
+    if not isinstance(raw_items, list):
+        return []
+    return [r for r in raw_items if isinstance(r, dict) and r.get("id") not in (None, "")]
+
+
+# ---- where the extension finds the app ---------------------------------------------------------
+def state_dir() -> Path:
+    return user_state_path(APP, appauthor=False)
+
+
+def endpoint_path() -> Path:
+    return state_dir() / ENDPOINT_FILE
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def write_endpoint_file(path: Path, port: int, token: str) -> None:
+    """``{"port", "token", "pid"}``, created readable by the user only (0600 in a 0700
+    folder) and put in place atomically, so no reader ever sees half a token."""
+    _write_private(path, {"port": port, "token": token, "pid": os.getpid()})
+
+
+def remove_endpoint_file(path: Path, token: str) -> None:
+    """Remove the file if it still holds our token (a second app started since owns it now)."""
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(path.read_text(encoding="utf-8")).get("token") == token:
+            path.unlink()
+
+
+def write_command_file(path: Path) -> None:
+    """How to run ``bibliofile`` headless, for the extension's refresh when the app is closed:
+    the frozen app's own executable, else this Python with ``-m bibliofile``."""
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "bibliofile"]
+    with contextlib.suppress(OSError):
+        _write_private(path, {"command": command})
+
+
+def _write_private(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

@@ -1,0 +1,307 @@
+"""Citations in a Writer document through UNO: what the toolbar's commands do.
+
+Run inside LibreOffice (the toolbar, ``bibliofile_writer.py``) or from another process over a
+UNO socket (the tests): every function takes the document model. Marks are the ones
+``marks.py`` describes, so ``bibliofile document refresh`` reads what these functions write and
+these functions refresh what it wrote.
+
+Document order is the order of the text: paragraphs (table cells row by row), and a footnote's
+citations where the footnote is anchored. A mark's text is replaced by removing the mark,
+writing the new text in its place and putting a new mark (with the new name) around it, since
+a reference mark's name cannot be changed in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+import uno
+from com.sun.star.text.ControlCharacter import PARAGRAPH_BREAK
+
+from bibliofile_office import app_link, marks
+
+_CHAR_PROPS = ("CharPosture", "CharWeight", "CharEscapement", "CharEscapementHeight", "CharCaseMap", "CharUnderline")
+
+
+class Found(object):
+    """A citation mark found in the document: the mark, what its name says, its footnote."""
+
+    def __init__(self, mark: Any, info: marks.MarkName, note: int) -> None:
+        self.mark = mark
+        self.info = info
+        self.note = note
+
+
+class Report(object):
+    """What a refresh did, for the toolbar to say."""
+
+    def __init__(self) -> None:
+        self.refreshed = 0
+        self.entries = 0
+        self.style = marks.DEFAULT_STYLE
+        self.locale: Optional[str] = None
+        self.via = ""
+        self.problems: List[str] = []
+
+    def message(self) -> str:
+        how = "with Bibliofile" if self.via == "app" else "from the citations' own data (%s)" % app_link.NOT_RUNNING
+        text = "%d citation%s and %d bibliography entr%s refreshed in %s%s, %s." % (
+            self.refreshed, "" if self.refreshed == 1 else "s", self.entries, "y" if self.entries == 1 else "ies",
+            self.style, " (%s)" % self.locale if self.locale else "", how)
+        if self.problems:
+            text += " " + " ".join(self.problems)
+        return text
+
+
+# ---- finding marks ---------------------------------------------------------------------------
+def citations(doc: Any) -> List[Found]:
+    """Citation marks (ours and Zotero's) in document order."""
+    out: List[Found] = []
+    _walk(doc.getText(), 0, out, [0])
+    return out
+
+
+def _walk(text: Any, note: int, out: List[Found], notes: List[int]) -> None:
+    paragraphs = text.createEnumeration()
+    while paragraphs.hasMoreElements():
+        para = paragraphs.nextElement()
+        if para.supportsService("com.sun.star.text.TextTable"):
+            for cell in para.getCellNames():
+                _walk(para.getCellByName(cell), note, out, notes)
+            continue
+        if not para.supportsService("com.sun.star.text.Paragraph"):
+            continue
+        portions = para.createEnumeration()
+        while portions.hasMoreElements():
+            portion = portions.nextElement()
+            kind = portion.TextPortionType
+            if kind == "ReferenceMark" and portion.IsStart:
+                mark = portion.ReferenceMark
+                info = marks.parse_name(mark.getName())
+                if info is not None and info.kind == "citation":
+                    out.append(Found(mark, info, note))
+            elif kind == "Footnote" and not note:
+                notes[0] += 1
+                _walk(portion.Footnote, notes[0], out, notes)
+
+
+def bibliographies(doc: Any) -> List[Tuple[Any, marks.MarkName]]:
+    """Bibliography sections (ours and Zotero's), in the order Writer lists them."""
+    out = []
+    sections = doc.getTextSections()
+    for name in sections.getElementNames():
+        info = marks.parse_name(name)
+        if info is not None and info.kind == "bibliography" and info.data is not None:
+            out.append((sections.getByName(name), info))
+    return out
+
+
+def document_settings(doc: Any) -> Tuple[str, Optional[str]]:
+    """(style, locale): the bibliography's, else APA and the style's own language."""
+    for _section, info in bibliographies(doc):
+        style, locale = marks.settings_of(info)
+        if style:
+            return style, locale
+    return marks.DEFAULT_STYLE, None
+
+
+# ---- writing text ------------------------------------------------------------------------------
+def _insert_runs(text: Any, cursor: Any, runs: List[marks.Run]) -> int:
+    """Insert runs at a collapsed cursor, each with its formats (and none of its
+    neighbours'); the cursor ends after them. The number of characters inserted."""
+    total = 0
+    for chunk, formats in runs:
+        if not chunk:
+            continue
+        text.insertString(cursor, chunk, False)
+        cursor.goLeft(len(chunk), True)
+        cursor.setPropertiesToDefault(_CHAR_PROPS)
+        _format(cursor, formats)
+        cursor.collapseToEnd()
+        total += len(chunk)
+    return total
+
+
+def _format(cursor: Any, formats: Tuple[str, ...]) -> None:
+    if "italic" in formats:
+        cursor.CharPosture = uno.Enum("com.sun.star.awt.FontSlant", "ITALIC")
+    elif "roman" in formats:
+        cursor.CharPosture = uno.Enum("com.sun.star.awt.FontSlant", "NONE")
+    if "bold" in formats:
+        cursor.CharWeight = 150.0
+    elif "normal-weight" in formats:
+        cursor.CharWeight = 100.0
+    if "sup" in formats or "sub" in formats:
+        cursor.CharEscapement = 33 if "sup" in formats else -33
+        cursor.CharEscapementHeight = 58
+    if "small-caps" in formats:
+        cursor.CharCaseMap = 4  # com.sun.star.style.CaseMap.SMALLCAPS
+    if "underline" in formats:
+        cursor.CharUnderline = 1  # com.sun.star.awt.FontUnderline.SINGLE
+
+
+def _put_mark(doc: Any, text: Any, cursor: Any, name: str, runs: List[marks.Run]) -> None:
+    """Write ``runs`` at the collapsed ``cursor`` and a new reference mark around them."""
+    length = _insert_runs(text, cursor, runs)
+    cursor.goLeft(length, True)
+    mark = doc.createInstance("com.sun.star.text.ReferenceMark")
+    mark.setName(name)
+    text.insertTextContent(cursor, mark, True)
+
+
+def _replace_mark(doc: Any, found: Found, name: str, runs: List[marks.Run]) -> None:
+    anchor = found.mark.getAnchor()
+    text = anchor.getText()
+    cursor = text.createTextCursorByRange(anchor)
+    text.removeTextContent(found.mark)  # the mark goes, its text stays under the cursor
+    cursor.setString("")
+    _put_mark(doc, text, cursor, name, runs)
+
+
+def _replace_section(section: Any, entries: List[List[marks.Run]]) -> None:
+    """The section's paragraphs become one per entry (the first paragraph's style kept)."""
+    anchor = section.getAnchor()
+    text = anchor.getText()
+    cursor = text.createTextCursorByRange(anchor)
+    cursor.setString("")
+    cursor.collapseToStart()
+    for n, runs in enumerate(entries):
+        if n:
+            text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
+        _insert_runs(text, cursor, runs)
+
+
+# ---- the toolbar's commands --------------------------------------------------------------------
+def insert_citation(doc: Any, cites: List[Dict[str, Any]], at: Any = None) -> Any:
+    """Add Citation: a new citation of ``cites`` (CSL cite-items with ``itemData``) at ``at``
+    (a text range; the view cursor's place by default), its text a placeholder until the
+    refresh that follows. Inside an existing citation, that citation's cites are replaced
+    (Edit Citation). The mark's name."""
+    if at is None:
+        at = doc.getCurrentController().getViewCursor()
+    existing = _citation_at(doc, at)
+    if existing is not None:
+        data = dict(existing.info.data or {})
+        data["citationItems"] = [dict(c) for c in cites]
+        name = marks.make_name(existing.info, data)
+        _replace_mark(doc, existing, name, [(marks.PLACEHOLDER, ())])
+        return name
+    text = at.getText()
+    cursor = text.createTextCursorByRange(at.getEnd())
+    data = marks.new_citation(cites)
+    name = marks.make_name(marks.MarkName("bibliofile", "citation", data), data)
+    _put_mark(doc, text, cursor, name, [(marks.PLACEHOLDER, ())])
+    return name
+
+
+def _citation_at(doc: Any, at: Any) -> Optional[Found]:
+    """The citation mark the range stands in, if any (its text compared within one text)."""
+    text = at.getText()
+    for found in citations(doc):
+        anchor = found.mark.getAnchor()
+        if anchor.getText() != text:
+            continue
+        try:
+            # strictly inside: a cursor just before or after a citation adds a new one
+            if text.compareRegionStarts(anchor, at) > 0 and text.compareRegionEnds(at, anchor) > 0:
+                return found
+        except Exception:  # ranges in different texts after all
+            continue
+    return None
+
+
+def insert_bibliography(doc: Any, at: Any = None) -> Any:
+    """Add Bibliography: a bibliography section at ``at`` (the view cursor's place by default;
+    the document's end when None is found there), unless the document has one. The section."""
+    existing = bibliographies(doc)
+    if existing:
+        return existing[0][0]
+    style, locale = document_settings(doc)
+    return _new_bibliography(doc, style, locale, at)
+
+
+def _new_bibliography(doc: Any, style: str, locale: Optional[str], at: Any = None) -> Any:
+    if at is None:
+        try:
+            at = doc.getCurrentController().getViewCursor()
+        except Exception:  # no view: at the end
+            at = doc.getText().getEnd()
+    text = at.getText()
+    cursor = text.createTextCursorByRange(at.getEnd())
+    settings = marks.bibliography_settings(style, locale)
+    section = doc.createInstance("com.sun.star.text.TextSection")
+    section.setName(marks.make_name(marks.MarkName("bibliofile", "bibliography", settings), settings))
+    text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
+    text.insertTextContent(cursor, section, False)
+    return section
+
+
+def set_preferences(doc: Any, style: str, locale: Optional[str]) -> None:
+    """Document Preferences: the style and language, kept in the bibliography's data (a
+    bibliography is added at the end when there is none, as a refresh would)."""
+    existing = bibliographies(doc)
+    if not existing:
+        _new_bibliography(doc, style, locale, doc.getText().getEnd())
+        return
+    for section, info in existing:
+        section.setName(marks.make_name(info, marks.with_settings(info, style, locale)))
+
+
+def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None) -> Report:
+    """Refresh: every citation and the bibliography rendered again, in document order, by the
+    running app (the library's current data) or else by the command line (the embedded data).
+    ``style``/``locale`` restyle the document and are kept in its bibliography."""
+    report = Report()
+    doc_style, doc_locale = document_settings(doc)
+    report.style = style or doc_style
+    report.locale = locale if style else (locale or doc_locale)
+    found = citations(doc)
+    usable: List[Found] = []
+    for n, f in enumerate(found, 1):
+        items = (f.info.data or {}).get("citationItems")
+        if f.info.data is None or not isinstance(items, list) or not items:
+            why = f.info.error or "its data has no citationItems"
+            report.problems.append("Citation %d: %s; it was left as it was." % (n, why))
+            continue
+        usable.append(f)
+    request = marks.render_request([f.info.data or {} for f in usable], [f.note for f in usable],
+                                   report.style, report.locale)
+    rendered = app_link.render(request)
+    report.via = rendered.via
+    report.problems.extend(rendered.problems)
+    for n, (f, runs) in enumerate(zip(usable, rendered.citations)):
+        data = dict(f.info.data or {})
+        if rendered.items is not None:
+            data["citationItems"] = _with_items(data.get("citationItems") or [], rendered.items[n])
+        props = dict(data.get("properties") or {}) if isinstance(data.get("properties"), dict) else {}
+        props["plainCitation"] = marks.plain(runs)
+        if f.info.vendor == "zotero":
+            props["formattedCitation"] = marks.plain(runs)
+        props["noteIndex"] = request["citations"][n]["properties"]["noteIndex"]
+        data["properties"] = props
+        if f.info.vendor == "bibliofile":
+            data["version"] = marks.MARK_VERSION
+        _replace_mark(doc, f, marks.make_name(f.info, data), runs)
+        report.refreshed += 1
+    report.entries = len(rendered.entries)
+    sections = bibliographies(doc)
+    if not sections and found:
+        _new_bibliography(doc, report.style, report.locale, doc.getText().getEnd())
+        sections = bibliographies(doc)
+    for section, info in sections:
+        section.setName(marks.make_name(info, marks.with_settings(info, report.style, report.locale)))
+        _replace_section(section, rendered.entries)
+    return report
+
+
+def _with_items(cites: List[Any], items: List[Any]) -> List[Any]:
+    """The cites with the items the app rendered from (a corrected title reaches the document)."""
+    out = []
+    for cite, item in zip(cites, items):
+        if isinstance(cite, dict) and isinstance(item, dict):
+            cite = dict(cite)
+            item = dict(item)
+            item["id"] = cite.get("id")
+            cite["itemData"] = item
+        out.append(cite)
+    return out

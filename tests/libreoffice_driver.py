@@ -1,0 +1,220 @@
+"""Drive a real LibreOffice Writer through the extension's own functions (run with the system
+Python that has the UNO bridge, /usr/bin/python3 on Debian: python3-uno; not the venv's).
+
+    /usr/bin/python3 tests/libreoffice_driver.py STEPS.json
+
+STEPS.json: ``{"profile": DIR, "extension": EXT_SOURCES_DIR, "oxt": FILE.oxt or null,
+"steps": [...]}``. With ``oxt`` the extension is installed into the private profile with
+``unopkg add`` first, as a user would. Then headless soffice is started with that profile and a
+UNO socket on a free port of 127.0.0.1, and the steps run in order:
+
+- ``{"op": "open", "path": P}``: load the document (hidden);
+- ``{"op": "cite", "after": TEXT, "type": " ", "cites": [...]}``: put the cursor after TEXT,
+  type what ``type`` says (nothing by default) and call
+  ``writer.insert_citation`` (what Add Citation does once the picker answers);
+- ``{"op": "pick_cite", "after": TEXT}``: Add Citation with the running app: its picker (the
+  test answers it), then the insert after TEXT;
+- ``{"op": "bibliography", "after": TEXT}``: ``writer.insert_bibliography`` there;
+- ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
+- ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
+  installed extension (LibreOffice's dispatcher, as a click on the button does);
+- ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
+
+Each step's result is printed as one JSON line on stdout; soffice is terminated at the end and
+killed if it does not go within 20 s. The test runs this script in a process group of its own
+and kills the group on timeout, so no soffice outlives a test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main(steps_file: str) -> int:
+    spec = json.loads(Path(steps_file).read_text(encoding="utf-8"))
+    sys.path.insert(0, str(Path(spec["extension"]) / "pythonpath"))
+    import uno  # noqa: I001 (after sys.path names the extension's pythonpath)
+    from com.sun.star.beans import PropertyValue
+    from com.sun.star.connection import NoConnectException
+
+    from bibliofile_office import app_link, writer
+
+    profile = Path(spec["profile"]).resolve().as_uri()
+    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+    if spec.get("oxt") and os.geteuid() != 0:
+        done = subprocess.run(
+            ["unopkg", "add", "--suppress-license", f"-env:UserInstallation={profile}", spec["oxt"]],
+            env=env, capture_output=True, text=True, timeout=180,
+        )
+        emit({"op": "unopkg", "rc": done.returncode, "stderr": done.stderr[-2000:]})
+        if done.returncode != 0:
+            return 1
+    port = free_port()
+    soffice = subprocess.Popen(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--invisible", "--nologo",
+         "--norestore", "--nodefault", f"--accept=socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                ctx = resolver.resolve(f"uno:socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext")
+                break
+            except NoConnectException:
+                if soffice.poll() is not None or time.monotonic() > deadline:
+                    emit({"op": "start", "error": f"soffice did not listen (exit {soffice.poll()})"})
+                    return 1
+                time.sleep(0.3)
+        smgr = ctx.ServiceManager
+        desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        if spec.get("oxt") and os.geteuid() == 0:
+            # unopkg refuses root without --shared (which would change the machine's own
+            # LibreOffice); root (CI) installs through the extension manager of the running
+            # soffice instead, as Tools > Extensions does.
+            manager = ctx.getValueByName("/singletons/com.sun.star.deployment.ExtensionManager")
+            env_log: list[str] = []
+            added = manager.addExtension(Path(spec["oxt"]).resolve().as_uri(), (), "user", None, _command_env(env_log))
+            if env_log:
+                emit({"op": "install-notes", "notes": env_log})
+            emit({"op": "install", "identifier": added.getIdentifier().Value})
+
+        def props(**kw: Any) -> tuple[Any, ...]:
+            out = []
+            for k, v in kw.items():
+                p = PropertyValue()
+                p.Name, p.Value = k, v
+                out.append(p)
+            return tuple(out)
+
+        doc: Any = None
+        for step in spec["steps"]:
+            op = step["op"]
+            result: dict[str, Any] = {"op": op}
+            try:
+                if op == "open":
+                    doc = desktop.loadComponentFromURL(Path(step["path"]).resolve().as_uri(), "_blank", 0, props(Hidden=True))
+                elif op == "cite":
+                    writer.insert_citation(doc, step["cites"], _after(doc, step["after"], step.get("type", "")))
+                elif op == "pick_cite":  # Add Citation: the running app's picker, then the insert
+                    cites = app_link.pick()
+                    result["cites"] = [c.get("id") for c in cites or []]
+                    if cites:
+                        writer.insert_citation(doc, cites, _after(doc, step["after"], step.get("type", "")))
+                elif op == "bibliography":
+                    writer.insert_bibliography(doc, _after(doc, step["after"]))
+                elif op == "refresh":
+                    report = writer.refresh(doc, step.get("style"), step.get("locale"))
+                    result.update(message=report.message(), via=report.via, refreshed=report.refreshed,
+                                  entries=report.entries, problems=report.problems)
+                elif op == "dispatch":
+                    frame = doc.getCurrentController().getFrame()
+                    helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+                    answer = helper.executeDispatch(frame, step["url"], "", 0, ())
+                    result["answer"] = str(getattr(answer, "Result", answer))
+                    result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
+                elif op == "save":
+                    doc.storeToURL(Path(step["path"]).resolve().as_uri(), props(FilterName="writer8"))
+                elif op == "close":
+                    doc.close(True)
+                    doc = None
+                else:
+                    raise ValueError(f"unknown step {op}")
+            except Exception as exc:  # the test reads what failed, with the step
+                result["error"] = f"{type(exc).__name__}: {exc}"
+                emit(result)
+                return 1
+            emit(result)
+        with contextlib.suppress(Exception):  # the bridge goes down with soffice: expected
+            desktop.terminate()
+        return 0
+    finally:
+        try:
+            soffice.wait(20)
+        except subprocess.TimeoutExpired:
+            soffice.kill()
+            soffice.wait(10)
+
+
+def _after(doc: Any, text: str, typed: str = "") -> Any:
+    """The view cursor put just after the first ``text`` in the document, as a writer clicking
+    there would, and ``typed`` typed there (the space a writer types before a citation)."""
+    search = doc.createSearchDescriptor()
+    search.SearchString = text
+    found = doc.findFirst(search)
+    if found is None:
+        raise ValueError(f"“{text}” is not in the document")
+    cursor = doc.getCurrentController().getViewCursor()
+    cursor.gotoRange(found.getEnd(), False)
+    if typed:
+        cursor.getText().insertString(cursor, typed, False)
+    return cursor
+
+
+def _command_env(log: list[str]) -> Any:
+    """An XCommandEnvironment for the extension manager: approves what it asks (as a user
+    clicking OK would) and keeps the requests' text, so a failure says why."""
+    import unohelper
+    from com.sun.star.task import XInteractionApprove, XInteractionHandler
+    from com.sun.star.ucb import XCommandEnvironment, XProgressHandler
+
+    class Handler(unohelper.Base, XInteractionHandler):
+        def handle(self, request: Any) -> None:
+            try:
+                req = request.getRequest()
+                log.append(f"{getattr(req, 'typeName', type(req).__name__)}: {getattr(req, 'Message', '')}")
+            except Exception as exc:  # a request pyuno cannot convert: keep going, say so
+                log.append(f"(unreadable request: {exc})")
+            for c in request.getContinuations():
+                if c.queryInterface(uno.getTypeByName("com.sun.star.task.XInteractionApprove")) is not None:
+                    c.select()
+                    return
+
+    class Progress(unohelper.Base, XProgressHandler):
+        def push(self, status: Any) -> None:
+            pass
+
+        def update(self, status: Any) -> None:
+            pass
+
+        def pop(self) -> None:
+            pass
+
+    class Env(unohelper.Base, XCommandEnvironment):
+        def getInteractionHandler(self) -> Any:
+            return Handler()
+
+        def getProgressHandler(self) -> Any:
+            return Progress()
+
+    import uno
+
+    del XInteractionApprove
+    return Env()
+
+
+def emit(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
