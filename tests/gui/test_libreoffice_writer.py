@@ -30,11 +30,17 @@ from tests.citeproc_skip import needs_citeproc
 from tests.gui.conftest import make_ref
 from tests.odt_documents import (
     NS,
+    attr,
     body_paragraphs,
     content_root,
+    footnotes,
     mark_names,
+    reference_mark,
     section_names,
     write_odt,
+    zotero_bibliography_name,
+    zotero_citation_name,
+    zotero_prefs,
 )
 
 from bibliofile.office.build_oxt import build
@@ -185,6 +191,10 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
                 {"op": "cite", "after": "do too", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}, {"id": "lee2008", "itemData": LEE}]},
                 {"op": "refresh", "style": "apa"},
                 {"op": "save", "path": str(tmp_path / "apa.odt")},
+                {"op": "refresh", "style": "chicago-notes-bibliography-subsequent-ibid"},
+                {"op": "save", "path": str(tmp_path / "chicago.odt")},
+                {"op": "refresh", "style": "ieee"},
+                {"op": "save", "path": str(tmp_path / "ieee.odt")},
             ])
         finally:
             timer.stop()
@@ -192,7 +202,7 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
         actions.stop_endpoint()
     assert not endpoint_file.exists()  # the app is gone: nobody may think it answers
     assert by_op(results, "pick_cite")[0]["cites"] == ["lee2008"]
-    [refresh] = by_op(results, "refresh")
+    refresh = by_op(results, "refresh")[0]
     assert refresh["via"] == "app" and refresh["refreshed"] == 2 and refresh["problems"] == []
     apa = tmp_path / "apa.odt"
     assert body_paragraphs(apa)[:1] == APA_BODY[:1]
@@ -205,6 +215,19 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     assert data[0]["citationItems"][0]["locator"] == "3"
     assert data[1]["citationItems"][1]["itemData"]["title"] == "Alpha study"
     assert [d["properties"]["plainCitation"] for d in data] == ["(Lee, 2008, p. 3)", "(Kim, 2010; Lee, 2008)"]
+    # a note style puts each citation in a footnote where it stood (the space before it goes)
+    chicago = tmp_path / "chicago.odt"
+    assert by_op(results, "refresh")[1]["message"].endswith("2 moved into footnotes (a note style).")
+    assert body_paragraphs(chicago)[:2] == ["Mice grow tumours fast. Rats do too.", "Second paragraph here."]
+    first, second = footnotes(chicago)
+    assert first.startswith("Ann Lee, “Alpha Study,” Journal of Tests") and first.endswith("3.")
+    assert second.startswith("Bo Kim, Beta Book") and second.endswith("; Lee, “Alpha Study.”")  # Lee's later note is short
+    assert [d["properties"]["noteIndex"] for d in citation_data(chicago)] == [1, 2]
+    # and IEEE takes them back into the text, numbered in order of first citation
+    ieee = tmp_path / "ieee.odt"
+    assert footnotes(ieee) == []
+    assert body_paragraphs(ieee)[:2] == ["Mice grow tumours fast [1, p. 3]. Rats do too [1], [2].", "Second paragraph here."]
+    assert bibliography(ieee) == ["[1] A. Lee, “Alpha study,” Journal of Tests, 2008.", "[2] B. Kim, Beta book. Press, 2010."]
 
 
 def qtbot_timer(qtbot: Any, fn: Any) -> Any:
@@ -260,3 +283,37 @@ def test_without_the_app_refresh_and_restyle_from_the_embedded_data(qtbot, tmp_p
     assert [e.strip() for e in bibliography(copy)] == bibliography(ieee)
     with zipfile.ZipFile(copy) as z:
         assert z.testzip() is None
+
+
+def test_a_document_made_with_zotero_s_plugin_refreshes_in_writer(qtbot, tmp_path) -> None:
+    """Zotero's marks (built here from its documented format) keep their shape: the prefix, the
+    CSL citation JSON with formattedCitation, the RND tail; its preferences give the style."""
+    cite = {"id": 12, "uris": ["http://zotero.org/users/1/items/ABCD1234"], "itemData": {**LEE, "id": 12, "title": "Alpha study"}}
+    name = zotero_citation_name("zq1", [cite], "(Lee 2008)")
+    bibl = zotero_bibliography_name()
+    doc = write_odt(
+        tmp_path / "zotero.odt",
+        f"<text:p>Mice grow tumours fast {reference_mark(name, '(Lee 2008)')}.</text:p>"
+        f'<text:section text:name="{attr(bibl)}"><text:p>old entry</text:p></text:section>',
+        user_defined=zotero_prefs("ieee"),
+    )
+    results = run_driver(qtbot, tmp_path, [
+        {"op": "open", "path": str(doc)},
+        {"op": "refresh"},
+        {"op": "save", "path": str(tmp_path / "refreshed.odt")},
+    ])
+    [refresh] = by_op(results, "refresh")
+    assert refresh["refreshed"] == 1 and refresh["problems"] == [] and "in ieee (en-US)" in refresh["message"]
+    out = tmp_path / "refreshed.odt"
+    assert body_paragraphs(out)[0] == "Mice grow tumours fast [1]."
+    [mark] = mark_names(out)
+    assert mark.startswith("ZOTERO_ITEM CSL_CITATION {") and mark.endswith(name[name.rindex(" RND"):])
+    data = json.loads(mark[len("ZOTERO_ITEM CSL_CITATION "):mark.rindex(" RND")])
+    assert data["properties"]["formattedCitation"] == data["properties"]["plainCitation"] == "[1]"
+    assert data["citationItems"][0]["uris"] == cite["uris"]
+    [section] = section_names(out)
+    assert section.startswith('ZOTERO_BIBL {"uncited":[],"omitted":[],"custom":[],"bibliofile":{"version":1,"style":"ieee","locale":"en-US"}}')
+    assert section.endswith(bibl[bibl.rindex(" CSL_BIBLIOGRAPHY"):])
+    root = content_root(out)
+    [sec] = list(root.iter(f"{{{NS['text']}}}section"))
+    assert ["".join(p.itertext()) for p in sec.iter(f"{{{NS['text']}}}p")] == ["[1] A. Lee, “Alpha study,” Journal of Tests, 2008."]

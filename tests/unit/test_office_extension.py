@@ -203,3 +203,19 @@ def test_render_takes_the_library_s_data_over_the_stale_embedded_one(library: Li
 def test_render_refuses_what_the_extension_never_sends(payload: Any) -> None:
     with pytest.raises(office_render.OfficeRequestError):
         office_render.render_for_office(payload, None)
+
+
+@pytest.mark.parametrize("xml", [
+    '<data><style id="http://www.zotero.org/styles/ieee" locale="en-US"/></data>',
+    '<data><style id="https://www.zotero.org/styles/apa"/></data>',
+    "<data><prefs/></data>",
+    "<data><style",
+])
+def test_zotero_s_preferences_read_as_the_headless_refresh_reads_them(xml: str) -> None:
+    meta = (
+        '<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0"><office:meta>'
+        f'<meta:user-defined meta:name="ZOTERO_PREF_1">{odt_marks.escape_text(xml)}</meta:user-defined>'
+        "</office:meta></office:document-meta>"
+    ).encode()
+    assert marks.zotero_preferences(xml) == odt_marks.zotero_preferences(meta)

@@ -134,6 +134,19 @@ def render(request: Dict[str, Any]) -> Rendered:
     )
 
 
+def note_style(style: str, locale: Optional[str]) -> Optional[bool]:
+    """Whether the running app says ``style`` puts citations in footnotes; None without the
+    app (the command line's answer does not say, so citations then stay where they are)."""
+    request: Dict[str, Any] = {"citations": [], "style": style}
+    if locale:
+        request["locale"] = locale
+    try:
+        answer = post("render", request, RENDER_TIMEOUT)
+    except AppNotRunning:
+        return None
+    return bool(answer.get("note_style"))
+
+
 def command() -> List[str]:
     """How to run ``bibliofile`` (see the module doc), or LinkError."""
     env = os.environ.get("BIBLIOFILE_COMMAND", "").strip()

@@ -113,6 +113,22 @@ def settings_of(info: MarkName) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+def zotero_preferences(xml: str) -> Tuple[Optional[str], Optional[str]]:
+    """(style, locale) from Zotero's document preferences (the XML it splits over the document
+    properties ZOTERO_PREF_1, _2, …), its style URL given as the short id; (None, None) when
+    unreadable, as the headless refresh does."""
+    from xml.etree import ElementTree
+
+    try:
+        style = ElementTree.fromstring(xml).find("style")
+    except (ElementTree.ParseError, ValueError):
+        return None, None
+    if style is None:
+        return None, None
+    sid = re.sub(r"^https?://www\.zotero\.org/styles/", "", style.get("id") or "") or None
+    return sid, style.get("locale") or None
+
+
 def with_settings(info: MarkName, style: str, locale: Optional[str]) -> Dict[str, Any]:
     """The bibliography's data with the document's style and language set."""
     data = dict(info.data or {})

@@ -13,6 +13,7 @@ a reference mark's name cannot be changed in place.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 import uno
@@ -24,12 +25,14 @@ _CHAR_PROPS = ("CharPosture", "CharWeight", "CharEscapement", "CharEscapementHei
 
 
 class Found(object):
-    """A citation mark found in the document: the mark, what its name says, its footnote."""
+    """A citation mark found in the document: the mark, what its name says, the ordinal of
+    its footnote (0 in the body) and that footnote."""
 
-    def __init__(self, mark: Any, info: marks.MarkName, note: int) -> None:
+    def __init__(self, mark: Any, info: marks.MarkName, note: int, footnote: Any = None) -> None:
         self.mark = mark
         self.info = info
         self.note = note
+        self.footnote = footnote
 
 
 class Report(object):
@@ -41,6 +44,8 @@ class Report(object):
         self.style = marks.DEFAULT_STYLE
         self.locale: Optional[str] = None
         self.via = ""
+        self.moved_to_notes = 0
+        self.moved_to_text = 0
         self.problems: List[str] = []
 
     def message(self) -> str:
@@ -48,6 +53,10 @@ class Report(object):
         text = "%d citation%s and %d bibliography entr%s refreshed in %s%s, %s." % (
             self.refreshed, "" if self.refreshed == 1 else "s", self.entries, "y" if self.entries == 1 else "ies",
             self.style, " (%s)" % self.locale if self.locale else "", how)
+        if self.moved_to_notes:
+            text += " %d moved into footnotes (a note style)." % self.moved_to_notes
+        if self.moved_to_text:
+            text += " %d moved from footnotes into the text." % self.moved_to_text
         if self.problems:
             text += " " + " ".join(self.problems)
         return text
@@ -57,17 +66,17 @@ class Report(object):
 def citations(doc: Any) -> List[Found]:
     """Citation marks (ours and Zotero's) in document order."""
     out: List[Found] = []
-    _walk(doc.getText(), 0, out, [0])
+    _walk(doc.getText(), 0, out, [0], None)
     return out
 
 
-def _walk(text: Any, note: int, out: List[Found], notes: List[int]) -> None:
+def _walk(text: Any, note: int, out: List[Found], notes: List[int], footnote: Any) -> None:
     paragraphs = text.createEnumeration()
     while paragraphs.hasMoreElements():
         para = paragraphs.nextElement()
         if para.supportsService("com.sun.star.text.TextTable"):
             for cell in para.getCellNames():
-                _walk(para.getCellByName(cell), note, out, notes)
+                _walk(para.getCellByName(cell), note, out, notes, footnote)
             continue
         if not para.supportsService("com.sun.star.text.Paragraph"):
             continue
@@ -79,10 +88,10 @@ def _walk(text: Any, note: int, out: List[Found], notes: List[int]) -> None:
                 mark = portion.ReferenceMark
                 info = marks.parse_name(mark.getName())
                 if info is not None and info.kind == "citation":
-                    out.append(Found(mark, info, note))
+                    out.append(Found(mark, info, note, footnote))
             elif kind == "Footnote" and not note:
                 notes[0] += 1
-                _walk(portion.Footnote, notes[0], out, notes)
+                _walk(portion.Footnote, notes[0], out, notes, portion.Footnote)
 
 
 def bibliographies(doc: Any) -> List[Tuple[Any, marks.MarkName]]:
@@ -97,12 +106,29 @@ def bibliographies(doc: Any) -> List[Tuple[Any, marks.MarkName]]:
 
 
 def document_settings(doc: Any) -> Tuple[str, Optional[str]]:
-    """(style, locale): the bibliography's, else APA and the style's own language."""
+    """(style, locale): the bibliography's, else Zotero's document preferences, else APA and
+    the style's own language (the headless refresh's order)."""
     for _section, info in bibliographies(doc):
         style, locale = marks.settings_of(info)
         if style:
             return style, locale
-    return marks.DEFAULT_STYLE, None
+    style, locale = marks.zotero_preferences(_zotero_prefs_xml(doc))
+    return style or marks.DEFAULT_STYLE, locale
+
+
+def _zotero_prefs_xml(doc: Any) -> str:
+    """ZOTERO_PREF_1, _2, … of the document's custom properties, joined in order."""
+    try:
+        props = doc.getDocumentProperties().getUserDefinedProperties()
+        names = [p.Name for p in props.getPropertySetInfo().getProperties()]
+    except Exception:  # a document without properties
+        return ""
+    parts = {}
+    for name in names:
+        m = re.match(r"^ZOTERO_PREF_(\d+)$", name)
+        if m:
+            parts[int(m.group(1))] = str(props.getPropertyValue(name))
+    return "".join(parts[k] for k in sorted(parts))
 
 
 # ---- writing text ------------------------------------------------------------------------------
@@ -256,6 +282,9 @@ def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None)
     report.style = style or doc_style
     report.locale = locale if style else (locale or doc_locale)
     found = citations(doc)
+    note_style = app_link.note_style(report.style, report.locale)  # None: not known without the app
+    if note_style is not None and _place_for_style(doc, found, note_style, report):
+        found = citations(doc)
     usable: List[Found] = []
     for n, f in enumerate(found, 1):
         items = (f.info.data or {}).get("citationItems")
@@ -292,6 +321,58 @@ def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None)
         section.setName(marks.make_name(info, marks.with_settings(info, report.style, report.locale)))
         _replace_section(section, rendered.entries)
     return report
+
+
+# ---- footnotes for note styles -------------------------------------------------------------------
+def _place_for_style(doc: Any, found: List[Found], note_style: bool, report: Report) -> bool:
+    """A note style puts each citation standing in the text into a new footnote there; an
+    in-text style takes a citation that is alone in its footnote back into the text (as the
+    headless refresh and Zotero do). Whether anything moved."""
+    moved = False
+    for f in found:
+        if f.info.data is None:
+            continue  # left as it was, and named by the refresh
+        if note_style and not f.note:
+            _into_footnote(doc, f)
+            report.moved_to_notes += 1
+            moved = True
+        elif not note_style and f.note and _alone_in_note(f, found):
+            _out_of_footnote(doc, f)
+            report.moved_to_text += 1
+            moved = True
+    return moved
+
+
+def _alone_in_note(f: Found, found: List[Found]) -> bool:
+    if f.footnote is None or sum(1 for g in found if g.note == f.note) != 1:
+        return False
+    return f.footnote.getString().strip() == f.mark.getAnchor().getString().strip()
+
+
+def _into_footnote(doc: Any, f: Found) -> None:
+    anchor = f.mark.getAnchor()
+    text = anchor.getText()
+    name, runs = f.mark.getName(), [(anchor.getString(), ())]
+    cursor = text.createTextCursorByRange(anchor)
+    text.removeTextContent(f.mark)
+    cursor.setString("")
+    cursor.collapseToStart()
+    if cursor.goLeft(1, True) and cursor.getString() == " ":
+        cursor.setString("")  # the space before an in-text citation goes with it
+    cursor.collapseToEnd()
+    footnote = doc.createInstance("com.sun.star.text.Footnote")
+    text.insertTextContent(cursor, footnote, False)
+    _put_mark(doc, footnote, footnote.createTextCursor(), name, runs)
+
+
+def _out_of_footnote(doc: Any, f: Found) -> None:
+    name, runs = f.mark.getName(), [(f.mark.getAnchor().getString(), ())]
+    anchor = f.footnote.getAnchor()
+    text = anchor.getText()
+    cursor = text.createTextCursorByRange(anchor.getStart())
+    text.removeTextContent(f.footnote)
+    text.insertString(cursor, " ", False)
+    _put_mark(doc, text, cursor, name, runs)
 
 
 def _with_items(cites: List[Any], items: List[Any]) -> List[Any]:
