@@ -53,21 +53,63 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_docx(path: Path, body: str, zotero_style: str | None = None) -> Path:
+FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+FOOTNOTES_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+
+
+def write_docx(path: Path, body: str, zotero_style: str | None = None, footnotes: list[str] | None = None) -> Path:
     """A .docx whose w:body holds ``body`` (WordprocessingML using the w: prefix) and a final
-    section; with ``zotero_style``, Zotero's document preferences in docProps/custom.xml."""
+    section; with ``zotero_style``, Zotero's document preferences in docProps/custom.xml; with
+    ``footnotes``, word/footnotes.xml holding them as footnotes 1, 2, … (each the runs of one
+    paragraph, after Word's separator notes -1 and 0), which ``footnote_reference(n)`` cites."""
     document = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<w:document xmlns:w="{W}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
         f'<w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/></w:sectPr></w:body></w:document>'
     )
+    types, document_rels = CONTENT_TYPES, DOCUMENT_RELS
+    if footnotes is not None:
+        types = types.replace("</Types>", f'<Override PartName="/word/footnotes.xml" ContentType="{FOOTNOTES_TYPE}"/></Types>')
+        document_rels = document_rels.replace(
+            "></Relationships>", f'><Relationship Id="rId1" Type="{FOOTNOTES_REL}" Target="footnotes.xml"/></Relationships>'
+        )
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("[Content_Types].xml", types, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("_rels/.rels", RELS, compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("word/document.xml", document.encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("word/_rels/document.xml.rels", DOCUMENT_RELS, compress_type=zipfile.ZIP_STORED)
+        z.writestr("word/_rels/document.xml.rels", document_rels, compress_type=zipfile.ZIP_STORED)
+        if footnotes is not None:
+            z.writestr("word/footnotes.xml", footnotes_xml(footnotes).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
         z.writestr("docProps/custom.xml", custom_properties(zotero_style), compress_type=zipfile.ZIP_DEFLATED)
     return path
+
+
+def footnotes_xml(notes: list[str]) -> str:
+    separators = (
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+    )
+    ref = '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteRef/></w:r>'
+    body = "".join(
+        f'<w:footnote w:id="{n}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>{ref}{run(" ")}{note}</w:p></w:footnote>'
+        for n, note in enumerate(notes, 1)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:footnotes xmlns:w="{W}">{separators}{body}</w:footnotes>'
+
+
+def footnote_reference(n: int) -> str:
+    return f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="{n}"/></w:r>'
+
+
+def footnote_texts(path: Path) -> list[str]:
+    """The text of each footnote (the separators left out)."""
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("word/footnotes.xml"))
+    return [
+        "".join(t.text or "" for t in note.iter(f"{{{W}}}t")).strip()
+        for note in root.iter(f"{{{W}}}footnote")
+        if int(note.get(f"{{{W}}}id", "0")) > 0
+    ]
 
 
 def custom_properties(zotero_style: str | None) -> str:
@@ -150,11 +192,17 @@ def paragraphs(path: Path) -> list[str]:
     return out
 
 
-def field_codes(path: Path) -> list[str]:
+def footnote_codes(path: Path) -> list[str]:
+    """The field codes in word/footnotes.xml, in the order of the notes there."""
+    return field_codes(path, "word/footnotes.xml")
+
+
+def field_codes(path: Path, part: str = "word/document.xml") -> list[str]:
     """Every complex field's code, instrText runs joined, in document order."""
     codes: list[str] = []
     depth_codes: list[list[str]] = []
-    root = ET.fromstring(document_xml(path))
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read(part))
     for el in root.iter():
         if el.tag == f"{{{W}}}fldChar":
             kind = el.get(f"{{{W}}}fldCharType")

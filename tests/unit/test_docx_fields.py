@@ -22,6 +22,9 @@ from tests.docx_documents import (
     document_xml,
     field,
     field_codes,
+    footnote_codes,
+    footnote_reference,
+    footnote_texts,
     italic_texts,
     paragraphs,
     run,
@@ -289,3 +292,41 @@ def test_not_a_word_document(tmp_path: Path) -> None:
     broken = write_docx(tmp_path / "broken.docx", "<w:p>")
     with pytest.raises(DocumentError, match=r"word/document\.xml line 2: not well-formed XML"):
         refresh_document(broken)
+
+
+@needs_citeproc
+def test_a_zotero_document_in_a_note_style_is_refreshed_in_its_footnotes(tmp_path: Path) -> None:
+    """Zotero leaves a note style's citations in Word footnotes: they are refreshed where they are,
+    in the order their references stand in the text (not the order of the notes' ids)."""
+    def note(cid: str, item: dict[str, Any], n: int, locator: str = "") -> str:
+        cite = {**zotero_cite(item, n), **({"locator": locator, "label": "page"} if locator else {})}
+        return field(zotero_citation_code(cid, [cite], "old"), run("old"), pieces=2)
+
+    text = ("<w:p>" + run("First") + footnote_reference(2) + run(" second") + footnote_reference(1)
+            + run(" third") + footnote_reference(3) + run(" fourth") + footnote_reference(4) + run(".") + "</w:p>")
+    doc = write_docx(tmp_path / "notes.docx", text, zotero_style="chicago-notes-bibliography-subsequent-ibid",
+                     footnotes=[note("n1", LEE, 2), note("n2", FISHER, 1), note("n3", FISHER, 1, "12"),
+                                note("n4", FISHER, 1, "13")])
+    before = members(doc)
+    report = refresh_document(doc)
+    assert report.style == "chicago-notes-bibliography-subsequent-ibid" and report.refreshed == 4
+    assert report.problems == []
+    notes = footnote_texts(doc)  # by id: 1 is read second, 2 first
+    assert notes[1].startswith("Ronald A. Fisher, The Design of Experiments (Oliver and Boyd, 1935)")  # no place: 18th ed.
+    assert notes[0].startswith("Min Lee, “Alpha Study,” Science 1 (2008)")
+    assert notes[2].startswith("Fisher, ") and "Oliver" not in notes[2] and notes[2].endswith("12.")  # short form
+    assert notes[3] == "Ibid., 13."
+    codes = [json.loads(c[len(" ADDIN ZOTERO_ITEM CSL_CITATION ") :]) for c in footnote_codes(doc)]
+    assert [c["properties"]["noteIndex"] for c in codes] == [2, 1, 3, 4]  # Word's note numbers
+    # the text part is untouched but for the new bibliography at its end; other members as they were
+    assert paragraphs(doc)[0] == "First second third fourth."
+    assert [d for n, _, d in members(doc) if n not in ("word/document.xml", "word/footnotes.xml")] == [
+        d for n, _, d in before if n not in ("word/document.xml", "word/footnotes.xml")
+    ]
+    # a citation standing in the text cannot be moved into a new footnote yet: refused, untouched
+    in_text = write_docx(tmp_path / "in_text.docx", "<w:p>" + run("Text ") + note("t", LEE, 2) + "</w:p>",
+                         zotero_style="chicago-notes-bibliography-subsequent-ibid", footnotes=[])
+    kept = in_text.read_bytes()
+    with pytest.raises(DocumentError, match=r"does not move citations into footnotes .* \(1 in the text"):
+        refresh_document(in_text)
+    assert in_text.read_bytes() == kept

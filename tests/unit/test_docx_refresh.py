@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from tests.docx_documents import (
     document_xml,
     field,
     field_codes,
+    footnote_reference,
     paragraphs,
     run,
     strip_fields,
@@ -223,3 +225,28 @@ def test_a_note_style_and_missing_text_change_nothing(work: Path, tmp_path: Path
     assert "the text “no such words” is not in the document's paragraphs; nothing was changed" in done.stderr
     assert doc.read_bytes() == before
     assert json.loads(field_codes(doc)[0][len(" ADDIN ZOTERO_ITEM CSL_CITATION ") :])["citationID"] == "zA1"
+
+
+def test_a_zotero_document_in_chicago_notes_is_refreshed_in_its_footnotes(work: Path, tmp_path: Path) -> None:
+    fisher = {"id": 11, "type": "book", "title": "The Design of Experiments", "publisher": "Oliver and Boyd",
+              "issued": {"date-parts": [[1935]]}, "author": [{"family": "Fisher", "given": "Ronald A."}]}
+
+    def note(cid: str, locator: str) -> str:
+        cite = {"id": 11, "uris": ["http://zotero.org/users/9/items/AAAA1111"], "itemData": fisher,
+                "locator": locator, "label": "page"}
+        return field(zotero_citation_code(cid, [cite], "old"), run("old"), pieces=3)
+
+    doc = write_docx(tmp_path / "notes.docx",
+                     "<w:p>" + run("Randomise") + footnote_reference(1) + run(", then block.") + footnote_reference(2) + "</w:p>",
+                     zotero_style="chicago-notes-bibliography-subsequent-ibid",
+                     footnotes=[note("n1", "21"), note("n2", "22")])
+    done = cli(work, "document", "refresh", str(doc))
+    assert done.returncode == 0, done.stderr
+    assert "2 citations refreshed in chicago-notes-bibliography-subsequent-ibid" in done.stdout
+    html = soffice_convert(doc, "html", tmp_path / "html", work / "profile").read_text(encoding="utf-8")
+    # LibreOffice wraps its HTML's lines and marks where a field's text starts and ends with
+    # control characters: read it as a browser would
+    html = re.sub(r"\s+", " ", re.sub("[\x00-\x08]", "", html))
+    assert "Ronald A. Fisher, <i>The Design of Experiments</i> (Oliver and Boyd, 1935), 21." in html
+    assert "Ibid., 22." in html
+    assert "Fisher, Ronald A. <i>The Design of Experiments</i>. Oliver and Boyd, 1935." in html

@@ -98,8 +98,10 @@ class Field:
     text: str = ""
     run_properties: bytes = b""  # the first result run's w:rPr, kept for the new runs
     paragraph_properties: bytes = b""  # the w:pPr of the paragraph the result starts in
-    note: int = 0  # always 0: fields in word/footnotes.xml are not read
+    note: int = 0  # the number of the footnote or endnote it is in (set by the refresh), 0 in the text
     part: str = PART
+    note_id: str = ""  # in word/footnotes.xml or endnotes.xml: the w:id of its w:footnote/w:endnote
+    position: int = 0  # where its begin run starts in its part
 
 
 @dataclass(slots=True)
@@ -129,6 +131,8 @@ class Scan:
     paragraphs: list[Paragraph] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     body_end: int | None = None  # where a new bibliography goes: before the body's sectPr or </w:body>
+    # w:footnoteReference / w:endnoteReference in document order: (kind, w:id, byte offset)
+    note_references: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def citations(self) -> list[Field]:
@@ -158,6 +162,7 @@ class _Open:
     """A complex field between its begin and its end."""
 
     line: int
+    begin_at: int
     instr: list[str] = field(default_factory=list)
     instr_elements: list[tuple[int, int]] = field(default_factory=list)
     separated: bool = False
@@ -172,16 +177,19 @@ class _Open:
     odd: str = ""
 
 
-def scan_document(data: bytes) -> Scan:
-    """Fields in document order, paragraphs' text with byte offsets, and what looked wrong."""
-    scanner = _Scanner(data)
+def scan_document(data: bytes, part: str = PART) -> Scan:
+    """Fields in document order, paragraphs' text with byte offsets, and what looked wrong, of
+    word/document.xml or of the notes part ``part`` (word/footnotes.xml, word/endnotes.xml)."""
+    scanner = _Scanner(data, part)
     scanner.run()
     return scanner.scan
 
 
 class _Scanner:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, part: str) -> None:
         self.data = data
+        self.part = part
+        self.note_id = ""
         self.scan = Scan()
         self.p = xml.parsers.expat.ParserCreate(namespace_separator=SEP)
         self.p.buffer_text = False
@@ -245,7 +253,7 @@ class _Scanner:
                 self.cur.has_text = True  # two field characters in one run: not the usual shape
             self.cur.fld = kind
             if kind == "begin":
-                self.fields.append(_Open(self.p.CurrentLineNumber))
+                self.fields.append(_Open(self.p.CurrentLineNumber, self.cur.start))
         elif local == "instrText" and self.fields and not self.fields[-1].separated:
             self.instr_start = self.p.CurrentByteIndex
         elif local == "t" and self.cur is not None:
@@ -253,6 +261,11 @@ class _Scanner:
             self.t_tag = self._tag_range()
         elif local in ("tab", "br", "cr", "noBreakHyphen") and self.cur is not None:
             self._virtual({"tab": "\t", "noBreakHyphen": "\u2011"}.get(local, "\n"))
+        elif local in ("footnote", "endnote"):
+            self.note_id = attrs.get(W_NS + SEP + "id", "")
+        elif local in ("footnoteReference", "endnoteReference"):
+            kind = local[: -len("Reference")]
+            self.scan.note_references.append((kind, attrs.get(W_NS + SEP + "id", ""), self.p.CurrentByteIndex))
         elif local == "sectPr" and parent and self._parent_is("body"):
             self.scan.body_end = self.p.CurrentByteIndex
 
@@ -289,6 +302,8 @@ class _Scanner:
         elif local == "r" and self.cur is not None:
             self._end_run(_tag_end(self.data, self.p.CurrentByteIndex))
             self.cur = None
+        elif local in ("footnote", "endnote"):
+            self.note_id = ""
         elif local == "body" and self.scan.body_end is None:
             self.scan.body_end = self.p.CurrentByteIndex
 
@@ -338,7 +353,7 @@ class _Scanner:
             return
         text = "".join(f.text)
         fld = Field(info, f.line, list(f.instr_elements), (f.separate_end, end_run.start), text,
-                    f.rpr or b"", f.separate_ppr)
+                    f.rpr or b"", f.separate_ppr, part=self.part, note_id=self.note_id, position=f.begin_at)
         self.scan.fields.append(fld)
         if info.kind == "citation" and self.paragraphs and f.char_start >= 0:
             para = self.paragraphs[-1][0]

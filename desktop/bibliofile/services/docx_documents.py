@@ -7,10 +7,12 @@ renders all clusters at once with citeproc-js in document order, and writes the 
 codes back. Our citations are written in exactly Zotero's format (``ADDIN ZOTERO_ITEM
 CSL_CITATION``), so a document can go back and forth between Bibliofile and Zotero.
 
-Only word/document.xml is rewritten (by byte ranges); every other member of the zip keeps its
-bytes, name, order and compression, and the file is replaced atomically, never over a file
-someone saved meanwhile. Footnotes are not written here: citations in word/footnotes.xml are
-named as left alone, and a note style is refused before anything is changed.
+Only word/document.xml and the notes parts (word/footnotes.xml, endnotes.xml) are rewritten, by
+byte ranges; every other member of the zip keeps its bytes, name, order and compression, and
+the file is replaced atomically, never over a file someone saved meanwhile. Citations in
+footnotes are refreshed where they are (Zotero's documents in a note style), but a citation in
+the text is not moved into a new footnote: a note style is refused then, before anything is
+changed.
 """
 
 from __future__ import annotations
@@ -71,14 +73,48 @@ def read_docx(path: str | Path) -> OdtFile:
     return doc
 
 
-def _scan(doc: OdtFile, data: bytes | None = None) -> tuple[bytes, Scan]:
-    xml = (doc.member(PART) or b"") if data is None else data
-    try:
-        return xml, scan_document(xml)
-    except NotDocumentXml as exc:
-        if data is not None:  # our own insert broke it: a bug, never written
-            raise RuntimeError(f"{doc.path}: inserting the citation made {PART} unreadable: {exc}") from exc
-        raise DocumentError(f"{doc.path}: {PART} {exc}; nothing was changed") from exc
+def _scan(doc: OdtFile, data: bytes | None = None) -> tuple[dict[str, bytes], dict[str, Scan]]:
+    """document.xml (or ``data`` in its place) and the notes parts the file has, scanned."""
+    parts = {PART: (doc.member(PART) or b"") if data is None else data}
+    for part in NOTE_PARTS:
+        notes = doc.member(part)
+        if notes is not None:
+            parts[part] = notes
+    scans: dict[str, Scan] = {}
+    for part, xml in parts.items():
+        try:
+            scans[part] = scan_document(xml, part)
+        except NotDocumentXml as exc:
+            if data is not None and part == PART:  # our own insert broke it: a bug, never written
+                raise RuntimeError(f"{doc.path}: inserting the citation made {PART} unreadable: {exc}") from exc
+            raise DocumentError(f"{doc.path}: {part} {exc}; nothing was changed") from exc
+    return parts, scans
+
+
+def _citations_in_order(scans: dict[str, Scan]) -> tuple[list[Field], list[str]]:
+    """Every citation field in the order a reader meets them: those in a footnote or endnote
+    where the note's reference stands in the text, numbered as Word numbers the notes."""
+    body = scans[PART]
+    where: dict[tuple[str, str], tuple[int, int]] = {}
+    counters = {"footnote": 0, "endnote": 0}
+    for kind, note_id, offset in body.note_references:
+        counters[kind] += 1
+        where.setdefault((kind, note_id), (offset, counters[kind]))
+    keyed: list[tuple[tuple[int, int, int], Field]] = [((f.position, 0, 0), f) for f in body.citations]
+    problems: list[str] = []
+    for part in NOTE_PARTS:
+        if part not in scans:
+            continue
+        kind = "footnote" if part.endswith("footnotes.xml") else "endnote"
+        for f in scans[part].citations:
+            at = where.get((kind, f.note_id))
+            if at is None:
+                problems.append(f"{part} line {f.line}: a citation in a {kind} the text does not refer to; left as it was")
+                continue
+            f.note = at[1]
+            keyed.append(((at[0], 1, f.position), f))
+    keyed.sort(key=lambda kf: kf[0])
+    return [f for _, f in keyed], problems
 
 
 def _document_settings(doc: OdtFile, scan: Scan) -> tuple[str | None, str | None]:
@@ -92,11 +128,14 @@ def _document_settings(doc: OdtFile, scan: Scan) -> tuple[str | None, str | None
     return zotero_preferences(doc.member(CUSTOM))
 
 
-def _refuse_note_style(doc: OdtFile, style: str) -> None:
-    if is_note_style(style):
+def _refuse_note_style(doc: OdtFile, style: str, in_text: int) -> None:
+    """A note style needs each citation in a footnote; citations already in footnotes (as Zotero
+    leaves them) are refreshed, but new footnotes are not written in .docx yet."""
+    if in_text and is_note_style(style):
         raise DocumentError(
-            f"{doc.path}: {style} puts citations in footnotes, which Bibliofile does not write in "
-            ".docx files yet (an author-date or numeric style works); nothing was changed"
+            f"{doc.path}: {style} puts citations in footnotes, and Bibliofile does not move "
+            f"citations into footnotes in .docx files yet ({in_text} in the text; an author-date or "
+            "numeric style works); nothing was changed"
         )
 
 
@@ -106,27 +145,32 @@ def refresh_docx(
 ) -> DocumentReport:
     """Re-render every citation field and the bibliography of a .docx (see the module doc)."""
     doc = read_docx(path)
-    xml, scan = _scan(doc)
-    new, report = _refreshed(doc, xml, scan, library, style, locale)
-    if new != xml:
-        write_odt(doc, {PART: new})
+    parts, scans = _scan(doc)
+    new, report = _refreshed(doc, parts, scans, library, style, locale)
+    if new:
+        write_odt(doc, new)
     return report
 
 
 def _refreshed(
-    doc: OdtFile, xml: bytes, scan: Scan, library: Library | None, style: str | None, locale: str | None
-) -> tuple[bytes, DocumentReport]:
+    doc: OdtFile,
+    parts: dict[str, bytes],
+    scans: dict[str, Scan],
+    library: Library | None,
+    style: str | None,
+    locale: str | None,
+) -> tuple[dict[str, bytes], DocumentReport]:
+    """The parts a refresh changes, with their new bytes, and what it did."""
+    scan = scans[PART]
     doc_style, doc_locale = _document_settings(doc, scan)
     style = style or doc_style or DEFAULT_STYLE
     locale = locale or doc_locale
-    _refuse_note_style(doc, style)
+    fields, order_problems = _citations_in_order(scans)
+    _refuse_note_style(doc, style, sum(1 for f in fields if not f.note))
     report = DocumentReport(str(doc.path), style, locale)
-    report.problems.extend(f"{PART} line {line}: {msg}" for line, msg in scan.problems)
-    for part in NOTE_PARTS:
-        found = (doc.member(part) or b"").count(b"ZOTERO_ITEM")
-        if found:
-            report.problems.append(f"{part}: {found} citation(s) in notes are not refreshed in .docx files; left as they were")
-    fields = scan.citations
+    for part, part_scan in scans.items():
+        report.problems.extend(f"{part} line {line}: {msg}" for line, msg in part_scan.problems)
+    report.problems.extend(order_problems)
     report.citations = len(fields)
     usable: list[int] = []
     cites: list[_Cite] = []
@@ -154,11 +198,11 @@ def _refreshed(
             continue  # named in problems by _items_for
         data = fields[index].info.data or {}
         cluster_cites = tuple(_with_id(c.cite, ids[(c.mark, c.position)]) for c in mine)
-        clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"field-{index + 1}"), 0))
+        clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"field-{index + 1}"), fields[index].note))
         cluster_fields.append(index)
     rendered = render(list(items.values()), ClusterInput(clusters), style, locale, "html")
     report.problems.extend(rendered.problems)
-    edits: list[tuple[int, int, bytes]] = []
+    edits: dict[str, list[tuple[int, int, bytes]]] = {part: [] for part in parts}
     for index, html in zip(cluster_fields, rendered.result.citations, strict=True):
         f = fields[index]
         runs = html_to_runs(html)
@@ -175,16 +219,17 @@ def _refreshed(
         # Zotero compares the field's text with plainCitation to notice hand edits: the same text.
         props["formattedCitation"] = runs.text
         props["plainCitation"] = runs.text
-        props["noteIndex"] = 0
+        props["noteIndex"] = f.note
         data["properties"] = props
-        edits.extend(field_edits(xml, f, data, runs.runs(f.run_properties)))
+        edits[f.part].extend(field_edits(parts[f.part], f, data, runs.runs(f.run_properties)))
         report.refreshed += 1
     entries = [html_to_runs(e) for e in rendered.result.bibliography.entries]
     report.bibliography_entries = len(entries)
     # a bibliography is added only beside a citation that was rendered: a document whose one
     # citation is damaged stays exactly as it was
-    edits.extend(_bibliography_edits(xml, scan, style, locale, entries, bool(clusters)))
-    return splice(xml, edits), report
+    edits[PART].extend(_bibliography_edits(parts[PART], scan, style, locale, entries, bool(clusters)))
+    changed = {part: splice(parts[part], e) for part, e in edits.items() if e}
+    return {part: new for part, new in changed.items() if new != parts[part]}, report
 
 
 def _bibliography_edits(
@@ -221,9 +266,10 @@ def cite_in_docx(
     other citations), in Zotero's format, then refresh the document."""
     refs = select_references(library, input_file, None, keys)
     doc = read_docx(path)
-    xml, scan = _scan(doc)
+    parts, scans = _scan(doc)
+    xml, scan = parts[PART], scans[PART]
     doc_style, _ = _document_settings(doc, scan)
-    _refuse_note_style(doc, style or doc_style or DEFAULT_STYLE)
+    _refuse_note_style(doc, style or doc_style or DEFAULT_STYLE, 1)
     found = insertion_point(scan, xml, after)
     if found is None:
         raise DocumentError(f"{doc.path}: the text “{after}” is not in the document's paragraphs; nothing was changed")
@@ -237,9 +283,9 @@ def cite_in_docx(
     rpr = chunk.run_properties.decode("utf-8")
     placeholder = f'<w:r>{rpr}<w:t xml:space="preserve">{PLACEHOLDER}</w:t></w:r>'
     xml = splice(xml, split_run_edits(xml, at, chunk, field_xml("citation", data, placeholder, rpr)))
-    xml, scan = _scan(doc, xml)
-    new, report = _refreshed(doc, xml, scan, library, style, locale)
-    write_odt(doc, {PART: new})
+    parts, scans = _scan(doc, xml)
+    new, report = _refreshed(doc, parts, scans, library, style, locale)
+    write_odt(doc, {PART: xml} | new)
     return report
 
 
@@ -247,10 +293,12 @@ def cite_in_docx(
 def docx_items(path: str | Path) -> tuple[list[CslItem], list[str]]:
     """The distinct items embedded in a .docx's citation fields, and problems."""
     doc = read_docx(path)
-    _, scan = _scan(doc)
-    problems = [f"{PART} line {line}: {msg}" for line, msg in scan.problems]
+    _, scans = _scan(doc)
+    fields, problems = _citations_in_order(scans)
+    for part, scan in scans.items():
+        problems.extend(f"{part} line {line}: {msg}" for line, msg in scan.problems)
     seen: dict[str, CslItem] = {}
-    for n, f in enumerate(scan.citations, 1):
+    for n, f in enumerate(fields, 1):
         if f.info.data is None:
             problems.append(f"{_shown(n, f)}: {f.info.error}; its references were not read")
             continue
