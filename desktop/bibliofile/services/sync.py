@@ -211,12 +211,16 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
                      report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
     base_text = sync_local.base_texts(uow, state.id, "reference")
     live = sync_replica.live_reference_gids(uow)
-    snaps = sync_replica.reference_snapshots(uow, list(live.values()))
-    local = {g: snaps[i] for g, i in live.items() if i in snaps}
+    # Snapshots only of references whose rows changed since their last sync (or never synced).
+    digests = sync_replica.reference_digests(uow)
+    stored = sync_local.load_digests(uow, state.id)
+    suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
+    local = _snapshots(uow, live, suspects)
     changed_here = {g for g, s in local.items() if base_text.get(g) != sync_replica.snapshot_text(s)}
-    changed_here |= {g for g in base_text if g not in local}
+    changed_here |= {g for g in base_text if g not in live}
     changed_there = {g for g, _v, _d in server.references_changed_since(conn, state.last_pulled_version)}
     candidates = sorted(changed_here | changed_there)
+    local.update(_snapshots(uow, live, set(candidates) - suspects))
     remote: dict[str, dict[str, Json] | None] = {}
     for start in range(0, len(candidates), FETCH_BATCH):
         remote.update(server.get_references(conn, candidates[start : start + FETCH_BATCH]))
@@ -245,7 +249,17 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
     ]
     sync_replica.apply_references(uow, incoming)
     report.pulled += len(incoming)
+    touched = sorted(suspects | set(candidates))
+    now_ids = sync_local.local_ids(uow, "reference", touched)
+    now_digests = sync_replica.reference_digests(uow, list(now_ids.values()))
+    sync_local.save_digests(uow, state.id, {g: now_digests.get(now_ids.get(g, -1)) for g in touched})
     return {g: merged.get(g) for g in candidates}
+
+
+def _snapshots(uow: UnitOfWork, live: Mapping[str, int], wanted: set[str]) -> dict[str, dict[str, Json]]:
+    """gid -> snapshot of those of ``wanted`` that are live here."""
+    ids = {live[g]: g for g in wanted if g in live}
+    return {ids[i]: snap for i, snap in sync_replica.reference_snapshots(uow, list(ids)).items()}
 
 
 def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from bibliofile.model.merge import Json, Snapshot, normalize
-from bibliofile.storage.batches import chunks, now
+from bibliofile.storage.batches import chunks, execute_many, now
 from bibliofile.storage.library import Source, UnitOfWork, connection
 from bibliofile.storage.tables import (
     attachment_gids_t,
@@ -178,7 +178,8 @@ def record_pull(src: Source, sync_id: int, version: int) -> None:
 def load_bases(src: Source, sync_id: int, global_ids: Iterable[str] | None = None) -> dict[str, tuple[int, dict[str, Json]]]:
     """gid -> (server version, snapshot) of the last agreed state of each object."""
     B = sync_bases_t.c
-    stmt = select(B.gid, B.version, B.snapshot_json).where(B.sync_id == sync_id)
+    # Conflicts and digests are kept in the same table (below): they are not objects' bases.
+    stmt = select(B.gid, B.version, B.snapshot_json).where(B.sync_id == sync_id, B.kind.not_in(("conflict", "digest")))
     out: dict[str, tuple[int, dict[str, Json]]] = {}
     with connection(src) as conn:
         if global_ids is None:
@@ -263,3 +264,31 @@ def open_conflicts(src: Source, sync_id: int) -> dict[str, list[dict[str, Json]]
     with connection(src) as conn:
         rows = conn.execute(select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == "conflict"))
         return {str(g)[len(CONFLICT_PREFIX):]: json.loads(t) for g, t in rows}
+
+
+# ---- what each reference was made of at the last sync -------------------------------------------
+# A digest of the rows a reference's snapshot is built from, as they were when it was last synced
+# (kind "digest", gid "digest:<object gid>", beside the bases like the conflicts): a sync builds
+# snapshots only of references whose rows hash differently now, instead of all of them.
+
+DIGEST_PREFIX = "digest:"
+
+
+def load_digests(src: Source, sync_id: int) -> dict[str, str]:
+    """Object gid -> the digest stored at its last sync."""
+    B = sync_bases_t.c
+    with connection(src) as conn:
+        rows = conn.execute(select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == "digest"))
+        return {str(g)[len(DIGEST_PREFIX):]: str(d) for g, d in rows}
+
+
+def save_digests(src: Source, sync_id: int, digests: Mapping[str, str | None]) -> None:
+    """Replace the digests of these objects (None drops one: the reference is gone here)."""
+    B = sync_bases_t.c
+    with connection(src) as conn:
+        names = [DIGEST_PREFIX + g for g in digests]
+        for chunk in chunks(names):
+            conn.execute(delete(sync_bases_t).where(B.sync_id == sync_id, B.gid.in_(chunk)))
+        rows = [(sync_id, DIGEST_PREFIX + g, "digest", 0, d) for g, d in digests.items() if d is not None]
+        execute_many(conn, insert(sync_bases_t), ("sync_id", "gid", "kind", "version", "snapshot_json"), rows)
+        _commit_unless_in_unit(src, conn)

@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from hashlib import blake2b
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, true, update
 
 from bibliofile.model.merge import Json
 from bibliofile.model.reading import ReadingState
@@ -111,6 +113,44 @@ def _snapshots(conn: Connection, ids: Sequence[int], collection_gid: Mapping[int
         )
         out[r.id] = to_snapshot(synced)
     return out
+
+
+# Everything a reference's snapshot is built from, read raw (no JSON parsed, no objects built).
+_DIGEST_COLUMNS = (
+    R.id, R.item_type, R.citation_key, R.edited, R.fields_json, R.extra_json, R.source_format, R.source_text,
+    R.source_entry_type, R.source_fields_json, R.source_file, R.source_line, R.source_prefix,
+    R.read_status, R.priority, R.rating, R.date_read,
+)
+
+
+def reference_digests(src: Source, ids: Sequence[int] | None = None) -> dict[int, str]:
+    """Local id -> a digest of the rows each live reference's snapshot is built from (its row,
+    creators, tag names, collections, note), for all of them or those of ``ids``.
+
+    Several times cheaper than building snapshots (at 100k references the snapshots of a whole
+    library took ~10 s on a loaded machine): a sync builds snapshots only where a digest moved."""
+    parts: dict[int, list[object]] = {}
+    C, RT, T, CI, N = creators_t.c, reference_tags_t.c, tags_t.c, collection_items_t.c, notes_t.c
+    creator_cols = (C.reference_id, C.role, C.family, C.given, C.particle, C.suffix, C.literal, C.others)
+    with connection(src) as conn:
+        batches = [None] if ids is None else list(chunks(list(ids), 900))
+        for chunk in batches:
+            def where(column: Any, chunk: Sequence[int] | None = chunk) -> Any:
+                return column.in_(chunk) if chunk is not None else true()
+
+            for row in conn.execute(select(*_DIGEST_COLUMNS).where(R.deleted.is_(False), where(R.id))):
+                parts[row[0]] = [tuple(row)]
+            for query in (
+                select(*creator_cols).where(where(C.reference_id)).order_by(C.reference_id, C.position),
+                select(RT.reference_id, T.name).join(tags_t, T.id == RT.tag_id).where(where(RT.reference_id)).order_by(RT.reference_id, T.name),
+                select(CI.reference_id, CI.collection_id).where(where(CI.reference_id)).order_by(CI.reference_id, CI.collection_id),
+                select(N.reference_id, N.html, N.text).where(where(N.reference_id)),
+            ):
+                for row in conn.execute(query):
+                    found = parts.get(row[0])
+                    if found is not None:
+                        found.append(tuple(row))
+    return {rid: blake2b(repr(p).encode(), digest_size=16).hexdigest() for rid, p in parts.items()}
 
 
 def citation_keys(src: Source) -> dict[str, str]:

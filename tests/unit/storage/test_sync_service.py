@@ -339,3 +339,29 @@ def _wait_for_lock_waiter(engine: server.ServerEngine, database: str, proc: subp
                 return int(pid)
             time.sleep(0.02)
     raise AssertionError("the sync never waited for the locked table")
+
+
+def test_changes_that_leave_the_reference_row_alone_are_sent_too(libs: tuple[Library, Library], url: str) -> None:
+    """Reading state, notes, tags and collection membership change other rows (or columns no
+    edit date covers): each reaches the other library."""
+    a, b = libs
+    a.add_references(papers(4))
+    with a.write() as uow:
+        uow.add_collection("Reading group")
+    sync.sync(a, url)
+    sync.sync(b, url)
+    p0, p1, p2, p3 = (one(a, f"p{i}").id or 0 for i in range(4))
+    group = next(i for i, _p, name in a.collections() if name == "Reading group")
+    with a.write() as uow:
+        curation.set_reading(uow, [p0], status="reading", priority=1)
+        curation.set_note(uow, p1, "<p>Method section</p>", "Method section")
+        curation.tag(uow, curation.add_tag(uow, "cite-me"), [p2])
+        uow.add_to_collection(group, [p3])
+    assert sync.sync(a).pushed == 4
+    assert sync.sync(b).pulled == 4
+    assert state(a) == state(b)
+    with a.write() as uow:
+        uow.remove_from_collection(group, [p3])
+    assert sync.sync(a).pushed == 1
+    sync.sync(b)
+    assert state(a) == state(b)
