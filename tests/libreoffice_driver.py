@@ -15,6 +15,7 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
 - ``{"op": "pick_cite", "after": TEXT}``: Add Citation with the running app: its picker (the
   test answers it), then the insert after TEXT;
 - ``{"op": "bibliography", "after": TEXT}``: ``writer.insert_bibliography`` there;
+- ``{"op": "preferences", "style": S, "locale": L}``: ``writer.set_preferences``;
 - ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
 - ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
   installed extension (LibreOffice's dispatcher, as a click on the button does);
@@ -119,6 +120,8 @@ def main(steps_file: str) -> int:
                     result["cites"] = [c.get("id") for c in cites or []]
                     if cites:
                         writer.insert_citation(doc, cites, _after(doc, step["after"], step.get("type", "")))
+                elif op == "preferences":  # what Document Preferences does once its dialog is answered
+                    writer.set_preferences(doc, step["style"], step.get("locale"))
                 elif op == "bibliography":
                     writer.insert_bibliography(doc, _after(doc, step["after"]))
                 elif op == "refresh":

@@ -186,6 +186,8 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
         try:
             results = run_driver(qtbot, tmp_path, [
                 {"op": "open", "path": str(doc)},
+                # Add Bibliography with the cursor at the end of the first paragraph
+                {"op": "bibliography", "after": "do too."},
                 {"op": "pick_cite", "after": "fast", "type": " "},
                 # a citation whose embedded data is stale: the library's title must win
                 {"op": "cite", "after": "do too", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}, {"id": "lee2008", "itemData": LEE}]},
@@ -205,9 +207,9 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     refresh = by_op(results, "refresh")[0]
     assert refresh["via"] == "app" and refresh["refreshed"] == 2 and refresh["problems"] == []
     apa = tmp_path / "apa.odt"
-    assert body_paragraphs(apa)[:1] == APA_BODY[:1]
-    assert body_paragraphs(apa)[1] == APA_BODY[1]
-    assert bibliography(apa) == ["Kim, B. (2010). Beta book. Press.", "Lee, A. (2008). Alpha study. Journal of Tests."]
+    entries = ["Kim, B. (2010). Beta book. Press.", "Lee, A. (2008). Alpha study. Journal of Tests."]
+    assert bibliography(apa) == entries
+    assert body_paragraphs(apa) == [APA_BODY[0], *entries, APA_BODY[1]]  # where the cursor was
     assert {"Beta book", "Journal of Tests"} <= italic_texts(apa)
     # the library's data went back into the marks, so the document carries the correction
     data = citation_data(apa)
@@ -218,7 +220,7 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     # a note style puts each citation in a footnote where it stood (the space before it goes)
     chicago = tmp_path / "chicago.odt"
     assert by_op(results, "refresh")[1]["message"].endswith("2 moved into footnotes (a note style).")
-    assert body_paragraphs(chicago)[:2] == ["Mice grow tumours fast. Rats do too.", "Second paragraph here."]
+    assert body_paragraphs(chicago)[0] == "Mice grow tumours fast. Rats do too."
     first, second = footnotes(chicago)
     assert first.startswith("Ann Lee, “Alpha Study,” Journal of Tests") and first.endswith("3.")
     assert second.startswith("Bo Kim, Beta Book") and second.endswith("; Lee, “Alpha Study.”")  # Lee's later note is short
@@ -226,7 +228,7 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     # and IEEE takes them back into the text, numbered in order of first citation
     ieee = tmp_path / "ieee.odt"
     assert footnotes(ieee) == []
-    assert body_paragraphs(ieee)[:2] == ["Mice grow tumours fast [1, p. 3]. Rats do too [1], [2].", "Second paragraph here."]
+    assert body_paragraphs(ieee)[0] == "Mice grow tumours fast [1, p. 3]. Rats do too [1], [2]."
     assert bibliography(ieee) == ["[1] A. Lee, “Alpha study,” Journal of Tests, 2008.", "[2] B. Kim, Beta book. Press, 2010."]
 
 
@@ -250,15 +252,26 @@ def test_without_the_app_refresh_and_restyle_from_the_embedded_data(qtbot, tmp_p
         {"op": "cite", "after": "do too", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}, {"id": "lee2008", "itemData": lee}]},
         {"op": "refresh", "style": "apa"},
         {"op": "save", "path": str(tmp_path / "apa.odt")},
-        {"op": "refresh", "style": "ieee"},
+        # Edit Citation: the cursor inside the first citation, a new pick replaces its cites
+        {"op": "cite", "after": "(Lee, 2008, p", "cites": [{"id": "kim2010", "itemData": KIM}]},
+        {"op": "refresh"},
+        {"op": "save", "path": str(tmp_path / "edited.odt")},
+        {"op": "cite", "after": "fast (Kim", "cites": [{"id": "lee2008", "locator": "3", "label": "page", "itemData": lee}]},
+        # Document Preferences, then Refresh: the style the dialog set
+        {"op": "preferences", "style": "ieee"},
+        {"op": "refresh"},
         {"op": "cite", "after": "paragraph here", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}]},
         # the toolbar's Refresh through the installed extension (LibreOffice's dispatcher)
         {"op": "dispatch", "url": "org.bibliofile.writer:Refresh"},
         {"op": "save", "path": str(tmp_path / "ieee.odt")},
     ], oxt=oxt)
-    apa_refresh, ieee_refresh = by_op(results, "refresh")
+    apa_refresh, edit_refresh, ieee_refresh = by_op(results, "refresh")
     assert apa_refresh["via"] == "cli" and "Bibliofile is not running" in apa_refresh["message"]
-    assert ieee_refresh["refreshed"] == 2
+    assert "refreshed in apa" in edit_refresh["message"]  # the document's style, kept in its bibliography
+    assert ieee_refresh["refreshed"] == 2 and "refreshed in ieee" in ieee_refresh["message"]
+    edited = tmp_path / "edited.odt"
+    assert body_paragraphs(edited)[0] == "Mice grow tumours fast (Kim, 2010). Rats do too (Kim, 2010; Lee, 2008)."
+    assert len(mark_names(edited)) == 2
     apa = tmp_path / "apa.odt"
     assert body_paragraphs(apa)[:2] == APA_BODY
     assert bibliography(apa) == ["Kim, B. (2010). Beta book. Press.", "Lee, A. (2008). Alpha study. Journal of Tests."]
@@ -285,14 +298,20 @@ def test_without_the_app_refresh_and_restyle_from_the_embedded_data(qtbot, tmp_p
         assert z.testzip() is None
 
 
+DAMAGED = 'BIBLIOFILE_CITATION {"version":1,'
+
+
 def test_a_document_made_with_zotero_s_plugin_refreshes_in_writer(qtbot, tmp_path) -> None:
     """Zotero's marks (built here from its documented format) keep their shape: the prefix, the
-    CSL citation JSON with formattedCitation, the RND tail; its preferences give the style."""
+    CSL citation JSON with formattedCitation, the RND tail; its preferences give the style. A
+    damaged citation beside it is named and left exactly as it was."""
     cite = {"id": 12, "uris": ["http://zotero.org/users/1/items/ABCD1234"], "itemData": {**LEE, "id": 12, "title": "Alpha study"}}
     name = zotero_citation_name("zq1", [cite], "(Lee 2008)")
     bibl = zotero_bibliography_name()
     doc = write_odt(
         tmp_path / "zotero.odt",
+        # a citation whose data was damaged (by hand, or another program): named, left alone
+        f"<text:p>Damaged {reference_mark(DAMAGED, '(kept as it was)')}.</text:p>"
         f"<text:p>Mice grow tumours fast {reference_mark(name, '(Lee 2008)')}.</text:p>"
         f'<text:section text:name="{attr(bibl)}"><text:p>old entry</text:p></text:section>',
         user_defined=zotero_prefs("ieee"),
@@ -303,10 +322,14 @@ def test_a_document_made_with_zotero_s_plugin_refreshes_in_writer(qtbot, tmp_pat
         {"op": "save", "path": str(tmp_path / "refreshed.odt")},
     ])
     [refresh] = by_op(results, "refresh")
-    assert refresh["refreshed"] == 1 and refresh["problems"] == [] and "in ieee (en-US)" in refresh["message"]
+    assert refresh["refreshed"] == 1 and "in ieee (en-US)" in refresh["message"]
+    [problem] = refresh["problems"]
+    assert problem.startswith("Citation 1: its data is not valid JSON") and problem.endswith("it was left as it was.")
     out = tmp_path / "refreshed.odt"
-    assert body_paragraphs(out)[0] == "Mice grow tumours fast [1]."
-    [mark] = mark_names(out)
+    assert body_paragraphs(out)[:2] == ["Damaged (kept as it was).", "Mice grow tumours fast [1]."]
+    damaged, mark = mark_names(out)
+    assert damaged == DAMAGED
+
     assert mark.startswith("ZOTERO_ITEM CSL_CITATION {") and mark.endswith(name[name.rindex(" RND"):])
     data = json.loads(mark[len("ZOTERO_ITEM CSL_CITATION "):mark.rindex(" RND")])
     assert data["properties"]["formattedCitation"] == data["properties"]["plainCitation"] == "[1]"

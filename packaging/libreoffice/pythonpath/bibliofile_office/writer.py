@@ -257,7 +257,7 @@ def _new_bibliography(doc: Any, style: str, locale: Optional[str], at: Any = Non
     settings = marks.bibliography_settings(style, locale)
     section = doc.createInstance("com.sun.star.text.TextSection")
     section.setName(marks.make_name(marks.MarkName("bibliofile", "bibliography", settings), settings))
-    text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
+    # Writer puts a new section in a paragraph of its own next to the cursor's
     text.insertTextContent(cursor, section, False)
     return section
 
