@@ -71,7 +71,7 @@ class TagChip(QFrame):
         self.tag = tag
         self.setObjectName("tagChip")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        row = QHBoxLayout(self)
+        row = self.row = QHBoxLayout(self)
         row.setContentsMargins(6, 0, 0, 0)
         row.setSpacing(0)
         self.label = QLabel(self)
@@ -97,7 +97,7 @@ class TagChip(QFrame):
     def set_read_only(self, read_only: bool) -> None:
         """No ✕ while the pane is locked; the name keeps the chip's room on the right."""
         self.remove_button.setVisible(not read_only)
-        self.layout().setContentsMargins(6, 0, 6 if read_only else 0, 0)
+        self.row.setContentsMargins(6, 0, 6 if read_only else 0, 0)
 
 
 class _TagField(QLineEdit):
