@@ -249,10 +249,13 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
     ]
     sync_replica.apply_references(uow, incoming)
     report.pulled += len(incoming)
-    touched = sorted(suspects | set(candidates))
-    now_ids = sync_local.local_ids(uow, "reference", touched)
-    now_digests = sync_replica.reference_digests(uow, list(now_ids.values()))
-    sync_local.save_digests(uow, state.id, {g: now_digests.get(now_ids.get(g, -1)) for g in touched})
+    # Digests as the rows are now: read again only where this sync wrote (an initial push of a
+    # whole library writes nothing here and reuses the digests it read first).
+    written = sync_local.local_ids(uow, "reference", [i.gid for i in incoming])
+    rewritten = sync_replica.reference_digests(uow, list(written.values()))
+    now = {g: digests.get(i) for g, i in live.items() if g in suspects or g in merged}
+    now.update({g: rewritten.get(i) for g, i in written.items()})
+    sync_local.save_digests(uow, state.id, {g: now.get(g) for g in sorted(suspects | set(candidates))})
     return {g: merged.get(g) for g in candidates}
 
 
