@@ -272,12 +272,31 @@ def test_cite_after_text_then_the_bibliography_is_added(tmp_path: Path) -> None:
 
 
 @needs_citeproc
-def test_a_note_style_is_refused_before_anything_changes(tmp_path: Path) -> None:
+def test_a_note_style_moves_citations_into_new_footnotes_and_back(tmp_path: Path) -> None:
+    """Chicago notes on a document without footnotes.xml: each citation becomes a footnote where
+    it stood (the part made, with its content type and relationship); APA takes them back."""
     doc = zotero_document(tmp_path / "z.docx")
-    before = doc.read_bytes()
-    with pytest.raises(DocumentError, match=r"footnotes.*nothing was changed"):
-        refresh_document(doc, style="chicago-notes-bibliography-subsequent-ibid")
-    assert doc.read_bytes() == before
+    before = members(doc)
+    report = refresh_document(doc, style="chicago-notes-bibliography-subsequent-ibid")
+    assert report.moved_to_notes == 2 and report.problems == []
+    assert paragraphs(doc)[1] == "Experiments were shaped by Fisher. Alpha came first. Über alles."
+    assert footnote_texts(doc) == ["Ronald A. Fisher, The Design of Experiments (Oliver and Boyd, 1935).",
+                                   "Min Lee, “Alpha Study,” Science 1 (2008): 1–2."]
+    xml = document_xml(doc)
+    assert xml.count(b"<w:footnoteReference ") == 2 and b"Fisher </w:t>" not in xml  # the space went with it
+    with zipfile.ZipFile(doc) as z:
+        assert b'<Override PartName="/word/footnotes.xml"' in z.read("[Content_Types].xml")
+        assert b'Target="footnotes.xml"' in z.read("word/_rels/document.xml.rels")
+        assert z.namelist()[-1] == "word/footnotes.xml"
+    # the members the move does not need are as they were
+    unchanged = {n: d for n, _, d in before if n not in ("word/document.xml", "[Content_Types].xml", "word/_rels/document.xml.rels")}
+    assert {n: d for n, _, d in members(doc) if n in unchanged} == unchanged
+
+    report = refresh_document(doc, style="apa")
+    assert report.moved_to_text == 2
+    assert paragraphs(doc)[1] == "Experiments were shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008). Über alles."
+    assert footnote_texts(doc) == []
+    assert document_xml(doc).count(b"<w:footnoteReference ") == 0
 
 
 def test_not_a_word_document(tmp_path: Path) -> None:
@@ -323,10 +342,15 @@ def test_a_zotero_document_in_a_note_style_is_refreshed_in_its_footnotes(tmp_pat
     assert [d for n, _, d in members(doc) if n not in ("word/document.xml", "word/footnotes.xml")] == [
         d for n, _, d in before if n not in ("word/document.xml", "word/footnotes.xml")
     ]
-    # a citation standing in the text cannot be moved into a new footnote yet: refused, untouched
-    in_text = write_docx(tmp_path / "in_text.docx", "<w:p>" + run("Text ") + note("t", LEE, 2) + "</w:p>",
-                         zotero_style="chicago-notes-bibliography-subsequent-ibid", footnotes=[])
-    kept = in_text.read_bytes()
-    with pytest.raises(DocumentError, match=r"does not move citations into footnotes .* \(1 in the text"):
-        refresh_document(in_text)
-    assert in_text.read_bytes() == kept
+    # a citation added in the text between two notes becomes note 2: the later notes are renumbered
+    cite_in_docx(doc, " second", ["lee"], input_file=_items_file(tmp_path))
+    codes = [json.loads(c[len(" ADDIN ZOTERO_ITEM CSL_CITATION ") :]) for c in footnote_codes(doc)]
+    assert [c["properties"]["noteIndex"] for c in codes] == [3, 1, 4, 5, 2]  # by id: 1, 2, 3, 4, the new 5
+    notes = footnote_texts(doc)
+    assert "Alpha Study" in notes[4] and notes[3] == "Ibid., 13."
+
+
+def _items_file(tmp_path: Path) -> Path:
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([FISHER, LEE]), encoding="utf-8")
+    return path

@@ -102,6 +102,8 @@ class Field:
     part: str = PART
     note_id: str = ""  # in word/footnotes.xml or endnotes.xml: the w:id of its w:footnote/w:endnote
     position: int = 0  # where its begin run starts in its part
+    span_end: int = 0  # where its end run ends: (position, span_end) is the whole field
+    space_before: int = -1  # the byte of a space just before it in the text (it goes with a move into a note)
 
 
 @dataclass(slots=True)
@@ -124,6 +126,25 @@ class Paragraph:
 
 
 @dataclass(slots=True)
+class NoteReference:
+    """A ``w:footnoteReference`` or ``w:endnoteReference`` in the text, and the run holding it."""
+
+    kind: str  # "footnote" or "endnote"
+    note_id: str
+    offset: int
+    run: tuple[int, int] = (0, 0)
+
+
+@dataclass(slots=True)
+class Note:
+    """A footnote or endnote in its part: its element's bytes and its paragraphs' text."""
+
+    start: int
+    end: int = 0
+    text: str = ""
+
+
+@dataclass(slots=True)
 class Scan:
     """Everything a refresh or an insert needs from document.xml."""
 
@@ -131,8 +152,9 @@ class Scan:
     paragraphs: list[Paragraph] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
     body_end: int | None = None  # where a new bibliography goes: before the body's sectPr or </w:body>
-    # w:footnoteReference / w:endnoteReference in document order: (kind, w:id, byte offset)
-    note_references: list[tuple[str, str, int]] = field(default_factory=list)
+    note_references: list[NoteReference] = field(default_factory=list)  # in document order
+    notes: dict[str, Note] = field(default_factory=dict)  # a notes part's w:footnote/w:endnote by w:id
+    notes_end: int | None = None  # where ``</w:footnotes>`` starts: a new footnote goes there
 
     @property
     def citations(self) -> list[Field]:
@@ -155,6 +177,7 @@ class _Run:
     rpr: tuple[int, int] | None = None
     fld: str = ""
     has_text: bool = False
+    note_reference: NoteReference | None = None
 
 
 @dataclass(slots=True)
@@ -163,6 +186,7 @@ class _Open:
 
     line: int
     begin_at: int
+    space_before: int = -1
     instr: list[str] = field(default_factory=list)
     instr_elements: list[tuple[int, int]] = field(default_factory=list)
     separated: bool = False
@@ -253,7 +277,7 @@ class _Scanner:
                 self.cur.has_text = True  # two field characters in one run: not the usual shape
             self.cur.fld = kind
             if kind == "begin":
-                self.fields.append(_Open(self.p.CurrentLineNumber, self.cur.start))
+                self.fields.append(_Open(self.p.CurrentLineNumber, self.cur.start, self._space_before()))
         elif local == "instrText" and self.fields and not self.fields[-1].separated:
             self.instr_start = self.p.CurrentByteIndex
         elif local == "t" and self.cur is not None:
@@ -261,13 +285,28 @@ class _Scanner:
             self.t_tag = self._tag_range()
         elif local in ("tab", "br", "cr", "noBreakHyphen") and self.cur is not None:
             self._virtual({"tab": "\t", "noBreakHyphen": "\u2011"}.get(local, "\n"))
-        elif local in ("footnote", "endnote"):
+        elif local in ("footnote", "endnote") and self._parent_is(local + "s"):
             self.note_id = attrs.get(W_NS + SEP + "id", "")
-        elif local in ("footnoteReference", "endnoteReference"):
+            self.scan.notes[self.note_id] = Note(self.p.CurrentByteIndex)
+        elif local in ("footnoteReference", "endnoteReference") and self.cur is not None:
             kind = local[: -len("Reference")]
-            self.scan.note_references.append((kind, attrs.get(W_NS + SEP + "id", ""), self.p.CurrentByteIndex))
+            self.scan.note_references.append(NoteReference(kind, attrs.get(W_NS + SEP + "id", ""), self.p.CurrentByteIndex))
+            self.cur.note_reference = self.scan.note_references[-1]
         elif local == "sectPr" and parent and self._parent_is("body"):
             self.scan.body_end = self.p.CurrentByteIndex
+
+    def _space_before(self) -> int:
+        """The byte offset of a space that ends the paragraph's text so far, written as is."""
+        if not self.paragraphs:
+            return -1
+        para = self.paragraphs[-1][0]
+        if not para.text.endswith(" ") or not para.chunks:
+            return -1
+        last = para.chunks[-1]
+        raw = last.text.encode("utf-8")
+        if last.char_start + len(last.text) != len(para.text) or self.data[last.byte_start : last.byte_start + len(raw)] != raw:
+            return -1
+        return last.byte_start + len(raw) - 1
 
     def _parent_is(self, local: str) -> bool:
         return len(self.stack) >= 2 and self.stack[-2][0] == local
@@ -288,7 +327,9 @@ class _Scanner:
     def end(self, name: str) -> None:
         local, serial = self.stack.pop()
         if local == "p" and self.paragraphs and self.paragraphs[-1][1] == serial:
-            self.paragraphs.pop()
+            para = self.paragraphs.pop()[0]
+            if self.note_id and self.note_id in self.scan.notes:
+                self.scan.notes[self.note_id].text += para.text
         elif local == "pPr" and serial and self.stack and self.stack[-1][1] in self.ppr:
             start = self.ppr[self.stack[-1][1]][0]
             self.ppr[self.stack[-1][1]] = (start, _tag_end(self.data, self.p.CurrentByteIndex))
@@ -302,8 +343,11 @@ class _Scanner:
         elif local == "r" and self.cur is not None:
             self._end_run(_tag_end(self.data, self.p.CurrentByteIndex))
             self.cur = None
-        elif local in ("footnote", "endnote"):
+        elif local in ("footnote", "endnote") and self.note_id and self.stack and self.stack[-1][0] == local + "s":
+            self.scan.notes[self.note_id].end = _tag_end(self.data, self.p.CurrentByteIndex)
             self.note_id = ""
+        elif local in ("footnotes", "endnotes") and not self.stack:
+            self.scan.notes_end = self.p.CurrentByteIndex
         elif local == "body" and self.scan.body_end is None:
             self.scan.body_end = self.p.CurrentByteIndex
 
@@ -315,6 +359,8 @@ class _Scanner:
     def _end_run(self, run_end: int) -> None:
         run = self.cur
         assert run is not None
+        if run.note_reference is not None:
+            run.note_reference.run = (run.start, run_end)
         if not self.fields:
             return
         top = self.fields[-1]
@@ -353,7 +399,8 @@ class _Scanner:
             return
         text = "".join(f.text)
         fld = Field(info, f.line, list(f.instr_elements), (f.separate_end, end_run.start), text,
-                    f.rpr or b"", f.separate_ppr, part=self.part, note_id=self.note_id, position=f.begin_at)
+                    f.rpr or b"", f.separate_ppr, part=self.part, note_id=self.note_id, position=f.begin_at,
+                    span_end=run_end, space_before=f.space_before)
         self.scan.fields.append(fld)
         if info.kind == "citation" and self.paragraphs and f.char_start >= 0:
             para = self.paragraphs[-1][0]
@@ -485,6 +532,69 @@ def field_edits(data: bytes, f: Field, new_data: dict[str, Any], result: str) ->
         edits.append((a, b, new.encode("utf-8")))
     edits.append((f.result[0], f.result[1], result.encode("utf-8")))
     return edits
+
+
+# ---- footnotes --------------------------------------------------------------------------------
+# The reference mark's character style Word's templates define, and superscript set directly so
+# that the number is raised in a document whose styles.xml lacks that style.
+NOTE_MARK_RPR = '<w:rPr><w:rStyle w:val="FootnoteReference"/><w:vertAlign w:val="superscript"/></w:rPr>'
+FOOTNOTES_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+FOOTNOTES_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+
+
+def footnote_reference_xml(note_id: str) -> str:
+    """The run in the text that stands for footnote ``note_id``."""
+    return f'<w:r>{NOTE_MARK_RPR}<w:footnoteReference w:id="{note_id}"/></w:r>'
+
+
+def footnote_xml(note_id: str, inner_runs: str) -> str:
+    """A footnote of one paragraph: its number (``w:footnoteRef``), a space, ``inner_runs``."""
+    return (
+        f'<w:footnote w:id="{note_id}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
+        f'<w:r>{NOTE_MARK_RPR}<w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r>'
+        f"{inner_runs}</w:p></w:footnote>"
+    )
+
+
+def footnotes_part(notes_xml: str) -> bytes:
+    """A new word/footnotes.xml: Word's separator notes (-1, 0), then ``notes_xml``."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:footnotes xmlns:w="{W_NS}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+        f"{notes_xml}</w:footnotes>"
+    ).encode()
+
+
+def with_footnotes_content_type(types: bytes) -> bytes:
+    """[Content_Types].xml with an Override for /word/footnotes.xml (spliced before its end tag)."""
+    if b'PartName="/word/footnotes.xml"' in types:
+        return types
+    end = types.rfind(b"</Types>")
+    override = f'<Override PartName="/word/footnotes.xml" ContentType="{FOOTNOTES_CONTENT_TYPE}"/>'.encode()
+    return types[:end] + override + types[end:] if end >= 0 else types
+
+
+def with_footnotes_relationship(rels: bytes | None) -> bytes:
+    """word/_rels/document.xml.rels relating footnotes.xml to the document (made when missing)."""
+    if rels is None:
+        rels = (
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+        )
+    if FOOTNOTES_RELATIONSHIP.encode() in rels:
+        return rels
+    taken = set(re.findall(rb'Id="([^"]*)"', rels))
+    n = 1
+    while f"rIdBibliofile{n}".encode() in taken:
+        n += 1
+    rel = f'<Relationship Id="rIdBibliofile{n}" Type="{FOOTNOTES_RELATIONSHIP}" Target="footnotes.xml"/>'.encode()
+    end = rels.rfind(b"</Relationships>")
+    if end < 0:  # an empty element written as <Relationships .../>
+        close = rels.rfind(b"/>")
+        return rels[:close] + b">" + rel + b"</Relationships>" + rels[close + 2 :]
+    return rels[:end] + rel + rels[end:]
 
 
 def paragraph_break(ppr: bytes) -> str:
