@@ -4,6 +4,8 @@ Kept apart from cli.py as cli_autoexport.py is. The address is remembered after 
 (without a password), so later syncs need none. A ``--library`` path that does not exist yet is
 made by its first sync, after the server has answered: that is how a second machine starts.
 
+``--forget`` leaves a shared library: the library stops syncing with it and keeps its references.
+
 Exit codes: 0 synced (conflicts are listed, both values kept), 1 the server could not be reached
 or refused the write (a plain message; local changes are kept for the next sync), 2 usage.
 """
@@ -37,6 +39,9 @@ def add_sync_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     sy.add_argument("url", nargs="?", metavar="postgresql://USER@HOST:PORT/DB",
                     help="the shared library (only needed the first time)")
     sy.add_argument("--json", action="store_true", help='{"pushed": N, "pulled": N, "conflicts": [...]}')
+    sy.add_argument("--forget", action="store_true",
+                    help="leave the shared library: stop syncing with it (the address, or the remembered one); "
+                    "every reference stays here and nothing is deleted on the server")
     sy.add_argument("--sslmode", choices=SSL_MODES,
                     help="TLS to the server (default: libpq's, which uses TLS when the server offers it)")
 
@@ -50,6 +55,14 @@ def run_sync(library_path: Path, args: argparse.Namespace) -> int:
     try:
         if args.url is not None:
             sync.address(args.url)  # a malformed address is a usage error before anything opens
+        if args.forget:
+            library = Library.open(library_path, create=False)
+            try:
+                left = sync.forget(library, args.url)
+            finally:
+                library.close()
+            print(f"{library_path} no longer syncs with {left}; its references stay as they are.")
+            return 0
         if not library_path.exists():
             if args.url is None:
                 print(f"bibliofile: {library_path} does not exist yet: name the shared library to start "

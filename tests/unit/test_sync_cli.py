@@ -206,3 +206,42 @@ def test_a_library_that_does_not_exist_needs_the_address(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "does not exist yet" in done.stderr
     assert not (tmp_path / "nothing.sqlite").exists()
+
+
+def test_the_readme_set_up_an_owner_and_editing_members(tmp_path: Path, pg: PgServer) -> None:
+    """The README's recipe, step by step: a role that owns the database makes the schema with its
+    first sync and grants a group of editors; a member of the group sends an edit."""
+    n = next(_names)
+    owner_role, database, editors, member_role = f"lab_owner{n}", f"lab_library{n}", f"lab_editors{n}", f"ann{n}"
+    with _superuser(pg, "postgres") as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(owner_role)))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(database), sql.Identifier(owner_role)))
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(editors)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(member_role), sql.Identifier(editors)))
+    owner_url = f"postgresql://{owner_role}@127.0.0.1:{pg.port}/{database}"
+    owner, member = tmp_path / "owner.sqlite", tmp_path / "ann.sqlite"
+    make_library(owner)
+    assert synced(run(owner, "sync", owner_url, "--json"))["pushed"] == 3
+    with psycopg.connect(host="127.0.0.1", port=pg.port, user=owner_role, dbname=database, autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}").format(sql.Identifier(editors)))
+        conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(sql.Identifier(editors)))
+    member_url = owner_url.replace(f"//{owner_role}@", f"//{member_role}@")
+    assert synced(run(member, "sync", member_url, "--json"))["pulled"] == 3
+    edit_title(member, "p1", "Ann's edit")
+    assert synced(run(member, "sync", "--json"))["pushed"] == 1
+    assert synced(run(owner, "sync", "--json"))["pulled"] == 1
+    assert title(owner, "p1") == "Ann's edit"
+
+
+def test_leaving_a_shared_library_keeps_every_reference(tmp_path: Path, url: str) -> None:
+    lib = tmp_path / "l.sqlite"
+    make_library(lib)
+    synced(run(lib, "sync", url, "--json"))
+    left = run(lib, "sync", "--forget")
+    assert left.returncode == 0, left.stderr
+    assert f"no longer syncs with {url}" in left.stdout
+    assert remembered(lib) == []
+    assert title(lib, "p2") == "Paper 2"
+    again = run(lib, "sync", "--forget")
+    assert again.returncode == 2 and "does not sync with any shared library" in again.stderr
+    assert run(lib, "sync").returncode == 2  # nothing remembered any more

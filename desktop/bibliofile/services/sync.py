@@ -71,6 +71,18 @@ def remembered_server(library: Library) -> str | None:
     return max(known, key=lambda s: (s.last_synced is not None, s.last_synced or 0, s.id)).server_url  # type: ignore[operator]
 
 
+def forget(library: Library, url: str | None = None) -> str:
+    """Leave a shared library: this library stops syncing with it and keeps every reference as it
+    is (nothing is deleted on the server). Returns the address forgotten."""
+    where = address(url) if url is not None else remembered_server(library)
+    if where is None:
+        raise SyncUsageError(f"{library.display_name} does not sync with any shared library.")
+    with library.write() as uow:
+        if not sync_local.forget_server(uow, where):
+            raise SyncUsageError(f"{library.display_name} does not sync with {where}.")
+    return where
+
+
 def address(url: str) -> str:
     """The address as remembered and shown: no password, no driver."""
     try:

@@ -292,3 +292,12 @@ def save_digests(src: Source, sync_id: int, digests: Mapping[str, str | None]) -
         rows = [(sync_id, DIGEST_PREFIX + g, "digest", 0, d) for g, d in digests.items() if d is not None]
         execute_many(conn, insert(sync_bases_t), ("sync_id", "gid", "kind", "version", "snapshot_json"), rows)
         _commit_unless_in_unit(src, conn)
+
+
+def forget_server(src: Source, server_url: str) -> bool:
+    """Stop syncing with a server: its state, bases, conflicts and digests go (CASCADE); every
+    reference stays as it is here. False when this library did not know the server."""
+    with connection(src) as conn:
+        gone = conn.execute(delete(sync_state_t).where(sync_state_t.c.server_url == server_url)).rowcount
+        _commit_unless_in_unit(src, conn)
+    return bool(gone)
