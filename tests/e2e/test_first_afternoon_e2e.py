@@ -293,6 +293,24 @@ def test_first_afternoon(openbox: Display, tmp_path: Path, bibliofile_exe: Path,
         assert any("Gowda" in line for line in found) and any("Lignos" in line for line in found), found
         assert len(found) == by_either, f"{len(found)} found, {by_either} by Gowda or Lignos: {found}"
 
+        # After the same steps (several selected, Edit All, Escape, an edit, Ctrl+Z, a search),
+        # a tester's View > Columns raised "Internal C++ object already deleted": open it, with
+        # the search cleared, and the log below must hold no traceback.
+        x("key", "ctrl+f")
+        x("key", "ctrl+a")
+        x("key", "BackSpace")
+        time.sleep(1.0)
+        x("key", "alt+v")
+        time.sleep(0.5)
+        x("key", "Right")  # Columns is the View menu's first entry: its submenu opens
+        time.sleep(0.8)
+        shot("9b_view_columns")
+        x("key", "Escape")
+        x("key", "Escape")
+        x("key", "Escape")
+        time.sleep(0.5)
+        assert "Traceback" not in log(), log()[-3000:]
+
         # Item 6: View > Overview; a click on a bar shows its filter in the search field.
         x("key", "alt+v")
         time.sleep(0.5)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenuBar, QStatusBar, QWidget
 
 from bibliofile.gui import appearance, messages
 from bibliofile.gui.citation_actions import CitationController
@@ -87,6 +87,12 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # The menu bar and status bar are made here, in Python, not on first use by Qt: in the
+        # real app the Python wrappers of objects Qt had made (the menu bar with its menus, the
+        # undo stack's actions) went stale while the objects lived on, and View > Columns raised
+        # "Internal C++ object already deleted"; objects made in Python kept theirs (issue 17).
+        self.setMenuBar(QMenuBar(self))
+        self.setStatusBar(QStatusBar(self))
         self.library = library
         self.runner = runner or TaskRunner(self)
         self.settings = settings or default_settings()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 TextField = QLineEdit | QTextEdit | QPlainTextEdit
@@ -59,6 +59,24 @@ def forget_typing(field: TextField) -> None:
             field.setCursorPosition(pos)
     else:
         field.document().clearUndoRedoStacks()
+
+
+def undo_stack_action(stack: QUndoStack, redo: bool, parent: QObject) -> QAction:
+    """Edit > Undo (Redo) over ``stack``, as QUndoStack.createUndoAction makes it ("&Undo Edit
+    title", off when there is nothing to undo) but made in Python: the real app's wrappers of
+    the actions Qt had made went stale while the actions lived on (issue 17)."""
+    label = "&Redo" if redo else "&Undo"
+    act = QAction(label, parent)
+
+    def show_text(text: str) -> None:
+        act.setText(f"{label} {text}" if text else label)
+
+    (stack.redoTextChanged if redo else stack.undoTextChanged).connect(show_text)
+    (stack.canRedoChanged if redo else stack.canUndoChanged).connect(act.setEnabled)
+    act.triggered.connect(stack.redo if redo else stack.undo)
+    show_text(stack.redoText() if redo else stack.undoText())
+    act.setEnabled(stack.canRedo() if redo else stack.canUndo())
+    return act
 
 
 def redo_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QSizePolicy, QStyle, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QMenuBar, QSizePolicy, QStyle, QToolBar, QVBoxLayout, QWidget
 
-from bibliofile.gui.undo_keys import LibraryUndoKeys, redo_keys
+from bibliofile.gui.undo_keys import LibraryUndoKeys, redo_keys, undo_stack_action
 from bibliofile.gui.window_api import WindowMixin
 
 if TYPE_CHECKING:
@@ -63,9 +63,10 @@ class WindowMenus(WindowMixin):
             "A bibliography or citations in any style, or BibTeX, RIS, CSL-JSON",
         )
         self.act_quit = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        # Made in Python, not by QUndoStack.createUndoAction: see _menu.
+        self.act_undo = undo_stack_action(self.undo_stack, redo=False, parent=self)
         self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo = undo_stack_action(self.undo_stack, redo=True, parent=self)
         self.act_redo.setShortcuts(redo_keys())  # each key once: a key listed twice is dead in Qt
         self.act_new = self._action("&New Reference…", self.ask_new_reference, QKeySequence.StandardKey.New, SP.SP_FileIcon, "Add an empty reference")
         self.act_new.setIconText("New")
@@ -95,18 +96,33 @@ class WindowMenus(WindowMixin):
         # Ctrl+Z in a text field goes to the library once the field has no typing of its own to undo.
         self.undo_keys = LibraryUndoKeys(self, self.act_undo, self.act_redo)
 
+    def _menu(self, title: str, into: QMenu | QMenuBar) -> QMenu:
+        """A menu made in Python and added to ``into``. Menus that Qt makes (QMenuBar.addMenu
+        with a title) had their Python wrappers go stale in the real app while they lived on;
+        those made in Python keep theirs (see MainWindow.__init__)."""
+        menu = QMenu(title, self)
+        into.addMenu(menu)
+        return menu
+
+    def _separator(self, menu: QMenu) -> QAction:
+        """A separator kept by the window (features insert before it), made in Python too."""
+        sep = QAction(self)
+        sep.setSeparator(True)
+        menu.addAction(sep)
+        return sep
+
     def _build_menus(self) -> None:
         mb = self.menuBar()
-        m = self.menu_file = mb.addMenu("&File")
+        m = self.menu_file = self._menu("&File", mb)
         m.addActions([self.act_import, self.act_export])
         from bibliofile.gui.autoexport_watch import AutoExportWatch
 
         # File > Keep a .bib Updated…, and the rewrite after each change (issue 20).
         self.autoexport_watch = AutoExportWatch(self)
         m.addSeparator()
-        self.file_quit_separator = m.addSeparator()
+        self.file_quit_separator = self._separator(m)
         m.addAction(self.act_quit)
-        m = self.menu_edit = mb.addMenu("&Edit")
+        m = self.menu_edit = self._menu("&Edit", mb)
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_new, self.act_trash, self.act_restore, self.act_empty_trash])
@@ -114,17 +130,17 @@ class WindowMenus(WindowMixin):
         m.addActions([self.act_new_collection, self.act_remove_from_collection])
         m.addSeparator()
         m.addAction(self.act_find)
-        m = self.menu_view = mb.addMenu("&View")
-        self.columns_menu = m.addMenu("&Columns")
+        m = self.menu_view = self._menu("&View", mb)
+        self.columns_menu = self._menu("&Columns", m)
         self.columns_menu.aboutToShow.connect(self._fill_columns_menu)
         m.addActions([self.act_show_sidebar, self.act_show_detail])
-        self.menu_references = mb.addMenu("&References")  # features add theirs (online_actions)
+        self.menu_references = self._menu("&References", mb)  # features add theirs (online_actions)
         self.menu_references.addAction(self.act_open_pdf)
         self.menu_references.addSeparator()
-        self.menu_tools = mb.addMenu("&Tools")
+        self.menu_tools = self._menu("&Tools", mb)
         self.menu_tools.addAction(self.act_check_file)
         self.menu_tools.addSeparator()
-        m = self.menu_help = mb.addMenu("&Help")
+        m = self.menu_help = self._menu("&Help", mb)
         m.addActions([self.act_user_guide, self.act_shortcuts])
         m.addSeparator()
         m.addAction(self.act_about)
