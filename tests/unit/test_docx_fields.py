@@ -44,8 +44,8 @@ from bibliofile.formats.docx_fields import (
     scan_document,
     zotero_preferences,
 )
-from bibliofile.services.documents import DocumentError, document_items, refresh_document
-from bibliofile.services.docx_documents import cite_in_docx
+from bibliofile.services.documents import DocumentError, document_items, refresh_document, write_odt
+from bibliofile.services.docx_documents import cite_in_docx, read_docx
 
 FISHER: dict[str, Any] = {"id": "fisher", "type": "book", "title": "The Design of Experiments", "publisher": "Oliver and Boyd",
                           "publisher-place": "Edinburgh", "issued": {"date-parts": [[1935]]},
@@ -354,3 +354,16 @@ def _items_file(tmp_path: Path) -> Path:
     path = tmp_path / "items.json"
     path.write_text(json.dumps([FISHER, LEE]), encoding="utf-8")
     return path
+
+
+def test_a_document_saved_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    """Two refreshes at once, or Word saving during one: the later write finds the file changed
+    since it was read and writes nothing."""
+    doc = zotero_document(tmp_path / "z.docx")
+    read = read_docx(doc)
+    saved_by_word = zotero_document(tmp_path / "other.docx", style="ieee").read_bytes()
+    doc.write_bytes(saved_by_word)
+    with pytest.raises(DocumentError, match="changed while it was being refreshed"):
+        write_odt(read, {"word/document.xml": b"<w:document/>"})
+    assert doc.read_bytes() == saved_by_word
+

@@ -161,6 +161,10 @@ def test_libreoffice_saves_the_fields_and_a_library_edit_reaches_the_document(
     assert "4 citations refreshed" in done.stdout and done.stderr == ""
     assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in txt(work, resaved)
     assert sum(c.startswith(" ADDIN ZOTERO_ITEM CSL_CITATION ") for c in field_codes(resaved)) == 4
+    # a citation goes into LibreOffice's own runs as well
+    done = cli(work, "document", "cite", str(resaved), "--after", "Über alles", "lee2008a")
+    assert done.returncode == 0, done.stderr
+    assert "Fisher again (Fisher, 1935). Über alles (Lee, 2008a)." in txt(work, resaved)
 
 
 def zotero_docx(path: Path, first_code: str | None = None) -> Path:
