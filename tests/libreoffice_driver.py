@@ -22,8 +22,9 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
 - ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
 
 Each step's result is printed as one JSON line on stdout; soffice is terminated at the end and
-killed if it does not go within 20 s. The test runs this script in a process group of its own
-and kills the group on timeout, so no soffice outlives a test.
+its process group killed after (soffice.bin can outlive the launcher). The test runs this
+script in a process group of its own and kills it on timeout, and kills soffice's group (its
+pid is the first line printed), so no soffice outlives a test.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -67,11 +69,17 @@ def main(steps_file: str) -> int:
         if done.returncode != 0:
             return 1
     port = free_port()
+    # soffice is a script that starts oosplash, which starts soffice.bin: a process group of
+    # its own lets one signal end them all (the test kills it too, from the pid said here).
     soffice = subprocess.Popen(
         ["soffice", f"-env:UserInstallation={profile}", "--headless", "--invisible", "--nologo",
          "--norestore", "--nodefault", f"--accept=socket,host=127.0.0.1,port={port};urp;StarOffice.ComponentContext"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
+    emit({"op": "soffice", "pgid": soffice.pid})
+    desktop: Any = None
+    doc: Any = None
     try:
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
@@ -106,7 +114,6 @@ def main(steps_file: str) -> int:
                 out.append(p)
             return tuple(out)
 
-        doc: Any = None
         for step in spec["steps"]:
             op = step["op"]
             result: dict[str, Any] = {"op": op}
@@ -146,15 +153,18 @@ def main(steps_file: str) -> int:
                 emit(result)
                 return 1
             emit(result)
-        with contextlib.suppress(Exception):  # the bridge goes down with soffice: expected
-            desktop.terminate()
         return 0
     finally:
-        try:
+        if doc is not None:  # closed first, so no lock file is left beside it
+            with contextlib.suppress(Exception):
+                doc.close(True)
+        if desktop is not None:
+            with contextlib.suppress(Exception):  # the bridge goes down with soffice: expected
+                desktop.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
             soffice.wait(20)
-        except subprocess.TimeoutExpired:
-            soffice.kill()
-            soffice.wait(10)
+        with contextlib.suppress(ProcessLookupError):  # soffice.bin outlives its launcher's exit
+            os.killpg(soffice.pid, signal.SIGKILL)
 
 
 def _after(doc: Any, text: str, typed: str = "") -> Any:

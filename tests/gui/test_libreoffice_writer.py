@@ -11,6 +11,7 @@ hand to the two references below.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -113,7 +114,10 @@ def run_driver(qtbot: Any, tmp: Path, steps: list[dict[str, Any]], oxt: Path | N
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(30)
-    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+            results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
+            for started in by_op(results, "soffice"):  # gone already, unless the driver was killed
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(started["pgid"], signal.SIGKILL)
     assert proc.returncode == 0, (results, err.read_text(encoding="utf-8", errors="replace")[-3000:])
     return results
 
