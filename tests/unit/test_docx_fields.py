@@ -367,3 +367,17 @@ def test_a_document_saved_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
         write_odt(read, {"word/document.xml": b"<w:document/>"})
     assert doc.read_bytes() == saved_by_word
 
+
+
+@needs_citeproc
+def test_a_damaged_citation_keeps_its_footnote_and_its_number(tmp_path: Path) -> None:
+    bad = ' ADDIN ZOTERO_ITEM CSL_CITATION {"citationID":"x","citationItems":[ '
+    good = field(zotero_citation_code("g", [zotero_cite(LEE, 2)], "old"), run("old"))
+    doc = write_docx(tmp_path / "n.docx", "<w:p>" + run("One") + footnote_reference(1) + run(" two") + footnote_reference(2) + "</w:p>",
+                     footnotes=[field(bad, run("(Fisher 1935)")), run("As shown by ") + good])
+    report = refresh_document(doc, style="apa")
+    assert report.moved_to_text == 0 and report.refreshed == 1 and "not valid JSON" in report.problems[0]
+    assert footnote_texts(doc) == ["(Fisher 1935)", "As shown by (Lee, 2008)"]  # the damaged note stays note 1
+    codes = footnote_codes(doc)
+    assert codes[0] == bad
+    assert json.loads(codes[1][len(" ADDIN ZOTERO_ITEM CSL_CITATION ") :])["properties"]["noteIndex"] == 2

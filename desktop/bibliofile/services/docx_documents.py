@@ -138,7 +138,9 @@ def _citations_in_order(scans: dict[str, Scan], note_style: bool | None = None) 
     if note_style:
         order.to_notes = {id(f) for f in body.citations if f.info.data is not None}
     elif note_style is False and FOOTNOTES in scans:
-        order.to_text = {id(f) for f in scans[FOOTNOTES].citations if _alone_in_note(scans[FOOTNOTES], f)}
+        order.to_text = {
+            id(f) for f in scans[FOOTNOTES].citations if f.info.data is not None and _alone_in_note(scans[FOOTNOTES], f)
+        }
     gone = {f.note_id for f in order.fields if id(f) in order.to_text}
     events: list[tuple[int, NoteReference | Field]] = [
         (r.offset, r) for r in body.note_references if not (r.kind == "footnote" and r.note_id in gone)
