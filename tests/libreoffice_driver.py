@@ -15,6 +15,9 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
 - ``{"op": "pick_cite", "after": TEXT}``: Add Citation with the running app: its picker (the
   test answers it), then the insert after TEXT;
 - ``{"op": "bibliography", "after": TEXT}``: ``writer.insert_bibliography`` there;
+- ``{"op": "cursor", "after": TEXT, "type": " "}``: the view cursor there, before a button;
+- ``{"op": "wait_citations", "count": N}``: until N citations show rendered text (a button
+  whose work runs on a thread: Add Citation waits for the pick);
 - ``{"op": "preferences", "style": S, "locale": L}``: ``writer.set_preferences``;
 - ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
 - ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
@@ -127,6 +130,18 @@ def main(steps_file: str) -> int:
                     result["cites"] = [c.get("id") for c in cites or []]
                     if cites:
                         writer.insert_citation(doc, cites, _after(doc, step["after"], step.get("type", "")))
+                elif op == "cursor":  # the writer clicks after TEXT (and types), before a button
+                    _after(doc, step["after"], step.get("type", ""))
+                elif op == "wait_citations":  # until a button's work on its own thread is done
+                    deadline = time.monotonic() + float(step.get("timeout", 60))
+                    while True:
+                        texts = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
+                        if len(texts) >= step["count"] and "{Citation}" not in texts:
+                            break
+                        if time.monotonic() > deadline:
+                            raise TimeoutError(f"citations now: {texts}")
+                        time.sleep(0.2)
+                    result["citations"] = texts
                 elif op == "preferences":  # what Document Preferences does once its dialog is answered
                     writer.set_preferences(doc, step["style"], step.get("locale"))
                 elif op == "bibliography":

@@ -344,3 +344,44 @@ def test_a_document_made_with_zotero_s_plugin_refreshes_in_writer(qtbot, tmp_pat
     root = content_root(out)
     [sec] = list(root.iter(f"{{{NS['text']}}}section"))
     assert ["".join(p.itertext()) for p in sec.iter(f"{{{NS['text']}}}p")] == ["[1] A. Lee, “Alpha study,” Journal of Tests, 2008."]
+
+
+def test_the_add_citation_button_asks_the_running_app(qtbot, window, lib, tmp_path) -> None:
+    """The installed extension's Add Citation, pressed through LibreOffice's dispatcher: the
+    app's picker opens (answered here as a user would), the citation lands at the cursor,
+    rendered, with a bibliography at the end."""
+    lee = make_ref("Alpha study", 2008, family="Lee", given="Ann", container_title="Journal of Tests")
+    lee.citation_key = "lee2008"
+    with lib.write() as u:
+        u.add_items([lee])
+    oxt = build(tmp_path / "bibliofile-writer.oxt", EXTENSION)
+    doc = write_odt(tmp_path / "paper.odt", TEXT)
+    actions = window.picker_actions
+    assert actions.endpoint.start(0, endpoint_file=office_render.endpoint_path())
+    answered: list[object] = []
+
+    def answer_the_picker() -> None:
+        picker = actions.picker
+        if picker is not None and picker.isVisible() and picker not in answered:
+            answered.append(picker)
+            type_text(picker.query, "lee p. 3")
+            press(picker.query, Qt.Key.Key_Return)
+            press(picker.query, Qt.Key.Key_Return)
+
+    timer = qtbot_timer(qtbot, answer_the_picker)
+    try:
+        results = run_driver(qtbot, tmp_path, [
+            {"op": "open", "path": str(doc)},
+            {"op": "cursor", "after": "fast", "type": " "},
+            {"op": "dispatch", "url": "org.bibliofile.writer:AddCitation"},
+            {"op": "wait_citations", "count": 1},
+            {"op": "save", "path": str(tmp_path / "cited.odt")},
+        ], oxt=oxt)
+    finally:
+        timer.stop()
+        actions.stop_endpoint()
+    assert len(answered) == 1
+    assert by_op(results, "wait_citations")[0]["citations"] == ["(Lee, 2008, p. 3)"]
+    cited = tmp_path / "cited.odt"
+    assert body_paragraphs(cited)[:2] == ["Mice grow tumours fast (Lee, 2008, p. 3). Rats do too.", "Second paragraph here."]
+    assert bibliography(cited) == ["Lee, A. (2008). Alpha study. Journal of Tests."]
