@@ -1,4 +1,5 @@
-"""Two replicas editing while apart, synced in any order, end up with the same library
+"""Two replicas editing while apart (fields, creators, tags, collection membership, notes,
+reading state, deletions, new references), synced in any order, end up with the same library
 (issue 21): a Hypothesis property over real SQLite files and a real PostgreSQL.
 
 The merge's own properties (symmetry, nothing lost) are in ``tests/unit/test_merge_properties.py``
@@ -38,6 +39,10 @@ ops = st.one_of(
     st.tuples(st.just("untag"), st.integers(0, 1), st.sampled_from(KEYS), st.sampled_from(TAGS)),
     st.tuples(st.just("author"), st.integers(0, 1), st.sampled_from(KEYS), st.sampled_from(["Lee", "Okafor"])),
     st.tuples(st.just("trash"), st.integers(0, 1), st.sampled_from(KEYS)),
+    st.tuples(st.just("collect"), st.integers(0, 1), st.sampled_from(KEYS)),
+    st.tuples(st.just("uncollect"), st.integers(0, 1), st.sampled_from(KEYS)),
+    st.tuples(st.just("note"), st.integers(0, 1), st.sampled_from(KEYS), st.sampled_from(["", "Method", "Results"])),
+    st.tuples(st.just("read"), st.integers(0, 1), st.sampled_from(KEYS), st.sampled_from(["", "toread", "read"])),
     st.tuples(st.just("add"), st.integers(0, 1)),
     st.tuples(st.just("sync"), st.integers(0, 1)),
 )
@@ -91,6 +96,20 @@ def apply(lib: Library, op: tuple[object, ...], added: list[int]) -> None:
     elif kind == "trash":
         with lib.write() as uow:
             uow.trash([rid])
+    elif kind in ("collect", "uncollect"):
+        group = next(i for i, _p, name in lib.collections() if name == "Group")
+        with lib.write() as uow:
+            if kind == "collect":
+                uow.add_to_collection(group, [rid])
+            else:
+                uow.remove_from_collection(group, [rid])
+    elif kind == "note":
+        text = str(op[3])
+        with lib.write() as uow:
+            curation.set_note(uow, rid, f"<p>{text}</p>" if text else "", text)
+    elif kind == "read":
+        with lib.write() as uow:
+            curation.set_reading(uow, [rid], status=str(op[3]), date_read="2026-01-01" if op[3] == "read" else "")
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -103,6 +122,8 @@ def test_any_interleaving_of_edits_and_syncs_converges(pg: PgServer, steps: list
             replicas[0].add_references([
                 Reference(fields={"title": f"Start {k}"}, citation_key=k, creators=[Creator(family="Knox")]) for k in KEYS
             ])
+            with replicas[0].write() as uow:
+                uow.add_collection("Group")
             sync.sync(replicas[0], url)
             sync.sync(replicas[1], url)
             added = [0]
