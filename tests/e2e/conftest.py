@@ -116,6 +116,11 @@ def xvfb() -> Iterator[Display]:
         time.sleep(0.05)
     env = {**os.environ, "DISPLAY": f":{n}", "QT_QPA_PLATFORM": "xcb", "BIBLIOFILE_NO_SAMPLE_PROMPT": "1"}
     env.pop("WAYLAND_DISPLAY", None)
+    # The socket appears before the server answers; a client started then (openbox) failed with
+    # "Failed to open the display" on a busy machine.
+    if shutil.which("xprop") is not None and not wait_for(lambda: _answers(env), 15):
+        proc.kill()
+        pytest.skip(f"Xvfb :{n} did not answer")
     try:
         yield Display(f":{n}", env)
     finally:
@@ -125,6 +130,50 @@ def xvfb() -> Iterator[Display]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+
+
+def _answers(env: dict[str, str]) -> bool:
+    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True, timeout=10)
+    return out.returncode == 0
+
+
+def _managed(env: dict[str, str]) -> bool:
+    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True, timeout=10)
+    return "window id" in out.stdout
+
+
+@pytest.fixture
+def openbox(xvfb: Display, tmp_path: Path) -> Iterator[Display]:
+    """openbox managing the test's display (.ci/run installs it): focus after dialogs, activation
+    and drags behave as on a desktop. Started again if it gives up on a busy machine."""
+    if shutil.which("openbox") is None:
+        pytest.skip("this end-to-end test needs a window manager: apt-get install openbox")
+    wm_log = tmp_path / "openbox.log"
+    wm: subprocess.Popen[bytes] | None = None
+    try:
+        for _attempt in range(3):
+            with wm_log.open("a") as out:
+                wm = subprocess.Popen(["openbox", "--sm-disable"], env=xvfb.env, stdout=out, stderr=out)
+            if shutil.which("xprop") is None:
+                time.sleep(1.5)
+                ok = wm.poll() is None
+            else:
+                ok = wait_for(lambda w=wm: w.poll() is None and _managed(xvfb.env), 20)
+            if ok:
+                break
+            wm.kill()
+            wm.wait()
+        else:
+            raise AssertionError(f"openbox did not take the display: {wm_log.read_text()[-500:]}")
+        yield xvfb
+    finally:
+        if wm is not None and wm.poll() is None:
+            wm.terminate()
+            try:
+                wm.wait(10)
+            except subprocess.TimeoutExpired:
+                wm.kill()
+                wm.wait()
 
 
 @pytest.fixture

@@ -13,12 +13,10 @@ tests/e2e/screenshots/first_afternoon_*.png). Positions are window-relative for 
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,36 +34,6 @@ FIRST_ROW_Y = 88  # the table's first row, below the toolbar and the header
 ROW_HEIGHT = 22
 TABLE_X = 500
 SELECTED = (48, 140, 198)  # the selection's blue in the default (Fusion) palette
-
-
-@pytest.fixture
-def openbox(xvfb: Display, tmp_path: Path) -> Iterator[Display]:
-    """openbox managing the display: focus after dialogs behaves as on a desktop."""
-    if shutil.which("openbox") is None:
-        pytest.skip("this end-to-end test needs a window manager: apt-get install openbox")
-    wm_log = tmp_path / "openbox.log"
-    with wm_log.open("w") as out:
-        wm = subprocess.Popen(["openbox", "--sm-disable"], env=xvfb.env, stdout=out, stderr=out)
-
-    def managed() -> bool:
-        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=xvfb.env,
-                             capture_output=True, text=True)
-        return "window id" in out.stdout
-
-    try:
-        if shutil.which("xprop") is not None:
-            assert wait_for(managed, 30), f"openbox did not take the display: {wm_log.read_text()[-500:]}"
-        else:
-            time.sleep(1.5)
-        assert wm.poll() is None, f"openbox exited: {wm_log.read_text()[-500:]}"
-        yield xvfb
-    finally:
-        wm.terminate()
-        try:
-            wm.wait(10)
-        except subprocess.TimeoutExpired:
-            wm.kill()
-            wm.wait()
 
 
 def clipboard(display: Display) -> str:

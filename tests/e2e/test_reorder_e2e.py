@@ -13,10 +13,8 @@ as in test_curation_e2e.py: rows of the font's height + 8 px below the toolbar a
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,34 +33,6 @@ LIST_Y = 139  # My Library, Unfiled, Trash, Collections, then the list
 LETTERS = "ABCDEFGH"
 # (row pressed, row whose upper half it is dropped on; None: below the last row)
 DRAGS = [(3, 0), (7, 2), (0, 5), (5, None), (2, 1), (6, 0), (1, 4), (4, 7), (7, 0), (2, 6)]
-
-
-@pytest.fixture
-def openbox(xvfb) -> Iterator[None]:
-    """openbox managing the test's display (.ci/run installs it)."""
-    if shutil.which("openbox") is None:
-        pytest.skip("this test needs a window manager: apt-get install openbox")
-    wm = subprocess.Popen(["openbox"], env=xvfb.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def running() -> bool:
-        if shutil.which("xprop") is None:
-            time.sleep(1.0)
-            return True
-        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=xvfb.env,
-                             capture_output=True, text=True, timeout=10)
-        return "window id" in out.stdout
-
-    try:
-        if not wait_for(running, 15):
-            pytest.skip("openbox did not start on the test's display")
-        yield
-    finally:
-        wm.terminate()
-        try:
-            wm.wait(10)
-        except subprocess.TimeoutExpired:
-            wm.kill()
-            wm.wait()
 
 
 def fill_library(path: Path) -> tuple[list[int], int]:

@@ -8,10 +8,8 @@ The library file is read (read-only) while the app runs, after each key, and aga
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,35 +22,6 @@ pytestmark = pytest.mark.e2e
 
 FIRST_ROW_Y = 88  # the table's first row, below the toolbar and the header (test_curation_e2e)
 TABLE_X = 500
-
-
-@pytest.fixture
-def openbox(xvfb: Display) -> Iterator[Display]:
-    """openbox managing the test's display (focus, activation and stacking as on a desktop)."""
-    if shutil.which("openbox") is None:
-        pytest.skip("this end-to-end test needs a window manager: apt-get install openbox")
-    wm = subprocess.Popen(["openbox", "--sm-disable"], env=xvfb.env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def managed() -> bool:
-        out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=xvfb.env,
-                             capture_output=True, text=True)
-        return "window id" in out.stdout
-
-    try:
-        if shutil.which("xprop") is not None:
-            assert wait_for(managed, 15), "openbox did not take the display"
-        else:
-            time.sleep(1.5)
-        assert wm.poll() is None, "openbox exited"
-        yield xvfb
-    finally:
-        wm.terminate()
-        try:
-            wm.wait(10)
-        except subprocess.TimeoutExpired:
-            wm.kill()
-            wm.wait()
 
 
 def title_in_file(path: Path) -> str:
