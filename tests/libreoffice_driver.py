@@ -120,6 +120,7 @@ def main(steps_file: str) -> int:
         for step in spec["steps"]:
             op = step["op"]
             result: dict[str, Any] = {"op": op}
+            started = time.monotonic()
             try:
                 if op == "open":
                     doc = desktop.loadComponentFromURL(Path(step["path"]).resolve().as_uri(), "_blank", 0, props(Hidden=True))
@@ -163,6 +164,7 @@ def main(steps_file: str) -> int:
                     doc = None
                 else:
                     raise ValueError(f"unknown step {op}")
+                result["seconds"] = round(time.monotonic() - started, 3)
             except Exception as exc:  # the test reads what failed, with the step
                 result["error"] = f"{type(exc).__name__}: {exc}"
                 emit(result)

@@ -9,7 +9,8 @@ protocol; ProtocolHandler.xcu routes the protocol here. The work is in
   citation is inserted at the cursor, or replaces the one the cursor stands in, and the
   document is refreshed. The pick waits on a thread, so Writer stays responsive meanwhile.
 - AddBibliography: a bibliography section at the cursor (when the document has none), refreshed.
-- Refresh: every citation and the bibliography rendered again, in document order.
+- Refresh: every citation and the bibliography rendered again, in document order
+  (``Refresh?style=ieee&locale=en-GB`` from a macro restyles too).
 - Preferences: the document's style and language, then a refresh.
 
 What happened is said in an info bar above the document (a message box where there is none).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import traceback
+import urllib.parse
 from typing import Any
 
 import uno
@@ -57,7 +59,7 @@ class Toolbar(unohelper.Base, XInitialization, XDispatchProvider, XDispatch, XSe
         doc = self.frame.getController().getModel() if self.frame is not None else None
         if doc is None or not doc.supportsService("com.sun.star.text.TextDocument"):
             return
-        command = url.Path
+        command, options = _command(url.Complete)
         try:
             if command == "AddCitation":
                 self.add_citation(doc)
@@ -65,7 +67,7 @@ class Toolbar(unohelper.Base, XInitialization, XDispatchProvider, XDispatch, XSe
                 writer.insert_bibliography(doc)
                 self.refresh(doc)
             elif command == "Refresh":
-                self.refresh(doc)
+                self.refresh(doc, options.get("style") or None, options.get("locale") or None)
             elif command == "Preferences":
                 self.preferences(doc)
         except (app_link.AppNotRunning, app_link.LinkError) as exc:
@@ -176,6 +178,14 @@ class Toolbar(unohelper.Base, XInitialization, XDispatchProvider, XDispatch, XSe
             return dialog.getControl("style").getText().strip(), dialog.getControl("locale").getText().strip()
         finally:
             dialog.dispose()
+
+
+def _command(url: str) -> Any:
+    """("Refresh", {"style": "ieee"}) from ``org.bibliofile.writer:Refresh?style=ieee``: a
+    macro (or a test) can restyle without the preferences dialog."""
+    rest = url[len(PROTOCOL):] if url.startswith(PROTOCOL) else url
+    command, _, query = rest.partition("?")
+    return command, {k: v[0] for k, v in urllib.parse.parse_qs(query).items() if v}
 
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
