@@ -221,18 +221,20 @@ def _parents_first(merged: Mapping[str, Mapping[str, Json] | None]) -> list[str]
 
 def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
                      report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
-    base_text = sync_local.base_texts(uow, state.id, "reference")
+    synced_before = sync_local.base_gids(uow, state.id, "reference")
     live = sync_replica.live_reference_gids(uow)
     # Snapshots only of references whose rows changed since their last sync (or never synced).
     digests = sync_replica.reference_digests(uow)
     stored = sync_local.load_digests(uow, state.id)
     suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
     local = _snapshots(uow, live, suspects)
+    base_text = sync_local.base_texts(uow, state.id, "reference", suspects & synced_before)
     changed_here = {g for g, s in local.items() if base_text.get(g) != sync_replica.snapshot_text(s)}
-    changed_here |= {g for g in base_text if g not in live}
+    changed_here |= {g for g in synced_before if g not in live}
     changed_there = {g for g, _v, _d in server.references_changed_since(conn, state.last_pulled_version)}
     candidates = sorted(changed_here | changed_there)
     local.update(_snapshots(uow, live, set(candidates) - suspects))
+    base_text.update(sync_local.base_texts(uow, state.id, "reference", (set(candidates) & synced_before) - suspects))
     remote: dict[str, dict[str, Json] | None] = {}
     for start in range(0, len(candidates), FETCH_BATCH):
         remote.update(server.get_references(conn, candidates[start : start + FETCH_BATCH]))
@@ -281,6 +283,8 @@ def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
                  local: Mapping[str, Mapping[str, Json]], report: SyncReport) -> None:
     """A citation key held by two references after the merge: the one this replica already had
     under that key keeps it, the other gets a letter suffix (reported, and pushed with it)."""
+    if not any(merged.values()):
+        return
     claimed = {k: g for k, g in sync_replica.citation_keys(uow).items() if g not in merged}
 
     def kept_locally(gid: str) -> bool:

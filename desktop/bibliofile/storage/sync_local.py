@@ -223,13 +223,27 @@ def deleted_since_sync(src: Source, sync_id: int, kind: Kind) -> list[str]:
         return [str(g) for g in rows.scalars()]
 
 
-def base_texts(src: Source, sync_id: int, kind: Kind) -> dict[str, str]:
-    """gid -> the stored JSON text of each base of ``kind``: a sync compares texts to find what
-    changed here without parsing every base (``sync_replica.snapshot_text`` writes the same)."""
+def base_texts(src: Source, sync_id: int, kind: Kind, global_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """gid -> the stored JSON text of each base of ``kind`` (all, or those of ``global_ids``): a
+    sync compares texts to find what changed here without parsing every base
+    (``sync_replica.snapshot_text`` writes the same)."""
+    B = sync_bases_t.c
+    stmt = select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == kind)
+    out: dict[str, str] = {}
+    with connection(src) as conn:
+        if global_ids is None:
+            return {str(g): str(t) for g, t in conn.execute(stmt).all()}
+        for chunk in chunks(list(global_ids)):
+            out.update({str(g): str(t) for g, t in conn.execute(stmt.where(B.gid.in_(chunk))).all()})
+    return out
+
+
+def base_gids(src: Source, sync_id: int, kind: Kind) -> set[str]:
+    """The global ids of every base of ``kind``: objects synced before (the live ones and those
+    deleted here since)."""
     B = sync_bases_t.c
     with connection(src) as conn:
-        rows = conn.execute(select(B.gid, B.snapshot_json).where(B.sync_id == sync_id, B.kind == kind))
-        return {str(g): str(t) for g, t in rows}
+        return {str(g) for g in conn.execute(select(B.gid).where(B.sync_id == sync_id, B.kind == kind)).scalars().all()}
 
 
 # ---- conflicts -------------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def reference_digests(src: Source, ids: Sequence[int] | None = None) -> dict[int
             def where(column: Any, chunk: Sequence[int] | None = chunk) -> Any:
                 return column.in_(chunk) if chunk is not None else true()
 
-            for row in conn.execute(select(*_DIGEST_COLUMNS).where(R.deleted.is_(False), where(R.id))):
+            for row in conn.execute(select(*_DIGEST_COLUMNS).where(R.deleted.is_(False), where(R.id))).all():
                 parts[row[0]] = [tuple(row)]
             for query in (
                 select(*creator_cols).where(where(C.reference_id)).order_by(C.reference_id, C.position),
@@ -146,7 +146,7 @@ def reference_digests(src: Source, ids: Sequence[int] | None = None) -> dict[int
                 select(CI.reference_id, CI.collection_id).where(where(CI.reference_id)).order_by(CI.reference_id, CI.collection_id),
                 select(N.reference_id, N.html, N.text).where(where(N.reference_id)),
             ):
-                for row in conn.execute(query):
+                for row in conn.execute(query).all():
                     found = parts.get(row[0])
                     if found is not None:
                         found.append(tuple(row))
