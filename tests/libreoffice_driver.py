@@ -20,6 +20,7 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
   whose work runs on a thread: Add Citation waits for the pick);
 - ``{"op": "preferences", "style": S, "locale": L}``: ``writer.set_preferences``;
 - ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
+- ``{"op": "refresh_twice", "style": S}``: two refreshes at once, on two threads;
 - ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
   installed extension (LibreOffice's dispatcher, as a click on the button does);
 - ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
@@ -151,6 +152,9 @@ def main(steps_file: str) -> int:
                     report = writer.refresh(doc, step.get("style"), step.get("locale"))
                     result.update(message=report.message(), via=report.via, refreshed=report.refreshed,
                                   entries=report.entries, problems=report.problems)
+                elif op == "refresh_twice":  # two refreshes at once, as a button and Add Citation's thread can
+                    result["errors"] = _refresh_twice(writer, doc, step.get("style"))
+                    result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
                 elif op == "dispatch":
                     frame = doc.getCurrentController().getFrame()
                     helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
@@ -182,6 +186,26 @@ def main(steps_file: str) -> int:
             soffice.wait(20)
         with contextlib.suppress(ProcessLookupError):  # soffice.bin outlives its launcher's exit
             os.killpg(soffice.pid, signal.SIGKILL)
+
+
+def _refresh_twice(writer: Any, doc: Any, style: str | None) -> list[str]:
+    """Two ``writer.refresh`` calls on two threads at once; what they raised."""
+    import threading
+
+    errors: list[str] = []
+
+    def one() -> None:
+        try:
+            writer.refresh(doc, style)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    return errors
 
 
 def _after(doc: Any, text: str, typed: str = "") -> Any:

@@ -385,3 +385,30 @@ def test_the_add_citation_button_asks_the_running_app(qtbot, window, lib, tmp_pa
     cited = tmp_path / "cited.odt"
     assert body_paragraphs(cited)[:2] == ["Mice grow tumours fast (Lee, 2008, p. 3). Rats do too.", "Second paragraph here."]
     assert bibliography(cited) == ["Lee, A. (2008). Alpha study. Journal of Tests."]
+
+
+def test_two_refreshes_at_once_leave_every_citation_once(qtbot, tmp_path) -> None:
+    """A Refresh pressed while Add Citation's thread refreshes: the second waits for the first
+    (long enough a document that they would overlap: without the wait one of them found its
+    marks removed under it)."""
+    refs = [{**KIM, "id": f"k{i}", "citation-key": f"k{i}", "title": f"Book {i}",
+             "author": [{"family": f"Kim{i}", "given": "Bo"}]} for i in range(60)]
+    paras = []
+    for n in range(200):
+        ref = refs[n % 60]
+        data = {"version": 1, "citationID": f"c{n}", "citationItems": [{"id": ref["id"], "itemData": ref}],
+                "properties": {"plainCitation": "{Citation}", "noteIndex": 0}}
+        paras.append(f"<text:p>Claim {n} {reference_mark('BIBLIOFILE_CITATION ' + json.dumps(data), '{Citation}')}.</text:p>")
+    doc = write_odt(tmp_path / "long.odt", "".join(paras))
+    results = run_driver(qtbot, tmp_path, [
+        {"op": "open", "path": str(doc)},
+        {"op": "refresh", "style": "apa"},
+        {"op": "refresh_twice", "style": "ieee"},
+        {"op": "save", "path": str(tmp_path / "twice.odt")},
+    ])
+    [twice] = by_op(results, "refresh_twice")
+    assert twice["errors"] == []
+    # IEEE numbers the 60 books in order of first citation: claim n cites book n % 60
+    assert twice["citations"] == [f"[{n % 60 + 1}]" for n in range(200)]
+    assert len(mark_names(tmp_path / "twice.odt")) == 200
+    assert len(bibliography(tmp_path / "twice.odt")) == 60

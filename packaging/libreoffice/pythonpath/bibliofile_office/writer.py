@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 import uno
@@ -316,6 +317,12 @@ def set_preferences(doc: Any, style: str, locale: Optional[str]) -> None:
         section.setName(marks.make_name(info, marks.with_settings(info, style, locale)))
 
 
+# One refresh at a time: Add Citation refreshes on its own thread, and a Refresh pressed
+# meanwhile must not remove the marks that one is rewriting (UNO serialises each call, not a
+# whole refresh).
+_REFRESHING = threading.RLock()
+
+
 class _Batch(object):
     """One undo step ("Refresh Citations") with the views locked meanwhile: Writer lays out and
     repaints once at the end instead of after each of hundreds of edits."""
@@ -346,7 +353,7 @@ def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None)
     """Refresh: every citation and the bibliography rendered again, in document order, by the
     running app (the library's current data) or else by the command line (the embedded data).
     ``style``/``locale`` restyle the document and are kept in its bibliography. One undo step."""
-    with _Batch(doc, "Refresh Citations"):
+    with _REFRESHING, _Batch(doc, "Refresh Citations"):
         return _refresh(doc, style, locale)
 
 
