@@ -130,7 +130,10 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
     window.show()
     # Editors' CAYW requests: the app's, never a test window's; once the first rows are painted.
     window.picker_actions.start_endpoint_after_first_paint()
-    app.installEventFilter(FileOpenHandler(window))  # macOS sends double-clicked files as events
+    if sys.platform == "darwin":
+        # macOS sends double-clicked files as events. A filter on the application sees every
+        # event of every widget, so it is installed only where such events come (issue 22).
+        app.installEventFilter(FileOpenHandler(window))
     if open_files:
         QTimer.singleShot(0, lambda: window.import_files(list(open_files)))
     else:
