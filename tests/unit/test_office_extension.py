@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import stat
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -219,3 +220,16 @@ def test_zotero_s_preferences_read_as_the_headless_refresh_reads_them(xml: str) 
         "</office:meta></office:document-meta>"
     ).encode()
     assert marks.zotero_preferences(xml) == odt_marks.zotero_preferences(meta)
+
+
+def test_an_endpoint_file_left_by_a_crashed_app_means_not_running(tmp_path: Path) -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    path = office_render.endpoint_path()
+    office_render.write_endpoint_file(path, 23119, "stale")
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "pid": gone.pid}))
+    with pytest.raises(app_link.AppNotRunning):
+        app_link.endpoint()
+    path.write_text(json.dumps(data))  # this process wrote it: it runs
+    assert app_link.endpoint() == (23119, "stale")

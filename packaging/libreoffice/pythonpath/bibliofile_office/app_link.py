@@ -69,7 +69,23 @@ def endpoint() -> Tuple[int, str]:
     port, token = data.get("port"), data.get("token")
     if not isinstance(port, int) or not isinstance(token, str) or not token:
         raise AppNotRunning(NOT_RUNNING)
+    if not _alive(data.get("pid")):  # left behind by an app that crashed
+        raise AppNotRunning(NOT_RUNNING)
     return port, token
+
+
+def _alive(pid: Any) -> bool:
+    """Whether the process that wrote the file still runs (not asked on Windows, where
+    ``os.kill`` would end it; a dead port answers there instead)."""
+    if sys.platform == "win32" or not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def post(route: str, payload: Dict[str, Any], timeout: float) -> Dict[str, Any]:
@@ -88,6 +104,8 @@ def post(route: str, payload: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         with opener.open(request, timeout=timeout) as response:
             answer = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
+        if exc.code == 404:  # another program took the port of an app that is gone
+            raise AppNotRunning(NOT_RUNNING) from exc
         text = exc.read().decode("utf-8", "replace").strip()
         raise LinkError("Bibliofile answered %d: %s" % (exc.code, text)) from exc
     except (urllib.error.URLError, ConnectionError) as exc:
