@@ -134,6 +134,25 @@ def bibliography(path: Path) -> list[str]:
     return ["".join(p.itertext()) for p in sections[0].iter(f"{{{NS['text']}}}p")]
 
 
+def bibliography_layout(path: Path) -> tuple[float, str]:
+    """(first-line indent in mm, line height) of the bibliography's first paragraph, read from
+    its automatic paragraph style (Writer writes inches or centimetres by the profile's locale)."""
+    root = content_root(path)
+    [section] = [s for s in root.iter(f"{{{NS['text']}}}section") if s.get(f"{{{NS['text']}}}name", "").startswith("BIBLIOFILE_BIBL ")]
+    first = next(section.iter(f"{{{NS['text']}}}p"))
+    name = first.get(f"{{{NS['text']}}}style-name")
+    fo = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+    for st in root.iter(f"{{{NS['style']}}}style"):
+        if st.get(f"{{{NS['style']}}}name") == name:
+            props = st.find(f"{{{NS['style']}}}paragraph-properties")
+            assert props is not None
+            indent = props.get(f"{fo}text-indent", "0in")
+            mm = {"in": 25.4, "cm": 10.0, "mm": 1.0, "pt": 25.4 / 72}
+            unit = next(u for u in mm if indent.endswith(u))
+            return round(float(indent[: -len(unit)]) * mm[unit], 1), props.get(f"{fo}line-height", "100%")
+    raise AssertionError(f"no paragraph style {name}")
+
+
 def citation_data(path: Path) -> list[dict[str, Any]]:
     return [json.loads(n[len("BIBLIOFILE_CITATION "):]) for n in mark_names(path)]
 
@@ -215,6 +234,7 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     assert bibliography(apa) == entries
     assert body_paragraphs(apa) == [APA_BODY[0], *entries, APA_BODY[1]]  # where the cursor was
     assert {"Beta book", "Journal of Tests"} <= italic_texts(apa)
+    assert bibliography_layout(apa) == (-12.7, "200%")  # APA: hanging indent, double spaced
     # the library's data went back into the marks, so the document carries the correction
     data = citation_data(apa)
     assert [c["id"] for c in data[0]["citationItems"]] == ["lee2008"]
@@ -229,9 +249,11 @@ def test_with_the_app_running_add_citation_picks_and_refresh_uses_the_library(qt
     assert first.startswith("Ann Lee, “Alpha Study,” Journal of Tests") and first.endswith("3.")
     assert second.startswith("Bo Kim, Beta Book") and second.endswith("; Lee, “Alpha Study.”")  # Lee's later note is short
     assert [d["properties"]["noteIndex"] for d in citation_data(chicago)] == [1, 2]
+    assert bibliography_layout(chicago) == (-12.7, "100%")
     # and IEEE takes them back into the text, numbered in order of first citation
     ieee = tmp_path / "ieee.odt"
     assert footnotes(ieee) == []
+    assert bibliography_layout(ieee) == (0.0, "100%")  # no hanging indent any more
     assert body_paragraphs(ieee)[0] == "Mice grow tumours fast [1, p. 3]. Rats do too [1], [2]."
     assert bibliography(ieee) == ["[1] A. Lee, “Alpha study,” Journal of Tests, 2008.", "[2] B. Kim, Beta book. Press, 2010."]
 

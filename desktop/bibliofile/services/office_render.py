@@ -45,8 +45,9 @@ class OfficeRequestError(ValueError):
 
 def render_for_office(payload: Any, library: Library | None) -> dict[str, Any]:
     """``POST /bibliofile/render``: ``{"citations": [...], "style": S, "locale": L}`` in,
-    ``{"citations": [html], "bibliography": [html], "items": [[item per cite]], "problems",
-    "note_style"}`` out (see the module doc)."""
+    ``{"citations": [html], "bibliography": [html], "layout": {"hanging_indent", "line_spacing",
+    "entry_spacing"}, "items": [[item per cite]], "problems", "note_style"}`` out (see the
+    module doc)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("citations"), list):
         raise OfficeRequestError("expected {\"citations\": [...], \"style\": ...}")
     if len(payload["citations"]) > MAX_CITATIONS:
@@ -63,9 +64,16 @@ def render_for_office(payload: Any, library: Library | None) -> dict[str, Any]:
     items: list[list[CslItem | None]] = [
         [from_library.get(c.id) or clusters.embedded.get(c.id) for c in cluster.cites] for cluster in clusters.clusters
     ]
+    params = done.result.bibliography.params
     return {
         "citations": done.result.citations,
         "bibliography": list(done.result.bibliography.entries),
+        # the style's layout of the list, which the HTML entries do not carry
+        "layout": {
+            "hanging_indent": params.hanging_indent,
+            "line_spacing": params.line_spacing,
+            "entry_spacing": params.entry_spacing,
+        },
         "items": items,
         "problems": done.problems,
         "note_style": is_note_style(style),

@@ -121,15 +121,18 @@ def post(route: str, payload: Dict[str, Any], timeout: float) -> Dict[str, Any]:
 
 class Rendered(object):
     """Every citation's runs, the bibliography's entries, the items as the app knows them now
-    (None from the command line: the embedded ones stay), and how it was rendered."""
+    (None from the command line: the embedded ones stay), how it was rendered, and the list's
+    layout (the app only: the command line's HTML does not say)."""
 
     def __init__(self, citations: List[List[marks.Run]], entries: List[List[marks.Run]],
-                 items: Optional[List[List[Dict[str, Any]]]], via: str, problems: List[str]) -> None:
+                 items: Optional[List[List[Dict[str, Any]]]], via: str, problems: List[str],
+                 layout: Optional[Dict[str, Any]] = None) -> None:
         self.citations = citations
         self.entries = entries
         self.items = items
         self.via = via
         self.problems = problems
+        self.layout = layout  # hanging indent and spacing; None: the paragraphs keep theirs
 
 
 def render(request: Dict[str, Any]) -> Rendered:
@@ -149,6 +152,7 @@ def render(request: Dict[str, Any]) -> Rendered:
         items if isinstance(items, list) and len(items) == len(citations) else None,
         "app",
         [str(p) for p in answer.get("problems") or []],
+        answer.get("layout") if isinstance(answer.get("layout"), dict) else None,
     )
 
 

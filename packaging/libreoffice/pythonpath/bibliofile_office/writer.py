@@ -241,6 +241,24 @@ def _replace_section(section: Any, entries: List[List[marks.Run]]) -> None:
         _insert_runs(text, cursor, runs)
 
 
+HANGING = 1270  # 0.5 in, in 1/100 mm: the hanging indent APA and Chicago ask for
+
+
+def _lay_out(section: Any, layout: Dict[str, Any]) -> None:
+    """The style's layout on the bibliography's paragraphs: a hanging indent (or none), line
+    spacing (2: double) and space between entries (in lines)."""
+    anchor = section.getAnchor()
+    cursor = anchor.getText().createTextCursorByRange(anchor)
+    hanging = bool(layout.get("hanging_indent"))
+    cursor.ParaLeftMargin = HANGING if hanging else 0
+    cursor.ParaFirstLineIndent = -HANGING if hanging else 0
+    spacing = uno.createUnoStruct("com.sun.star.style.LineSpacing")
+    spacing.Mode = 0  # PROP: a percentage of single spacing
+    spacing.Height = 100 * max(1, min(3, int(layout.get("line_spacing") or 1)))
+    cursor.ParaLineSpacing = spacing
+    cursor.ParaBottomMargin = 423 * max(0, min(3, int(layout.get("entry_spacing") or 0)))  # ~12 pt a line
+
+
 # ---- the toolbar's commands --------------------------------------------------------------------
 def insert_citation(doc: Any, cites: List[Dict[str, Any]], at: Any = None) -> Any:
     """Add Citation: a new citation of ``cites`` (CSL cite-items with ``itemData``) at ``at``
@@ -406,6 +424,8 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
     for section, info in sections:
         section.setName(marks.make_name(info, marks.with_settings(info, report.style, report.locale)))
         _replace_section(section, rendered.entries)
+        if rendered.layout is not None:
+            _lay_out(section, rendered.layout)
     return report
 
 
