@@ -9,10 +9,17 @@ NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: setup run test test-unit test-gui test-e2e lint bench package clean
 
+# The LibreOffice Writer extension (packaging/libreoffice/), zipped; rebuilt when its sources change.
+OXT := build/bibliofile-writer.oxt
+OXT_SOURCES := $(shell find packaging/libreoffice -type f -not -path '*/__pycache__/*')
+
 # Byte-compiled once here (quick when current), as an installed package would be: with the
 # source checkout installed editable, every start otherwise compiles our modules (~60 ms).
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(OXT)
 	@$(BIN)/python -m compileall -q desktop/bibliofile >/dev/null
+
+$(OXT): $(OXT_SOURCES) desktop/bibliofile/office/build_oxt.py | $(STAMP)
+	@$(BIN)/python -m bibliofile.office.build_oxt $@ >/dev/null
 
 # Rebuilt only when the pins or the project metadata change, so `make run` starts at once after
 # the first time. requirements.lock pins every package (runtime and test) to the versions CI uses.

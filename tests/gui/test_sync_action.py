@@ -86,3 +86,11 @@ def test_an_unreachable_server_is_a_plain_message_and_the_edit_stays(
     action.action.trigger()
     qtbot.waitUntil(lambda: action.last_report is not None, timeout=30000)
     assert action.last_report is not None and action.last_report.pushed == 1
+
+
+def test_the_window_offers_sync_in_the_file_menu_before_quit(window) -> None:
+    """Installed once the window is idle, the entry goes before Quit, not after it."""
+    window._install_deferred()
+    texts = [a.text() for a in window.menu_file.actions()]
+    assert "Sync with Shared Library…" in texts
+    assert texts.index("Sync with Shared Library…") < texts.index("&Quit")

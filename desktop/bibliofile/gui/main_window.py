@@ -211,6 +211,9 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         from bibliofile.gui import fulltext_indexer
 
         self.fulltext = fulltext_indexer.install(self)  # attached files' text, once idle (issue 19)
+        from bibliofile.gui import sync_action
+
+        self.sync_action = sync_action.install(self)  # File > Sync with Shared Library (issue 21)
 
     def _edit_current(self) -> None:
         self.detail.focus_title()

@@ -40,7 +40,8 @@ class SyncAction(QObject):
         self.action = QAction("Sync with Shared Library…", window.as_parent())
         self.action.setStatusTip("Send this library's changes to the shared library and receive the others'")
         self.action.triggered.connect(self.start)
-        window.menu_file.addAction(self.action)
+        # Added once the window is idle: before Quit's separator, not after Quit.
+        window.menu_file.insertAction(window.file_quit_separator, self.action)
         self.dialog: QInputDialog | None = None
         self.last_report: sync.SyncReport | None = None
 

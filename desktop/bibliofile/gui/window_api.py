@@ -58,6 +58,7 @@ class WindowApi(Writer, Protocol):
     importer: ImportController
     detail: DetailPane
     menu_file: QMenu
+    file_quit_separator: QAction  # File's entries added later go before it (and Quit)
     menu_edit: QMenu
     menu_view: QMenu
     menu_tools: QMenu
