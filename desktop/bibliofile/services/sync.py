@@ -23,14 +23,19 @@ password comes from libpq (PGPASSWORD, ~/.pgpass, a service file), never from th
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from string import ascii_lowercase
+from typing import Literal
 from uuid import UUID
 
-from bibliofile.model.merge import Conflict, Json, canonical, merge_object
+from bibliofile.model.merge import Conflict, Json, canonical, merge_object, normalize
+from bibliofile.model.sync_snapshot import EXTRA_PREFIX, FIELD_PREFIX, READING_PREFIX
+from bibliofile.services.changes import Change, NotDone, Operation
 from bibliofile.storage import server, sync_local, sync_replica
-from bibliofile.storage.library import Library, UnitOfWork
+from bibliofile.storage.library import Library, Source, UnitOfWork
 
 FETCH_BATCH = 2000  # references read from the server per statement
 
@@ -51,6 +56,7 @@ class SyncReport:
     kept_edited: list[dict[str, str]] = field(default_factory=list)  # {"key", "deleted_on"}
     renamed: list[dict[str, str]] = field(default_factory=list)  # {"key", "renamed_to"}
     conflict_gids: list[str] = field(default_factory=list, repr=False)  # the object of each conflict
+    version: int = field(default=0, repr=False)  # the server's change log, pulled up to
 
     def as_json(self) -> dict[str, Json]:
         return {
@@ -144,6 +150,7 @@ def _exchange(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.
         by_gid.setdefault(gid, []).append({"key": c.key, "field": c.field, "local": c.local, "remote": c.remote})
     sync_local.save_conflicts(uow, state.id, by_gid)
     sync_local.record_pull(uow, state.id, version)
+    report.version = version
     return report
 
 
@@ -317,3 +324,178 @@ def _suffixed(key: str, taken: Mapping[str, str]) -> str:
         if key + suffix not in taken:
             return key + suffix
         n += 1
+
+
+# ---- the window's automatic sync: reaching the server, live updates, state, conflicts -------------
+
+
+def reach(url: str, engine: server.ServerEngine | None = None, *, sslmode: str | None = None) -> server.ServerEngine:
+    """An engine for the server with its schema checked (made the first time, then reused), or a
+    ServerError. The window calls this off the writer thread before each automatic sync, so a
+    server that does not answer (a blocked network waits out the connect timeout) never holds
+    the library's own writes back; the sync proper then runs on the writer with this engine."""
+    if engine is None:
+        return open_server(url, sslmode=sslmode)
+    with server.translated(address(url)):
+        server.upgrade_server(engine)
+    return engine
+
+
+def listen(url: str, stop: threading.Event, on_change: Callable[[int], None], *,
+           on_ready: Callable[[], None] | None = None, sslmode: str | None = None) -> None:
+    """Block until ``stop`` is set, calling ``on_change(version)`` as each push to the server
+    commits (LISTEN/NOTIFY, ``storage.server.listen``); ServerError when the connection fails."""
+    server.listen(url, stop, on_change, on_ready=on_ready, sslmode=sslmode)
+
+
+def _remembered_state(src: Source) -> sync_local.SyncState | None:
+    known = sync_local.servers(src)
+    if not known:
+        return None
+    return max(known, key=lambda s: (s.last_synced is not None, s.last_synced or 0, s.id))  # type: ignore[operator]
+
+
+def last_synced(library: Library) -> datetime | None:
+    """When this library last synced with its shared library (UTC, naive), None if never."""
+    state = _remembered_state(library)
+    return state.last_synced if state is not None else None
+
+
+def pending_changes(library: Library) -> int:
+    """How many references and collections changed here since the last sync: what the next one
+    sends (the window's "Offline — N changes waiting"). Found as the sync finds them: digests
+    first, snapshots only of the references whose digest moved."""
+    state = _remembered_state(library)
+    sync_local.ensure_gids(library)  # references added since the last sync get theirs now
+    live = sync_replica.live_reference_gids(library)
+    collections = sync_replica.collection_snapshots(library)
+    if state is None:
+        return len(live) + len(collections)
+    digests = sync_replica.reference_digests(library)
+    stored = sync_local.load_digests(library, state.id)
+    suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
+    synced_before = sync_local.base_gids(library, state.id, "reference")
+    base_text = sync_local.base_texts(library, state.id, "reference", suspects & synced_before)
+    local = _snapshots(library, live, suspects)  # type: ignore[arg-type]
+    changed = {g for g, snap in local.items() if base_text.get(g) != sync_replica.snapshot_text(snap)}
+    changed |= {g for g in synced_before if g not in live}
+    coll_bases = sync_local.base_texts(library, state.id, "collection")
+    changed |= {g for g in coll_bases.keys() | collections.keys()
+                if coll_bases.get(g) != (sync_replica.snapshot_text(normalize(collections[g])) if g in collections else None)}
+    return len(changed)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenConflict:
+    """A field changed on both sides and not yet settled: the library holds ``local``."""
+
+    gid: str
+    key: str
+    field: str
+    local: Json
+    remote: Json
+
+
+def open_conflicts(src: Library | UnitOfWork) -> list[OpenConflict]:
+    """The conflicts with the shared library this library syncs with, by key and field."""
+    state = _remembered_state(src)
+    if state is None:
+        return []
+    out = [
+        OpenConflict(gid, str(c.get("key") or gid), str(c.get("field") or ""), c.get("local"), c.get("remote"))
+        for gid, found in sync_local.open_conflicts(src, state.id).items()
+        for c in found
+        if isinstance(c, dict)
+    ]
+    return sorted(out, key=lambda c: (c.key.casefold(), c.field, c.gid))
+
+
+def field_label(name: str) -> str:
+    """A snapshot field as a user names it: "fields.title" -> "title", "creators" -> "authors"."""
+    for prefix in (FIELD_PREFIX, EXTRA_PREFIX, READING_PREFIX):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return {"creators": "authors", "citation_key": "citation key", "item_type": "type",
+            "status": "reading status", "date_read": "date read"}.get(name, name.replace("_", " "))
+
+
+Choice = Literal["mine", "theirs"]
+
+
+def resolve_conflict(gid: str, field_name: str, choice: Choice) -> Operation:
+    """Settle one open conflict, as one undoable change: "mine" keeps the library's value (it was
+    kept, and sent, by the sync) and only closes the conflict; "theirs" writes the other value
+    into the reference (or collection) and closes it, and the next sync sends it. Undo puts the
+    value and the open conflict back."""
+
+    def operation(uow: UnitOfWork) -> Change:
+        state = _remembered_state(uow)
+        if state is None:
+            raise NotDone("This library does not sync with a shared library.")
+        entries = [c for c in sync_local.open_conflicts(uow, state.id).get(gid, []) if isinstance(c, dict)]
+        chosen = [c for c in entries if c.get("field") == field_name]
+        if not chosen:
+            raise NotDone("That conflict was already settled.")
+        remaining = [c for c in entries if c.get("field") != field_name]
+        key = str(chosen[0].get("key") or gid)
+        label = field_label(field_name)
+        if choice == "mine":
+            return _settle(uow, state.id, gid, None, None, remaining, f"Keep my {label} of {key}")
+        target = _Target.find(uow, gid)
+        current = target.read(uow) if target is not None else None
+        if target is None or current is None:
+            raise NotDone(f"{key} is not in the library any more (restore it from the Trash first).")
+        new: dict[str, Json] = dict(current)
+        new[field_name] = chosen[0].get("remote")
+        return _settle(uow, state.id, gid, target, normalize(new), remaining, f"Take their {label} of {key}")
+
+    return operation
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The object a conflict is about: a reference (by local id) or a collection."""
+
+    gid: str
+    kind: Literal["reference", "collection"]
+    local_id: int
+
+    @staticmethod
+    def find(src: Source, gid: str) -> _Target | None:
+        for kind in ("reference", "collection"):
+            found = sync_local.local_ids(src, kind, [gid])  # type: ignore[arg-type]
+            if gid in found:
+                return _Target(gid, kind, found[gid])  # type: ignore[arg-type]
+        return None
+
+    def read(self, src: Source) -> dict[str, Json] | None:
+        if self.kind == "reference":
+            return sync_replica.reference_snapshots(src, [self.local_id]).get(self.local_id)
+        snap = sync_replica.collection_snapshots(src).get(self.gid)
+        return dict(snap) if snap is not None else None
+
+    def write(self, uow: UnitOfWork, snapshot: Mapping[str, Json]) -> None:
+        if self.kind == "reference":
+            sync_replica.apply_references(uow, [sync_replica.Incoming(self.gid, self.local_id, snapshot)])
+        else:
+            sync_replica.apply_collections(uow, {self.gid: snapshot})
+
+
+def _settle(uow: UnitOfWork, sync_id: int, gid: str, target: _Target | None, snapshot: dict[str, Json] | None,
+            conflicts: Sequence[Mapping[str, Json]], description: str) -> Change:
+    """Write ``snapshot`` (None: leave the object as it is) and make ``conflicts`` the object's
+    open ones; the Change's undo writes back what was there before, the same way."""
+    before_conflicts = sync_local.open_conflicts(uow, sync_id).get(gid, [])
+    before: dict[str, Json] | None = None
+    if target is not None and snapshot is not None:
+        before = target.read(uow)
+        if not _same(before, snapshot):
+            target.write(uow, snapshot)
+    sync_local.save_conflicts(uow, sync_id, {gid: conflicts})
+
+    def undo(u: UnitOfWork) -> Change:
+        return _settle(u, sync_id, gid, target, before, before_conflicts, description)
+
+    ids = (target.local_id,) if target is not None and target.kind == "reference" else ()
+    return Change(description, undo, ids)

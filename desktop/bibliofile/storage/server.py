@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,6 +76,8 @@ SERVER_MIGRATIONS_DIR = Path(__file__).with_name("server_migrations")
 # pg_advisory_xact_lock keys ("bibw", "bibm"): one for writers, one for schema upgrades.
 WRITE_LOCK = 0x62696277
 MIGRATE_LOCK = 0x6269626D
+# LISTEN/NOTIFY channel of a server library: a push's commit notifies it with the new version.
+CHANGES_CHANNEL = "bibliofile_changes"
 # Tags are keyed by name: every replica derives the same gid for the same name.
 TAG_NAMESPACE = uuid.UUID("5b0f1e2c-8a61-4d7e-9f0b-6c1d2e3f4a5b")
 
@@ -143,7 +145,14 @@ def writing(engine: Engine) -> Iterator[Connection]:
     it, and it commits as a whole or not at all (a backend killed half-way leaves nothing)."""
     with translated(display_url(engine.url)), engine.begin() as conn:
         _write_lock(conn)
+        before = latest_version(conn)
         yield conn
+        # Live updates: the replicas listening hear of a push when it commits, and only then
+        # (PostgreSQL delivers a NOTIFY at commit and drops it on rollback). The payload is the
+        # version pulled up to, so the replica that pushed knows it has it already.
+        after = latest_version(conn)
+        if after > before:
+            conn.execute(select(func.pg_notify(CHANGES_CHANNEL, str(after))))
 
 
 # ---- connecting ---------------------------------------------------------------------------
@@ -179,6 +188,43 @@ def connect(url: str, *, sslmode: str | None = None, connect_timeout: int = 10) 
     if sslmode:
         args["sslmode"] = sslmode
     return create_engine(server_url(url), connect_args=args, pool_pre_ping=True)
+
+
+def listen(url: str, stop: threading.Event, on_change: Callable[[int], None], *,
+           on_ready: Callable[[], None] | None = None, sslmode: str | None = None,
+           poll_seconds: float = 0.5, connect_timeout: int = 10) -> None:
+    """Wait for pushes to the server library at ``url`` until ``stop`` is set: ``on_change(version)``
+    for each one committed (in this thread), ``on_ready()`` once listening.
+
+    A connection of its own (psycopg, autocommit: LISTEN outside any sync's transaction), woken
+    by the server as a push commits; ``stop`` is looked at every ``poll_seconds``. A connection
+    that cannot be made or is lost raises ServerUnreachableError; the caller retries."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = server_url(url)
+    where = display_url(parsed)
+    params: dict[str, Any] = {k: v for k, v in parsed.query.items() if isinstance(v, str)}
+    params.update(host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database,
+                  connect_timeout=connect_timeout, application_name="bibliofile-listen")
+    if parsed.password:
+        params["password"] = parsed.password
+    if sslmode:
+        params["sslmode"] = sslmode
+    try:
+        with psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v is not None}) as conn:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANGES_CHANNEL)))
+            if on_ready is not None:
+                on_ready()
+            while not stop.is_set():
+                for note in conn.notifies(timeout=poll_seconds):
+                    payload = note.payload.strip()
+                    on_change(int(payload) if payload.isdigit() else 0)
+                    if stop.is_set():
+                        break
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ServerUnreachableError(f"Not listening to the shared library at {where} ({reason}).") from exc
 
 
 # ---- schema ----------------------------------------------------------------------------------
