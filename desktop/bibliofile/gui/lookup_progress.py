@@ -6,6 +6,13 @@ in the runner's read pool (two threads) it would hold back every search typed me
 writes a lookup leads to still go through the window's single writer (``run_write`` and the
 undo stack). Progress comes back as queued signals, so the GUI thread only repaints a bar.
 
+Why progress is throttled: 100 DOIs against a quick server answer ~100 times a second, and each
+repaint of the label and bar (a status-bar relayout when the text widens) cost the GUI thread
+5-50 ms under load, enough to stall the window for 50-150 ms at a time (issue 18: no frame
+over 50 ms). A job's count is kept as it comes; ``changed`` for progress fires at most every
+``PROGRESS_INTERVAL_MS``, while a job starting or ending still says so at once. The label also
+reserves the width of its widest text when a job starts, so a new count never re-lays the bar out.
+
 Signals (NetworkJobs):
     changed(): a job started, progressed or ended (the status widget repaints).
 """
@@ -17,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from bibliofile.gui.task_runner import SyncTaskRunner, TaskRunner
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Fetch = Callable[[Any, Callable[[int, int], None]], Any]  # (client, progress(done, total)) -> result
+PROGRESS_INTERVAL_MS = 100  # at most ten progress repaints a second
 
 
 @dataclass(eq=False)
@@ -71,6 +79,10 @@ class NetworkJobs(QObject):
         self.runner: TaskRunner = SyncTaskRunner(self) if synchronous else TaskRunner(self)
         self.jobs: list[Job] = []
         self.client_factory: Callable[[], Any] = default_client
+        self._progress_timer = QTimer(self)  # progress is told at most every interval
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_INTERVAL_MS)
+        self._progress_timer.timeout.connect(self.changed)
 
     @property
     def busy(self) -> bool:
@@ -101,7 +113,8 @@ class NetworkJobs(QObject):
 
         def progressed(value: int) -> None:
             job.done = max(job.done, value)
-            self.changed.emit()
+            if not self._progress_timer.isActive():
+                self._progress_timer.start()  # told with whatever else arrives meanwhile
 
         def finished(result: Any) -> None:
             self._end(job)
@@ -169,9 +182,21 @@ class LookupProgress(QWidget):
         running = self.jobs.busy
         self.setVisible(running)
         if not running:
+            self.label.setMinimumWidth(0)
             return
         cancelling = all(j.cancelled for j in self.jobs.jobs)
+        # The widest count this label will show, reserved: a growing count re-lays nothing out.
+        widest = self.label.fontMetrics().horizontalAdvance(f"{label}: {total:,} of {total:,}…")
+        if widest > self.label.minimumWidth():
+            self.label.setMinimumWidth(widest)
         self.label.setText("Cancelling…" if cancelling else f"{label}: {done:,} of {total:,}…")
-        self.bar.setRange(0, max(total, 1))
+        # QProgressBar.setValue repaints at once (repaint(), not update()), and a synchronous
+        # repaint flushes every region of the window waiting to be painted (the table after a
+        # selection: 20-150 ms) in the middle of this slot. With updates off while the value
+        # changes, the bar is painted with the rest at the next turn of the event loop.
+        self.bar.setUpdatesEnabled(False)
+        if self.bar.maximum() != max(total, 1):
+            self.bar.setRange(0, max(total, 1))
         self.bar.setValue(min(done, total))
+        self.bar.setUpdatesEnabled(True)  # schedules the bar's repaint (update())
         self.cancel_button.setEnabled(not cancelling)
