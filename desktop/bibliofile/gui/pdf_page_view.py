@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from bibliofile.gui.pdf_render import (
+    MAX_PIXELS,
     POINTS_PER_INCH,
     SCREEN_DPI,
     DocumentInfo,
@@ -39,6 +40,13 @@ MAX_ZOOM = 4.0
 ZOOM_STEP = 1.25
 HIT = QColor(255, 214, 0, 110)  # every hit: a translucent marker yellow
 CURRENT_HIT = QColor(255, 120, 0, 150)  # the hit the find bar is on: orange
+# Drawn pages kept for paging back: 9 Letter pages at 100 % on a 96-dpi screen, times the
+# screen's pixel ratio (64 MB on a high-dpi screen, where a page takes 4x the bytes: the page
+# ahead is still drawn before Page Down reaches it). Never less than the pages in view take at
+# the zoom of the moment (400 % needs more), so what is on screen is never dropped to make room
+# for a page drawn ahead. 64 MB on every screen before: with the reader open at 100k references
+# the app peaked at 415 MB against the issue's 400 (bench/bench_reader_memory.py).
+CACHE_BYTES = 32 * 1024 * 1024
 
 
 class PdfPageView(QAbstractScrollArea):
@@ -59,7 +67,8 @@ class PdfPageView(QAbstractScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.viewport().setBackgroundRole(QPalette.ColorRole.Dark)
         self.viewport().setAutoFillBackground(True)
-        self.cache = cache if cache is not None else PageCache()
+        self.cache = cache if cache is not None else PageCache(CACHE_BYTES)
+        self._cache_budget = self.cache.budget
         self.renderer: PdfRenderer | None = None
         self.info: DocumentInfo | None = None
         self.zoom = 1.0
@@ -254,6 +263,13 @@ class PdfPageView(QAbstractScrollArea):
         self.failed_pages[page] = why
         self.viewport().update()
 
+    def page_bytes(self, page: int, scale: float) -> int:
+        """The bytes of a page drawn at ``scale`` (32 bits a pixel, a pixel of margin)."""
+        assert self.info is not None
+        w, h = self.info.page_sizes[page]
+        pixels = min((w * scale + 1) * (h * scale + 1), MAX_PIXELS + w * scale + h * scale + 1)
+        return int(pixels) * 4
+
     def _request_visible(self) -> None:
         if self.renderer is None or not self._tops:
             return
@@ -263,6 +279,15 @@ class PdfPageView(QAbstractScrollArea):
         # The pages in view first, then one before and after (a PageDown finds its page drawn).
         around = [p for p in (visible[-1] + 1, visible[0] - 1) if 0 <= p < len(self._tops)]
         scale = self.render_scale()
+        # Room for the pages in view, whatever they take; the neighbours only where they fit,
+        # else a page drawn ahead would push out the page in view, to be drawn again, and so on.
+        need = sum(self.page_bytes(p, scale) for p in visible)
+        base = int(self._cache_budget * max(1.0, self.devicePixelRatioF()))
+        self.cache.budget = max(base, need + need // 4)
+        for p in list(around):
+            need += self.page_bytes(p, scale)
+            if need > self.cache.budget:
+                around.remove(p)
         wanted = [p for p in visible + around if self.cache.get(p, scale) is None and p not in self.failed_pages]
         self.renderer.request(wanted, scale)
 

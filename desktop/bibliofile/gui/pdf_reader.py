@@ -588,6 +588,9 @@ class PdfReaderWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_place()
         self.renderer.stop(wait=0.25)  # a page stuck in PDFium is abandoned, not waited for
+        # The drawn pages (up to the cache's 64 MB) go now, not whenever the last Python
+        # reference to this window does (a slot, a cycle the collector has not reached yet).
+        self.view.cache.clear()
         if _open.get(self.path) is self:
             del _open[self.path]
         super().closeEvent(event)

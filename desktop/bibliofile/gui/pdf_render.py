@@ -16,6 +16,7 @@ thread never waits for this one, and closing the reader abandons a stuck thread)
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 from collections import OrderedDict
@@ -78,6 +79,36 @@ def open_failure(path: Path, exc: BaseException, password_given: bool = False) -
     else:
         why = f"PDFium could not read it ({text})"
     return f"Cannot open “{path.name}” ({path}): {why}. The file was left as it is; Open in System Viewer may still show it."
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+PAGE_ALLOCATION_LIMIT = 1 << 20  # bytes: allocations this big get pages of their own from the system
+_malloc_tuned = False
+
+
+def return_page_memory_to_the_system() -> bool:
+    """With glibc, fix the size from which an allocation is mapped on its own (munmap'ed when
+    freed) at 1 MiB; True when set. A drawn page is megabytes, allocated on the renderer's
+    thread; glibc's default threshold rises to the size of the first such block freed, after
+    which pages come from the thread's heap and a page dropped from the cache (or a closed
+    reader's pages) stays in the process (bench/bench_reader_memory.py: +30 MB kept after the
+    reader closed). Done once, when the first document opens; anything else of 1 MiB or more
+    is then mapped too, as glibc does by default for 128 KiB and more until it adjusts."""
+    global _malloc_tuned
+    if _malloc_tuned:
+        return True
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "mallopt") or not hasattr(libc, "gnu_get_libc_version"):
+            return False  # musl and others: their malloc returns big blocks anyway
+        _malloc_tuned = bool(libc.mallopt(M_MMAP_THRESHOLD, PAGE_ALLOCATION_LIMIT))
+    except (OSError, AttributeError):
+        return False
+    return _malloc_tuned
 
 
 class PageCache:
@@ -157,6 +188,7 @@ class PdfRenderer(QObject):
         self._thread = threading.Thread(target=self._run, name=f"pdf-render {path.name}", daemon=True)
 
     def start(self) -> None:
+        return_page_memory_to_the_system()
         self._thread.start()
 
     # ---- requests from the GUI thread ------------------------------------------------------------
@@ -250,12 +282,18 @@ class PdfRenderer(QObject):
                         scale_used = (MAX_PIXELS / (w * h)) ** 0.5
                     else:
                         scale_used = scale
-                    bitmap = page.render(scale=scale_used, prefer_bgrx=True, draw_annots=True)
+                    drawn_into: list[QImage] = []
+                    bitmap = page.render(scale=scale_used, prefer_bgrx=True, draw_annots=True,
+                                         bitmap_maker=lambda *a, **k: _bitmap_in_image(drawn_into, *a, **k))
                     try:
-                        fmt = QImage.Format.Format_RGB32 if bitmap.n_channels == 4 else QImage.Format.Format_BGR888
-                        image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, fmt).copy()
+                        if drawn_into:  # PDFium drew straight into the image's own pixels
+                            image = drawn_into[0]
+                        else:
+                            fmt = QImage.Format.Format_RGB32 if bitmap.n_channels == 4 else QImage.Format.Format_BGR888
+                            image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, fmt).copy()
                     finally:
                         bitmap.close()
+                        del bitmap  # its view of the image's pixels goes before the image leaves
                 finally:
                     page.close()
         except Exception as exc:  # one bad page: say so on that page, go on with the others
@@ -281,6 +319,25 @@ class PdfRenderer(QObject):
             current = self._search == (search_id, text)
         if current:
             self.searchProgress.emit(search_id, hits)
+
+
+def _bitmap_in_image(into: list[QImage], width: int, height: int, format: int, rev_byteorder: bool = False) -> Any:
+    """A PDFium bitmap over the pixels of a new QImage (appended to ``into``), for pypdfium2's
+    ``render(bitmap_maker=...)``: a page is drawn once into memory the image owns, where drawing
+    into a buffer of pypdfium2's and copying it held two of each page at once (a page at 200 %
+    on a high-dpi screen is 55 MB: bench/bench_reader_memory.py's peak). Any other format than
+    32-bit BGRx (Qt's RGB32 in memory) gets pypdfium2's own buffer, copied as before."""
+    from pypdfium2 import PdfBitmap
+    from pypdfium2 import raw as pdfium_c
+
+    if format != pdfium_c.FPDFBitmap_BGRx or rev_byteorder:
+        return PdfBitmap.new_native(width, height, format, rev_byteorder)
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    if image.isNull():
+        raise MemoryError(f"no memory for a page of {width} x {height} pixels")
+    pixels = (ctypes.c_ubyte * image.sizeInBytes()).from_buffer(image.bits())
+    into.append(image)
+    return PdfBitmap.new_native(width, height, format, rev_byteorder, buffer=pixels, stride=image.bytesPerLine())
 
 
 def _any_hits(doc: Any, page_no: int, texts: Sequence[str]) -> list[SearchHit]:
