@@ -5,8 +5,9 @@ comes from PGPASSWORD or ~/.pgpass, never from the library); later ones use the 
 The sync runs on the writer thread (one writer at a time), so the window stays usable; the
 outcome is said in the status bar, conflicts and kept deletions in a message that names them,
 and a server that cannot be reached or refuses the write is a plain message: the local changes
-stay for the next sync. The automatic sync, the status indicator and live updates through
-LISTEN/NOTIFY are not here yet.
+stay for the next sync. The automatic sync, the status-bar indicator, the conflicts and live
+updates through LISTEN/NOTIFY are ``sync_status.AutoSync``, which runs this sync too, so two
+never run at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from bibliofile.gui import messages
+from bibliofile.gui import messages, sync_status
 from bibliofile.services import sync
 from bibliofile.storage.errors import LibraryError
 
@@ -34,9 +35,10 @@ PROMPT = (
 class SyncAction(QObject):
     """The File menu's sync action and what it runs."""
 
-    def __init__(self, window: WindowApi) -> None:
+    def __init__(self, window: WindowApi, **auto_options: Any) -> None:
         super().__init__(window.as_parent())
         self.window = window
+        self.auto = sync_status.install(window, **auto_options)
         self.action = QAction("Sync with Shared Library…", window.as_parent())
         self.action.setStatusTip("Send this library's changes to the shared library and receive the others'")
         self.action.triggered.connect(self.start)
@@ -60,18 +62,14 @@ class SyncAction(QObject):
         dialog.open()  # not exec(): the window keeps running, tests answer it
 
     def run(self, url: str | None) -> None:
-        library = self.window.library
         self.action.setEnabled(False)
         self.window.show_status("Syncing with the shared library…")
-        self.window.runner.write(lambda _ctx: sync.sync(library, url), on_done=self._done, on_error=self._failed)
+        self.auto.request(url, on_done=self._done, on_error=self._failed)
 
     def _done(self, report: Any) -> None:
         assert isinstance(report, sync.SyncReport)
         self.last_report = report
         self.action.setEnabled(True)
-        if report.pulled:
-            self.window.sidebar.set_collections(self.window.library.collections())
-            self.window.reload()
         text = f"Synced with {report.server}: {report.pushed} sent, {report.pulled} received"
         if report.conflicts:
             text += f"; {len(report.conflicts)} conflicts (your values kept)"
@@ -92,5 +90,6 @@ class SyncAction(QObject):
         raise exc
 
 
-def install(window: WindowApi) -> SyncAction:
-    return SyncAction(window)
+def install(window: WindowApi, **auto_options: Any) -> SyncAction:
+    """File > Sync and the automatic sync (``auto_options``: ``sync_status.AutoSync``'s timings)."""
+    return SyncAction(window, **auto_options)
