@@ -15,25 +15,34 @@ docs/document-marks.md.
 
 As for .odt (``formats.odt_marks``, ADR 16), the file is read with expat for the byte offset
 of every run, and changed by replacing byte ranges (a field's instruction text, its result
-runs): everything else in document.xml stays byte for byte as Word wrote it. Pure functions
-over bytes; problems are collected with the line of document.xml they are on, never raised.
+runs): everything else in document.xml stays byte for byte as Word wrote it. The scanning
+and splicing the two formats share is ``formats.xml_splice``. Pure functions over bytes; problems are collected with the line of document.xml they are on, never raised.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import xml.parsers.expat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from defusedxml.ElementTree import fromstring as safe_fromstring  # type: ignore[import-untyped]
-
-from bibliofile.formats.odt_marks import Kind, MarkName, escape_attr, escape_text
+from bibliofile.formats.odt_marks import Kind, MarkName, mark_with_json
+from bibliofile.formats.xml_splice import (
+    SEP,
+    OffsetScanner,
+    escape_attr,
+    escape_text,
+    tag_end,
+    text_end,
+)
+from bibliofile.formats.xml_splice import Chunk as _Chunk
+from bibliofile.formats.xml_splice import NoteSpan as Note
+from bibliofile.formats.xml_splice import Paragraph as _Paragraph
+from bibliofile.formats.zotero_preferences import zotero_preferences as _zotero_preferences
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-SEP = " "  # expat's namespace separator: a space is never part of a name
 PART = "word/document.xml"
 
 FIELD_PREFIX = "ADDIN ZOTERO_"
@@ -51,25 +60,13 @@ def parse_field_code(instruction: str) -> MarkName | None:
         return None
     code = code[len(FIELD_PREFIX) :]
     if code.startswith(CITATION_CODE):
-        return _with_json("citation", code[len(CITATION_CODE) :])
+        return mark_with_json("zotero", "citation", code[len(CITATION_CODE) :])
     if code.startswith(BIBLIOGRAPHY_CODE):
         body = code[len(BIBLIOGRAPHY_CODE) :]
         if body.endswith(BIBLIOGRAPHY_TAIL):
             body = body[: -len(BIBLIOGRAPHY_TAIL)]
-        return _with_json("bibliography", body)
+        return mark_with_json("zotero", "bibliography", body)
     return None
-
-
-def _with_json(k: Kind, text: str) -> MarkName:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return MarkName("zotero", k, None, f"its data is not valid JSON ({exc.msg} at character {exc.pos + 1})")
-    except RecursionError:
-        return MarkName("zotero", k, None, "its data is nested too deeply to read")
-    if not isinstance(data, dict):
-        return MarkName("zotero", k, None, "its data is not a JSON object")
-    return MarkName("zotero", k, data)
 
 
 def field_code(kind: Kind, data: dict[str, Any]) -> str:
@@ -107,22 +104,15 @@ class Field:
 
 
 @dataclass(slots=True)
-class Chunk:
+class Chunk(_Chunk):
     """A ``w:t``'s character data: where it starts in the paragraph's text and in the file, and
     the run it is in (for splitting that run when a citation goes after it)."""
 
-    char_start: int
-    byte_start: int
-    text: str
     t_tag: tuple[int, int]
     run_properties: bytes
 
 
-@dataclass(slots=True)
-class Paragraph:
-    chunks: list[Chunk] = field(default_factory=list)
-    text: str = ""
-    in_field: list[tuple[int, int]] = field(default_factory=list)  # char ranges inside citations
+Paragraph = _Paragraph[Chunk]  # its in_citation: char ranges inside citation fields
 
 
 @dataclass(slots=True)
@@ -133,15 +123,6 @@ class NoteReference:
     note_id: str
     offset: int
     run: tuple[int, int] = (0, 0)
-
-
-@dataclass(slots=True)
-class Note:
-    """A footnote or endnote in its part: its element's bytes and its paragraphs' text."""
-
-    start: int
-    end: int = 0
-    text: str = ""
 
 
 @dataclass(slots=True)
@@ -209,19 +190,16 @@ def scan_document(data: bytes, part: str = PART) -> Scan:
     return scanner.scan
 
 
-class _Scanner:
+class _Scanner(OffsetScanner):
+    not_xml = NotDocumentXml
+    dtd_message = "declares a DTD, which a Word document never has"
+    entity_message = "declares entities, which a Word document never has"
+
     def __init__(self, data: bytes, part: str) -> None:
-        self.data = data
+        super().__init__(data)
         self.part = part
         self.note_id = ""
         self.scan = Scan()
-        self.p = xml.parsers.expat.ParserCreate(namespace_separator=SEP)
-        self.p.buffer_text = False
-        self.p.StartElementHandler = self.start
-        self.p.EndElementHandler = self.end
-        self.p.CharacterDataHandler = self.chars
-        self.p.StartDoctypeDeclHandler = self.doctype
-        self.p.EntityDeclHandler = self.entity
         self.stack: list[tuple[str, int]] = []  # (local name in w:, or "" for others; serial)
         self.serial = 0
         self.cur: _Run | None = None
@@ -231,25 +209,12 @@ class _Scanner:
         self.instr_start = -1
         self.t_tag: tuple[int, int] | None = None
 
-    def doctype(self, *_: Any) -> None:
-        raise NotDocumentXml("declares a DTD, which a Word document never has")
-
-    def entity(self, *_: Any) -> None:
-        raise NotDocumentXml("declares entities, which a Word document never has")
-
     def run(self) -> None:
-        try:
-            self.p.Parse(self.data, True)
-        except xml.parsers.expat.ExpatError as exc:
-            raise NotDocumentXml(f"line {exc.lineno}: not well-formed XML ({xml.parsers.expat.ErrorString(exc.code)})") from exc
+        self.parse()
         for f in self.fields:
             info = parse_field_code("".join(f.instr))
             if info is not None:
                 self.scan.problems.append((f.line, f"{_shown(info)} has a begin and no end; left as it was"))
-
-    def _tag_range(self) -> tuple[int, int]:
-        start = self.p.CurrentByteIndex
-        return start, _tag_end(self.data, start)
 
     def _paragraph_serial(self) -> int:
         return self.paragraphs[-1][1] if self.paragraphs else 0
@@ -282,7 +247,7 @@ class _Scanner:
             self.instr_start = self.p.CurrentByteIndex
         elif local == "t" and self.cur is not None:
             self.cur.has_text = True
-            self.t_tag = self._tag_range()
+            self.t_tag = self.tag_range()
         elif local in ("tab", "br", "cr", "noBreakHyphen") and self.cur is not None:
             self._virtual({"tab": "\t", "noBreakHyphen": "\u2011"}.get(local, "\n"))
         elif local in ("footnote", "endnote") and self._parent_is(local + "s"):
@@ -332,19 +297,19 @@ class _Scanner:
                 self.scan.notes[self.note_id].text += para.text
         elif local == "pPr" and serial and self.stack and self.stack[-1][1] in self.ppr:
             start = self.ppr[self.stack[-1][1]][0]
-            self.ppr[self.stack[-1][1]] = (start, _tag_end(self.data, self.p.CurrentByteIndex))
+            self.ppr[self.stack[-1][1]] = (start, tag_end(self.data, self.p.CurrentByteIndex))
         elif local == "rPr" and self.cur is not None and self.cur.rpr is not None and self.stack and self.stack[-1][0] == "r":
-            self.cur.rpr = (self.cur.rpr[0], _tag_end(self.data, self.p.CurrentByteIndex))
+            self.cur.rpr = (self.cur.rpr[0], tag_end(self.data, self.p.CurrentByteIndex))
         elif local == "instrText" and self.instr_start >= 0 and self.fields:
-            self.fields[-1].instr_elements.append((self.instr_start, _tag_end(self.data, self.p.CurrentByteIndex)))
+            self.fields[-1].instr_elements.append((self.instr_start, tag_end(self.data, self.p.CurrentByteIndex)))
             self.instr_start = -1
         elif local == "t":
             self.t_tag = None
         elif local == "r" and self.cur is not None:
-            self._end_run(_tag_end(self.data, self.p.CurrentByteIndex))
+            self._end_run(tag_end(self.data, self.p.CurrentByteIndex))
             self.cur = None
         elif local in ("footnote", "endnote") and self.note_id and self.stack and self.stack[-1][0] == local + "s":
-            self.scan.notes[self.note_id].end = _tag_end(self.data, self.p.CurrentByteIndex)
+            self.scan.notes[self.note_id].end = tag_end(self.data, self.p.CurrentByteIndex)
             self.note_id = ""
         elif local in ("footnotes", "endnotes") and not self.stack:
             self.scan.notes_end = self.p.CurrentByteIndex
@@ -404,7 +369,7 @@ class _Scanner:
         self.scan.fields.append(fld)
         if info.kind == "citation" and self.paragraphs and f.char_start >= 0:
             para = self.paragraphs[-1][0]
-            para.in_field.append((f.char_start, len(para.text)))
+            para.in_citation.append((f.char_start, len(para.text)))
 
     def _same_level(self, f: _Open, end_run: _Run) -> bool:
         """Whether the separate and end runs sit in paragraphs that are siblings (so the result's
@@ -431,24 +396,6 @@ class _Scanner:
             self._add_text(text)
 
 
-def _tag_end(data: bytes, start: int) -> int:
-    """The offset just past the ``>`` closing the tag that starts at ``start`` (quotes respected)."""
-    quote = 0
-    i = start
-    n = len(data)
-    while i < n:
-        c = data[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in (0x22, 0x27):
-            quote = c
-        elif c == 0x3E:
-            return i + 1
-        i += 1
-    return n
-
-
 def _shown(info: MarkName) -> str:
     kind = "Zotero citation field" if info.kind == "citation" else "Zotero bibliography field"
     return f"a {kind}"
@@ -459,27 +406,7 @@ def insertion_point(scan: Scan, data: bytes, after: str) -> tuple[int, Chunk] | 
     """The byte offset just after the first ``after`` in a paragraph's text (outside citation
     fields) and the ``w:t`` it is in, or None when the text is nowhere or ends where no text
     can go (inside an entity, after a tab)."""
-    if not after:
-        return None
-    for para in scan.paragraphs:
-        start = 0
-        while True:
-            found = para.text.find(after, start)
-            if found < 0:
-                break
-            end = found + len(after)
-            start = found + 1
-            if any(a < end <= b for a, b in para.in_field):
-                continue
-            for chunk in para.chunks:
-                if chunk.char_start < end <= chunk.char_start + len(chunk.text):
-                    if data[chunk.byte_start : chunk.byte_start + 1] == b"&":
-                        break  # expat hands an entity or character reference over as its own chunk
-                    head = chunk.text[: end - chunk.char_start].encode("utf-8")
-                    if data[chunk.byte_start : chunk.byte_start + len(head)] != head:
-                        break
-                    return chunk.byte_start + len(head), chunk
-    return None
+    return text_end(scan.paragraphs, data, after)
 
 
 def split_run_edits(data: bytes, at: int, chunk: Chunk, inserted: str) -> list[tuple[int, int, bytes]]:
@@ -736,32 +663,13 @@ CUSTOM_PROPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-
 
 
 def zotero_preferences(custom: bytes | None) -> tuple[str | None, str | None]:
-    """(style, locale) from Zotero's document preferences in docProps/custom.xml, or (None, None).
+    """(style, locale) from Zotero's document preferences in docProps/custom.xml, or (None, None)
+    (``formats.zotero_preferences``)."""
+    return _zotero_preferences(custom, _custom_properties)
 
-    Zotero keeps them as XML split over the custom properties ZOTERO_PREF_1, _2, …; its
-    ``<style id="http://www.zotero.org/styles/apa" locale="en-US">`` names the style (given back
-    as the short id our catalogue knows). A damaged custom.xml only loses this hint.
-    """
-    if not custom:
-        return None, None
-    try:
-        root = safe_fromstring(custom)
-        parts: dict[int, str] = {}
-        for prop in root.iter(f"{{{CUSTOM_PROPS_NS}}}property"):
-            m = re.fullmatch(r"ZOTERO_PREF_(\d+)", prop.get("name", ""))
-            if m:
-                parts[int(m.group(1))] = "".join(prop.itertext())
-        if not parts:
-            return None, None
-        style_el = safe_fromstring("".join(parts[k] for k in sorted(parts))).find("style")
-    except Exception:  # defusedxml's refusals and ParseError alike: no hint, nothing else lost
-        return None, None
-    if style_el is None:
-        return None, None
-    sid = style_el.get("id") or None
-    if sid:
-        sid = re.sub(r"^https?://www\.zotero\.org/styles/", "", sid)
-    return sid, style_el.get("locale") or None
+
+def _custom_properties(root: Any) -> Iterable[tuple[str, str]]:
+    return ((prop.get("name", ""), "".join(prop.itertext())) for prop in root.iter(f"{{{CUSTOM_PROPS_NS}}}property"))
 
 
 __all__ = [

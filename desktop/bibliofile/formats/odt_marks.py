@@ -11,7 +11,8 @@ The file is read with expat for the byte offset of every tag, and changed by rep
 ranges (a mark's text, a tag's name attribute, a section's paragraphs): everything else in
 content.xml stays byte for byte as Writer wrote it, including namespace declarations that
 only attribute values use (``ooow:``, ``of:`` in formulas), which a parse-and-serialise round
-trip through ElementTree would drop. Pure functions over bytes; problems are collected with
+trip through ElementTree would drop (the scanning and splicing shared with .docx is
+``formats.xml_splice``). Pure functions over bytes; problems are collected with
 the line of content.xml they are on, never raised.
 """
 
@@ -19,18 +20,28 @@ from __future__ import annotations
 
 import json
 import re
-import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from defusedxml.ElementTree import fromstring as safe_fromstring  # type: ignore[import-untyped]
+from bibliofile.formats.xml_splice import (
+    SEP,
+    Chunk,
+    OffsetScanner,
+    escape_attr,
+    escape_text,
+    tag_end,
+    text_end,
+)
+from bibliofile.formats.xml_splice import NoteSpan as NoteRange
+from bibliofile.formats.xml_splice import Paragraph as _Paragraph
+from bibliofile.formats.xml_splice import splice as splice  # callers splice what they scanned here
+from bibliofile.formats.zotero_preferences import zotero_preferences as _zotero_preferences
 
 META_NS = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-SEP = " "  # expat's namespace separator: a space is never part of a name
 
 OURS_CITATION = "BIBLIOFILE_CITATION "
 OURS_BIBLIOGRAPHY = "BIBLIOFILE_BIBL "
@@ -59,23 +70,25 @@ def parse_mark_name(name: str) -> MarkName | None:
     """The mark a name describes, or None for a name that is not a citation mark of ours or
     Zotero's (an ordinary cross-reference the writer made)."""
     if name.startswith(OURS_CITATION):
-        return _with_json("bibliofile", "citation", name[len(OURS_CITATION) :], "")
+        return mark_with_json("bibliofile", "citation", name[len(OURS_CITATION) :])
     if name.startswith(OURS_BIBLIOGRAPHY):
-        return _with_json("bibliofile", "bibliography", name[len(OURS_BIBLIOGRAPHY) :], "")
+        return mark_with_json("bibliofile", "bibliography", name[len(OURS_BIBLIOGRAPHY) :])
     if name.startswith(ZOTERO_CITATION) or name.startswith(ZOTERO_BIBLIOGRAPHY):
         m = _RND.search(name)
         suffix = m.group(0) if m else ""
         body = name[: len(name) - len(suffix)]
         if body.startswith(ZOTERO_CITATION):
-            return _with_json("zotero", "citation", body[len(ZOTERO_CITATION) :], suffix)
+            return mark_with_json("zotero", "citation", body[len(ZOTERO_CITATION) :], suffix)
         body = body[len(ZOTERO_BIBLIOGRAPHY) :]
         if body.endswith(ZOTERO_BIBL_TAIL):
             body = body[: -len(ZOTERO_BIBL_TAIL)]
-        return _with_json("zotero", "bibliography", body, suffix)
+        return mark_with_json("zotero", "bibliography", body, suffix)
     return None
 
 
-def _with_json(vendor: Vendor, kind: Kind, text: str, suffix: str) -> MarkName:
+def mark_with_json(vendor: Vendor, kind: Kind, text: str, suffix: str = "") -> MarkName:
+    """The mark whose data is the JSON ``text``; JSON that cannot be read is kept as the error a
+    refresh names (the same for an .odt mark's name and a .docx field's code)."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -119,29 +132,7 @@ class Mark:
     paragraph_style: str = ""  # a section's first paragraph style, reused for its entries
 
 
-@dataclass(slots=True)
-class Chunk:
-    """A run of character data of a paragraph, where it starts in the text and in the file."""
-
-    char_start: int
-    byte_start: int
-    text: str
-
-
-@dataclass(slots=True)
-class Paragraph:
-    chunks: list[Chunk] = field(default_factory=list)
-    text: str = ""
-    in_mark: list[tuple[int, int]] = field(default_factory=list)  # char ranges inside citation marks
-
-
-@dataclass(slots=True)
-class NoteRange:
-    """Where a footnote or endnote element starts and ends, and the text of its body."""
-
-    start: int
-    end: int = 0
-    text: str = ""
+Paragraph = _Paragraph[Chunk]  # its in_citation: char ranges inside citation marks
 
 
 @dataclass(slots=True)
@@ -180,17 +171,14 @@ def scan_content(data: bytes) -> Scan:
     return scanner.scan
 
 
-class _Scanner:
+class _Scanner(OffsetScanner):
+    not_xml = NotContentXml
+    dtd_message = "content.xml declares a DTD, which an ODF document never has"
+    entity_message = "content.xml declares entities, which an ODF document never has"
+
     def __init__(self, data: bytes) -> None:
-        self.data = data
+        super().__init__(data)
         self.scan = Scan()
-        self.p = xml.parsers.expat.ParserCreate(namespace_separator=SEP)
-        self.p.buffer_text = False
-        self.p.StartElementHandler = self.start
-        self.p.EndElementHandler = self.end
-        self.p.CharacterDataHandler = self.chars
-        self.p.StartDoctypeDeclHandler = self.doctype
-        self.p.EntityDeclHandler = self.entity
         self.stack: list[tuple[str, int]] = []  # (name, element serial)
         self.serial = 0
         self.open_marks: dict[str, tuple[Mark, int, int, int]] = {}  # name -> (mark, parent serial, paragraph, char start)
@@ -199,23 +187,10 @@ class _Scanner:
         self.note_stack: list[int] = []
         self.section_first_para: list[Mark] = []
 
-    def doctype(self, *_: Any) -> None:
-        raise NotContentXml("content.xml declares a DTD, which an ODF document never has")
-
-    def entity(self, *_: Any) -> None:
-        raise NotContentXml("content.xml declares entities, which an ODF document never has")
-
     def run(self) -> None:
-        try:
-            self.p.Parse(self.data, True)
-        except xml.parsers.expat.ExpatError as exc:
-            raise NotContentXml(f"line {exc.lineno}: not well-formed XML ({xml.parsers.expat.ErrorString(exc.code)})") from exc
+        self.parse()
         for name, (mark, _, _, _) in self.open_marks.items():
             self.scan.problems.append((mark.line, f"{_shown(name)} has a start and no end; left as it was"))
-
-    def _tag_range(self) -> tuple[int, int]:
-        start = self.p.CurrentByteIndex
-        return start, _tag_end(self.data, start)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         self.serial += 1
@@ -223,11 +198,11 @@ class _Scanner:
         self.stack.append((name, self.serial))
         ns, _, local = name.rpartition(SEP)
         if len(self.stack) == 1:
-            self.scan.root_tag = self._tag_range()
+            self.scan.root_tag = self.tag_range()
         elif ns == OFFICE_NS and local == "body" and len(self.stack) == 2:
             self.scan.body_start = self.p.CurrentByteIndex
         if ns == OFFICE_NS and local == "automatic-styles" and len(self.stack) == 2:
-            self.scan.automatic_styles = self._tag_range()
+            self.scan.automatic_styles = self.tag_range()
         if ns != TEXT_NS:
             return
         if local in ("p", "h"):
@@ -258,7 +233,7 @@ class _Scanner:
     def _mark_tag(self, local: str, name: str, parent: int) -> None:
         info = parse_mark_name(name) if name else None
         line = self.p.CurrentLineNumber
-        tag = self._tag_range()
+        tag = self.tag_range()
         if local == "section":
             if info is None:
                 self.sections.append((None, self.serial))
@@ -295,7 +270,7 @@ class _Scanner:
             if start_para >= 0 and self.paragraph_stack:
                 para = self.paragraph_stack[-1]
                 mark.text = para.text[start_char:]
-                para.in_mark.append((start_char, len(para.text)))
+                para.in_citation.append((start_char, len(para.text)))
 
     def _note(self) -> int:
         return self.note_stack[-1] if self.note_stack else 0
@@ -319,7 +294,7 @@ class _Scanner:
                 self.scan.note_ranges[self.note_stack[-1]].text += para.text
         elif local == "note" and self.note_stack:
             ordinal = self.note_stack.pop()
-            self.scan.note_ranges[ordinal].end = _tag_end(self.data, self.p.CurrentByteIndex)
+            self.scan.note_ranges[ordinal].end = tag_end(self.data, self.p.CurrentByteIndex)
         elif local == "section" and self.sections:
             mark, _ = self.sections.pop()
             if mark is not None:
@@ -337,24 +312,6 @@ class _Scanner:
         para.text += text
 
 
-def _tag_end(data: bytes, start: int) -> int:
-    """The offset just past the ``>`` closing the tag that starts at ``start`` (quotes respected)."""
-    quote = 0
-    i = start
-    n = len(data)
-    while i < n:
-        c = data[i]
-        if quote:
-            if c == quote:
-                quote = 0
-        elif c in (0x22, 0x27):
-            quote = c
-        elif c == 0x3E:
-            return i + 1
-        i += 1
-    return n
-
-
 def _int(v: str) -> int:
     try:
         return int(v)
@@ -368,16 +325,6 @@ def _shown(name: str) -> str:
 
 
 # ---- writing ---------------------------------------------------------------------------------
-def escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_attr(text: str) -> str:
-    return (
-        escape_text(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
-    )
-
-
 def text_xml(text: str) -> str:
     """Plain text as ODF paragraph content: runs of spaces, tabs and line breaks as elements,
     since ODF collapses white space in character data."""
@@ -534,79 +481,18 @@ def renamed_tag(data: bytes, tag: tuple[int, int], new_name: str) -> bytes:
     return (raw[: m.start()] + m.group(1) + '"' + value + '"' + raw[m.end() :]).encode("utf-8")
 
 
-def splice(data: bytes, edits: Iterable[tuple[int, int, bytes]]) -> bytes:
-    """``data`` with each (start, end) range replaced; ranges must not overlap."""
-    out: list[bytes] = []
-    at = 0
-    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
-        if start < at:
-            raise ValueError(f"overlapping edits at byte {start}")
-        out.append(data[at:start])
-        out.append(new)
-        at = end
-    out.append(data[at:])
-    return b"".join(out)
-
-
 def insertion_point(scan: Scan, data: bytes, after: str) -> int | None:
     """The byte offset just after the first occurrence of ``after`` in a paragraph's text
     (outside citation marks), or None when the text is nowhere or ends where no text can go."""
-    if not after:
-        return None
-    for para in scan.paragraphs:
-        start = 0
-        while True:
-            found = para.text.find(after, start)
-            if found < 0:
-                break
-            end = found + len(after)
-            start = found + 1
-            if any(a < end <= b for a, b in para.in_mark):
-                continue
-            offset = _byte_at(para, data, end)
-            if offset is not None:
-                return offset
-    return None
-
-
-def _byte_at(para: Paragraph, data: bytes, char_end: int) -> int | None:
-    """The file offset just after the character ``char_end - 1`` of the paragraph's text."""
-    for chunk in para.chunks:
-        if chunk.char_start < char_end <= chunk.char_start + len(chunk.text):
-            if data[chunk.byte_start : chunk.byte_start + 1] == b"&":
-                return None  # expat hands an entity or character reference over as its own chunk
-            head = chunk.text[: char_end - chunk.char_start].encode("utf-8")
-            if data[chunk.byte_start : chunk.byte_start + len(head)] != head:
-                return None  # not written as it reads (CDATA, line ends): no clean place to insert
-            return chunk.byte_start + len(head)
-    return None
+    found = text_end(scan.paragraphs, data, after)
+    return found[0] if found is not None else None
 
 
 def zotero_preferences(meta: bytes | None) -> tuple[str | None, str | None]:
-    """(style, locale) from Zotero's document preferences, or (None, None).
+    """(style, locale) from Zotero's document preferences in meta.xml's user-defined
+    properties, or (None, None) (``formats.zotero_preferences``)."""
+    return _zotero_preferences(meta, _user_defined)
 
-    Zotero keeps them as XML split over the user-defined properties ZOTERO_PREF_1, _2, ... of
-    meta.xml; its ``<style id="http://www.zotero.org/styles/apa" locale="en-US">`` names the
-    document's style (given back as the short id our catalogue knows). A damaged meta.xml only
-    loses this hint.
-    """
-    if not meta:
-        return None, None
-    try:
-        root = safe_fromstring(meta)
-        parts: dict[int, str] = {}
-        for el in root.iter(f"{{{META_NS}}}user-defined"):
-            m = re.fullmatch(r"ZOTERO_PREF_(\d+)", el.get(f"{{{META_NS}}}name", ""))
-            if m:
-                parts[int(m.group(1))] = el.text or ""
-        if not parts:
-            return None, None
-        style_el = safe_fromstring("".join(parts[k] for k in sorted(parts))).find("style")
-    except Exception:  # defusedxml's refusals and ParseError alike: no hint, nothing else lost
-        return None, None
-    if style_el is None:
-        return None, None
-    sid = style_el.get("id") or None
-    if sid:
-        sid = re.sub(r"^https?://www\.zotero\.org/styles/", "", sid)
-    return sid, style_el.get("locale") or None
+
+def _user_defined(root: Any) -> Iterable[tuple[str, str]]:
+    return ((el.get(f"{{{META_NS}}}name", ""), el.text or "") for el in root.iter(f"{{{META_NS}}}user-defined"))

@@ -11,6 +11,10 @@ The .odt is a zip: only content.xml is rewritten (by byte ranges, ``formats.odt_
 every other member is written back with the same bytes, name, order and compression, and
 the file is replaced atomically, so a crash leaves the old document. Zotero's marks are read
 and refreshed in place, keeping their names' shape, so Zotero can carry on with the file.
+
+What does not depend on the format is here and used by ``services.docx_documents`` too:
+reading and writing the zip, which citations can be rendered and from what data
+(``render_sites``), the items a document embeds, the settings its bibliography keeps.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ import re
 import secrets
 import stat
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bibliofile.citation.csl_json import CslItem, to_csl_json
 from bibliofile.citation.engine import Cluster, ClusterCite
@@ -35,17 +39,16 @@ from bibliofile.formats.odt_marks import (
     MarkName,
     NotContentXml,
     Scan,
-    escape_attr,
     html_to_odf,
     insertion_point,
     mark_name,
     reference_mark_xml,
     renamed_tag,
     scan_content,
-    splice,
     style_edits,
     zotero_preferences,
 )
+from bibliofile.formats.xml_splice import escape_attr, splice
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
 from bibliofile.services.changes import Change, perform, plural
@@ -77,6 +80,9 @@ class CitationSite(Protocol):
     def text(self) -> str: ...
     @property
     def note(self) -> int: ...
+
+
+Site = TypeVar("Site", bound=CitationSite)
 
 
 class DocumentError(Exception):
@@ -203,13 +209,19 @@ def _scan(odt: OdtFile) -> tuple[bytes, Scan]:
 def _document_settings(odt: OdtFile, scan: Scan) -> tuple[str | None, str | None]:
     """(style, locale) the document was last refreshed with: our bibliography's data, else
     what we stored in Zotero's, else Zotero's document preferences (meta.xml)."""
-    for mark in scan.bibliographies:
-        data = mark.info.data or {}
-        ours = data if mark.info.vendor == "bibliofile" else data.get("bibliofile")
+    return settings_in(scan.bibliographies) or zotero_preferences(odt.member(META))
+
+
+def settings_in(bibliographies: Sequence[CitationSite]) -> tuple[str, str | None] | None:
+    """(style, locale) a refresh kept in a bibliography's data: the whole data of ours, the
+    "bibliofile" key of Zotero's (an .odt section or a .docx field alike), or None."""
+    for bibliography in bibliographies:
+        data = bibliography.info.data or {}
+        ours = data if bibliography.info.vendor == "bibliofile" else data.get("bibliofile")
         if isinstance(ours, dict) and isinstance(ours.get("style"), str) and ours["style"]:
             locale = ours.get("locale")
             return ours["style"], locale if isinstance(locale, str) and locale else None
-    return zotero_preferences(odt.member(META))
+    return None
 
 
 def is_note_style(style: str) -> bool:
@@ -258,65 +270,23 @@ def _refreshed(
     report = DocumentReport(str(odt.path), style, locale)
     report.problems.extend(f"content.xml line {line}: {msg}" for line, msg in scan.problems)
     marks = scan.citations
-    report.citations = len(marks)
-    usable: list[int] = []
-    cites: list[_Cite] = []
-    for n, mark in enumerate(marks, 1):
-        shown = _shown(n, mark)
-        if mark.info.data is None:
-            report.problems.append(f"{shown}: {mark.info.error}; that citation was left as it was")
-            continue
-        raw_items = mark.info.data.get("citationItems")
-        if not isinstance(raw_items, list) or not raw_items:
-            report.problems.append(f"{shown}: its data has no citationItems; that citation was left as it was")
-            continue
-        found = [(i, raw, cite_from_json(raw)) for i, raw in enumerate(raw_items)]
-        ok = [_Cite(n - 1, i, raw, c) for i, raw, c in found if c is not None and isinstance(raw, dict)]
-        if len(ok) != len(raw_items):
-            report.problems.append(f"{shown}: a cite in its data has no id; that citation was left as it was")
-            continue
-        usable.append(n - 1)
-        cites.extend(ok)
-    items, ids = _items_for(cites, marks, library, report)
     note_style = is_note_style(style)
-    clusters: list[Cluster] = []
-    cluster_marks: list[int] = []
-    note_numbers = _note_numbers([marks[i] for i in usable], note_style)
-    for index, note in zip(usable, note_numbers, strict=True):
-        mine = [c for c in cites if c.mark == index]
-        if any(ids.get((c.mark, c.position)) is None for c in mine):
-            continue  # named in problems by _items_for
-        cluster_cites = tuple(_with_id(c.cite, ids[(c.mark, c.position)]) for c in mine)
-        data = marks[index].info.data or {}
-        clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"mark-{index + 1}"), note))
-        cluster_marks.append(index)
     # HTML, so italic titles, small capitals and superscript numbers reach the document as
     # ODF spans; the plain text (properties.plainCitation) is the same rendering's text.
-    rendered = render(list(items.values()), ClusterInput(clusters), style, locale, "html")
+    done = render_sites(marks, library, style, locale, report, lambda usable: _note_numbers(usable, note_style), "mark")
     styles: set[str] = set()
-    report.problems.extend(rendered.problems)
     edits: list[tuple[int, int, bytes]] = []
     moved = 0
-    for cluster, index, html in zip(clusters, cluster_marks, rendered.result.citations, strict=True):
+    for cluster, index, html in zip(done.clusters, done.indexes, done.citations, strict=True):
         mark = marks[index]
         rich = html_to_odf(html)
         styles |= rich.styles
         text = rich.text
-        data = dict(mark.info.data or {})
-        new_items = []
-        for c in (c for c in cites if c.mark == index):
-            raw = dict(c.raw)
-            item = dict(items[ids[(c.mark, c.position)]])
-            item["id"] = raw.get("id")
-            raw["itemData"] = item
-            new_items.append(raw)
-        data["citationItems"] = new_items
-        props = dict(data.get("properties") or {}) if isinstance(data.get("properties"), dict) else {}
+        data, props = done.data(index)
         props["plainCitation"] = text
         if mark.info.vendor == "zotero":
             props["formattedCitation"] = text
         props["noteIndex"] = cluster.note_index
-        data["properties"] = props
         if mark.info.vendor == "bibliofile":
             data["version"] = MARK_VERSION
         name = mark_name(mark.info, data)
@@ -336,12 +306,95 @@ def _refreshed(
         else:
             edits.extend(_mark_edits(content, mark, name, rich.xml))
         report.refreshed += 1
-    entries = [html_to_odf(e) for e in rendered.result.bibliography.entries]
+    entries = [html_to_odf(e) for e in done.bibliography]
     report.bibliography_entries = len(entries)
     styles |= {n for e in entries for n in e.styles}
     edits.extend(_bibliography_edits(content, scan, style, locale, [e.xml for e in entries], bool(marks)))
     edits.extend(style_edits(content, scan, styles))
     return splice(content, edits), report
+
+
+@dataclass(slots=True)
+class Rendering:
+    """Every usable citation of a document rendered in one pass, in document order: what both
+    an .odt and a .docx refresh write back, each in its own markup."""
+
+    sites: Sequence[CitationSite]
+    cites: list[_Cite]
+    items: dict[str, CslItem]
+    ids: dict[tuple[int, int], str]  # engine id of each cite, by (site, position)
+    clusters: list[Cluster] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)  # the site each cluster is of
+    citations: list[str] = field(default_factory=list)  # HTML, one per cluster
+    bibliography: list[str] = field(default_factory=list)  # HTML, one per entry
+
+    def data(self, index: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The site's data with each cite carrying the item data it was rendered from (the
+        library's, when it had the reference), and its ``properties`` (a copy, in the data)
+        for the caller to fill with the new text."""
+        data = dict(self.sites[index].info.data or {})
+        new_items = []
+        for c in (c for c in self.cites if c.mark == index):
+            raw = dict(c.raw)
+            item = dict(self.items[self.ids[(c.mark, c.position)]])
+            item["id"] = raw.get("id")
+            raw["itemData"] = item
+            new_items.append(raw)
+        data["citationItems"] = new_items
+        props = dict(data.get("properties") or {}) if isinstance(data.get("properties"), dict) else {}
+        data["properties"] = props
+        return data, props
+
+
+def render_sites(
+    sites: Sequence[Site],
+    library: Library | None,
+    style: str,
+    locale: str | None,
+    report: DocumentReport,
+    note_numbers: Callable[[list[Site]], list[int]],
+    id_prefix: str,
+) -> Rendering:
+    """Render the citations ``sites`` (in document order) and the bibliography, naming in
+    ``report`` each citation that cannot be (damaged data, a reference found nowhere), which
+    is then left as it was. ``note_numbers`` gives the noteIndex of the usable sites; a
+    citation without a citationID is called ``{id_prefix}-{n}``. One pass through
+    citeproc-js, so "ibid.", disambiguation and numbering are the engine's."""
+    report.citations = len(sites)
+    usable: list[int] = []
+    cites: list[_Cite] = []
+    for n, site in enumerate(sites, 1):
+        shown = _shown(n, site)
+        if site.info.data is None:
+            report.problems.append(f"{shown}: {site.info.error}; that citation was left as it was")
+            continue
+        raw_items = site.info.data.get("citationItems")
+        if not isinstance(raw_items, list) or not raw_items:
+            report.problems.append(f"{shown}: its data has no citationItems; that citation was left as it was")
+            continue
+        found = [(i, raw, cite_from_json(raw)) for i, raw in enumerate(raw_items)]
+        ok = [_Cite(n - 1, i, raw, c) for i, raw, c in found if c is not None and isinstance(raw, dict)]
+        if len(ok) != len(raw_items):
+            report.problems.append(f"{shown}: a cite in its data has no id; that citation was left as it was")
+            continue
+        usable.append(n - 1)
+        cites.extend(ok)
+    items, ids = _items_for(cites, sites, library, report)
+    done = Rendering(sites, cites, items, ids)
+    notes = note_numbers([sites[i] for i in usable])
+    for index, note in zip(usable, notes, strict=True):
+        mine = [c for c in cites if c.mark == index]
+        if any(ids.get((c.mark, c.position)) is None for c in mine):
+            continue  # named in problems by _items_for
+        cluster_cites = tuple(_with_id(c.cite, ids[(c.mark, c.position)]) for c in mine)
+        data = sites[index].info.data or {}
+        done.clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"{id_prefix}-{index + 1}"), note))
+        done.indexes.append(index)
+    rendered = render(list(items.values()), ClusterInput(done.clusters), style, locale, "html")
+    report.problems.extend(rendered.problems)
+    done.citations = list(rendered.result.citations)
+    done.bibliography = list(rendered.result.bibliography.entries)
+    return done
 
 
 def _shown(n: int, mark: CitationSite) -> str:
@@ -496,9 +549,7 @@ def _footnote_xml(inner: str, number: int) -> str:
 def _bibliography_edits(
     content: bytes, scan: Scan, style: str, locale: str | None, entries: Sequence[str], cited: bool
 ) -> list[tuple[int, int, bytes]]:
-    settings: dict[str, Any] = {"version": MARK_VERSION, "style": style}
-    if locale:
-        settings["locale"] = locale
+    settings = bibliography_settings(style, locale)
     edits: list[tuple[int, int, bytes]] = []
     bibliographies = [b for b in scan.bibliographies if b.info.data is not None]
     for mark in bibliographies:
@@ -519,6 +570,15 @@ def _bibliography_edits(
         section = f'<text:section text:name="{escape_attr(name)}">{_paragraphs(entries, "")}</text:section>'
         edits.append((scan.office_text_end, scan.office_text_end, section.encode("utf-8")))
     return edits
+
+
+def bibliography_settings(style: str, locale: str | None) -> dict[str, Any]:
+    """What a refresh keeps in the bibliography's data (``settings_in`` reads it back), so
+    that the next refresh without --style uses the same style and language."""
+    settings: dict[str, Any] = {"version": MARK_VERSION, "style": style}
+    if locale:
+        settings["locale"] = locale
+    return settings
 
 
 def _paragraphs(entries: Sequence[str], style: str) -> str:
@@ -622,19 +682,26 @@ def document_items(path: str | Path) -> tuple[list[CslItem], list[str]]:
     odt = read_odt(path)
     _, scan = _scan(odt)
     problems = [f"content.xml line {line}: {msg}" for line, msg in scan.problems]
+    return embedded_items(scan.citations, problems), problems
+
+
+def embedded_items(sites: Sequence[CitationSite], problems: list[str]) -> list[CslItem]:
+    """The distinct items embedded in ``sites`` (the same item cited twice is one: by its
+    Zotero URI, else its id, per vendor); a citation whose data cannot be read goes in
+    ``problems``."""
     seen: dict[str, CslItem] = {}
-    for n, mark in enumerate(scan.citations, 1):
-        if mark.info.data is None:
-            problems.append(f"{_shown(n, mark)}: {mark.info.error}; its references were not read")
+    for n, site in enumerate(sites, 1):
+        if site.info.data is None:
+            problems.append(f"{_shown(n, site)}: {site.info.error}; its references were not read")
             continue
-        raw_items = mark.info.data.get("citationItems")
+        raw_items = site.info.data.get("citationItems")
         for raw in raw_items if isinstance(raw_items, list) else []:
             if not isinstance(raw, dict) or not isinstance(raw.get("itemData"), dict):
                 continue
             uris = raw.get("uris") if isinstance(raw.get("uris"), list) else []
-            ident = f"{mark.info.vendor}:{uris[0] if uris else raw.get('id')}"
+            ident = f"{site.info.vendor}:{uris[0] if uris else raw.get('id')}"
             seen.setdefault(ident, dict(raw["itemData"]))
-    return list(seen.values()), problems
+    return list(seen.values())
 
 
 def import_document(path: str | Path, library: Library, key_pattern: str = citation_keys.DEFAULT_PATTERN) -> DocumentImport:

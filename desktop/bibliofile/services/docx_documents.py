@@ -14,6 +14,8 @@ footnotes and endnotes are refreshed where they are, in the order of their refer
 text. As in Zotero and in our .odt, a note style puts each citation that stands in the text
 into a new footnote there (making word/footnotes.xml, its content type and relationship when
 the document has none), and an in-text style takes a citation alone in its footnote back out.
+Rendering the citations and everything else that does not depend on the format is shared with
+the .odt code in ``services.documents``; what is here is Word's markup and its notes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from bibliofile.citation.csl_json import CslItem
-from bibliofile.citation.engine import Cluster
 from bibliofile.formats.docx_fields import (
     CSL_SCHEMA,
     PART,
@@ -50,24 +51,22 @@ from bibliofile.formats.docx_fields import (
     with_footnotes_relationship,
     zotero_preferences,
 )
-from bibliofile.formats.odt_marks import splice
-from bibliofile.services.citation_clusters import ClusterInput, cite_from_json, render
+from bibliofile.formats.xml_splice import splice
 from bibliofile.services.citing import select_references
 from bibliofile.services.documents import (
     DEFAULT_STYLE,
-    MARK_VERSION,
     PLACEHOLDER,
     DocumentError,
     DocumentReport,
     OdtFile,
-    _Cite,
     _cite_id,
     _embedded,
-    _items_for,
-    _shown,
-    _with_id,
+    bibliography_settings,
+    embedded_items,
     is_note_style,
     read_zip,
+    render_sites,
+    settings_in,
     write_odt,
 )
 from bibliofile.storage.library import Library
@@ -175,12 +174,7 @@ def _alone_in_note(notes: Scan, f: Field) -> bool:
 def _document_settings(doc: OdtFile, scan: Scan) -> tuple[str | None, str | None]:
     """(style, locale) the document was last refreshed with: what we keep in the bibliography
     field's data, else Zotero's document preferences (docProps/custom.xml)."""
-    for f in scan.bibliographies:
-        ours = (f.info.data or {}).get("bibliofile")
-        if isinstance(ours, dict) and isinstance(ours.get("style"), str) and ours["style"]:
-            locale = ours.get("locale")
-            return ours["style"], locale if isinstance(locale, str) and locale else None
-    return zotero_preferences(doc.member(CUSTOM))
+    return settings_in(scan.bibliographies) or zotero_preferences(doc.member(CUSTOM))
 
 
 # ---- refresh --------------------------------------------------------------------------------
@@ -225,57 +219,17 @@ def _refreshed(
     for part, part_scan in scans.items():
         report.problems.extend(f"{part} line {line}: {msg}" for line, msg in part_scan.problems)
     report.problems.extend(order.problems)
-    report.citations = len(fields)
-    usable: list[int] = []
-    cites: list[_Cite] = []
-    for n, f in enumerate(fields, 1):
-        if f.info.data is None:
-            report.problems.append(f"{_shown(n, f)}: {f.info.error}; that citation was left as it was")
-            continue
-        raw_items = f.info.data.get("citationItems")
-        if not isinstance(raw_items, list) or not raw_items:
-            report.problems.append(f"{_shown(n, f)}: its data has no citationItems; that citation was left as it was")
-            continue
-        found_cites = [(i, raw, cite_from_json(raw)) for i, raw in enumerate(raw_items)]
-        ok = [_Cite(n - 1, i, raw, c) for i, raw, c in found_cites if c is not None and isinstance(raw, dict)]
-        if len(ok) != len(raw_items):
-            report.problems.append(f"{_shown(n, f)}: a cite in its data has no id; that citation was left as it was")
-            continue
-        usable.append(n - 1)
-        cites.extend(ok)
-    items, ids = _items_for(cites, fields, library, report)
-    clusters: list[Cluster] = []
-    cluster_fields: list[int] = []
-    for index in usable:
-        mine = [c for c in cites if c.mark == index]
-        if any(ids.get((c.mark, c.position)) is None for c in mine):
-            continue  # named in problems by _items_for
-        data = fields[index].info.data or {}
-        cluster_cites = tuple(_with_id(c.cite, ids[(c.mark, c.position)]) for c in mine)
-        clusters.append(Cluster(cluster_cites, str(data.get("citationID") or f"field-{index + 1}"), fields[index].note))
-        cluster_fields.append(index)
-    rendered = render(list(items.values()), ClusterInput(clusters), style, locale, "html")
-    report.problems.extend(rendered.problems)
+    done = render_sites(fields, library, style, locale, report, lambda usable: [f.note for f in usable], "field")
     edits: dict[str, list[tuple[int, int, bytes]]] = {part: [] for part in parts}
     notes = _NewNotes(parts, scans)
-    for index, html in zip(cluster_fields, rendered.result.citations, strict=True):
+    for index, html in zip(done.indexes, done.citations, strict=True):
         f = fields[index]
         runs = html_to_runs(html)
-        data = dict(f.info.data or {})
-        new_items = []
-        for c in (c for c in cites if c.mark == index):
-            raw = dict(c.raw)
-            item = dict(items[ids[(c.mark, c.position)]])
-            item["id"] = raw.get("id")
-            raw["itemData"] = item
-            new_items.append(raw)
-        data["citationItems"] = new_items
-        props = dict(data.get("properties") or {}) if isinstance(data.get("properties"), dict) else {}
+        data, props = done.data(index)
         # Zotero compares the field's text with plainCitation to notice hand edits: the same text.
         props["formattedCitation"] = runs.text
         props["plainCitation"] = runs.text
         props["noteIndex"] = f.note
-        data["properties"] = props
         if id(f) in order.to_notes:  # a note style: the citation goes into a new footnote there
             if f.space_before >= 0 and not any(c.position <= f.space_before < c.span_end for c in scans[PART].fields):
                 edits[PART].append((f.space_before, f.space_before + 1, b""))  # the space before it goes too
@@ -291,11 +245,11 @@ def _refreshed(
         else:
             edits[f.part].extend(field_edits(parts[f.part], f, data, runs.runs(f.run_properties)))
         report.refreshed += 1
-    entries = [html_to_runs(e) for e in rendered.result.bibliography.entries]
+    entries = [html_to_runs(e) for e in done.bibliography]
     report.bibliography_entries = len(entries)
     # a bibliography is added only beside a citation that was rendered: a document whose one
     # citation is damaged stays exactly as it was
-    edits[PART].extend(_bibliography_edits(parts[PART], scan, style, locale, entries, bool(clusters)))
+    edits[PART].extend(_bibliography_edits(parts[PART], scan, style, locale, entries, bool(done.clusters)))
     added = notes.package_parts(doc)  # a first footnotes.xml, its content type and relationship
     if notes.notes and not added:
         edits[FOOTNOTES].append(notes.insertion())
@@ -342,9 +296,7 @@ class _NewNotes:
 def _bibliography_edits(
     xml: bytes, scan: Scan, style: str, locale: str | None, entries: Sequence[Any], cited: bool
 ) -> list[tuple[int, int, bytes]]:
-    settings: dict[str, Any] = {"version": MARK_VERSION, "style": style}
-    if locale:
-        settings["locale"] = locale
+    settings = bibliography_settings(style, locale)
     edits: list[tuple[int, int, bytes]] = []
     bibliographies = [b for b in scan.bibliographies if b.info.data is not None]
     for f in bibliographies:
@@ -403,18 +355,7 @@ def docx_items(path: str | Path) -> tuple[list[CslItem], list[str]]:
     fields, problems = order.fields, order.problems
     for part, scan in scans.items():
         problems.extend(f"{part} line {line}: {msg}" for line, msg in scan.problems)
-    seen: dict[str, CslItem] = {}
-    for n, f in enumerate(fields, 1):
-        if f.info.data is None:
-            problems.append(f"{_shown(n, f)}: {f.info.error}; its references were not read")
-            continue
-        raw_items = f.info.data.get("citationItems")
-        for raw in raw_items if isinstance(raw_items, list) else []:
-            if not isinstance(raw, dict) or not isinstance(raw.get("itemData"), dict):
-                continue
-            uris = raw.get("uris") if isinstance(raw.get("uris"), list) else []
-            seen.setdefault(f"zotero:{uris[0] if uris else raw.get('id')}", dict(raw["itemData"]))
-    return list(seen.values()), problems
+    return embedded_items(fields, problems), problems  # every field is Zotero's: "zotero:" ids
 
 
 __all__ = ["Field", "cite_in_docx", "docx_items", "read_docx", "refresh_docx"]
