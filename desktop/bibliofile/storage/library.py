@@ -391,6 +391,17 @@ class Library:
         if order is None:
             ids = self.search(q, sort, descending, scope)
             return StagedSearch(ids, len(ids))
+        expr = self.index.prefix_indexed(q.terms) if all(_is_text(t) for t in q.terms) else None
+        if expr is not None:  # a first key ("a"): its head without reading its 80k hits
+            with self._read() as conn:
+                quick = order.staged_by_lookup(
+                    self.index.count_hits(conn, expr),
+                    lambda ids: self.index.hits_among(conn, expr, ids),
+                    lambda: self._hit_sets(q, scope),
+                    head,
+                )
+            if quick is not None:
+                return quick
         hits, excluded = self._hit_sets(q, scope)
         return order.staged(hits, excluded, head)
 

@@ -31,6 +31,9 @@ from bibliofile.storage.engine import read_ids
 FTS_TABLE = "reference_fts"
 FTS_COLUMNS = ("title", "creators", "container", "abstract", "keywords", "notes")
 PREFIXES = "1 2"
+# The longest word FTS5 answers from its prefix index (PREFIXES): a lookup of one rowid costs
+# ~12 us for "a"*, but ~4 ms for "the"*, whose doclists FTS5 merges again for every rowid.
+PREFIX_INDEXED = 2
 # FTS5's in-memory buffer of pending index entries: its default, and its size during a bulk load.
 DEFAULT_HASH_SIZE = 1 << 20
 BULK_HASH_SIZE = 16 << 20
@@ -193,6 +196,40 @@ class Fts5Index:
         hits = _rowids(raw, " AND ".join(positive)) if positive else None
         excluded = set(_rowids(raw, " OR ".join(negative))) if negative else set()
         return hits, excluded
+
+
+    def prefix_indexed(self, terms: Sequence[Term]) -> str | None:
+        """The FTS5 expression of ``terms`` when the prefix index alone answers it (every term
+        positive, words of up to PREFIX_INDEXED ASCII letters or digits, no phrase or group:
+        the first keys of a search, "a", "po"), else None. Only such an expression is cheap
+        to test against a few rowids (``hits_among``)."""
+        if not terms:
+            return None
+        for term in terms:
+            if term.negated or term.phrase or term.any_of or (term.field or "") not in ("", *_FIELD_COLUMN):
+                return None
+            toks = words(term.text)
+            if not toks or any(len(t) > PREFIX_INDEXED or not (t.isascii() and t.isalnum()) for t in toks):
+                return None
+        positive, negative = _expressions(terms)
+        return " AND ".join(positive) if positive and not negative else None
+
+    def count_hits(self, conn: Connection, expr: str) -> int:
+        """How many rowids match an FTS5 expression (a walk of its doclists, no ids read out:
+        "a"* at 100k, 82k hits: 2.8 ms against 11.5 ms for the ids)."""
+        sql = f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+        return int(conn.exec_driver_sql(sql, (expr,)).scalar_one())
+
+    def hits_among(self, conn: Connection, expr: str, ids: Sequence[int]) -> set[int]:
+        """Which of ``ids`` match an FTS5 expression: FTS5 looks each rowid up in the doclist
+        (~12 us each for a prefix-indexed expression; see ``prefix_indexed``)."""
+        if not ids:
+            return set()
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        listed = ",".join(str(int(i)) for i in ids)  # integers only: nothing else reaches the SQL
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN ({listed})"
+        return {rid for (rid,) in raw.execute(sql, (expr,))}
 
 
 def _expressions(terms: Sequence[Term]) -> tuple[list[str], list[str]]:
