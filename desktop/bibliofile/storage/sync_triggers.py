@@ -15,9 +15,14 @@ statements are ``DDL`` constructs, run only on SQLite.
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, Connection
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
-__all__ = ["TRIGGERS", "create_triggers", "drop_triggers"]
+from sqlalchemy import DDL, Connection, exists, func, insert, literal, select
+
+from bibliofile.storage.tables import references_t, sync_dirty_t, sync_state_t
+
+__all__ = ["TRIGGERS", "create_triggers", "drop_triggers", "mark_added_after", "suspended"]
 
 # The columns of "references" a snapshot reads (sync_replica._DIGEST_COLUMNS) and the trash flag.
 SYNCED_COLUMNS = (
@@ -97,11 +102,51 @@ def create_triggers(conn: Connection) -> None:
     if conn.dialect.name != "sqlite":
         return
     for name, (when, statements) in TRIGGERS.items():
-        conn.execute(DDL(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {' '.join(statements)} END"))
+        conn.execute(DDL(f"CREATE TRIGGER IF NOT EXISTS {name} {when} BEGIN {' '.join(statements)} END"))  # type: ignore[no-untyped-call]
 
 
 def drop_triggers(conn: Connection) -> None:
     if conn.dialect.name != "sqlite":
         return
     for name in TRIGGERS:
-        conn.execute(DDL(f"DROP TRIGGER IF EXISTS {name}"))
+        conn.execute(DDL(f"DROP TRIGGER IF EXISTS {name}"))  # type: ignore[no-untyped-call]
+
+
+def mark_added_after(conn: Connection, largest_before: int) -> None:
+    """Mark every reference with an id above ``largest_before`` for every server, in one
+    INSERT … SELECT (none when the library syncs with no server)."""
+    R, S, D = references_t.c, sync_state_t.c, sync_dirty_t.c
+    marked = exists().where(D.sync_id == S.id, D.kind == "reference", D.reference_id == R.id, D.gid == "")
+    conn.execute(
+        insert(sync_dirty_t).from_select(
+            ["sync_id", "kind", "reference_id", "gid"],
+            select(S.id, literal("reference"), R.id, literal(""))
+            .select_from(sync_state_t.join(references_t, R.id > largest_before))
+            .where(~marked),
+        )
+    )
+
+
+@contextmanager
+def suspended(conn: Connection) -> Iterator[None]:
+    """The triggers off around a bulk insert of new references, inside the caller's transaction
+    (DDL is transactional in SQLite: a rollback brings them back). They cost as much as the rest
+    of the storing of an import (3.2 s more CPU on 6.5 s for 100k references, measured), for
+    references that are all new: on leaving, the triggers are made again and the references
+    added meanwhile are marked at once. Rows of older references must not change inside."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    largest = int(conn.execute(select(func.coalesce(func.max(references_t.c.id), 0))).scalar_one())
+    drop_triggers(conn)
+    try:
+        yield
+    except BaseException:
+        # Should the caller go on and commit anyway, the marks stay right; if the transaction is
+        # broken this fails, and its rollback restores the triggers.
+        with suppress(Exception):
+            create_triggers(conn)
+            mark_added_after(conn, largest)
+        raise
+    create_triggers(conn)
+    mark_added_after(conn, largest)
