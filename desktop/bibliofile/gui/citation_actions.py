@@ -18,12 +18,24 @@ content and style (``services.citation_payload.PayloadCache``); the drag only lo
 A drag that beats the pre-render (or a selection larger than ``PREFETCH_LIMIT``) renders on the
 spot: slower, never wrong. With a synchronous task runner (tests) nothing is pre-rendered,
 because pre-rendering on the GUI thread would be the very stall it exists to avoid.
+
+Why the first pre-render runs with the collector paused (issue 18, Speed): it is the citation
+engine's start-up, on a worker but holding the GIL in long stretches the GUI thread must wait
+out. Its imports and the style catalogue (10,000 styles) make a few hundred thousand objects that
+live as long as the window, and they tripped a full collection of everything made since launch
+(50-90 ms on this VM) 1-2 s after the references added by identifier were selected. As at launch
+(``bibliofile.startup``), what the start-up built is frozen afterwards and never scanned again.
+The payload services are also imported on that worker, not by the GUI thread when it first asks.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, QTimer
@@ -53,6 +65,8 @@ class CitationController(QObject):
         super().__init__(window.as_parent())
         self.window = window
         self._cache: PayloadCache | None = None
+        self._cache_lock = threading.Lock()  # made by whichever thread asks first
+        self._engine_started = False  # the first pre-render starts the citation engine
         self.last_drag_seconds = 0.0
         self.prefetched = 0  # payloads rendered ahead of need (for tests and the bench)
         # What was last pre-rendered (ids, style, locale): a search that brings the same
@@ -144,11 +158,12 @@ class CitationController(QObject):
     def cache(self) -> PayloadCache:
         """Made on first use: the citation services import bibtexparser and the engine module
         (~100 ms), which the window's start should not wait for."""
-        if self._cache is None:
-            from bibliofile.services.citation_payload import PayloadCache
+        with self._cache_lock:
+            if self._cache is None:
+                from bibliofile.services.citation_payload import PayloadCache
 
-            self._cache = PayloadCache()
-        return self._cache
+                self._cache = PayloadCache()
+            return self._cache
 
     def payload(self, ids: list[int], citation: bool, build: bool = True) -> Payload | None:
         """The selection formatted in the quick-copy style: from the cache, else rendered now."""
@@ -169,11 +184,15 @@ class CitationController(QObject):
         if wanted == self._prefetched_for:
             return
         self._prefetched_for = wanted
-        library, style, locale, cache = self.window.library, self.style(), self.locale(), self.cache
+        library, style, locale = self.window.library, self.style(), self.locale()
+        starting = not self._engine_started
+        self._engine_started = True
 
         def work(_ctx: Any) -> int:
-            cache.build(library, ids, style, locale, False)
-            cache.build(library, ids, style, locale, True)
+            with collector_paused_then_frozen() if starting else nullcontext():
+                cache = self.cache  # imported here, on the worker, the first time
+                cache.build(library, ids, style, locale, False)
+                cache.build(library, ids, style, locale, True)
             return 2
 
         def done(n: int) -> None:
@@ -260,6 +279,24 @@ class CitationController(QObject):
         self.export_dialog = dlg
         dlg.open()
         return dlg
+
+
+@contextmanager
+def collector_paused_then_frozen() -> Iterator[None]:
+    """Run a subsystem's start-up without the cyclic collector, then freeze what it built.
+
+    What it builds (modules, the style catalogue, the engine) lives as long as the process, so
+    a full collection during it only walks the whole heap for nothing, holding the GIL; frozen,
+    it is never walked again. Left as it is when something else paused the collector."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def set_payload(mime: QMimeData, payload: Payload) -> None:
