@@ -7,14 +7,20 @@ Skipped, with the reason, where LibreOffice or citeproc-js is not installed.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.citeproc_skip import needs_citeproc
+from tests.document_cli import (
+    BIB,
+    CITED_IN_APA,
+    assert_only_rewritten,
+    cite_all,
+    cli,
+    retitle,
+    text_of,
+)
 from tests.odt_documents import (
     body_paragraphs,
     footnotes,
@@ -25,35 +31,10 @@ from tests.odt_documents import (
     soffice_convert,
 )
 
-from bibliofile.services.editing import apply_edit, set_field
 from bibliofile.storage.library import Library
 
 pytestmark = [needs_citeproc, needs_soffice]
 
-BIB = r"""@book{fisher1935,
-  author = {Fisher, Ronald A.},
-  title = {The Design of Experiments},
-  publisher = {Oliver and Boyd},
-  address = {Edinburgh},
-  year = {1935}
-}
-@article{lee2008a,
-  author = {Lee, Min},
-  title = {Alpha Study},
-  journal = {Science},
-  volume = {1},
-  pages = {1--2},
-  year = {2008}
-}
-@article{lee2008b,
-  author = {Lee, Min},
-  title = {Beta Study},
-  journal = {Science},
-  volume = {1},
-  pages = {3--4},
-  year = {2008}
-}
-"""
 
 FODT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -73,7 +54,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (root / "thesis.fodt").write_text(FODT, encoding="utf-8")
     soffice_convert(root / "thesis.fodt", "odt", root, root / "profile")
     (root / "refs.bib").write_text(BIB, encoding="utf-8")
-    assert run(root, "import", str(root / "refs.bib")).returncode == 0
+    assert cli(root, "import", str(root / "refs.bib")).returncode == 0
     yield root
 
 
@@ -82,47 +63,24 @@ def cited(work: Path) -> tuple[Path, list[tuple[str, int, bytes]]]:
     """thesis.odt with four citations added by `bibliofile document cite`, and its members before."""
     doc = work / "thesis.odt"
     original = members(doc)
-    for after, keys in (("shaped by Fisher", ["fisher1935"]), ("Alpha came first", ["lee2008a"]),
-                        ("Beta followed", ["lee2008b"]), ("Fisher again", ["fisher1935"])):
-        done = run(work, "document", "cite", str(doc), "--after", after, *keys)
-        assert done.returncode == 0, done.stderr
+    cite_all(work, doc)
     return doc, original
-
-
-def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "bibliofile", "--library", str(root / "lib.sqlite"), *args],
-        capture_output=True, text=True, env=env, timeout=180,
-    )
-
-
-def txt(root: Path, doc: Path) -> str:
-    out = soffice_convert(doc, "txt:Text", root / "txt", root / "profile")
-    data = out.read_bytes()
-    assert data.startswith("\ufeff".encode())  # soffice's text export starts with a BOM
-    return data.decode("utf-8-sig")
 
 
 def test_cite_then_refresh_in_three_styles(work: Path, cited: tuple[Path, list[tuple[str, int, bytes]]]) -> None:
     doc, original = cited
-    assert body_paragraphs(doc)[1] == (
-        "Experiments were shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008a). "
-        "Beta followed (Lee, 2008b). Fisher again (Fisher, 1935). Über alles."
-    )
+    assert body_paragraphs(doc)[1] == CITED_IN_APA
     # every member but content.xml is as LibreOffice wrote it, in its order and compression
-    now = members(doc)
-    assert [(n, c) for n, c, _ in now] == [(n, c) for n, c, _ in original]
-    assert [d for n, _, d in now if n != "content.xml"] == [d for n, _, d in original if n != "content.xml"]
+    assert_only_rewritten(original, members(doc), "content.xml")
 
-    done = run(work, "document", "refresh", str(doc), "--style", "ieee")
+    done = cli(work, "document", "refresh", str(doc), "--style", "ieee")
     assert done.returncode == 0, done.stderr
     assert "4 citations refreshed in ieee" in done.stdout
-    text = txt(work, doc)
+    text = text_of(work, doc)
     assert "shaped by Fisher [1]. Alpha came first [2]. Beta followed [3]. Fisher again [1]." in text
     assert "[1] R. A. Fisher, The Design of Experiments. Edinburgh: Oliver and Boyd, 1935." in text
 
-    done = run(work, "document", "refresh", str(doc), "--style", "chicago-notes-bibliography-subsequent-ibid")
+    done = cli(work, "document", "refresh", str(doc), "--style", "chicago-notes-bibliography-subsequent-ibid")
     assert done.returncode == 0, done.stderr
     assert "4 citations moved into footnotes" in done.stdout
     notes = footnotes(doc)
@@ -130,16 +88,16 @@ def test_cite_then_refresh_in_three_styles(work: Path, cited: tuple[Path, list[t
     assert notes[1].startswith("Min Lee, “Alpha Study,” Science 1 (2008)")
     assert notes[3].startswith("Fisher, ") and "Oliver" not in notes[3]  # a later note is short
     assert body_paragraphs(doc)[1].startswith("Experiments were shaped by Fisher. Alpha came first.")
-    text = txt(work, doc)
+    text = text_of(work, doc)
     assert "Experiments were shaped by Fisher1. Alpha came first2." in text
     assert "Fisher, Ronald A. The Design of Experiments. Oliver and Boyd, 1935." in text
 
-    done = run(work, "document", "refresh", str(doc), "--style", "apa")
+    done = cli(work, "document", "refresh", str(doc), "--style", "apa")
     assert "4 citations moved from footnotes into the text" in done.stdout
     assert footnotes(doc) == []
-    assert "shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008a)." in txt(work, doc)
+    assert "shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008a)." in text_of(work, doc)
     # the style is the document's now: a refresh without --style keeps APA
-    assert "refreshed in apa" in run(work, "document", "refresh", str(doc)).stdout
+    assert "refreshed in apa" in cli(work, "document", "refresh", str(doc)).stdout
 
 
 def test_marks_survive_libreoffice_and_the_library_edit_reaches_the_document(
@@ -147,22 +105,16 @@ def test_marks_survive_libreoffice_and_the_library_edit_reaches_the_document(
 ) -> None:
     doc = work / "second.odt"
     doc.write_bytes(cited[0].read_bytes())
-    assert run(work, "document", "cite", str(doc), "--after", "Über alles", "lee2008b", "--style", "apa").returncode == 0
+    assert cli(work, "document", "cite", str(doc), "--after", "Über alles", "lee2008b", "--style", "apa").returncode == 0
     # LibreOffice opens and saves it again: the marks and the bibliography section stay
     resaved = soffice_convert(doc, "odt", work / "resaved", work / "profile")
     assert mark_names(resaved) == mark_names(doc)
     assert section_names(resaved) == section_names(doc)
     # an edit in the library shows after a refresh (the mark is found by its citation key)
-    lib = Library.open(work / "lib.sqlite")
-    try:
-        [rid] = lib.by_citation_key(["lee2008b"])
-        before = lib.get(rid)
-        apply_edit(lib, before, set_field(before, "title", "Beta Study, Revised"))
-    finally:
-        lib.close()
-    done = run(work, "document", "refresh", str(resaved))
+    retitle(work, "lee2008b", "Beta Study, Revised")
+    done = cli(work, "document", "refresh", str(resaved))
     assert done.returncode == 0, done.stderr
-    assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in txt(work, resaved)
+    assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in text_of(work, resaved)
     # and LibreOffice shows the style's italics (APA: the journal and its volume)
     html = soffice_convert(resaved, "html", work / "html", work / "profile").read_text(encoding="utf-8")
     assert "Beta Study, Revised. <i>Science</i>, <i>1</i>, 3–4." in html
@@ -171,10 +123,7 @@ def test_marks_survive_libreoffice_and_the_library_edit_reaches_the_document(
 def test_import_the_documents_references(cited: tuple[Path, list[tuple[str, int, bytes]]], tmp_path: Path) -> None:
     doc = cited[0]
     other = tmp_path / "other.sqlite"
-    done = subprocess.run(
-        [sys.executable, "-m", "bibliofile", "--library", str(other), "document", "import", str(doc)],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
+    done = cli(tmp_path, "document", "import", str(doc), library=other.name)
     assert done.returncode == 0, done.stderr
     assert "3 references imported" in done.stdout
     lib = Library.open(other)
@@ -183,17 +132,14 @@ def test_import_the_documents_references(cited: tuple[Path, list[tuple[str, int,
     finally:
         lib.close()
     assert titles == ["Alpha Study", "Beta Study", "The Design of Experiments"]
-    again = subprocess.run(
-        [sys.executable, "-m", "bibliofile", "--library", str(other), "document", "import", str(doc)],
-        capture_output=True, text=True, timeout=180,
-    )
+    again = cli(tmp_path, "document", "import", str(doc), library=other.name)
     assert "0 references imported, 3 already in the library" in again.stdout
 
 
 def test_text_not_found_changes_nothing(work: Path) -> None:
     doc = work / "thesis.odt"
     before = doc.read_bytes()
-    done = run(work, "document", "cite", str(doc), "--after", "no such words", "fisher1935")
+    done = cli(work, "document", "cite", str(doc), "--after", "no such words", "fisher1935")
     assert done.returncode == 1
     assert "the text “no such words” is not in the document's paragraphs; nothing was changed" in done.stderr
     assert doc.read_bytes() == before

@@ -10,15 +10,21 @@ Skipped, with the reason, where LibreOffice or citeproc-js is not installed.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.citeproc_skip import needs_citeproc
+from tests.document_cli import (
+    BIB,
+    CITED_IN_APA,
+    assert_only_rewritten,
+    cite_all,
+    cli,
+    retitle,
+    text_of,
+)
 from tests.docx_documents import (
     document_xml,
     field,
@@ -33,35 +39,8 @@ from tests.docx_documents import (
 )
 from tests.odt_documents import members, needs_soffice, soffice_convert
 
-from bibliofile.services.editing import apply_edit, set_field
-from bibliofile.storage.library import Library
-
 pytestmark = [needs_citeproc, needs_soffice]
 
-BIB = r"""@book{fisher1935,
-  author = {Fisher, Ronald A.},
-  title = {The Design of Experiments},
-  publisher = {Oliver and Boyd},
-  address = {Edinburgh},
-  year = {1935}
-}
-@article{lee2008a,
-  author = {Lee, Min},
-  title = {Alpha Study},
-  journal = {Science},
-  volume = {1},
-  pages = {1--2},
-  year = {2008}
-}
-@article{lee2008b,
-  author = {Lee, Min},
-  title = {Beta Study},
-  journal = {Science},
-  volume = {1},
-  pages = {3--4},
-  year = {2008}
-}
-"""
 TIMES = '<w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman"/></w:rPr>'
 THESIS = (
     '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>' + run("Introduction") + "</w:p>"
@@ -83,43 +62,20 @@ def cited(work: Path) -> tuple[Path, list[tuple[str, int, bytes]]]:
     """thesis.docx with four citations added by `bibliofile document cite`, and its members before."""
     doc = write_docx(work / "thesis.docx", THESIS)
     original = members(doc)
-    for after, keys in (("shaped by Fisher", ["fisher1935"]), ("Alpha came first", ["lee2008a"]),
-                        ("Beta followed", ["lee2008b"]), ("Fisher again", ["fisher1935"])):
-        done = cli(work, "document", "cite", str(doc), "--after", after, *keys)
-        assert done.returncode == 0, done.stderr
+    cite_all(work, doc)
     return doc, original
-
-
-def cli(root: Path, *args: str, library: str = "lib.sqlite") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "-m", "bibliofile", "--library", str(root / library), *args],
-        capture_output=True, text=True, env=env, timeout=180,
-    )
-
-
-def txt(root: Path, doc: Path) -> str:
-    out = soffice_convert(doc, "txt:Text", root / "txt", root / "profile")
-    data = out.read_bytes()
-    assert data.startswith("\ufeff".encode())  # soffice's text export starts with a BOM
-    return data.decode("utf-8-sig")
 
 
 def test_cite_then_refresh_in_apa_and_ieee_as_libreoffice_reads_it(
     work: Path, cited: tuple[Path, list[tuple[str, int, bytes]]]
 ) -> None:
     doc, original = cited
-    assert paragraphs(doc)[1] == (
-        "Experiments were shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008a). "
-        "Beta followed (Lee, 2008b). Fisher again (Fisher, 1935). Über alles."
-    )
-    now = members(doc)
-    assert [(n, c) for n, c, _ in now] == [(n, c) for n, c, _ in original]
-    assert [d for n, _, d in now if n != "word/document.xml"] == [d for n, _, d in original if n != "word/document.xml"]
+    assert paragraphs(doc)[1] == CITED_IN_APA
+    assert_only_rewritten(original, members(doc), "word/document.xml")
     codes = field_codes(doc)
     assert len(codes) == 5 and all(c.startswith(" ADDIN ZOTERO_ITEM CSL_CITATION {") for c in codes[:4])
     assert codes[4].startswith(" ADDIN ZOTERO_BIBL {") and codes[4].endswith("} CSL_BIBLIOGRAPHY ")
-    text = txt(work, doc)
+    text = text_of(work, doc)
     assert "Experiments were shaped by Fisher (Fisher, 1935). Alpha came first (Lee, 2008a)." in text
     assert "Fisher, R. A. (1935). The Design of Experiments. Oliver and Boyd." in text
     assert "Lee, M. (2008b). Beta Study. Science, 1, 3–4." in text
@@ -128,7 +84,7 @@ def test_cite_then_refresh_in_apa_and_ieee_as_libreoffice_reads_it(
     done = cli(work, "document", "refresh", str(doc), "--style", "ieee")
     assert done.returncode == 0, done.stderr
     assert "4 citations refreshed in ieee" in done.stdout
-    text = txt(work, doc)
+    text = text_of(work, doc)
     assert "shaped by Fisher [1]. Alpha came first [2]. Beta followed [3]. Fisher again [1]." in text
     assert "[1] R. A. Fisher, The Design of Experiments. Edinburgh: Oliver and Boyd, 1935." in text
     assert "[3] M. Lee, “Beta Study,” Science, vol. 1, pp. 3–4, 2008." in text
@@ -136,7 +92,7 @@ def test_cite_then_refresh_in_apa_and_ieee_as_libreoffice_reads_it(
     assert strip_fields(document_xml(doc)) == strip_fields(before)
 
     done = cli(work, "document", "refresh", str(doc), "--style", "apa")
-    assert "(Lee, 2008a)" in txt(work, doc)
+    assert "(Lee, 2008a)" in text_of(work, doc)
     assert "refreshed in apa" in cli(work, "document", "refresh", str(doc)).stdout  # the document's style now
 
 
@@ -149,22 +105,16 @@ def test_libreoffice_saves_the_fields_and_a_library_edit_reaches_the_document(
     codes = field_codes(resaved)
     assert sum(c.startswith("ADDIN ZOTERO_ITEM CSL_CITATION ") for c in codes) == 4
     assert sum("ZOTERO_BIBL" in c for c in codes) == 1
-    lib = Library.open(work / "lib.sqlite")
-    try:
-        [rid] = lib.by_citation_key(["lee2008b"])
-        before = lib.get(rid)
-        apply_edit(lib, before, set_field(before, "title", "Beta Study, Revised"))
-    finally:
-        lib.close()
+    retitle(work, "lee2008b", "Beta Study, Revised")
     done = cli(work, "document", "refresh", str(resaved))
     assert done.returncode == 0, done.stderr
     assert "4 citations refreshed" in done.stdout and done.stderr == ""
-    assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in txt(work, resaved)
+    assert "Lee, M. (2008b). Beta Study, Revised. Science, 1, 3–4." in text_of(work, resaved)
     assert sum(c.startswith(" ADDIN ZOTERO_ITEM CSL_CITATION ") for c in field_codes(resaved)) == 4
     # a citation goes into LibreOffice's own runs as well
     done = cli(work, "document", "cite", str(resaved), "--after", "Über alles", "lee2008a")
     assert done.returncode == 0, done.stderr
-    assert "Fisher again (Fisher, 1935). Über alles (Lee, 2008a)." in txt(work, resaved)
+    assert "Fisher again (Fisher, 1935). Über alles (Lee, 2008a)." in text_of(work, resaved)
 
 
 def zotero_docx(path: Path, first_code: str | None = None) -> Path:
@@ -188,7 +138,7 @@ def test_a_zotero_document_is_refreshed_and_imported(work: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     # Fisher is found in the library by nothing (no key, no DOI): both come from the document
     assert "2 citations refreshed in apa (en-US)" in done.stdout
-    text = txt(tmp_path, doc)
+    text = text_of(tmp_path, doc)
     assert "Zotero wrote this (Fisher, 1935) and this (Lee, 2011)." in text
     assert "Lee, M. (2011). Gamma Study. Nature." in text
     done = cli(tmp_path, "document", "import", str(doc), library="other.sqlite")
@@ -209,13 +159,13 @@ def test_a_damaged_code_is_named_and_the_file_left_as_it_was(work: Path, tmp_pat
     assert "that citation was left as it was" in done.stderr
     assert f"{doc}: 0 citations refreshed" in done.stdout
     assert doc.read_bytes() == before
-    assert "Zotero wrote this (Fisher 1935)." in txt(tmp_path, doc)
+    assert "Zotero wrote this (Fisher 1935)." in text_of(tmp_path, doc)
     # beside a good one: the good one is refreshed, the damaged one kept byte for byte
     mixed = zotero_docx(tmp_path / "mixed.docx", first_code=broken)
     done = cli(work, "document", "refresh", str(mixed))
     assert "1 citation refreshed" in done.stdout and "not valid JSON" in done.stderr
     assert field(broken, run("(Fisher 1935)"), pieces=5).encode() in document_xml(mixed)
-    assert "Zotero wrote this (Fisher 1935) and this (Lee, 2011)." in txt(tmp_path, mixed)
+    assert "Zotero wrote this (Fisher 1935) and this (Lee, 2011)." in text_of(tmp_path, mixed)
 
 
 def test_missing_text_changes_nothing(work: Path, tmp_path: Path) -> None:
@@ -245,7 +195,7 @@ def test_chicago_notes_put_citations_in_footnotes_libreoffice_shows(work: Path, 
     assert "Zotero wrote this" in html and "(Fisher 1935)" not in html
     done = cli(work, "document", "refresh", str(doc), "--style", "apa")
     assert "2 citations moved from footnotes into the text" in done.stdout
-    assert "Zotero wrote this (Fisher, 1935) and this (Lee, 2011)." in txt(tmp_path, doc)
+    assert "Zotero wrote this (Fisher, 1935) and this (Lee, 2011)." in text_of(tmp_path, doc)
 
 
 def test_a_zotero_document_in_chicago_notes_is_refreshed_in_its_footnotes(work: Path, tmp_path: Path) -> None:
