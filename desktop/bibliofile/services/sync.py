@@ -149,6 +149,9 @@ def _exchange(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.
     for gid, c in zip(report.conflict_gids, report.conflicts, strict=True):
         by_gid.setdefault(gid, []).append({"key": c.key, "field": c.field, "local": c.local, "remote": c.remote})
     sync_local.save_conflicts(uow, state.id, by_gid)
+    # The new bases cover every reference marked changed (and those this sync wrote itself):
+    # cleared in this same transaction, so a sync cut off before its commit leaves them marked.
+    sync_local.clear_dirty(uow, state.id)
     sync_local.record_pull(uow, state.id, version)
     report.version = version
     return report
@@ -226,22 +229,58 @@ def _parents_first(merged: Mapping[str, Mapping[str, Json] | None]) -> list[str]
     return order
 
 
+@dataclass(slots=True)
+class _Here:
+    """Where this library may have changed references since the last sync with a server."""
+
+    live: dict[str, int]  # gid -> local id of the live references looked at (all of them in a scan)
+    suspects: set[str]  # references whose rows changed (marked, or their digest moved)
+    deleted: set[str]  # synced before, now deleted or in the trash
+    digests: dict[int, str]  # local id -> digest of its rows, of the live suspects (all in a scan)
+    base_text: dict[str, str]  # the bases of the suspects that have one
+    synced_before: set[str] | None  # every gid with a base (read by a scan only)
+
+
+def _changed_here(src: Source, state: sync_local.SyncState) -> _Here:
+    """The references marked changed since the last sync (``sync_dirty``, kept by triggers): work
+    in proportion to the changes. The first sync with a server, or marks that cannot be trusted
+    (a library that synced before they existed), scan instead: a digest of every reference's rows
+    against the one stored at its last sync."""
+    marks = sync_local.dirty_marks(src, state.id)
+    if marks.everything or state.last_synced is None:
+        synced_before = sync_local.base_gids(src, state.id, "reference")
+        live = sync_replica.live_reference_gids(src)
+        digests = sync_replica.reference_digests(src)
+        stored = sync_local.load_digests(src, state.id)
+        suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
+        base_text = sync_local.base_texts(src, state.id, "reference", suspects & synced_before)
+        return _Here(live, suspects, synced_before - live.keys(), digests, base_text, synced_before)
+    suspects = set(sync_local.gids(src, "reference", marks.reference_ids).values()) | marks.deleted_gids
+    live = sync_replica.live_reference_gids(src, suspects)
+    base_text = sync_local.base_texts(src, state.id, "reference", suspects)
+    digests = sync_replica.reference_digests(src, list(live.values()))
+    deleted = {g for g in suspects if g not in live and g in base_text}
+    return _Here(live, suspects, deleted, digests, base_text, None)
+
+
 def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
                      report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
-    synced_before = sync_local.base_gids(uow, state.id, "reference")
-    live = sync_replica.live_reference_gids(uow)
+    found = _changed_here(uow, state)
+    live, suspects, digests, base_text = found.live, found.suspects, found.digests, found.base_text
     # Snapshots only of references whose rows changed since their last sync (or never synced).
-    digests = sync_replica.reference_digests(uow)
-    stored = sync_local.load_digests(uow, state.id)
-    suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
     local = _snapshots(uow, live, suspects)
-    base_text = sync_local.base_texts(uow, state.id, "reference", suspects & synced_before)
     changed_here = {g for g, s in local.items() if base_text.get(g) != sync_replica.snapshot_text(s)}
-    changed_here |= {g for g in synced_before if g not in live}
+    changed_here |= found.deleted
     changed_there = {g for g, _v, _d in server.references_changed_since(conn, state.last_pulled_version)}
     candidates = sorted(changed_here | changed_there)
-    local.update(_snapshots(uow, live, set(candidates) - suspects))
-    base_text.update(sync_local.base_texts(uow, state.id, "reference", (set(candidates) & synced_before) - suspects))
+    others = set(candidates) - suspects
+    if found.synced_before is None:  # found from the marks: the rest changed on the server
+        live.update(sync_replica.live_reference_gids(uow, others))
+        digests.update(sync_replica.reference_digests(uow, [live[g] for g in others if g in live]))
+    local.update(_snapshots(uow, live, others))
+    base_text.update(sync_local.base_texts(
+        uow, state.id, "reference", others if found.synced_before is None else others & found.synced_before
+    ))
     remote: dict[str, dict[str, Json] | None] = {}
     for start in range(0, len(candidates), FETCH_BATCH):
         remote.update(server.get_references(conn, candidates[start : start + FETCH_BATCH]))
@@ -280,10 +319,10 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
     return {g: merged.get(g) for g in candidates}
 
 
-def _snapshots(uow: UnitOfWork, live: Mapping[str, int], wanted: set[str]) -> dict[str, dict[str, Json]]:
+def _snapshots(src: Source, live: Mapping[str, int], wanted: set[str]) -> dict[str, dict[str, Json]]:
     """gid -> snapshot of those of ``wanted`` that are live here."""
     ids = {live[g]: g for g in wanted if g in live}
-    return {ids[i]: snap for i, snap in sync_replica.reference_snapshots(uow, list(ids)).items()}
+    return {ids[i]: snap for i, snap in sync_replica.reference_snapshots(src, list(ids)).items()}
 
 
 def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
@@ -292,7 +331,9 @@ def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
     under that key keeps it, the other gets a letter suffix (reported, and pushed with it)."""
     if not any(merged.values()):
         return
-    claimed = {k: g for k, g in sync_replica.citation_keys(uow).items() if g not in merged}
+    # The keys merged here and their suffixed forms are all a clash can involve.
+    keys = {str(v.get("citation_key") or "") for v in merged.values() if v}
+    claimed = {k: g for k, g in sync_replica.citation_keys(uow, keys).items() if g not in merged}
 
     def kept_locally(gid: str) -> bool:
         value, here = merged[gid], local.get(gid)
@@ -363,22 +404,17 @@ def last_synced(library: Library) -> datetime | None:
 
 def pending_changes(library: Library) -> int:
     """How many references and collections changed here since the last sync: what the next one
-    sends (the window's "Offline — N changes waiting"). Found as the sync finds them: digests
-    first, snapshots only of the references whose digest moved."""
+    sends (the window's "Offline — N changes waiting"). Found as the sync finds them: from the
+    references marked changed, snapshots compared with their bases."""
     state = _remembered_state(library)
     sync_local.ensure_gids(library)  # references added since the last sync get theirs now
-    live = sync_replica.live_reference_gids(library)
     collections = sync_replica.collection_snapshots(library)
     if state is None:
-        return len(live) + len(collections)
-    digests = sync_replica.reference_digests(library)
-    stored = sync_local.load_digests(library, state.id)
-    suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
-    synced_before = sync_local.base_gids(library, state.id, "reference")
-    base_text = sync_local.base_texts(library, state.id, "reference", suspects & synced_before)
-    local = _snapshots(library, live, suspects)  # type: ignore[arg-type]
-    changed = {g for g, snap in local.items() if base_text.get(g) != sync_replica.snapshot_text(snap)}
-    changed |= {g for g in synced_before if g not in live}
+        return len(sync_replica.live_reference_gids(library)) + len(collections)
+    here = _changed_here(library, state)  # the marked references, as the sync finds them
+    local = _snapshots(library, here.live, here.suspects)
+    changed = {g for g, snap in local.items() if here.base_text.get(g) != sync_replica.snapshot_text(snap)}
+    changed |= here.deleted
     coll_bases = sync_local.base_texts(library, state.id, "collection")
     changed |= {g for g in coll_bases.keys() | collections.keys()
                 if coll_bases.get(g) != (sync_replica.snapshot_text(normalize(collections[g])) if g in collections else None)}

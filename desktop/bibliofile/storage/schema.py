@@ -38,6 +38,7 @@ from bibliofile.storage.tables import (
     references_t,
     saved_searches_t,
     sync_bases_t,
+    sync_dirty_t,
     sync_state_t,
     tags_t,
 )
@@ -343,6 +344,16 @@ class SyncBaseRow(Base):
     kind: Mapped[str]
     version: Mapped[int]
     snapshot_json: Mapped[str]
+
+
+class SyncDirtyRow(Base):
+    """A reference changed (or deleted for good) since a server's last sync, marked by a trigger."""
+
+    __table__ = sync_dirty_t
+    sync_id: Mapped[int]
+    kind: Mapped[str]
+    reference_id: Mapped[int]
+    gid: Mapped[str]
 
 
 class ReadingProgressRow(Base):

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, true, update
 
 from bibliofile.model.merge import Json, Snapshot, normalize
 from bibliofile.storage.batches import chunks, execute_many, now
@@ -34,6 +34,7 @@ from bibliofile.storage.tables import (
     reference_gids_t,
     references_t,
     sync_bases_t,
+    sync_dirty_t,
     sync_state_t,
 )
 
@@ -308,8 +309,56 @@ def save_digests(src: Source, sync_id: int, digests: Mapping[str, str | None]) -
         _commit_unless_in_unit(src, conn)
 
 
+# ---- what changed here since the last sync -------------------------------------------------------
+# Marked by triggers (``sync_triggers.py``, migration 0012) in ``sync_dirty``, per server: a sync
+# reads its server's marks, and clears them in the transaction that stores the new bases.
+
+EVERYTHING = "everything"
+
+
+@dataclass(frozen=True, slots=True)
+class DirtyMarks:
+    """A server's marks: ``everything`` when they cannot be trusted (compare every reference)."""
+
+    everything: bool
+    reference_ids: frozenset[int]  # local references changed (or deleted) since the last sync
+    deleted_gids: frozenset[str]  # references deleted for good since, by global id
+
+
+def dirty_marks(src: Source, sync_id: int) -> DirtyMarks:
+    D = sync_dirty_t.c
+    with connection(src) as conn:
+        rows = conn.execute(select(D.kind, D.reference_id, D.gid).where(D.sync_id == sync_id)).all()
+    return DirtyMarks(
+        everything=any(k == EVERYTHING for k, _i, _g in rows),
+        reference_ids=frozenset(int(i) for k, i, _g in rows if k == "reference"),
+        deleted_gids=frozenset(str(g) for k, _i, g in rows if k == "deleted"),
+    )
+
+
+def clear_dirty(src: Source, sync_id: int) -> None:
+    with connection(src) as conn:
+        conn.execute(delete(sync_dirty_t).where(sync_dirty_t.c.sync_id == sync_id))
+        _commit_unless_in_unit(src, conn)
+
+
+def distrust_marks(src: Source, sync_id: int | None = None) -> None:
+    """Make the next sync with a server (every server by default) compare every reference with
+    its base, as when the marks were not kept: for a library whose rows were changed with the
+    triggers off."""
+    D = sync_dirty_t.c
+    S = sync_state_t.c
+    with connection(src) as conn:
+        ids = list(conn.execute(select(S.id).where(S.id == sync_id if sync_id is not None else true())).scalars())
+        for i in ids:
+            conn.execute(delete(sync_dirty_t).where(D.sync_id == i, D.kind == EVERYTHING))
+        if ids:
+            conn.execute(insert(sync_dirty_t), [{"sync_id": i, "kind": EVERYTHING, "reference_id": 0, "gid": ""} for i in ids])
+        _commit_unless_in_unit(src, conn)
+
+
 def forget_server(src: Source, server_url: str) -> bool:
-    """Stop syncing with a server: its state, bases, conflicts and digests go (CASCADE); every
+    """Stop syncing with a server: its state, bases, conflicts, digests and marks go (CASCADE); every
     reference stays as it is here. False when this library did not know the server."""
     with connection(src) as conn:
         gone = conn.execute(delete(sync_state_t).where(sync_state_t.c.server_url == server_url)).rowcount

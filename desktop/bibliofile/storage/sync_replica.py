@@ -55,11 +55,16 @@ def snapshot_text(snapshot: Mapping[str, Json] | None) -> str:
 # ---- reading this replica ------------------------------------------------------------------
 
 
-def live_reference_gids(src: Source) -> dict[str, int]:
-    """gid -> local id of every reference not in the trash."""
+def live_reference_gids(src: Source, gids: Iterable[str] | None = None) -> dict[str, int]:
+    """gid -> local id of every reference not in the trash (or of those of ``gids``)."""
+    stmt = select(G.gid, G.reference_id).join(references_t, R.id == G.reference_id).where(R.deleted.is_(False))
     with connection(src) as conn:
-        rows = conn.execute(select(G.gid, G.reference_id).join(references_t, R.id == G.reference_id).where(R.deleted.is_(False)))
-        return {str(g): int(i) for g, i in rows}
+        if gids is None:
+            return {str(g): int(i) for g, i in conn.execute(stmt)}
+        out: dict[str, int] = {}
+        for chunk in chunks(list(gids), 900):
+            out.update({str(g): int(i) for g, i in conn.execute(stmt.where(G.gid.in_(chunk)))})
+        return out
 
 
 def reference_snapshots(src: Source, ids: Sequence[int]) -> dict[int, dict[str, Json]]:
@@ -153,17 +158,28 @@ def reference_digests(src: Source, ids: Sequence[int] | None = None) -> dict[int
     return {rid: blake2b(repr(p).encode(), digest_size=16).hexdigest() for rid, p in parts.items()}
 
 
-def citation_keys(src: Source) -> dict[str, str]:
-    """Citation key -> gid of every live reference with a key (the first one, should two share it)."""
+def citation_keys(src: Source, prefixes: Iterable[str] | None = None) -> dict[str, str]:
+    """Citation key -> gid of every live reference with a key (the first one, should two share
+    it), or of those whose key starts with one of ``prefixes`` (a key and its suffixed forms,
+    found through the key's index instead of reading every key of the library)."""
+    stmt = (
+        select(R.citation_key, G.gid).join(reference_gids_t, G.reference_id == R.id)
+        .where(R.deleted.is_(False), R.citation_key != "").order_by(R.id)
+    )
+    out: dict[str, str] = {}
     with connection(src) as conn:
-        rows = conn.execute(
-            select(R.citation_key, G.gid).join(reference_gids_t, G.reference_id == R.id)
-            .where(R.deleted.is_(False), R.citation_key != "").order_by(R.id)
-        )
-        out: dict[str, str] = {}
-        for key, gid in rows:
-            out.setdefault(str(key), str(gid))
-        return out
+        if prefixes is None:
+            batches = [conn.execute(stmt)]
+        else:
+            # Every string starting with p sorts from p up to (not including) p + the last code point.
+            batches = [
+                conn.execute(stmt.where(R.citation_key >= p, R.citation_key < p + "\U0010ffff"))
+                for p in sorted({p for p in prefixes if p})
+            ]
+        for rows in batches:
+            for key, gid in rows:
+                out.setdefault(str(key), str(gid))
+    return out
 
 
 # ---- writing merged references ----------------------------------------------------------------

@@ -359,6 +359,21 @@ sync_bases_t = Table(
     Column("snapshot_json", Text, nullable=False, default="{}"),
 )
 
+# References changed since each server's last sync (migration 0012, issue 21), written by the
+# triggers of ``sync_triggers.py``: kind "reference" names a local reference (no foreign key: the
+# mark outlives a reference deleted for good), "deleted" the global id of one deleted for good,
+# "everything" (reference 0) says the marks cannot be trusted, so the next sync compares every
+# reference (a library that synced before the marks existed). A sync reads and clears its
+# server's marks in the transaction that stores the new bases; they go with the server (CASCADE).
+sync_dirty_t = Table(
+    "sync_dirty",
+    metadata,
+    Column("sync_id", ForeignKey("sync_state.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("reference_id", Integer, primary_key=True, autoincrement=False),
+    Column("gid", String(36), primary_key=True, default=""),
+)
+
 # Highlights and notes already in an attached PDF (migration 0011, issue 19), as PDFium read them
 # (page from 0, kind, the text under a markup, its comment and author), and for which file they
 # were read (size and mtime): derived data, read again when the file changes; gone with it.
