@@ -331,7 +331,8 @@ def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
     under that key keeps it, the other gets a letter suffix (reported, and pushed with it)."""
     if not any(merged.values()):
         return
-    # The keys merged here and their suffixed forms are all a clash can involve.
+    # Only the keys merged here can clash (read by key, not every key of the library); a clash
+    # reads the suffixed forms of its key.
     keys = {str(v.get("citation_key") or "") for v in merged.values() if v}
     claimed = {k: g for k, g in sync_replica.citation_keys(uow, keys).items() if g not in merged}
 
@@ -345,7 +346,8 @@ def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
         if not value or not key:
             continue
         if claimed.get(key, gid) != gid:
-            new = _suffixed(key, claimed)
+            suffixed = sync_replica.citation_keys(uow, [key], prefixes=True)
+            new = _suffixed(key, {**{k: g for k, g in suffixed.items() if g not in merged}, **claimed})
             merged[gid] = {**value, "citation_key": new}
             report.renamed.append({"key": key, "renamed_to": new})
             key = new

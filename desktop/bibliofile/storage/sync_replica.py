@@ -158,27 +158,31 @@ def reference_digests(src: Source, ids: Sequence[int] | None = None) -> dict[int
     return {rid: blake2b(repr(p).encode(), digest_size=16).hexdigest() for rid, p in parts.items()}
 
 
-def citation_keys(src: Source, prefixes: Iterable[str] | None = None) -> dict[str, str]:
+def citation_keys(src: Source, keys: Iterable[str] | None = None, *, prefixes: bool = False) -> dict[str, str]:
     """Citation key -> gid of every live reference with a key (the first one, should two share
-    it), or of those whose key starts with one of ``prefixes`` (a key and its suffixed forms,
-    found through the key's index instead of reading every key of the library)."""
+    it), or of those whose key is one of ``keys`` (``prefixes``: starts with one), found through
+    the key's index instead of reading every key of the library."""
     stmt = (
-        select(R.citation_key, G.gid).join(reference_gids_t, G.reference_id == R.id)
-        .where(R.deleted.is_(False), R.citation_key != "").order_by(R.id)
+        select(R.id, R.citation_key, G.gid).join(reference_gids_t, G.reference_id == R.id)
+        .where(R.deleted.is_(False), R.citation_key != "")
     )
-    out: dict[str, str] = {}
+    found: list[tuple[int, str, str]] = []
     with connection(src) as conn:
-        if prefixes is None:
+        if keys is None:
             batches = [conn.execute(stmt)]
-        else:
+        elif prefixes:
             # Every string starting with p sorts from p up to (not including) p + the last code point.
             batches = [
                 conn.execute(stmt.where(R.citation_key >= p, R.citation_key < p + "\U0010ffff"))
-                for p in sorted({p for p in prefixes if p})
+                for p in sorted({p for p in keys if p})
             ]
+        else:
+            batches = [conn.execute(stmt.where(R.citation_key.in_(chunk))) for chunk in chunks(sorted({k for k in keys if k}), 900)]
         for rows in batches:
-            for key, gid in rows:
-                out.setdefault(str(key), str(gid))
+            found.extend((int(i), str(k), str(g)) for i, k, g in rows)
+    out: dict[str, str] = {}
+    for _i, key, gid in sorted(found):
+        out.setdefault(key, gid)
     return out
 
 

@@ -477,3 +477,17 @@ def test_upgrade_keeps_every_row_backs_up_and_the_next_sync_compares_everything(
             other.close()
     finally:
         lib.close()
+
+
+def test_a_key_clash_skips_the_suffixes_already_taken_here(libs: tuple[Library, Library], url: str) -> None:
+    """The clash check reads only the merged keys and, on a clash, the suffixed forms of that
+    key: a pulled "knox2008" meets "knox2008" and "knox2008a" here and becomes "knox2008b"."""
+    a, b = libs
+    a.add_references([Reference(fields={"title": "From the laptop"}, citation_key="knox2008")])
+    b.add_references([Reference(fields={"title": "Office"}, citation_key=k) for k in ("knox2008", "knox2008a", "knox20")])
+    sync.sync(a, url)
+    report = sync.sync(b, url)
+    assert report.renamed == [{"key": "knox2008", "renamed_to": "knox2008b"}]
+    assert b.get(rid(b, "knox2008b")).fields["title"] == "From the laptop"
+    sync.sync(a)
+    assert state(a) == state(b)
