@@ -34,6 +34,10 @@ PREFIXES = "1 2"
 # The longest word FTS5 answers from its prefix index (PREFIXES): a lookup of one rowid costs
 # ~12 us for "a"*, but ~4 ms for "the"*, whose doclists FTS5 merges again for every rowid.
 PREFIX_INDEXED = 2
+# Words looked up for a search's head (prefix_indexed): one letter hits most of a library ("a"
+# 82 %, "p" 94 % at 100k); two rarely enough for the lookups to pay ("po" 65 %, "th" 58 %), and
+# the count that tells costs 2-3 ms.
+LOOKED_UP = 1
 # FTS5's in-memory buffer of pending index entries: its default, and its size during a bulk load.
 DEFAULT_HASH_SIZE = 1 << 20
 BULK_HASH_SIZE = 16 << 20
@@ -199,17 +203,17 @@ class Fts5Index:
 
 
     def prefix_indexed(self, terms: Sequence[Term]) -> str | None:
-        """The FTS5 expression of ``terms`` when the prefix index alone answers it (every term
-        positive, words of up to PREFIX_INDEXED ASCII letters or digits, no phrase or group:
-        the first keys of a search, "a", "po"), else None. Only such an expression is cheap
-        to test against a few rowids (``hits_among``)."""
+        """The FTS5 expression of ``terms`` when the prefix index alone answers it and it is
+        likely to hit most of the library (every term positive, words of LOOKED_UP ASCII
+        letters or digits, no phrase or group: a search's first key, "a"), else None. Only
+        such an expression is cheap to test against a few rowids (``hits_among``)."""
         if not terms:
             return None
         for term in terms:
             if term.negated or term.phrase or term.any_of or (term.field or "") not in ("", *_FIELD_COLUMN):
                 return None
             toks = words(term.text)
-            if not toks or any(len(t) > PREFIX_INDEXED or not (t.isascii() and t.isalnum()) for t in toks):
+            if not toks or any(len(t) > min(LOOKED_UP, PREFIX_INDEXED) or not (t.isascii() and t.isalnum()) for t in toks):
                 return None
         positive, negative = _expressions(terms)
         return " AND ".join(positive) if positive and not negative else None
