@@ -82,8 +82,14 @@ def execute_many(conn: Connection, stmt: UpdateBase, keys: Sequence[str], rows: 
         order.append(-1)
     n = len(keys)
     params: Sequence[tuple[Any, ...]]
+    sql = str(compiled)
     if order == list(range(n)):
         params = rows
+    elif (numbered := _numbered(sql, dialect.paramstyle, order, constants, n)) is not None:
+        # The statement takes the row's values by number (?3 for its third), the constants as
+        # literals: the rows go to the driver as they are, with no Python work per row (an
+        # import's 100k references: ~0.1 s of the importing process, issue 22).
+        sql, params = numbered, rows
     elif order[:n] == list(range(n)) and all(i < 0 for i in order[n:]):
         # Columns filled from their defaults come last (an insert's reading columns): one tuple
         # concatenation per row instead of a rebuilt row (100k references: ~10 ms, not ~400).
@@ -101,7 +107,39 @@ def execute_many(conn: Connection, stmt: UpdateBase, keys: Sequence[str], rows: 
         else:
             get = itemgetter(*pick)
             params = [get(r + tail) for r in rows] if tail else [get(r) for r in rows]
-    conn.exec_driver_sql(str(compiled), params)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+def _numbered(sql: str, paramstyle: str, order: list[int], constants: dict[int, Any], n: int) -> str | None:
+    """``sql`` (qmark style) with its k-th ``?`` replaced by ``?i`` (1-based) where ``order[k]``
+    is the row's index ``i - 1``, and by the SQL literal of ``constants[k]`` where it is -1; None
+    when that cannot be done exactly (another style, a "?" that is no placeholder, a row value
+    the statement does not use, a constant that is not an int, str or None)."""
+    if paramstyle != "qmark" or sql.count("?") != len(order) or sorted(i for i in order if i >= 0) != list(range(n)):
+        return None
+    tokens: list[str] = []
+    for pos, i in enumerate(order):
+        if i >= 0:
+            tokens.append(f"?{i + 1}")
+            continue
+        literal = _sql_literal(constants[pos])
+        if literal is None:
+            return None
+        tokens.append(literal)
+    parts = sql.split("?")
+    return parts[0] + "".join(token + part for token, part in zip(tokens, parts[1:], strict=True))
+
+
+def _sql_literal(value: Any) -> str | None:
+    """SQL text for a constant bound once per statement: NULL, an integer (bools as 0/1, as
+    SQLite binds them), a quoted string; None for anything else."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    return None
 
 
 def _scalar_defaults(compiled: Any) -> dict[str, Any]:
