@@ -5,7 +5,9 @@ goes through ``HttpClient.get``, so its manners live in one place.
   institutions point them elsewhere.
 - A User-Agent naming Bibliofile, its version and a contact address (Crossref's "polite pool").
 - Timeouts of a few seconds, a cap on the size of a response (read as a stream, stopped at the
-  cap), a redirect limit, TLS verification always on.
+  cap), a redirect limit, TLS verification always on, with one SSL context for the process
+  (``tls_context``): loading the certificate bundle holds the GIL for 40-140 ms, which every
+  look-up paid again when each client made its own, freezing the window (issue 18).
 - Per-service spacing of requests (arXiv asks for one request every three seconds), bounded
   concurrency (``map``), ``429``/``503`` Retry-After honoured, retries with exponential back-off
   for 5xx and timeouts; a connection that cannot be made at all is not retried (offline).
@@ -22,6 +24,7 @@ import email.utils
 import hashlib
 import json
 import os
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -43,6 +46,7 @@ __all__ = [
     "HttpClient",
     "NetworkSettings",
     "Response",
+    "tls_context",
 ]
 
 T = TypeVar("T")
@@ -140,6 +144,24 @@ class NetworkSettings:
         return f"Bibliofile/{__version__} (https://github.com/bibliofile/bibliofile{contact})"
 
 
+_tls_lock = threading.Lock()
+_tls: ssl.SSLContext | None = None
+
+
+def tls_context() -> ssl.SSLContext:
+    """The SSL context every client verifies servers with, made on first use and shared.
+
+    The same context httpx makes for ``verify=True`` (certifi's bundle, or ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR`` when set): certificates and host names are checked. Made once because
+    ``load_verify_locations`` parses ~150 certificates in one C call that holds the GIL; an SSL
+    context is safe to share between threads and clients once made."""
+    global _tls
+    with _tls_lock:
+        if _tls is None:
+            _tls = httpx.create_ssl_context(verify=True)
+        return _tls
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     """A successful (2xx) answer, read whole (within the size cap)."""
@@ -174,7 +196,7 @@ class HttpClient:
             timeout=httpx.Timeout(s.timeout),
             follow_redirects=True,
             max_redirects=s.max_redirects,
-            verify=True,
+            verify=tls_context(),  # verification on, with the process's one context
             limits=httpx.Limits(max_connections=max(1, s.concurrency), max_keepalive_connections=max(1, s.concurrency)),
             transport=transport,
         )
