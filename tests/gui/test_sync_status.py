@@ -216,3 +216,22 @@ def test_a_push_from_another_library_appears_in_the_table_without_any_user_actio
     assert said == []
     window.close()
     assert auto._listener is None
+
+
+def test_the_windows_own_push_heard_back_starts_no_second_sync(
+    qtbot, make_window, url: str, said: list[tuple[str, str]]
+) -> None:
+    """The NOTIFY of our own push arrives while that sync is finishing: it names a version the
+    sync has, so nothing more runs."""
+    window = make_window(sync=False)
+    window.library.add_references([Reference(fields={"title": "Own"}, citation_key="own")])
+    sync.sync(window.library, url)
+    auto = sync_action.install(window, debounce_ms=200, period_ms=600000).auto
+    qtbot.waitUntil(lambda: auto.listening and auto.syncs >= 1 and not auto.running, timeout=30000)
+    for n in range(3):
+        before = auto.syncs
+        edit_in_window(window, "own", title=f"Own, edited {n}")
+        qtbot.waitUntil(lambda before=before: auto.syncs > before and not auto.running, timeout=30000)
+        qtbot.wait(1000)
+        assert auto.syncs == before + 1
+    assert said == []

@@ -137,6 +137,7 @@ class AutoSync(QObject):
         self._manual: list[tuple[Callable[[Any], None], Callable[[BaseException], None]]] = []
         self.known_version = 0  # the server's change log as far as this library has it
         self._heard_version = 0  # the newest version a notification announced
+        self._heard_while_running = 0  # announced while a sync ran: pulled by it, or not
         self.last_synced: datetime | None = sync.last_synced(window.library) if self.url else None
         self.offline: str | None = None  # why the last sync failed (None: it did not)
         self.waiting = 0  # changes here not yet sent (known after a failed sync)
@@ -147,6 +148,7 @@ class AutoSync(QObject):
         self._own: set[Task] = set()
         self._submitting = False
         self._stamp = self._file_stamp()
+        self._look_after = False  # a task ended during our sync: compare the file after it
         self._listener: _Listener | None = None
         self._listens_once = False
         self._closed = False
@@ -199,6 +201,9 @@ class AutoSync(QObject):
             return
         if self.url is None:  # a library that syncs with nothing: not even a stat
             return
+        if self.running:  # our own sync may be writing the file: looked at when it ends
+            self._look_after = True
+            return
         stamp = self._file_stamp()
         if stamp is not None and stamp == self._stamp:
             return
@@ -224,6 +229,9 @@ class AutoSync(QObject):
     def _heard(self, version: int) -> None:
         """Another replica pushed (or we did: the version says so)."""
         self._heard_version = max(self._heard_version, version)
+        if self.running and version:  # our own push's, as often as not: decided when it ends
+            self._heard_while_running = max(self._heard_while_running, version)
+            return
         if version == 0 or version > self.known_version:
             self.request()
 
@@ -312,8 +320,15 @@ class AutoSync(QObject):
         if self._closed:
             return
         self.syncs += 1
-        self._stamp = stamp
+        self._stamp = stamp  # as our sync left the file
+        if self._look_after and self._file_stamp() != stamp:  # written since, by another task
+            self._stamp = self._file_stamp()
+            self._debounce.start()
+        self._look_after = False
         self.known_version = max(self.known_version, report.version)
+        if self._heard_while_running > self.known_version:  # another's push after our read
+            self._again = True
+        self._heard_while_running = 0
         self.last_synced = datetime.now(UTC).replace(tzinfo=None)
         self.offline = None
         self.waiting = 0
@@ -338,6 +353,8 @@ class AutoSync(QObject):
         self.running = False
         if self._closed:
             return
+        self._heard_while_running = 0  # the retry pulls it
+        self._look_after = False  # the retry sends it
         known = isinstance(exc, LibraryError | sync.SyncUsageError)
         if known:
             self.offline = str(exc)
