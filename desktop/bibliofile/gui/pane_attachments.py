@@ -10,8 +10,11 @@ setting ``attachments/base_folder`` (default the home folder).
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
@@ -388,13 +391,12 @@ def sync_pane(pane: QWidget, refs: Sequence[Reference], editable: bool = True) -
     if content is None:
         return None
     section: AttachmentsSection | None = content.findChild(AttachmentsSection, "attachmentsSection")
-    # The PDFs' highlights and notes are listed under the files (gui/pane_annotations.py).
-    from bibliofile.gui.pane_annotations import sync_annotations
-
     if len(refs) != 1 or refs[0].id is None:
         if section is not None:
             section.hide()
-        sync_annotations(pane, None, None, editable)
+        loaded = _annotations_module()
+        if loaded is not None:  # not imported yet: no Annotations list was made to hide
+            loaded.sync_annotations(pane, None, None, editable)
         return None
     rid = refs[0].id
     if section is None:
@@ -406,9 +408,48 @@ def sync_pane(pane: QWidget, refs: Sequence[Reference], editable: bool = True) -
         at = max(layout.count() - 1, 0)  # before the closing stretch
         layout.insertWidget(at, label)
         layout.insertWidget(at + 1, section)
-        sync_annotations(pane, section, rid, editable)
+        _sync_annotations(pane, section, rid, editable)
         return section
     section.show()
     section.show_reference(rid, read_only=not editable)
-    sync_annotations(pane, section, rid, editable)
+    _sync_annotations(pane, section, rid, editable)
     return section
+
+
+# The PDFs' highlights and notes are listed under the files (gui/pane_annotations.py). Importing
+# that module brings the annotation, full-text and citing services with the citation engine:
+# 80-230 ms on the GUI thread at the pane's first build, which froze the window the first time
+# references were selected (issue 18). It is imported on a worker instead, when the pane has one.
+ANNOTATIONS_MODULE = "bibliofile.gui.pane_annotations"
+
+
+def _annotations_module() -> ModuleType | None:
+    """gui/pane_annotations if it has been imported in full (not while a worker imports it)."""
+    module = sys.modules.get(ANNOTATIONS_MODULE)
+    # importlib marks a module being executed so: the test its own import lock uses.
+    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return None
+    return module
+
+
+def _sync_annotations(pane: QWidget, section: AttachmentsSection, rid: int, editable: bool) -> None:
+    """The Annotations list under ``section``: at once when its module is loaded (or the pane
+    reads on this thread, as in tests); else the module is imported on the pane's worker and
+    the list added when it is there, for the reference the section shows then. The list shows
+    only for references with PDFs, so most first builds look no different meanwhile."""
+    loaded = _annotations_module()
+    runner = getattr(pane, "runner", None)
+    if loaded is None and (runner is None or runner.synchronous):
+        loaded = importlib.import_module(ANNOTATIONS_MODULE)
+    if loaded is not None:
+        loaded.sync_annotations(pane, section, rid, editable)
+        return
+
+    def imported(_module: object) -> None:
+        if not shiboken6.isValid(section) or section.isHidden():
+            return  # the pane was closed, or shows several references or none by now
+        module = _annotations_module()
+        if module is not None:
+            module.sync_annotations(pane, section, section.reference_id, not section.read_only)
+
+    runner.read(lambda _ctx: importlib.import_module(ANNOTATIONS_MODULE), imported)
