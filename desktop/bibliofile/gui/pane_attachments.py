@@ -441,8 +441,9 @@ def _sync_annotations(pane: QWidget, section: AttachmentsSection, rid: int, edit
     runner = getattr(pane, "runner", None)
     if loaded is None and (runner is None or runner.synchronous):
         loaded = importlib.import_module(ANNOTATIONS_MODULE)
-    if loaded is not None:
-        loaded.sync_annotations(pane, section, rid, editable)
+    if loaded is not None or runner is None:
+        if loaded is not None:
+            loaded.sync_annotations(pane, section, rid, editable)
         return
 
     def imported(_module: object) -> None:
