@@ -5,7 +5,8 @@ Once the library syncs with a server (it has synced once: File > Sync with Share
 window syncs on its own:
 
 - a few seconds after a change made in the window (an undo step, or a finished task of the
-  writer that wrote to the library file), once for a burst of changes;
+  writer that wrote to the library file), once for a burst of changes (while offline, a change
+  only updates the count of changes waiting: the retry sends them);
 - every few minutes, and soon after the window opens;
 - at once when the server says another replica pushed (a thread of its own LISTENs on a
   connection of its own, ``services.sync.listen``), so their change shows here within a second
@@ -164,6 +165,10 @@ class AutoSync(QObject):
         self._debounce = self._timer(debounce_ms, single=True)
         self._periodic = self._timer(period_ms, single=False)
         self._retry = self._timer(retry_ms[0], single=True)
+        self._recount = QTimer(self)  # offline: "N changes waiting" read again after changes
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(debounce_ms)
+        self._recount.timeout.connect(self._count_waiting)
         self._tick = QTimer(self)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self.render)
@@ -188,6 +193,10 @@ class AutoSync(QObject):
     def changed(self) -> None:
         """The library may have changed here: sync in a few seconds (once for a burst)."""
         if self.url is None or self._closed:
+            return
+        if self.offline is not None and self._retry.isActive():  # the retry sends it: count it
+            if not self._recount.isActive():
+                self._recount.start()
             return
         if not self._debounce.isActive():
             self._debounce.start()
@@ -381,6 +390,7 @@ class AutoSync(QObject):
 
         def done(n: Any) -> None:
             self.waiting = int(n)
+            self._stamp = self._file_stamp()  # (gids given to new references are no change)
             self.render()
 
         self._submit(self.window.runner.write, lambda _ctx: sync.pending_changes(library), done,
@@ -424,7 +434,7 @@ class AutoSync(QObject):
         """The window closes: no more syncs or listening (the changes wait in the library)."""
         self._closed = True
         self._closing.set()
-        for timer in (self._debounce, self._periodic, self._retry, self._tick):
+        for timer in (self._debounce, self._periodic, self._retry, self._recount, self._tick):
             timer.stop()
         if self._listener is not None:
             self._listener.stop()
