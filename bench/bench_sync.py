@@ -9,7 +9,7 @@ references under 60 s, an incremental sync of 100 changes under 1 s. When ``--n`
 100,000 the 100k figure is printed as an extrapolation (linear in N), labelled as such.
 
 Printed per step: the whole ``sync`` call, and apart the part of it spent finding this library's
-changes (a digest of every reference's rows, then snapshots of those that moved compared with
+changes (the references marked changed by the library's triggers, snapshotted and compared with
 their bases: the local-only cost an incremental sync pays whatever the server does).
 """
 
@@ -50,25 +50,16 @@ def _timed(label: str, fn: object) -> float:
     return elapsed
 
 
-def _local_scan(lib: object) -> float:
-    """The local-only part of a sync: a digest of every live reference's rows against the one kept
-    from its last sync, and snapshots of those that moved compared with their bases."""
-    from bibliofile.storage import sync_local, sync_replica
+def _local_part(lib: object) -> float:
+    """The local-only part of an incremental sync: the references marked changed since the last
+    sync (migration 0012's triggers), snapshotted and compared with their bases, as
+    ``services.sync.pending_changes`` counts them for the window's indicator."""
+    from bibliofile.services import sync
 
     t0 = time.perf_counter()
-    state = sync_local.servers(lib)[0]  # type: ignore[arg-type]
-    live = sync_replica.live_reference_gids(lib)  # type: ignore[arg-type]
-    digests = sync_replica.reference_digests(lib)  # type: ignore[arg-type]
-    stored = sync_local.load_digests(lib, state.id)  # type: ignore[arg-type]
-    moved = [i for g, i in live.items() if stored.get(g) != digests.get(i)]
-    scanned = time.perf_counter() - t0
-    bases = sync_local.base_texts(lib, state.id, "reference")  # type: ignore[arg-type]
-    snaps = sync_replica.reference_snapshots(lib, moved)  # type: ignore[arg-type]
-    gid = {i: g for g, i in live.items()}
-    changed = sum(bases.get(gid[i]) != sync_replica.snapshot_text(s) for i, s in snaps.items())
+    n = sync.pending_changes(lib)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - t0
-    print(f"  local change scan of {len(live):,} references: {elapsed:.2f} s ({scanned:.2f} s digests; "
-          f"{len(moved)} moved, {changed} changed)")
+    print(f"  local changes found from the marks: {elapsed:.2f} s ({n} changed)")
     return elapsed
 
 
@@ -104,7 +95,7 @@ def run(url: str, n: int, changes: int) -> None:
             r.fields["title"] += " (revised)"
         with a.write() as uow:
             uow.update_many([(r, True) for r in edited])
-        _local_scan(a)
+        _local_part(a)
         _timed(f"push {changes} changes", lambda: summary(sync.sync(a)))
         _timed(f"pull {changes} changes", lambda: summary(sync.sync(b)))
         _timed("sync with nothing to do", lambda: summary(sync.sync(a)))
