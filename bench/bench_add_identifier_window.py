@@ -85,7 +85,7 @@ def main() -> None:
     gaps: list[int] = []
     last = [0]
 
-    long_gaps: list[tuple[int, int]] = []  # (gap, ms after Enter) over 50 ms
+    long_gaps: list[tuple[float, float, float]] = []  # over 50 ms: (gap, end on perf_counter ms, after Enter)
     ranked: list[tuple[float, float, float]] = []  # (gap, its end on perf_counter ms, after Enter)
     began = [0]
     sampler = StackSampler()
@@ -96,8 +96,8 @@ def main() -> None:
         pc = time.perf_counter() * 1000
         gaps.append(now - last[0])
         ranked.append((pc - last_pc[0], pc, now - began[0]))
-        if now - last[0] > 50:
-            long_gaps.append((now - last[0], now - began[0]))
+        if pc - last_pc[0] > 50:
+            long_gaps.append((pc - last_pc[0], pc, now - began[0]))
         last[0] = now
         last_pc[0] = pc
 
@@ -105,7 +105,7 @@ def main() -> None:
     beat.setInterval(5)
     beat.timeout.connect(tick)
     results: list[tuple[str, int, int]] = []
-    worst: dict[str, list[tuple[float, float, list[tuple[str, int]]]]] = {}
+    worst: dict[str, list[tuple[float, float, str]]] = {}
     runs = ["cold", "warm"]
 
     def start() -> None:
@@ -123,9 +123,11 @@ def main() -> None:
         def settled() -> None:
             results.append((name, selected_at[0], max(gaps, default=0)))
             top = sorted(ranked, reverse=True)[:3]
-            worst[name] = [(gap, after, sampler.during(end - gap, end)) for gap, end, after in top]
+            worst[name] = [(gap, after, sampler.describe(end - gap, end)) for gap, end, after in top]
             if args.verbose:
-                print(f"  {name}: gaps over 50 ms (ms, ending ms after Enter): {long_gaps}")
+                print(f"  {name}: {len(long_gaps)} gaps over 50 ms")
+                for gap, end, after in long_gaps:
+                    print(f"    {gap:.0f} ms ending {after:.0f} ms after Enter: {sampler.describe(end - gap, end)}")
             if len(results) < len(runs):
                 QTimer.singleShot(1000, start)
             else:
@@ -161,8 +163,7 @@ def main() -> None:
         print(f"  {name}: selected after {took} ms; longest GUI event-loop gap {gap} ms"
               f" (until {SETTLE_MS} ms after the selection)")
         for g, after, what in worst.get(name, []):
-            running = "; ".join(f"{lab} {pct}%" for lab, pct in what) or "no sample"
-            print(f"    gap {g:.0f} ms ending {after:.0f} ms after Enter: {running}")
+            print(f"    gap {g:.0f} ms ending {after:.0f} ms after Enter: {what}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 
 A thread samples the GUI (main) thread's Python stack every 2 ms; a gap between two turns of
 the event loop is then explained by the samples inside it. Where no frame of ours is on the
-stack, Qt itself was busy (painting, layout) or the event loop was waiting.
+stack, Qt itself was busy (painting, layout), the event loop was waiting, or the GUI thread
+waited for the GIL that another thread held: so each sample also keeps what the other threads
+running our code were doing (``elsewhere``), and a stretch with no sample at all (``silence``)
+means one C call held the GIL that long (a big ``json.loads``, loading a certificate bundle, a
+collection of the heap): then the sampler itself could not run.
 """
 
 from __future__ import annotations
@@ -11,16 +15,19 @@ import sys
 import threading
 import time
 from collections import Counter
+from itertools import pairwise
 from types import FrameType
 
 
 class StackSampler:
-    """Samples the GUI thread's stack from a thread of its own: (perf_counter ms, label)."""
+    """Samples the GUI thread's stack from a thread of its own: (perf_counter ms, label), and
+    the other threads running our code at the same moment."""
 
     def __init__(self, interval: float = 0.002) -> None:
         self.main = threading.main_thread().ident
         self.interval = interval
         self.samples: list[tuple[float, str]] = []
+        self.others: list[tuple[float, tuple[str, ...]]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -32,15 +39,51 @@ class StackSampler:
         self._thread.join()
 
     def _run(self) -> None:
+        me = threading.get_ident()
         while not self._stop.wait(self.interval):
-            frame = sys._current_frames().get(self.main)  # a profiler's use of it
-            self.samples.append((time.perf_counter() * 1000, label(frame)))
+            frames = sys._current_frames()  # a profiler's use of it
+            now = time.perf_counter() * 1000
+            self.samples.append((now, label(frames.get(self.main))))
+            busy = tuple(sorted(
+                other_label(frame) for ident, frame in frames.items()
+                if ident not in (self.main, me) and _ours(frame)))
+            self.others.append((now, busy))
 
     def during(self, start: float, end: float) -> list[tuple[str, int]]:
         """The labels sampled between ``start`` and ``end`` (ms), most frequent first, in %."""
         got = Counter(lab for t, lab in self.samples if start <= t <= end)
         total = sum(got.values())
         return [(lab, round(100 * n / total)) for lab, n in got.most_common(3)] if total else []
+
+    def elsewhere(self, start: float, end: float) -> list[tuple[str, int]]:
+        """What other threads were running of ours between ``start`` and ``end``, with the
+        share of samples each was seen in (%), most frequent first."""
+        inside = [busy for t, busy in self.others if start <= t <= end]
+        got = Counter(lab for busy in inside for lab in set(busy))
+        return [(lab, round(100 * n / len(inside))) for lab, n in got.most_common(3)] if inside else []
+
+    def silence(self, start: float, end: float) -> float:
+        """The longest stretch (ms) in ``start``..``end`` with no sample: the GIL held by one
+        C call (the sampler needs it too), or the machine's load starving every thread."""
+        times = [start] + [t for t, _ in self.samples if start <= t <= end] + [end]
+        return max((b - a for a, b in pairwise(times)), default=end - start)
+
+    def describe(self, start: float, end: float) -> str:
+        """One line for a report: the GUI thread's labels, the longest silence, the others."""
+        main = "; ".join(f"{lab} {pct}%" for lab, pct in self.during(start, end)) or "no sample"
+        text = f"{main} [longest silence {self.silence(start, end):.0f} ms]"
+        others = self.elsewhere(start, end)
+        if others:
+            text += " | other threads: " + "; ".join(f"{lab} {pct}%" for lab, pct in others)
+        return text
+
+
+def _ours(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if "/bibliofile/" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def label(frame: FrameType | None) -> str:
@@ -55,3 +98,10 @@ def label(frame: FrameType | None) -> str:
         return "Qt (event loop, paint, layout: no frame of ours)"
     # The innermost frame of ours (where the time goes) and the two outermost (who asked).
     return " <- ".join(dict.fromkeys([ours[0], *ours[-2:]]))
+
+
+def other_label(frame: FrameType) -> str:
+    """A worker's sample: its innermost frame, whoever's (an import, json, ssl), then ours."""
+    code = frame.f_code
+    inner = f"{code.co_filename.rsplit('/', 1)[-1].removesuffix('.py')}.{code.co_name}"
+    return f"{inner} <- {label(frame)}" if "/bibliofile/" not in code.co_filename else label(frame)
