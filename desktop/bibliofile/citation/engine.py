@@ -313,6 +313,9 @@ def find_citeproc_js(start: Path | None = None) -> Path:
 
 
 def _new_context() -> MiniRacer:
+    from bibliofile.citation.v8_library import preload
+
+    preload()  # its 74 MB library loaded with the GIL released, not by ctypes.CDLL (issue 18)
     try:
         from py_mini_racer import MiniRacer
     except ImportError as exc:  # pragma: no cover - the lock file installs it
