@@ -95,14 +95,17 @@ class FullTextIndexer(QObject):
         if self.task is not None:
             self.again = True
             return
-        from bibliofile.services.fulltext import index_files
-
         library = self.window.library
         if library.refuse_writes_why() is not None:
             return  # a read-only or damaged library: the index cannot be written
         where = locations(library, self.window.settings)
 
         def work(ctx: Any) -> Any:
+            # Imported here, on the worker (issue 18): the reader modules and the PDF worker's
+            # client cost 30-90 ms, which froze the window 1.5 s after its first write (the
+            # references just added by identifier) when imported on the GUI thread.
+            from bibliofile.services.fulltext import index_files
+
             return index_files(library, where, cancelled=ctx.cancelled)
 
         self.task = self.window.runner.idle(work, self._done, self._failed)
