@@ -93,7 +93,8 @@ def test_a_second_machine_starts_from_the_server_and_the_password_is_never_store
     make_library(laptop)
     with_password = url.replace(f"//{SUPERUSER}@", f"//{SUPERUSER}:s3cret-pw@")
     assert synced(run(laptop, "sync", with_password, "--json")) == {
-        "server": url, "pushed": 3, "pulled": 0, "conflicts": [], "kept_edited": [], "renamed": []}
+        "server": url, "pushed": 3, "pulled": 0, "conflicts": [], "kept_edited": [], "renamed": [],
+        "scope": {"whole_library": True}}
     assert remembered(laptop) == [url]
     for f in tmp_path.glob("laptop.sqlite*"):
         assert b"s3cret-pw" not in f.read_bytes(), f
@@ -191,6 +192,11 @@ def test_a_server_set_up_by_a_newer_version_is_refused(tmp_path: Path, url: str,
         (("sync",), "has never been synced"),
         (("sync", "http://example.org/lab"), "not a PostgreSQL address"),
         (("sync", "postgresql://ann@localhost:5432"), "names no database"),
+        (("sync", "--keep"), "--keep and --remove go with --leave"),
+        (("sync", "--leave", "--collection", "Lab"), "do not go with --leave"),
+        (("sync", "--collection", "Lab", "--whole-library"), "contradict each other"),
+        (("sync", "--leave", "--keep", "--remove"), "not allowed with argument"),
+        (("sync", "--leave", "--forget"), "give one"),
     ],
 )
 def test_usage_errors_are_exit_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -245,3 +251,54 @@ def test_leaving_a_shared_library_keeps_every_reference(tmp_path: Path, url: str
     again = run(lib, "sync", "--forget")
     assert again.returncode == 2 and "does not sync with any shared library" in again.stderr
     assert run(lib, "sync").returncode == 2  # nothing remembered any more
+
+
+def test_a_group_library_syncs_only_its_collections_and_is_left(tmp_path: Path, url: str) -> None:
+    """`--collection` on the first sync makes a group library; a colleague's new library names the
+    group's collection as the server holds it; `--leave --remove` takes the group's references
+    out of that library again, `--leave` alone keeps them."""
+    laptop, office = tmp_path / "laptop.sqlite", tmp_path / "office.sqlite"
+    make_library(laptop, 4)
+    lib = Library.open(laptop)
+    try:
+        with lib.write() as uow:
+            uow.add_to_collection(uow.add_collection("Lab"), lib.by_citation_key(["p0", "p1"]))
+    finally:
+        lib.close()
+    first = synced(run(laptop, "sync", url, "--collection", "Lab", "--json"))
+    assert first["pushed"] == 3  # p0, p1 and the collection; p2 and p3 stay private
+    assert first["scope"] == {"whole_library": False, "collections": [{"gid": first["scope"]["collections"][0]["gid"], "name": "Lab"}]}  # type: ignore[index]
+    plain = run(laptop, "sync")  # the scope is remembered
+    assert plain.stdout.startswith(f"Synced with {url} (only Lab): 0 sent, 0 received."), plain.stdout
+    joined = synced(run(office, "sync", url, "--collection", "Lab", "--json"))
+    assert joined["pulled"] == 3
+    assert {r.citation_key for r in _all(office)} == {"p0", "p1"}
+    edit_title(office, "p1", "Edited by a colleague")
+    assert synced(run(office, "sync", "--json"))["pushed"] == 1
+    assert synced(run(laptop, "sync", "--json"))["pulled"] == 1
+    assert title(laptop, "p1") == "Edited by a colleague"
+    left = synced(run(office, "sync", "--leave", "--remove", "--json"))
+    assert (left["left"], left["removed"], left["kept"], left["collections_removed"]) == (url, 2, 0, 1)
+    assert _all(office) == [] and remembered(office) == []
+    kept = run(laptop, "sync", "--leave")
+    assert kept.returncode == 0 and "2 references stay here" in kept.stdout, kept
+    assert len(_all(laptop)) == 4 and remembered(laptop) == []
+
+
+def test_removing_what_a_whole_library_shares_is_refused(tmp_path: Path, url: str) -> None:
+    lib = tmp_path / "l.sqlite"
+    make_library(lib)
+    synced(run(lib, "sync", url, "--json"))
+    done = run(lib, "sync", "--leave", "--remove")
+    assert done.returncode == 2 and "shares the whole library" in done.stderr
+    assert remembered(lib) == [url] and len(_all(lib)) == 3
+
+
+def _all(path: Path) -> list[Reference]:
+    from bibliofile.storage import sync_replica
+
+    lib = Library.open(path, create=False)
+    try:
+        return lib.get_many(sorted(sync_replica.live_reference_gids(lib).values()))
+    finally:
+        lib.close()

@@ -34,7 +34,7 @@ from uuid import UUID
 from bibliofile.model.merge import Conflict, Json, canonical, merge_object, normalize
 from bibliofile.model.sync_snapshot import EXTRA_PREFIX, FIELD_PREFIX, READING_PREFIX
 from bibliofile.services.changes import Change, NotDone, Operation
-from bibliofile.storage import server, sync_local, sync_replica
+from bibliofile.storage import server, sync_local, sync_replica, sync_scope
 from bibliofile.storage.library import Library, Source, UnitOfWork
 
 FETCH_BATCH = 2000  # references read from the server per statement
@@ -57,6 +57,7 @@ class SyncReport:
     renamed: list[dict[str, str]] = field(default_factory=list)  # {"key", "renamed_to"}
     conflict_gids: list[str] = field(default_factory=list, repr=False)  # the object of each conflict
     version: int = field(default=0, repr=False)  # the server's change log, pulled up to
+    scope: list[dict[str, str]] | None = None  # the chosen collections ({"gid", "name"}); None: the whole library
 
     def as_json(self) -> dict[str, Json]:
         return {
@@ -66,7 +67,15 @@ class SyncReport:
             "conflicts": [{"key": c.key, "field": c.field, "local": c.local, "remote": c.remote} for c in self.conflicts],
             "kept_edited": list(self.kept_edited),  # type: ignore[arg-type]
             "renamed": list(self.renamed),  # type: ignore[arg-type]
+            "scope": scope_json(self.scope),
         }
+
+
+def scope_json(scope: Sequence[Mapping[str, str]] | None) -> dict[str, Json]:
+    """{"whole_library": true} or {"whole_library": false, "collections": [{"gid", "name"}]}."""
+    if scope is None:
+        return {"whole_library": True}
+    return {"whole_library": False, "collections": [dict(c) for c in scope]}  # type: ignore[misc]
 
 
 def remembered_server(library: Library) -> str | None:
@@ -113,9 +122,17 @@ def open_server(url: str, *, sslmode: str | None = None) -> server.ServerEngine:
     return engine
 
 
+WHOLE_LIBRARY = "whole library"
+
+
 def sync(library: Library, url: str | None = None, *, engine: server.ServerEngine | None = None,
-         sslmode: str | None = None) -> SyncReport:
-    """Push this library's changes since its last sync and pull the others'."""
+         sslmode: str | None = None, scope: Sequence[str] | Literal["whole library"] | None = None) -> SyncReport:
+    """Push this library's changes since its last sync and pull the others'.
+
+    ``scope`` sets what syncs with this server from now on (before this sync): ``WHOLE_LIBRARY``,
+    or collections named by global id, path ("Projects/Lab") or name, found here or, for a
+    library joining a group, on the server. None keeps the scope remembered (the whole library
+    the first time)."""
     if url is None:
         url = remembered_server(library)
         if url is None:
@@ -131,17 +148,176 @@ def sync(library: Library, url: str | None = None, *, engine: server.ServerEngin
             state = sync_local.remember_server(uow, where)
             sync_local.ensure_gids(uow)
             with server.writing(engine) as conn:
+                if scope is not None:
+                    _choose_scope(uow, conn, state, scope)
                 return _exchange(uow, conn, state, where)
     finally:
         if own:
             engine.dispose()
 
 
+def _choose_scope(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
+                  scope: Sequence[str] | str) -> None:
+    """Remember what syncs with this server from now on. A changed scope makes this sync compare
+    every reference with its base (the marks were cleared for references outside the old one)."""
+    gids = None if scope == WHOLE_LIBRARY else _resolve_collections(uow, conn, list(scope))
+    if gids == sync_scope.load(uow, state.id):
+        return
+    sync_scope.save(uow, state.id, gids)
+    if state.last_synced is not None:
+        sync_local.distrust_marks(uow, state.id)
+
+
+def _resolve_collections(uow: UnitOfWork, conn: server.ServerConnection, wanted: Sequence[str]) -> list[str]:
+    """Collections named by global id, path or name: here first, then on the server (a library
+    joining a group names the group's collections before it holds them)."""
+    sides = (sync_replica.collection_snapshots(uow), server.get_collections(conn))
+    out: list[str] = []
+    for name in wanted:
+        if any(name in side for side in sides):
+            out.append(name)
+            continue
+        found: list[str] = []
+        paths: dict[str, str] = {}
+        for side in sides:
+            paths = collection_paths(side)
+            found = sorted(g for g in side if paths[g] == name) or sorted(g for g in side if side[g].get("name") == name)
+            if found:
+                break
+        if not found:
+            raise SyncUsageError(f"There is no collection {name!r} here or in the shared library.")
+        if len(found) > 1:
+            raise SyncUsageError(f"Several collections are named {name!r}: name one by its path "
+                                 f"({', '.join(repr(p) for p in sorted(paths[g] for g in found))}).")
+        out.append(found[0])
+    return out
+
+
+def collection_paths(collections: Mapping[str, Mapping[str, Json]]) -> dict[str, str]:
+    """gid -> "Parent/Child" path of each collection (gid -> snapshot with its "parent")."""
+    out: dict[str, str] = {}
+    for gid in collections:
+        names: list[str] = []
+        seen: set[str] = set()
+        at: str | None = gid
+        while at is not None and at in collections and at not in seen:
+            seen.add(at)
+            names.append(str(collections[at].get("name") or ""))
+            parent = collections[at].get("parent")
+            at = str(parent) if parent else None
+        out[gid] = "/".join(reversed(names))
+    return out
+
+
+def _scope_names(src: Source, chosen: Sequence[str] | None) -> list[dict[str, str]] | None:
+    """The chosen collections this library holds, with their names now (renames followed)."""
+    if chosen is None:
+        return None
+    local = sync_replica.collection_snapshots(src)
+    return [{"gid": g, "name": str(local[g].get("name") or "")} for g in chosen if g in local]
+
+
+def scope(library: Library | UnitOfWork, url: str | None = None) -> list[dict[str, str]] | None:
+    """What syncs with the server (the remembered one by default): None for the whole library,
+    else the chosen collections ({"gid", "name"}); a library that syncs with nothing: None."""
+    where = address(url) if url is not None else None
+    state = sync_local.server_state(library, where) if where is not None else _remembered_state(library)
+    return _scope_names(library, sync_scope.load(library, state.id)) if state is not None else None
+
+
+def group_name(library: Library | UnitOfWork) -> str | None:
+    """The group library's name as the window shows it: its chosen collections' names, or (a
+    library that joined sharing none of its own) the group's top collections'; None when the
+    whole library syncs."""
+    state = _remembered_state(library)
+    if state is None:
+        return None
+    chosen = sync_scope.load(library, state.id)
+    if chosen is None:
+        return None
+    local = sync_replica.collection_snapshots(library)
+    names = [str(local[g].get("name") or "") for g in chosen if g in local]
+    if not names:
+        synced = sync_local.base_gids(library, state.id, "collection") & local.keys()
+        names = sorted(str(local[g].get("name") or "") for g in synced if str(local[g].get("parent") or "") not in synced)
+    return ", ".join(names) or "a group"
+
+
+@dataclass(slots=True)
+class LeaveReport:
+    """What leaving a shared library did: ``removed`` of its references moved to the Trash here,
+    ``kept`` stay as private copies; ``collections_removed`` of its collections deleted here."""
+
+    server: str
+    scope: list[dict[str, str]] | None
+    removed: int = 0
+    kept: int = 0
+    collections_removed: int = 0
+
+    def as_json(self) -> dict[str, Json]:
+        return {"left": self.server, "scope": scope_json(self.scope), "removed": self.removed,
+                "kept": self.kept, "collections_removed": self.collections_removed}
+
+
+def leave(library: Library, url: str | None = None, *, remove: bool = False) -> LeaveReport:
+    """Leave a shared library (the remembered one by default): this library stops syncing with it
+    (its address, scope, bases, conflicts and marks are forgotten) and nothing of the server
+    changes. Its references (those synced with it) stay here as private copies, or with
+    ``remove`` go to the Trash, but for those also in a private collection; the group's
+    collections left empty go too. ``remove`` is for a group library only: a library that shares
+    everything would be emptied."""
+    where = address(url) if url is not None else remembered_server(library)
+    if where is None:
+        raise SyncUsageError(f"{library.display_name} does not sync with any shared library.")
+    with library.write() as uow:
+        state = sync_local.server_state(uow, where)
+        if state is None:
+            raise SyncUsageError(f"{library.display_name} does not sync with {where}.")
+        chosen = sync_scope.load(uow, state.id)
+        if remove and chosen is None:
+            raise SyncUsageError(f"{library.display_name} shares the whole library with {where}: leaving it "
+                                 "removes nothing (keep the references).")
+        report = LeaveReport(where, _scope_names(uow, chosen))
+        shared = sync_replica.live_reference_gids(uow, sync_local.base_gids(uow, state.id, "reference"))
+        if remove and chosen is not None:
+            sync_local.ensure_gids(uow)  # collections made since the last sync are private ones
+            local = sync_replica.collection_snapshots(uow)
+            group = sync_scope.group_tree(local, [*chosen, *sync_local.base_gids(uow, state.id, "collection")])
+            ids = sync_scope.collection_ids(uow, local.keys())
+            private = sync_scope.members(uow, [i for g, i in ids.items() if g not in group])
+            gone = sorted(i for i in shared.values() if i not in private)
+            uow.trash(gone)
+            report.removed = len(gone)
+            report.collections_removed = _remove_empty(uow, local, {g: ids[g] for g in group if g in ids})
+        report.kept = len(shared) - report.removed
+        sync_local.forget_server(uow, where)
+    return report
+
+
+def _remove_empty(uow: UnitOfWork, local: Mapping[str, Mapping[str, Json]], group: Mapping[str, int]) -> int:
+    """Delete the group's collections that hold no reference here any more (nor a collection that
+    does): a reference of the user's own filed in one keeps it."""
+    holding = {g for g, i in group.items() if sync_scope.members(uow, [i])}
+    kept: set[str] = set()
+    for g in holding:
+        at: str | None = g
+        while at is not None and at not in kept:
+            kept.add(at)
+            parent = local.get(at, {}).get("parent")
+            at = str(parent) if parent else None
+    gone = [i for g, i in sorted(group.items()) if g not in kept]
+    for cid in gone:
+        uow.delete_collection(cid)
+    return len(gone)
+
+
 def _exchange(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState, where: str) -> SyncReport:
     report = SyncReport(server=where)
     author = state.replica_id
-    collection_bases = _sync_collections(uow, conn, state, report, author)
-    reference_bases = _sync_references(uow, conn, state, report, author)
+    chosen = sync_scope.load(uow, state.id)
+    collection_bases, group = _sync_collections(uow, conn, state, report, author, chosen)
+    reference_bases = _sync_references(uow, conn, state, report, author, group)
+    report.scope = _scope_names(uow, chosen)
     version = server.latest_version(conn)
     sync_local.save_bases(uow, state.id, "collection", {g: (version, v) for g, v in collection_bases.items()})
     sync_local.save_bases(uow, state.id, "reference", {g: (version, v) for g, v in reference_bases.items()})
@@ -176,11 +352,25 @@ def _same(a: Mapping[str, Json] | None, b: Mapping[str, Json] | None) -> bool:
 
 
 def _sync_collections(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
-                      report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
-    """Collections first: references name them by gid, on the server through a foreign key."""
+                      report: SyncReport, author: str, chosen: Sequence[str] | None,
+                      ) -> tuple[dict[str, dict[str, Json] | None], _Group | None]:
+    """Collections first: references name them by gid, on the server through a foreign key.
+
+    A group library (``chosen``) syncs only the group's collections (``sync_scope``): a private
+    one is never sent; a group collection kept under a private one is sent without its parent,
+    and stays under it here."""
     bases = {g: _load(t) for g, t in sync_local.base_texts(uow, state.id, "collection").items()}
     local = sync_replica.collection_snapshots(uow)
     remote = server.get_collections(conn)
+    private_parent: dict[str, str] = {}
+    if chosen is not None:
+        tree = sync_scope.group_tree(local, [*chosen, *bases, *remote])
+        local = {g: s for g, s in local.items() if g in tree}
+        for g, s in list(local.items()):
+            parent = s.get("parent")
+            if parent and str(parent) not in tree:
+                private_parent[g] = str(parent)
+                local[g] = {k: v for k, v in s.items() if k != "parent"}
     merged: dict[str, dict[str, Json] | None] = {}
     for gid in sorted(bases.keys() | local.keys() | remote.keys()):
         b, here, there = bases.get(gid), local.get(gid), remote.get(gid)
@@ -203,10 +393,47 @@ def _sync_collections(uow: UnitOfWork, conn: server.ServerConnection, state: syn
         if value is None and remote.get(gid) is not None:
             pushed += server.delete_collection(conn, gid, author) is not None
     pulling = {g: v for g, v in merged.items() if not _same(v, local.get(g))}
-    sync_replica.apply_collections(uow, pulling)
+    sync_replica.apply_collections(uow, {
+        g: {**v, "parent": private_parent[g]} if v is not None and g in private_parent and not v.get("parent") else v
+        for g, v in pulling.items()
+    })
     report.pushed += pushed
     report.pulled += len(pulling)
-    return merged
+    if chosen is None:
+        return merged, None
+    after = sync_replica.collection_snapshots(uow)
+    seeds = [*chosen, *(g for g, v in remote.items() if v is not None), *(g for g, v in merged.items() if v is not None)]
+    collections = sync_scope.group_tree(after, seeds)
+    ids = sync_scope.collection_ids(uow, collections)
+    return merged, _Group(frozenset(collections), frozenset(sync_scope.members(uow, ids.values())))
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """A group library's share of this library (``sync_scope``): its collections (global ids)
+    and the live references in them (local ids). References synced before belong to it too."""
+
+    collections: frozenset[str]
+    members: frozenset[int]
+
+    def snapshot(self, snap: dict[str, Json]) -> dict[str, Json]:
+        """The snapshot as the group sees it: only the group's collections."""
+        colls = snap.get("collections")
+        if isinstance(colls, list) and any(str(c) not in self.collections for c in colls):
+            return {**snap, "collections": [c for c in colls if str(c) in self.collections]}
+        return snap
+
+
+def _group_now(src: Source, state: sync_local.SyncState) -> _Group | None:
+    """The group as the next sync will find it (read-only: for counting the changes waiting)."""
+    chosen = sync_scope.load(src, state.id)
+    if chosen is None:
+        return None
+    local = sync_replica.collection_snapshots(src)
+    synced = sync_local.base_gids(src, state.id, "collection")
+    collections = sync_scope.group_tree(local, [*chosen, *synced])
+    ids = sync_scope.collection_ids(src, collections)
+    return _Group(frozenset(collections), frozenset(sync_scope.members(src, ids.values())))
 
 
 def _parents_first(merged: Mapping[str, Mapping[str, Json] | None]) -> list[str]:
@@ -241,7 +468,7 @@ class _Here:
     synced_before: set[str] | None  # every gid with a base (read by a scan only)
 
 
-def _changed_here(src: Source, state: sync_local.SyncState) -> _Here:
+def _changed_here(src: Source, state: sync_local.SyncState, group: _Group | None = None) -> _Here:
     """The references marked changed since the last sync (``sync_dirty``, kept by triggers): work
     in proportion to the changes. The first sync with a server, or marks that cannot be trusted
     (a library that synced before they existed), scan instead: a digest of every reference's rows
@@ -253,22 +480,27 @@ def _changed_here(src: Source, state: sync_local.SyncState) -> _Here:
         digests = sync_replica.reference_digests(src)
         stored = sync_local.load_digests(src, state.id)
         suspects = {g for g, i in live.items() if stored.get(g) != digests.get(i)}
+        if group is not None:  # a group library: its references (in its collections, or synced before)
+            suspects = {g for g in suspects if g in synced_before or live[g] in group.members}
         base_text = sync_local.base_texts(src, state.id, "reference", suspects & synced_before)
         return _Here(live, suspects, synced_before - live.keys(), digests, base_text, synced_before)
     suspects = set(sync_local.gids(src, "reference", marks.reference_ids).values()) | marks.deleted_gids
     live = sync_replica.live_reference_gids(src, suspects)
     base_text = sync_local.base_texts(src, state.id, "reference", suspects)
+    if group is not None:
+        suspects = {g for g in suspects if g in base_text or live.get(g) in group.members}
+        live = {g: i for g, i in live.items() if g in suspects}
     digests = sync_replica.reference_digests(src, list(live.values()))
     deleted = {g for g in suspects if g not in live and g in base_text}
     return _Here(live, suspects, deleted, digests, base_text, None)
 
 
 def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync_local.SyncState,
-                     report: SyncReport, author: str) -> dict[str, dict[str, Json] | None]:
-    found = _changed_here(uow, state)
+                     report: SyncReport, author: str, group: _Group | None = None) -> dict[str, dict[str, Json] | None]:
+    found = _changed_here(uow, state, group)
     live, suspects, digests, base_text = found.live, found.suspects, found.digests, found.base_text
     # Snapshots only of references whose rows changed since their last sync (or never synced).
-    local = _snapshots(uow, live, suspects)
+    local = _snapshots(uow, live, suspects, group)
     changed_here = {g for g, s in local.items() if base_text.get(g) != sync_replica.snapshot_text(s)}
     changed_here |= found.deleted
     changed_there = {g for g, _v, _d in server.references_changed_since(conn, state.last_pulled_version)}
@@ -277,7 +509,7 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
     if found.synced_before is None:  # found from the marks: the rest changed on the server
         live.update(sync_replica.live_reference_gids(uow, others))
         digests.update(sync_replica.reference_digests(uow, [live[g] for g in others if g in live]))
-    local.update(_snapshots(uow, live, others))
+    local.update(_snapshots(uow, live, others, group))
     base_text.update(sync_local.base_texts(
         uow, state.id, "reference", others if found.synced_before is None else others & found.synced_before
     ))
@@ -307,7 +539,7 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
         for g, v in merged.items()
         if not _same(v, local.get(g)) and (v is not None or g in live)
     ]
-    sync_replica.apply_references(uow, incoming)
+    sync_replica.apply_references(uow, incoming, group.collections if group is not None else None)
     report.pulled += len(incoming)
     # Digests as the rows are now: read again only where this sync wrote (an initial push of a
     # whole library writes nothing here and reuses the digests it read first).
@@ -319,10 +551,13 @@ def _sync_references(uow: UnitOfWork, conn: server.ServerConnection, state: sync
     return {g: merged.get(g) for g in candidates}
 
 
-def _snapshots(src: Source, live: Mapping[str, int], wanted: set[str]) -> dict[str, dict[str, Json]]:
-    """gid -> snapshot of those of ``wanted`` that are live here."""
+def _snapshots(src: Source, live: Mapping[str, int], wanted: set[str], group: _Group | None = None) -> dict[str, dict[str, Json]]:
+    """gid -> snapshot of those of ``wanted`` that are live here (as a group sees them)."""
     ids = {live[g]: g for g in wanted if g in live}
-    return {ids[i]: snap for i, snap in sync_replica.reference_snapshots(src, list(ids)).items()}
+    snaps = sync_replica.reference_snapshots(src, list(ids))
+    if group is not None:
+        return {ids[i]: group.snapshot(snap) for i, snap in snaps.items()}
+    return {ids[i]: snap for i, snap in snaps.items()}
 
 
 def _unique_keys(uow: UnitOfWork, merged: dict[str, dict[str, Json] | None],
@@ -413,11 +648,15 @@ def pending_changes(library: Library) -> int:
     collections = sync_replica.collection_snapshots(library)
     if state is None:
         return len(sync_replica.live_reference_gids(library)) + len(collections)
-    here = _changed_here(library, state)  # the marked references, as the sync finds them
-    local = _snapshots(library, here.live, here.suspects)
+    group = _group_now(library, state)
+    here = _changed_here(library, state, group)  # the marked references, as the sync finds them
+    local = _snapshots(library, here.live, here.suspects, group)
     changed = {g for g, snap in local.items() if here.base_text.get(g) != sync_replica.snapshot_text(snap)}
     changed |= here.deleted
     coll_bases = sync_local.base_texts(library, state.id, "collection")
+    if group is not None:  # as the sync sends them: a private parent left out
+        collections = {g: {k: v for k, v in s.items() if k != "parent" or str(v) in group.collections}
+                       for g, s in collections.items() if g in group.collections}
     changed |= {g for g in coll_bases.keys() | collections.keys()
                 if coll_bases.get(g) != (sync_replica.snapshot_text(normalize(collections[g])) if g in collections else None)}
     return len(changed)

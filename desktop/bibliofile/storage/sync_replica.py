@@ -16,7 +16,7 @@ next sync.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
@@ -199,10 +199,12 @@ class Incoming:
     snapshot: Mapping[str, Json] | None
 
 
-def apply_references(uow: UnitOfWork, items: Sequence[Incoming]) -> None:
+def apply_references(uow: UnitOfWork, items: Sequence[Incoming], governed: Collection[str] | None = None) -> None:
     """Store merged references in this unit of work: the trash for deletions, an insert with the
     global id for new ones, an update for the rest, then their tags, collections, notes and
-    reading state."""
+    reading state. ``governed``: the collections (global ids) whose membership the snapshots
+    say, a group library's; a reference's other (private) collections are left as they are.
+    None: all of them (the whole library syncs)."""
     gone = [i.local_id for i in items if i.snapshot is None and i.local_id is not None]
     if gone:
         uow.trash(gone)
@@ -223,7 +225,7 @@ def apply_references(uow: UnitOfWork, items: Sequence[Incoming]) -> None:
         placed.extend((rid, s, False) for rid, s in kept if rid is not None)
     if placed:
         _put_tags(uow, placed)
-        _put_collections(uow, placed)
+        _put_collections(uow, placed, governed)
         _put_notes(uow, placed)
         curation.put_reading(uow, [
             (rid, s.reading.status, s.reading.priority, s.reading.rating, s.reading.date_read) for rid, s, _n in placed
@@ -241,17 +243,23 @@ def _put_tags(uow: UnitOfWork, placed: Sequence[tuple[int, SyncedReference, bool
     execute_many(conn, insert(reference_tags_t), ("reference_id", "tag_id"), rows)
 
 
-def _put_collections(uow: UnitOfWork, placed: Sequence[tuple[int, SyncedReference, bool]]) -> None:
+def _put_collections(uow: UnitOfWork, placed: Sequence[tuple[int, SyncedReference, bool]],
+                     governed: Collection[str] | None = None) -> None:
     """Membership as the snapshot says: kept ones keep their place in a reading list, new ones
-    go at its end; a collection this replica does not hold is left out."""
+    go at its end; a collection this replica does not hold is left out, and so is one outside
+    ``governed`` (a private collection beside a group's)."""
     conn = uow.conn
     CI = collection_items_t.c
     local = {str(g): int(i) for i, g in conn.execute(select(collection_gids_t.c.collection_id, collection_gids_t.c.gid))}
+    if governed is not None:
+        local = {g: i for g, i in local.items() if g in governed}
+    said = set(local.values())
     wanted = {(local[c], rid) for rid, s, _n in placed for c in s.collections if c in local}
     current: set[tuple[int, int]] = set()
     old = [rid for rid, _s, is_new in placed if not is_new]
     for chunk in chunks(old, 900):
-        current.update((int(c), int(r)) for c, r in conn.execute(select(CI.collection_id, CI.reference_id).where(CI.reference_id.in_(chunk))))
+        current.update((int(c), int(r)) for c, r in conn.execute(select(CI.collection_id, CI.reference_id).where(CI.reference_id.in_(chunk)))
+                       if int(c) in said)
     for cid, rid in sorted(current - wanted):
         conn.execute(delete(collection_items_t).where(CI.collection_id == cid, CI.reference_id == rid))
     adding: dict[int, list[int]] = {}

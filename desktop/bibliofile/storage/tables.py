@@ -345,6 +345,9 @@ sync_state_t = Table(
     Column("replica_id", String(36), nullable=False),
     Column("last_pulled_version", BigInteger, nullable=False, default=0),
     Column("last_synced", DateTime, nullable=True),
+    # What syncs with it (migration 0013): NULL the whole library, else a JSON list of the global
+    # ids of the chosen collections (a group library; ``storage/sync_scope.py``).
+    Column("scope_json", Text, nullable=True),
 )
 
 # The base of the three-way merge: each synced object as it was when this replica and that server
