@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
 from tests.pg_server import PgServer, running_server
 
 from bibliofile.gui import messages, sync_action
+from bibliofile.gui.sync_setup_dialog import SyncSetupDialog
 from bibliofile.model import Reference
 from bibliofile.services import sync
+from bibliofile.storage import sync_replica
 from bibliofile.storage.library import Library
 
 
@@ -49,8 +50,9 @@ def test_the_first_sync_asks_for_the_address_and_brings_the_others_references_in
     assert action.action in window.menu_file.actions()
     action.action.trigger()
     dialog = action.dialog
-    assert isinstance(dialog, QInputDialog) and dialog.isVisible()
-    dialog.setTextValue(url)
+    assert isinstance(dialog, SyncSetupDialog) and dialog.isVisible()
+    assert dialog.whole.isChecked()  # the whole library unless the user chooses
+    dialog.address.setText(url)
     dialog.accept()
     qtbot.waitUntil(lambda: action.last_report is not None, timeout=30000)
     assert action.last_report is not None and action.last_report.pulled == 4
@@ -94,3 +96,75 @@ def test_the_window_offers_sync_in_the_file_menu_before_quit(window) -> None:
     texts = [a.text() for a in window.menu_file.actions()]
     assert "Sync with Shared Library…" in texts
     assert texts.index("Sync with Shared Library…") < texts.index("&Quit")
+
+
+def _ids(lib: Library, *keys: str) -> list[int]:
+    return [lib.by_citation_key([k])[0] for k in keys]
+
+
+def test_a_group_library_is_chosen_in_the_window_named_in_the_status_bar_and_left(
+    qtbot, make_window, pg: PgServer, tmp_path: Path, said: list[tuple[str, str]]
+) -> None:
+    """Only the checked collection is sent (the private references never reach the others), the
+    group's references come in beside the private ones, and leaving with Remove Them takes the
+    group's references out again but for one also filed in a collection of the user's own."""
+    url = pg.create_database("gui_group").replace("postgresql+psycopg://", "postgresql://")
+    colleague = Library.open(tmp_path / "colleague.sqlite")
+    try:
+        colleague.add_references([Reference(fields={"title": f"Lab {i}"}, citation_key=f"lab{i}") for i in range(2)]
+                                 + [Reference(fields={"title": "Their secret"}, citation_key="theirs")])
+        with colleague.write() as uow:
+            uow.add_to_collection(uow.add_collection("Lab reading"), _ids(colleague, "lab0", "lab1"))
+        sync.sync(colleague, url, scope=["Lab reading"])
+    finally:
+        colleague.close()
+    window = make_window()
+    lib = window.library
+    lib.add_references([Reference(fields={"title": t}, citation_key=k)
+                        for k, t in (("mine", "My draft"), ("ours", "For the lab"), ("both", "Filed twice"))])
+    with lib.write() as uow:
+        thesis = uow.add_collection("Thesis")
+        uow.add_to_collection(uow.add_collection("Shared", parent_id=thesis), _ids(lib, "ours", "both"))
+        uow.add_to_collection(thesis, _ids(lib, "mine", "both"))
+    window.sidebar.set_collections(lib.collections())
+    action = sync_action.install(window)
+    assert not action.leave_action.isEnabled()
+    action.action.trigger()
+    dialog = action.dialog
+    assert isinstance(dialog, SyncSetupDialog) and dialog.isVisible()
+    assert [dialog.collections.item(r).text() for r in range(dialog.collections.count())] == ["Thesis", "Thesis/Shared"]
+    dialog.address.setText(url)
+    dialog.check("Thesis/Shared")
+    assert dialog.only.isChecked()  # checking a collection chooses "Only these collections"
+    dialog.accept()
+    qtbot.waitUntil(lambda: action.last_report is not None, timeout=30000)
+    report = action.last_report
+    assert report is not None and [c["name"] for c in report.scope or []] == ["Shared"]
+    assert "(only Shared)" in window.statusBar().currentMessage()
+    assert window.model.rowCount() == 5  # my three and the group's two; not their secret
+    assert action.auto.indicator.text().startswith("Shared: Synced")
+    assert "only Shared syncs" in action.auto.indicator.toolTip()
+    # What the colleague receives is the group only: their Lab reading and my Shared.
+    colleague = Library.open(tmp_path / "colleague.sqlite")
+    try:
+        sync.sync(colleague)
+        assert {colleague.get(i).citation_key for i in colleague.by_citation_key(["ours", "both", "mine"])} == {"ours", "both"}
+    finally:
+        colleague.close()
+
+    assert action.leave_action.isEnabled()
+    action.leave_action.trigger()
+    box = action.leave_box
+    assert box is not None and box.isVisible() and "Shared" in box.text()
+    assert action.leave_remove is not None
+    action.leave_remove.click()
+    qtbot.waitUntil(lambda: action.last_left is not None, timeout=30000)
+    left = action.last_left
+    assert left is not None and (left.removed, left.kept) == (3, 1)  # lab0, lab1, ours; both is in Thesis
+    assert {lib.get(i).citation_key for i in sync_replica.live_reference_gids(lib).values()} == {"mine", "both"}
+    assert window.model.rowCount() == 2
+    assert sync.remembered_server(lib) is None
+    assert action.auto.url is None and action.auto.indicator.isHidden()
+    assert not action.leave_action.isEnabled()
+    assert "moved to the Trash" in window.statusBar().currentMessage()
+    assert said == []

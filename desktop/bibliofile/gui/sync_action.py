@@ -1,7 +1,11 @@
 """File > Sync with Shared Library (issue 21): the ``bibliofile sync`` command from the window.
 
 A first sync asks for the server's address (postgresql://USER@HOST:PORT/DATABASE; the password
-comes from PGPASSWORD or ~/.pgpass, never from the library); later ones use the remembered one.
+comes from PGPASSWORD or ~/.pgpass, never from the library) and what syncs with it: the whole
+library, or only chosen collections, a group library beside the private references
+(``sync_setup_dialog``); later ones use the remembered address and scope. File > Leave Shared
+Library stops syncing with it, the user choosing whether a group's references stay here as
+private copies or go to the Trash; nothing changes on the server.
 The sync runs on the writer thread (one writer at a time), so the window stays usable; the
 outcome is said in the status bar, conflicts and kept deletions in a message that names them,
 and a server that cannot be reached or refuses the write is a plain message: the local changes
@@ -14,23 +18,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QMessageBox
 
 from bibliofile.gui import messages, sync_status
+from bibliofile.gui.sync_setup_dialog import SyncSetupDialog
 from bibliofile.services import sync
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:
     from bibliofile.gui.window_api import WindowApi
-
-PROMPT = (
-    "Address of the shared library (PostgreSQL):\n"
-    "postgresql://USER@HOST:5432/DATABASE\n\n"
-    "The password is read from PGPASSWORD or ~/.pgpass; it is never stored in the library."
-)
-
 
 class SyncAction(QObject):
     """The File menu's sync action and what it runs."""
@@ -44,33 +42,43 @@ class SyncAction(QObject):
         self.action.triggered.connect(self.start)
         # Added once the window is idle: before Quit's separator, not after Quit.
         window.menu_file.insertAction(window.file_quit_separator, self.action)
-        self.dialog: QInputDialog | None = None
+        self.leave_action = QAction("Leave Shared Library…", window.as_parent())
+        self.leave_action.setStatusTip("Stop syncing with the shared library; you choose whether its references stay here")
+        self.leave_action.triggered.connect(self.ask_leave)
+        window.menu_file.insertAction(window.file_quit_separator, self.leave_action)
+        self.auto.changedState.connect(self._update_leave)
+        self._update_leave()
+        self.dialog: SyncSetupDialog | None = None
         self.last_report: sync.SyncReport | None = None
+        self.leave_box: QMessageBox | None = None
+        self.leave_keep: QAbstractButton | None = None
+        self.leave_remove: QAbstractButton | None = None
+        self.last_left: sync.LeaveReport | None = None
 
     def start(self) -> None:
         """Sync with the remembered server, or ask for one first."""
         if sync.remembered_server(self.window.library) is not None:
             self.run(None)
             return
-        dialog = QInputDialog(self.window.as_parent())
-        dialog.setWindowTitle("Sync with Shared Library")
-        dialog.setLabelText(PROMPT)
-        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
-        dialog.setTextValue("postgresql://")
-        dialog.textValueSelected.connect(lambda text: self.run(text.strip() or None))
+        dialog = SyncSetupDialog(self.window.library.collections(), self.window.as_parent())
+        dialog.chosen.connect(lambda url, scope: self.run(url or None, scope))
         self.dialog = dialog
         dialog.open()  # not exec(): the window keeps running, tests answer it
 
-    def run(self, url: str | None) -> None:
+    def run(self, url: str | None, scope: Any = None) -> None:
+        """Sync (``scope``: what syncs from now on, as ``services.sync.sync`` takes it)."""
         self.action.setEnabled(False)
         self.window.show_status("Syncing with the shared library…")
-        self.auto.request(url, on_done=self._done, on_error=self._failed)
+        self.auto.request(url, scope=scope, on_done=self._done, on_error=self._failed)
 
     def _done(self, report: Any) -> None:
         assert isinstance(report, sync.SyncReport)
         self.last_report = report
         self.action.setEnabled(True)
-        text = f"Synced with {report.server}: {report.pushed} sent, {report.pulled} received"
+        only = ""
+        if report.scope is not None:
+            only = f" (only {', '.join(c['name'] for c in report.scope) or 'what the group holds'})"
+        text = f"Synced with {report.server}{only}: {report.pushed} sent, {report.pulled} received"
         if report.conflicts:
             text += f"; {len(report.conflicts)} conflicts (your values kept)"
         self.window.show_status(text, 15000)
@@ -86,6 +94,76 @@ class SyncAction(QObject):
         if isinstance(exc, LibraryError | sync.SyncUsageError):
             self.window.show_status("Not synced: your changes are kept for the next sync", 15000)
             messages.warn(self.window.as_parent(), "Sync", str(exc))
+            return
+        raise exc
+
+
+    # ---- leaving ----------------------------------------------------------------------------------
+    def _update_leave(self) -> None:
+        self.leave_action.setEnabled(self.auto.url is not None)
+
+    def ask_leave(self) -> None:
+        """Ask how to leave: a group library's references kept or removed; the whole library's
+        stay (leaving it removes nothing)."""
+        if self.auto.url is None:
+            return
+        group = self.auto.group
+        box = QMessageBox(self.window.as_parent())
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Leave Shared Library")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        text = (f"Stop syncing this library with {sync.address(self.auto.url)}?\n"
+                "Nothing changes in the shared library; you can join again later.")
+        if group:
+            box.setText(f"{text}\n\nThe references of the group ({group}) can stay here as your own "
+                        "copies, or be moved to the Trash (those also in one of your own collections stay).")
+            self.leave_keep = box.addButton("Keep Them", QMessageBox.ButtonRole.AcceptRole)
+            self.leave_remove = box.addButton("Remove Them", QMessageBox.ButtonRole.DestructiveRole)
+        else:
+            box.setText(f"{text}\n\nEvery reference stays in this library.")
+            self.leave_keep = box.addButton("Leave", QMessageBox.ButtonRole.AcceptRole)
+            self.leave_remove = None
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.buttonClicked.connect(self._leave_answered)
+        self.leave_box = box
+        box.open()  # not exec(): tests answer it
+
+    def _leave_answered(self, button: QAbstractButton) -> None:
+        if button is self.leave_keep:
+            self.leave(remove=False)
+        elif button is not None and button is self.leave_remove:
+            self.leave(remove=True)
+
+    def leave(self, *, remove: bool) -> None:
+        """Leave on the writer (after a sync running now); the automatic sync stops first, so
+        none queued behind the leave joins again."""
+        url = self.auto.url
+        if url is None:
+            return
+        library = self.window.library
+        self.auto.left()
+        self.action.setEnabled(False)
+        self.window.show_status("Leaving the shared library…")
+        self.window.runner.write(lambda _ctx: sync.leave(library, url, remove=remove), self._left, self._leave_failed)
+
+    def _left(self, report: Any) -> None:
+        assert isinstance(report, sync.LeaveReport)
+        self.last_left = report
+        self.action.setEnabled(True)
+        if report.removed or report.collections_removed:
+            self.window.sidebar.set_collections(self.window.library.collections())
+            self.window.reload()
+            text = (f"Left {report.server}: {report.removed} of its references moved to the Trash, "
+                    f"{report.kept} kept (also in your own collections)")
+        else:
+            text = f"Left {report.server}: its {report.kept} references stay here as your own"
+        self.window.show_status(text, 15000)
+
+    def _leave_failed(self, exc: BaseException) -> None:
+        self.action.setEnabled(True)
+        self.auto.rejoined()
+        if isinstance(exc, LibraryError | sync.SyncUsageError):
+            messages.warn(self.window.as_parent(), "Leave Shared Library", str(exc))
             return
         raise exc
 

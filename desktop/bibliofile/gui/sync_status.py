@@ -143,6 +143,8 @@ class AutoSync(QObject):
         self.offline: str | None = None  # why the last sync failed (None: it did not)
         self.waiting = 0  # changes here not yet sent (known after a failed sync)
         self.conflicts: list[sync.OpenConflict] = sync.open_conflicts(window.library) if self.url else []
+        self.group: str | None = sync.group_name(window.library) if self.url else None  # a group library's name
+        self._scope: Any = None  # what File > Sync chose to sync: kept until a sync has stored it
         self.failures = 0
         self.syncs = 0  # completed syncs (tests and the bench wait on it)
         self._retry_ms = retry_ms
@@ -154,6 +156,7 @@ class AutoSync(QObject):
         self._listens_once = False
         self._closed = False
         self._closing = threading.Event()  # seen by the workers: the window went, close the engine
+        self._left = False  # File > Leave Shared Library: not synced again until a server is named
 
         self.indicator = SyncIndicator(window.as_parent())
         self.indicator.clicked.connect(self._clicked)
@@ -256,16 +259,22 @@ class AutoSync(QObject):
             self.request()
 
     # ---- running one -------------------------------------------------------------------------
-    def request(self, url: str | None = None, *, on_done: Callable[[Any], None] | None = None,
+    def request(self, url: str | None = None, *, scope: Any = None, on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[BaseException], None] | None = None) -> None:
         """Sync now (after the one running, if any). ``url`` names the server (File > Sync's
-        first time); ``on_done``/``on_error`` make it the user's: they hear the outcome."""
+        first time) and ``scope`` what syncs with it (``services.sync.sync``'s; kept for the
+        retries until a sync has stored it, so a failed first sync never falls back to the whole
+        library); ``on_done``/``on_error`` make it the user's: they hear the outcome."""
         if url is not None and url != self.url:
             self._forget_server()
             self.url = url
+        if url is not None:
+            self._left = False
+        if scope is not None:
+            self._scope = scope
         if on_done is not None or on_error is not None:
             self._manual.append((on_done or (lambda _r: None), on_error or (lambda _e: None)))
-        if self.url is None and not self._closed:  # synced from the command line meanwhile?
+        if self.url is None and not self._closed and not self._left:  # synced from the command line meanwhile?
             self.url = sync.remembered_server(self.window.library)
         if self.url is None or self._closed:
             manual, self._manual = self._manual, []
@@ -283,7 +292,7 @@ class AutoSync(QObject):
         self._again = False
         self._retry.stop()
         manual, self._manual = self._manual, []
-        url, engine, closing = self.url, self.engine, self._closing
+        url, engine, closing, scope = self.url, self.engine, self._closing, self._scope
         assert url is not None
 
         def reach(_ctx: Any) -> Any:
@@ -292,27 +301,33 @@ class AutoSync(QObject):
                 reached.dispose()
             return reached
 
-        self._submit(self.window.runner.read, reach, lambda e: self._reached(e, url, manual),
+        self._submit(self.window.runner.read, reach, lambda e: self._reached(e, url, manual, scope),
                      lambda exc: self._failed(exc, manual))
 
-    def _reached(self, engine: Any, url: str, manual: list[Any]) -> None:
+    def _reached(self, engine: Any, url: str, manual: list[Any], scope: Any = None) -> None:
         if self._closed:
             self.running = False
             engine.dispose()
+            return
+        if url != self.url:  # the library left the server meanwhile: a sync now would join it again
+            self.running = False
+            engine.dispose()
+            for _on_done, fail in manual:
+                fail(sync.SyncUsageError(f"{self.window.library.display_name} no longer syncs with {sync.address(url)}."))
             return
         self.engine = engine
         library = self.window.library
         stamp, closing = self._file_stamp, self._closing
 
-        def work(_ctx: Any) -> tuple[sync.SyncReport, list[sync.OpenConflict], Any]:
+        def work(_ctx: Any) -> tuple[sync.SyncReport, list[sync.OpenConflict], Any, str | None]:
             try:
-                report = sync.sync(library, url, engine=engine)
-                return report, sync.open_conflicts(library), stamp()
+                report = sync.sync(library, url, engine=engine, scope=scope)
+                return report, sync.open_conflicts(library), stamp(), sync.group_name(library)
             finally:
                 if closing.is_set():  # its connection is back in the pool now: close it
                     engine.dispose()
 
-        self._submit(self.window.runner.write, work, lambda r: self._done(r, manual), lambda exc: self._failed(exc, manual))
+        self._submit(self.window.runner.write, work, lambda r: self._done(r, manual, scope), lambda exc: self._failed(exc, manual))
 
     def _submit(self, how: Callable[..., Task], fn: Any, on_done: Any, on_error: Any) -> None:
         self._submitting = True
@@ -323,11 +338,15 @@ class AutoSync(QObject):
         if not task.done:
             self._own.add(task)
 
-    def _done(self, result: tuple[sync.SyncReport, list[sync.OpenConflict], Any], manual: list[Any]) -> None:
-        report, conflicts, stamp = result
+    def _done(self, result: tuple[sync.SyncReport, list[sync.OpenConflict], Any, str | None], manual: list[Any],
+              scope: Any = None) -> None:
+        report, conflicts, stamp, group = result
         self.running = False
         if self._closed:
             return
+        if scope is not None and self._scope is scope:  # stored by this sync
+            self._scope = None
+        self.group = group
         self.syncs += 1
         self._stamp = stamp  # as our sync left the file
         if self._look_after and self._file_stamp() != stamp:  # written since, by another task
@@ -349,7 +368,8 @@ class AutoSync(QObject):
             if not manual:
                 self.window.show_status(f"Received {report.pulled} change{'s' if report.pulled != 1 else ''} "
                                         "from the shared library", 5000)
-        self._connected()  # the next periodic sync counts from now
+        if self.url is not None:  # (not left meanwhile)
+            self._connected()  # the next periodic sync counts from now
         self.render()
         if self.conflicts_dialog is not None and self.conflicts_dialog.isVisible():
             self.conflicts_dialog.reload()
@@ -426,6 +446,36 @@ class AutoSync(QObject):
         self.engine = None
         self.known_version = self._heard_version = 0
 
+    def left(self) -> None:
+        """The library leaves its shared library (File > Leave Shared Library; called before the
+        leave runs, so no sync queued behind it joins again): no more syncs, listening or
+        indicator until a server is named again (``rejoined`` if the leave failed)."""
+        self._forget_server()
+        for timer in (self._debounce, self._periodic, self._retry, self._recount, self._tick):
+            timer.stop()
+        self.url = None
+        self._left = True
+        self._scope = None
+        self.group = None
+        self.conflicts = []
+        self.offline = None
+        self.waiting = 0
+        self.last_synced = None
+        self.render()
+        if self.conflicts_dialog is not None:
+            self.conflicts_dialog.hide()
+
+    def rejoined(self) -> None:
+        """A leave that failed: sync with the remembered server as before."""
+        self._left = False
+        self.url = sync.remembered_server(self.window.library)
+        if self.url is not None:
+            self.group = sync.group_name(self.window.library)
+            self.conflicts = sync.open_conflicts(self.window.library)
+            self.last_synced = sync.last_synced(self.window.library)
+            self._connected()
+        self.render()
+
     @property
     def listening(self) -> bool:
         return self._listens_once
@@ -454,18 +504,24 @@ class AutoSync(QObject):
         conflicts = f"{n} conflict{'s' if n != 1 else ''}"
         if self.offline is not None:
             waiting = f"Offline — {self.waiting} change{'s' if self.waiting != 1 else ''} waiting" if self.waiting else "Offline"
-            return f"{waiting} · {conflicts}" if n else waiting
+            return self._named(f"{waiting} · {conflicts}" if n else waiting)
         if n:
-            return conflicts
+            return self._named(conflicts)
         if self.last_synced is None:
-            return "Not synced yet"
-        return f"Synced {ago(self.last_synced)}"
+            return self._named("Not synced yet")
+        return self._named(f"Synced {ago(self.last_synced)}")
+
+    def _named(self, text: str) -> str:
+        """A group library's state says which group: "Lab reading: Synced just now"."""
+        return f"{self.group}: {text}" if self.group else text
 
     def render(self) -> None:
         button = self.indicator
         button.setVisible(self.url is not None)
         button.setText(self.text())
         lines = [f"Shared library: {sync.address(self.url)}" if self.url else ""]
+        if self.group:
+            lines.append(f"Group library: only {self.group} syncs; your other references stay private.")
         if self.last_synced is not None:
             local = self.last_synced.replace(tzinfo=UTC).astimezone()
             lines.append(f"Last synced {local:%Y-%m-%d %H:%M}")
