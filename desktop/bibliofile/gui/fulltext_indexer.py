@@ -3,7 +3,7 @@
 
 Reading starts once the window is idle after start-up (never before: start-up stays as light
 as it was), then again a moment after each write (an attached file, an undo bringing one back),
-on the task runner's idle-priority thread; PDFium itself runs in the PDF worker process
+on the task runner's background thread; PDFium itself runs in the PDF worker process
 (pdf/worker.py), so neither a big nor a hostile PDF holds the window. A run is cancelled when
 the window closes; what it committed stays, and the next session goes on from there
 (services/fulltext.py). What could not be read ("scanned, no text (no OCR)", damaged,

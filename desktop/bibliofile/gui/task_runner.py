@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,13 @@ class TaskRunner(QObject):
         self._ahead = QThreadPool(self)
         self._ahead.setMaxThreadCount(1)
         # Long work nobody waits for (reading attached files into the full-text index, issue
-        # 19): one at a time, at idle priority, so it yields the cores to the window's own work.
+        # 19): one at a time, never counted as the window being busy. At the normal priority
+        # (issue 18): a thread at idle priority (SCHED_IDLE on Linux) that holds the GIL is not
+        # run while anything else wants the cores, and the GUI thread waits for the GIL with
+        # it: 100-200 ms frozen under load, 1.5 s after every write. What is heavy runs in the
+        # PDF worker process, niced, with no GIL to share.
         self._idle = QThreadPool(self)
         self._idle.setMaxThreadCount(1)
-        self._idle.setThreadPriority(QThread.Priority.IdlePriority)
         self._live: set[Task] = set()
         self._background: set[Task] = set()  # idle tasks: the window is not "busy" for them
         self._succeeded.connect(self._deliver_result)
@@ -135,7 +138,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
     ) -> Task:
-        """Background work at idle priority, one task at a time (it must stop when cancelled:
+        """Background work nobody waits for, one task at a time (it must stop when cancelled:
         the window cancels it before it closes)."""
         task = self._submit(self._idle, fn, on_done, on_error, on_progress)
         if not task.done:
