@@ -103,7 +103,6 @@ class SyncSetupDialog(QDialog):
             self.only.setChecked(True)
 
     def _update(self) -> None:
-        self.collections.setEnabled(self.only.isChecked() or not self.checked())
         url = self.address.text().strip()
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(bool(url) and url not in ("postgresql://", "postgres://"))

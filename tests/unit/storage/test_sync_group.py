@@ -8,6 +8,7 @@ them (references, collections, membership, the change log).
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from itertools import count
@@ -19,7 +20,7 @@ from tests.pg_server import PgServer, running_server
 
 from bibliofile.model import Creator, Reference
 from bibliofile.services import sync
-from bibliofile.storage import curation, server, sync_local, sync_replica, sync_scope
+from bibliofile.storage import curation, server, sync_local, sync_replica
 from bibliofile.storage.library import Library
 from bibliofile.storage.server_tables import (
     change_log,
@@ -79,7 +80,15 @@ def collection(lib: Library, name: str) -> int:
 
 def in_collection(lib: Library, name: str) -> set[str]:
     cid = collection(lib, name)
-    return {r.citation_key for r in lib.get_many(sorted(sync_scope.members(lib, [cid])))}
+    assert lib.path is not None
+    con = sqlite3.connect(lib.path)
+    try:
+        ids = [i for (i,) in con.execute(
+            "SELECT i.reference_id FROM collection_items AS i JOIN \"references\" AS r ON r.id = i.reference_id"
+            " WHERE i.collection_id = ? AND NOT r.deleted", (cid,))]
+    finally:
+        con.close()
+    return {r.citation_key for r in lib.get_many(sorted(ids))}
 
 
 def gid(lib: Library, key: str) -> uuid.UUID:
