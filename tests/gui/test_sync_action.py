@@ -168,3 +168,39 @@ def test_a_group_library_is_chosen_in_the_window_named_in_the_status_bar_and_lef
     assert not action.leave_action.isEnabled()
     assert "moved to the Trash" in window.statusBar().currentMessage()
     assert said == []
+
+
+def test_a_group_chosen_while_the_server_is_down_is_kept_for_the_retry(
+    qtbot, make_window, pg: PgServer, said: list[tuple[str, str]]
+) -> None:
+    """The first sync fails; the automatic retry must still send only the chosen collection,
+    never the whole library (nothing was stored yet: the scope waits in the window)."""
+    url = pg.create_database("gui_group_down").replace("postgresql+psycopg://", "postgresql://")
+    window = make_window()
+    lib = window.library
+    lib.add_references([Reference(fields={"title": t}, citation_key=k) for k, t in (("mine", "Private"), ("ours", "Shared"))])
+    with lib.write() as uow:
+        uow.add_to_collection(uow.add_collection("Lab"), _ids(lib, "ours"))
+    window.sidebar.set_collections(lib.collections())
+    action = sync_action.install(window)
+    action.action.trigger()
+    dialog = action.dialog
+    assert dialog is not None
+    dialog.address.setText(url)
+    dialog.check("Lab")
+    pg.stop()
+    try:
+        dialog.accept()
+        qtbot.waitUntil(lambda: bool(said), timeout=60000)
+    finally:
+        pg.restart()
+    assert said[0][0] == "warn" and sync.remembered_server(lib) is None
+    action.auto.request()  # what the retry timer does
+    qtbot.waitUntil(lambda: action.auto.syncs == 1, timeout=30000)
+    other = Library.open(Path(str(lib.path)).with_name("other.sqlite"))
+    try:
+        sync.sync(other, url)
+        assert [other.get(i).citation_key for i in sync_replica.live_reference_gids(other).values()] == ["ours"]
+    finally:
+        other.close()
+    assert [c["name"] for c in sync.scope(lib) or []] == ["Lab"]

@@ -273,3 +273,21 @@ def test_remove_is_refused_for_a_library_that_shares_everything(libs: tuple[Libr
     with pytest.raises(sync.SyncUsageError, match="whole library"):
         sync.leave(a, remove=True)
     assert keys_of(a) == {"x", "y"} and sync.remembered_server(a) is not None
+
+
+def test_the_changes_waiting_count_only_what_the_group_will_receive(libs: tuple[Library, Library], url: str) -> None:
+    """The window's "Offline — N changes waiting": a private edit is no change for the group."""
+    a, _b = libs
+    my_library(a)
+    sync.sync(a, url, scope=["Lab"])
+    for key in ("private1", "lab1"):
+        r = a.get(ids_of(a, key)[0])
+        r.fields["title"] = "Edited"
+        a.update_reference(r)
+    with a.write() as uow:
+        uow.add_collection("Private notes")  # a new private collection
+        uow.add_collection("Week 3", parent_id=collection(a, "Lab"))  # a new one in the group
+        uow.add_to_collection(collection(a, "Thesis"), ids_of(a, "lab2"))  # private membership only
+    assert sync.pending_changes(a) == 2  # lab1 and Week 3
+    assert sync.sync(a).pushed == 2
+    assert on_server(url)["collections"] == {"Lab", "Methods", "Week 3"}
