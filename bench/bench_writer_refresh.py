@@ -88,14 +88,25 @@ def write_document(path: Path, citations: int, references: int) -> None:
 
 
 def drive(tmp: Path, uno_python: str, oxt: Path, steps: list[dict[str, Any]], env: dict[str, str]) -> list[dict[str, Any]]:
+    """Run the steps in a fresh soffice; each dispatch's result with the extension's own
+    timings of that refresh (the lines it appends to $BIBLIOFILE_OFFICE_TIMINGS) under "inside"."""
     spec = tmp / f"steps-{len(list(tmp.glob('steps-*')))}.json"
     spec.write_text(json.dumps({"profile": str(tmp / "profile"), "extension": str(EXTENSION), "oxt": str(oxt),
                                 "steps": steps}), encoding="utf-8")
+    timings = tmp / "timings.jsonl"
+    timings.unlink(missing_ok=True)
+    env = {**env, "BIBLIOFILE_OFFICE_TIMINGS": str(timings)}
     done = subprocess.run([uno_python, str(DRIVER), str(spec)], capture_output=True, text=True, env=env, timeout=900)
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0:
         raise SystemExit(f"driver failed: {results} {done.stderr[-2000:]}")
-    return [r for r in results if r["op"] == "dispatch"]
+    dispatches = [r for r in results if r["op"] == "dispatch"]
+    inside = [json.loads(line) for line in timings.read_text(encoding="utf-8").splitlines()] if timings.exists() else []
+    if len(inside) != len(dispatches):
+        raise SystemExit(f"the extension logged {len(inside)} refreshes for {len(dispatches)} presses: {results}")
+    for r, i in zip(dispatches, inside, strict=True):
+        r["inside"] = i
+    return dispatches
 
 
 def serve(state: Path) -> Any:
@@ -151,22 +162,32 @@ def main() -> int:
                 {"op": "open", "path": str(tmp / "long.odt")},
                 {"op": "dispatch", "url": button + "?style=apa"},
                 {"op": "dispatch", "url": button + "?style=ieee"},
+                {"op": "dispatch", "url": button},
             ], env)
         finally:
             server.shutdown()
             server.server_close()
-    figures = {
-        "without_app_first_s": alone[0]["seconds"],
-        "without_app_unchanged_s": alone[1]["seconds"],
-        "without_app_restyle_s": alone[2]["seconds"],
-        "with_app_cold_restyle_s": with_app[0]["seconds"],
-        "with_app_warm_restyle_s": with_app[1]["seconds"],
+    runs = {
+        "without_app_first": alone[0],
+        "without_app_unchanged": alone[1],
+        "without_app_restyle": alone[2],
+        "with_app_cold_restyle": with_app[0],
+        "with_app_warm_restyle": with_app[1],
+        "with_app_unchanged": with_app[2],
     }
-    print(f"Writer refresh of {args.citations} citations of {args.references} references (wall seconds):")
-    for key, value in figures.items():
-        print(f"  {key:28} {value:6.2f}")
+    figures = {f"{k}_s": r["settled_seconds"] for k, r in runs.items()}
+    load = os.getloadavg()[0]
+    print(f"Writer refresh of {args.citations} citations of {args.references} references by the Refresh button "
+          f"(wall seconds; load {load:.1f} on {os.cpu_count()} cores):")
+    print(f"  {'':24} {'settled':>7} {'command':>7} | inside the extension: phases")
+    for key, r in runs.items():
+        inside = r["inside"]
+        phases = " ".join(f"{k}={v:.2f}" for k, v in inside["seconds"].items() if k != "total")
+        print(f"  {key:24} {r['settled_seconds']:7.2f} {r['dispatch_seconds']:7.2f} | via {inside['via']}, "
+              f"{inside['rewritten']}/{inside['refreshed']} marks rewritten: {phases}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"bench": "writer_refresh", **figures}))
+        Path(args.json).write_text(json.dumps({"bench": "writer_refresh", "load": load, **figures,
+                                               "runs": {k: {**r, "citations": len(r["citations"])} for k, r in runs.items()}}))
     return 0
 
 

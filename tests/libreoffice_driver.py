@@ -16,13 +16,17 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
   test answers it), then the insert after TEXT;
 - ``{"op": "bibliography", "after": TEXT}``: ``writer.insert_bibliography`` there;
 - ``{"op": "cursor", "after": TEXT, "type": " "}``: the view cursor there, before a button;
-- ``{"op": "wait_citations", "count": N}``: until N citations show rendered text (a button
-  whose work runs on a thread: Add Citation waits for the pick);
+- ``{"op": "wait_citations", "count": N}``: until N citations show rendered text and the
+  refresh that rendered them is over (the views unlocked again), for a button whose work runs
+  on a thread (Add Citation waits for the pick): saving or closing the document while that
+  refresh still edits it raced it (a save without the bibliography, soffice's heap corrupted);
 - ``{"op": "preferences", "style": S, "locale": L}``: ``writer.set_preferences``;
 - ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
 - ``{"op": "refresh_twice", "style": S}``: two refreshes at once, on two threads;
 - ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
-  installed extension (LibreOffice's dispatcher, as a click on the button does);
+  installed extension (LibreOffice's dispatcher, as a click on the button does); its result has
+  ``dispatch_seconds`` (until the command returned) and ``settled_seconds`` (until Writer had
+  laid the document out again), then the citations' texts, read from here (not timed);
 - ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
 
 Each step's result is printed as one JSON line on stdout; soffice is terminated at the end and
@@ -138,7 +142,9 @@ def main(steps_file: str) -> int:
                     deadline = time.monotonic() + float(step.get("timeout", 60))
                     while True:
                         texts = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
-                        if len(texts) >= step["count"] and "{Citation}" not in texts:
+                        # the placeholder is rewritten only inside the refresh, which holds the
+                        # views locked until its last edit
+                        if len(texts) >= step["count"] and "{Citation}" not in texts and not doc.hasControllersLocked():
                             break
                         if time.monotonic() > deadline:
                             raise TimeoutError(f"citations now: {texts}")
@@ -159,6 +165,11 @@ def main(steps_file: str) -> int:
                     frame = doc.getCurrentController().getFrame()
                     helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
                     answer = helper.executeDispatch(frame, step["url"], "", 0, ())
+                    # the command's own time (a dispatch returns when its handler does), then
+                    # until Writer has laid the document out again (the page count waits for it)
+                    result["dispatch_seconds"] = round(time.monotonic() - started, 3)
+                    result["pages"] = doc.getCurrentController().PageCount
+                    result["settled_seconds"] = round(time.monotonic() - started, 3)
                     result["answer"] = str(getattr(answer, "Result", answer))
                     result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
                 elif op == "save":

@@ -18,6 +18,8 @@ What happened is said in an info bar above the document (a message box where the
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import traceback
 import urllib.parse
@@ -95,6 +97,8 @@ class Toolbar(unohelper.Base, XInitialization, XDispatchProvider, XDispatch, XSe
     def refresh(self, doc: Any, style: Any = None, locale: Any = None) -> None:
         report = writer.refresh(doc, style, locale)
         self.say(report.message(), error=bool(report.problems))
+        report.mark("say")
+        _log_timings(report)
 
     def add_citation(self, doc: Any) -> None:
         app_link.endpoint()  # AppNotRunning at once, before anything waits
@@ -178,6 +182,23 @@ class Toolbar(unohelper.Base, XInitialization, XDispatchProvider, XDispatch, XSe
             return dialog.getControl("style").getText().strip(), dialog.getControl("locale").getText().strip()
         finally:
             dialog.dispose()
+
+
+def _log_timings(report: Any) -> None:
+    """With ``$BIBLIOFILE_OFFICE_TIMINGS`` set to a file, one JSON line appended there per
+    refresh: what it did and how long each phase took inside LibreOffice (the bench reads it;
+    a user can too, to see where a slow refresh spends its time)."""
+    path = os.environ.get("BIBLIOFILE_OFFICE_TIMINGS", "").strip()
+    if not path:
+        return
+    line = {"command": "Refresh", "via": report.via, "style": report.style, "refreshed": report.refreshed,
+            "rewritten": report.rewritten, "entries": report.entries, "problems": len(report.problems),
+            "seconds": report.timings}
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
+    except OSError:
+        pass
 
 
 def _command(url: str) -> Any:

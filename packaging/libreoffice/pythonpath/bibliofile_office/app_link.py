@@ -126,13 +126,14 @@ class Rendered(object):
 
     def __init__(self, citations: List[List[marks.Run]], entries: List[List[marks.Run]],
                  items: Optional[List[List[Dict[str, Any]]]], via: str, problems: List[str],
-                 layout: Optional[Dict[str, Any]] = None) -> None:
+                 layout: Optional[Dict[str, Any]] = None, note_style: Optional[bool] = None) -> None:
         self.citations = citations
         self.entries = entries
         self.items = items
         self.via = via
         self.problems = problems
         self.layout = layout  # hanging indent and spacing; None: the paragraphs keep theirs
+        self.note_style = note_style  # whether the style puts citations in footnotes; None: not known
 
 
 def render(request: Dict[str, Any]) -> Rendered:
@@ -153,12 +154,14 @@ def render(request: Dict[str, Any]) -> Rendered:
         "app",
         [str(p) for p in answer.get("problems") or []],
         answer.get("layout") if isinstance(answer.get("layout"), dict) else None,
+        bool(answer.get("note_style")),
     )
 
 
 def note_style(style: str, locale: Optional[str]) -> Optional[bool]:
     """Whether the running app says ``style`` puts citations in footnotes; None without the
-    app (the command line's answer does not say, so citations then stay where they are)."""
+    app (the command line's answer does not say, so citations then stay where they are).
+    A refresh learns it from its render's answer (``Rendered.note_style``) instead."""
     request: Dict[str, Any] = {"citations": [], "style": style}
     if locale:
         request["locale"] = locale

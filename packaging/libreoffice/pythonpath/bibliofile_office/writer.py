@@ -16,10 +16,10 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import uno
-from com.sun.star.text.ControlCharacter import PARAGRAPH_BREAK
 
 from bibliofile_office import app_link, marks
 
@@ -28,13 +28,24 @@ _CHAR_PROPS = ("CharPosture", "CharWeight", "CharEscapement", "CharEscapementHei
 
 class Found(object):
     """A citation mark found in the document: the mark, what its name says, the ordinal of
-    its footnote (0 in the body) and that footnote."""
+    its footnote (0 in the body) and that footnote; its name, its text (body, footnote) and
+    its text as found, kept so a refresh does not ask Writer again (each UNO call costs)."""
 
-    def __init__(self, mark: Any, info: marks.MarkName, note: int, footnote: Any = None) -> None:
+    def __init__(self, mark: Any, info: marks.MarkName, note: int, footnote: Any = None,
+                 name: Optional[str] = None, text: Any = None, string: Optional[str] = None) -> None:
         self.mark = mark
         self.info = info
         self.note = note
         self.footnote = footnote
+        self.name = name if name is not None else mark.getName()
+        self.text = text
+        self.string = string
+
+    def shown(self) -> str:
+        """The citation's text in the document when it was found."""
+        if self.string is None:
+            self.string = self.mark.getAnchor().getString()
+        return self.string
 
 
 class Report(object):
@@ -49,6 +60,15 @@ class Report(object):
         self.moved_to_notes = 0
         self.moved_to_text = 0
         self.problems: List[str] = []
+        self.rewritten = 0  # marks whose text or data changed (the others were left alone)
+        self.timings: Dict[str, float] = {}  # phase -> seconds, for the bench (see mark())
+        self._clock = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        """The time since the previous phase ended, kept under ``phase``."""
+        now = time.perf_counter()
+        self.timings[phase] = round(self.timings.get(phase, 0.0) + now - self._clock, 4)
+        self._clock = now
 
     def message(self) -> str:
         how = "with Bibliofile" if self.via == "app" else "from the citations' own data (%s)" % app_link.NOT_RUNNING
@@ -76,7 +96,7 @@ def citations(doc: Any) -> List[Found]:
     """
     refs = doc.getReferenceMarks()
     body = doc.getText()
-    placed: List[Tuple[Any, Any, Any, Any, marks.MarkName]] = []  # (body place, note, place in note, mark, info)
+    placed: List[Tuple[Any, Any, Any, Any, marks.MarkName, str, Any]] = []  # (body place, note, place in note, mark, info, name, text)
     for name in refs.getElementNames():
         info = marks.parse_name(name)
         if info is None or info.kind != "citation":
@@ -85,9 +105,9 @@ def citations(doc: Any) -> List[Found]:
         anchor = mark.getAnchor()
         text = anchor.getText()
         if text == body:
-            placed.append((anchor, None, None, mark, info))
+            placed.append((anchor, None, None, mark, info, name, text))
         elif text.supportsService("com.sun.star.text.Footnote") and not text.supportsService("com.sun.star.text.Endnote"):
-            placed.append((text.getAnchor(), text, anchor, mark, info))
+            placed.append((text.getAnchor(), text, anchor, mark, info, name, text))
         else:
             out: List[Found] = []
             _walk(body, 0, out, [0], None)
@@ -99,18 +119,20 @@ def citations(doc: Any) -> List[Found]:
             c = -a[1].compareRegionStarts(a[2], b[2])  # two citations in one footnote
         return c
 
+    # Writer lists the marks in the order they were put in the document, so the sort finds the
+    # list in order or nearly: one comparison per mark
     placed.sort(key=functools.cmp_to_key(order))
     found: List[Found] = []
     note = 0
     last: Any = None
-    for where, footnote, _in_note, mark, info in placed:
+    for where, footnote, _in_note, mark, info, name, text in placed:
         if footnote is None:
-            found.append(Found(mark, info, 0))
+            found.append(Found(mark, info, 0, None, name, text))
             continue
         if last is None or body.compareRegionStarts(last, where) != 0:
             note += 1  # numbered among the footnotes that hold citations: only the order counts
             last = where
-        found.append(Found(mark, info, note, footnote))
+        found.append(Found(mark, info, note, footnote, name, text))
     return found
 
 
@@ -220,25 +242,55 @@ def _put_mark(doc: Any, text: Any, cursor: Any, name: str, runs: List[marks.Run]
 
 
 def _replace_mark(doc: Any, found: Found, name: str, runs: List[marks.Run]) -> None:
-    anchor = found.mark.getAnchor()
-    text = anchor.getText()
+    """The mark's text becomes ``runs`` under a new mark named ``name``: the text set in one
+    call, formats put back on the runs that have any, so a plain citation costs a handful of
+    UNO calls (a refresh rewrites hundreds)."""
+    anchor = found.mark.getAnchor()  # asked now: an earlier rewrite next to it may have moved it
+    text = found.text if found.text is not None else anchor.getText()
     cursor = text.createTextCursorByRange(anchor)
     text.removeTextContent(found.mark)  # the mark goes, its text stays under the cursor
-    cursor.setString("")
-    _put_mark(doc, text, cursor, name, runs)
+    cursor.setString(marks.plain(runs))  # the cursor now spans the new text
+    cursor.setPropertiesToDefault(_CHAR_PROPS)  # none of the old text's formats
+    _format_runs(text, cursor, runs)
+    mark = doc.createInstance("com.sun.star.text.ReferenceMark")
+    mark.setName(name)
+    text.insertTextContent(cursor, mark, True)
+
+
+def _format_runs(text: Any, span: Any, runs: List[marks.Run]) -> None:
+    """Formats on the runs that have any, within ``span`` (which holds the runs' text, one
+    paragraph break counted as one character); ``span`` is left as it was."""
+    cursor: Any = None
+    skip = 0
+    for chunk, formats in runs:
+        if not formats or not chunk:
+            skip += len(chunk)
+            continue
+        if cursor is None:
+            cursor = text.createTextCursorByRange(span.getStart())
+        else:
+            cursor.collapseToEnd()
+        if skip:
+            cursor.goRight(skip, False)
+        cursor.goRight(len(chunk), True)
+        _format(cursor, formats)
+        skip = 0
 
 
 def _replace_section(section: Any, entries: List[List[marks.Run]]) -> None:
-    """The section's paragraphs become one per entry (the first paragraph's style kept)."""
+    """The section's paragraphs become one per entry (the first paragraph's style kept): the
+    whole text set in one call (Writer starts a paragraph at each CR), then the formats."""
     anchor = section.getAnchor()
     text = anchor.getText()
     cursor = text.createTextCursorByRange(anchor)
-    cursor.setString("")
-    cursor.collapseToStart()
-    for n, runs in enumerate(entries):
+    runs: List[marks.Run] = []
+    for n, entry in enumerate(entries):
         if n:
-            text.insertControlCharacter(cursor, PARAGRAPH_BREAK, False)
-        _insert_runs(text, cursor, runs)
+            runs.append(("\r", ()))
+        runs.extend((chunk.replace("\r", " "), formats) for chunk, formats in entry)
+    cursor.setString(marks.plain(runs))
+    cursor.setPropertiesToDefault(_CHAR_PROPS)
+    _format_runs(text, cursor, runs)
 
 
 HANGING = 1270  # 0.5 in, in 1/100 mm: the hanging indent APA and Chicago ask for
@@ -371,8 +423,29 @@ def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None)
     """Refresh: every citation and the bibliography rendered again, in document order, by the
     running app (the library's current data) or else by the command line (the embedded data).
     ``style``/``locale`` restyle the document and are kept in its bibliography. One undo step."""
+    started = time.perf_counter()
     with _REFRESHING, _Batch(doc, "Refresh Citations"):
-        return _refresh(doc, style, locale)
+        report = _refresh(doc, style, locale)
+    report.mark("unlock")  # the undo step closed and the views unlocked: Writer lays out here
+    report.timings["total"] = round(time.perf_counter() - started, 4)
+    return report
+
+
+def _render(found: List[Found], report: Report) -> Tuple[List[Found], Dict[str, Any], app_link.Rendered, List[str]]:
+    """All the usable citations rendered in one request: (them, the request, the answer,
+    what is wrong with the others)."""
+    usable: List[Found] = []
+    problems: List[str] = []
+    for n, f in enumerate(found, 1):
+        items = (f.info.data or {}).get("citationItems")
+        if f.info.data is None or not isinstance(items, list) or not items:
+            why = f.info.error or "its data has no citationItems"
+            problems.append("Citation %d: %s; it was left as it was." % (n, why))
+            continue
+        usable.append(f)
+    request = marks.render_request([f.info.data or {} for f in usable], [f.note for f in usable],
+                                   report.style, report.locale)
+    return usable, request, app_link.render(request), problems
 
 
 def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
@@ -382,21 +455,19 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
     report.locale = locale if style else (locale or doc_locale)
     same_style = (report.style, report.locale) == (doc_style, doc_locale) and bool(bibliographies(doc))
     found = citations(doc)
-    note_style = app_link.note_style(report.style, report.locale)  # None: not known without the app
-    if note_style is not None and _place_for_style(doc, found, note_style, report):
+    report.mark("find")
+    usable, request, rendered, problems = _render(found, report)
+    report.mark("render")
+    # One request in the usual case: the answer says whether the style is a note style, and
+    # only when that moves citations into or out of footnotes (a restyle) are they found and
+    # rendered again, their note numbers changed.
+    if rendered.note_style is not None and _place_for_style(doc, found, rendered.note_style, report):
         found = citations(doc)
-    usable: List[Found] = []
-    for n, f in enumerate(found, 1):
-        items = (f.info.data or {}).get("citationItems")
-        if f.info.data is None or not isinstance(items, list) or not items:
-            why = f.info.error or "its data has no citationItems"
-            report.problems.append("Citation %d: %s; it was left as it was." % (n, why))
-            continue
-        usable.append(f)
-    request = marks.render_request([f.info.data or {} for f in usable], [f.note for f in usable],
-                                   report.style, report.locale)
-    rendered = app_link.render(request)
+        report.mark("place")
+        usable, request, rendered, problems = _render(found, report)
+        report.mark("render")
     report.via = rendered.via
+    report.problems.extend(problems)
     report.problems.extend(rendered.problems)
     for n, (f, runs) in enumerate(zip(usable, rendered.citations)):
         data = dict(f.info.data or {})
@@ -413,10 +484,12 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
         name = marks.make_name(f.info, data)
         # unchanged (same data, same text, same style): left alone, so a second refresh of a
         # long document touches only what changed
-        if not (same_style and name == f.mark.getName() and f.mark.getAnchor().getString() == marks.plain(runs)):
+        if not (same_style and name == f.name and f.shown() == marks.plain(runs)):
             _replace_mark(doc, f, name, runs)
+            report.rewritten += 1
         report.refreshed += 1
     report.entries = len(rendered.entries)
+    report.mark("citations")
     sections = bibliographies(doc)
     if not sections and found:
         _new_bibliography(doc, report.style, report.locale, doc.getText().getEnd())
@@ -426,6 +499,7 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
         _replace_section(section, rendered.entries)
         if rendered.layout is not None:
             _lay_out(section, rendered.layout)
+    report.mark("bibliography")
     return report
 
 
