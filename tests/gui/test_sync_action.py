@@ -204,3 +204,39 @@ def test_a_group_chosen_while_the_server_is_down_is_kept_for_the_retry(
     finally:
         other.close()
     assert [c["name"] for c in sync.scope(lib) or []] == ["Lab"]
+
+
+def test_choose_what_syncs_shows_the_scope_and_changes_it(
+    qtbot, make_window, pg: PgServer, tmp_path: Path, said: list[tuple[str, str]]
+) -> None:
+    url = pg.create_database("gui_group_change").replace("postgresql+psycopg://", "postgresql://")
+    window = make_window()
+    lib = window.library
+    lib.add_references([Reference(fields={"title": t}, citation_key=k) for k, t in (("mine", "Private"), ("ours", "Shared"))])
+    with lib.write() as uow:
+        thesis = uow.add_collection("Thesis")
+        uow.add_to_collection(thesis, _ids(lib, "mine"))
+        uow.add_to_collection(uow.add_collection("Lab", parent_id=thesis), _ids(lib, "ours"))
+    window.sidebar.set_collections(lib.collections())
+    action = sync_action.install(window)
+    assert not action.scope_action.isEnabled()
+    sync.sync(lib, url, scope=["Thesis/Lab"])
+    action.auto.request()  # the window takes up the remembered server
+    qtbot.waitUntil(lambda: action.auto.syncs == 1, timeout=30000)
+    assert action.scope_action.isEnabled()
+    action.scope_action.trigger()
+    dialog = action.dialog
+    assert dialog is not None and dialog.isVisible() and dialog.address.isReadOnly()
+    assert dialog.only.isChecked() and dialog.checked() == ["Thesis/Lab"]
+    dialog.check("Thesis")
+    dialog.accept()
+    qtbot.waitUntil(lambda: action.last_report is not None, timeout=30000)
+    assert [c["name"] for c in sync.scope(lib) or []] == ["Thesis", "Lab"]  # as the checklist lists them
+    assert action.auto.indicator.text().startswith("Thesis, Lab: Synced")
+    other = Library.open(tmp_path / "other.sqlite")
+    try:
+        sync.sync(other, url)
+        assert sorted(other.get(i).citation_key for i in sync_replica.live_reference_gids(other).values()) == ["mine", "ours"]
+    finally:
+        other.close()
+    assert said == []

@@ -45,6 +45,10 @@ class SyncAction(QObject):
         self.leave_action = QAction("Leave Shared Library…", window.as_parent())
         self.leave_action.setStatusTip("Stop syncing with the shared library; you choose whether its references stay here")
         self.leave_action.triggered.connect(self.ask_leave)
+        self.scope_action = QAction("Choose What Syncs…", window.as_parent())
+        self.scope_action.setStatusTip("Sync the whole library, or only chosen collections (a group library)")
+        self.scope_action.triggered.connect(self.choose_scope)
+        window.menu_file.insertAction(window.file_quit_separator, self.scope_action)
         window.menu_file.insertAction(window.file_quit_separator, self.leave_action)
         self.auto.changedState.connect(self._update_leave)
         self._update_leave()
@@ -101,6 +105,18 @@ class SyncAction(QObject):
     # ---- leaving ----------------------------------------------------------------------------------
     def _update_leave(self) -> None:
         self.leave_action.setEnabled(self.auto.url is not None)
+        self.scope_action.setEnabled(self.auto.url is not None)
+
+    def choose_scope(self) -> None:
+        """The setup dialog for the server synced with: the scope chosen is sent with a sync now."""
+        url = self.auto.url
+        if url is None:
+            return
+        dialog = SyncSetupDialog(self.window.library.collections(), self.window.as_parent(),
+                                 address=sync.address(url), scope=sync.scope_paths(self.window.library))
+        dialog.chosen.connect(lambda _url, scope: self.run(None, scope))
+        self.dialog = dialog
+        dialog.open()
 
     def ask_leave(self) -> None:
         """Ask how to leave: a group library's references kept or removed; the whole library's

@@ -60,15 +60,22 @@ class SyncSetupDialog(QDialog):
 
     chosen = Signal(str, object)
 
-    def __init__(self, collections: list[tuple[int, int | None, str]], parent: QWidget | None = None) -> None:
+    def __init__(self, collections: list[tuple[int, int | None, str]], parent: QWidget | None = None,
+                 *, address: str | None = None, scope: list[str] | None = None) -> None:
+        """``address``: the server already synced with (File > Choose What Syncs: shown, not
+        edited), with its ``scope`` (paths; None: the whole library)."""
         super().__init__(parent)
-        self.setWindowTitle("Sync with Shared Library")
+        self.setWindowTitle("Sync with Shared Library" if address is None else "Choose What Syncs")
         layout = QVBoxLayout(self)
-        hint = QLabel(ADDRESS_HINT)
+        hint = QLabel(ADDRESS_HINT if address is None else
+                      "What syncs with the shared library from now on. References already shared stay "
+                      "shared; a collection added is sent at this sync.")
         hint.setTextFormat(Qt.TextFormat.PlainText)
+        hint.setWordWrap(True)
         layout.addWidget(hint)
-        self.address = QLineEdit("postgresql://")
+        self.address = QLineEdit(address or "postgresql://")
         self.address.setObjectName("syncAddress")
+        self.address.setReadOnly(address is not None)
         layout.addWidget(self.address)
         self.whole = QRadioButton("Whole library")
         self.only = QRadioButton("Only these collections (a group library):")
@@ -96,6 +103,9 @@ class SyncSetupDialog(QDialog):
         self.only.toggled.connect(self._update)
         self.address.textChanged.connect(self._update)
         self.collections.itemChanged.connect(lambda _item: self._choose_only())
+        if scope is not None:
+            self.only.setChecked(True)
+            self.check(*scope)
         self._update()
 
     def _choose_only(self) -> None:

@@ -225,6 +225,16 @@ def scope(library: Library | UnitOfWork, url: str | None = None) -> list[dict[st
     return _scope_names(library, sync_scope.load(library, state.id)) if state is not None else None
 
 
+def scope_paths(library: Library | UnitOfWork) -> list[str] | None:
+    """The chosen collections of the remembered server by path ("Projects/Lab"), as the window's
+    checklist names them; None when the whole library syncs (or none)."""
+    chosen = scope(library)
+    if chosen is None:
+        return None
+    paths = collection_paths(sync_replica.collection_snapshots(library))
+    return [paths[c["gid"]] for c in chosen if c["gid"] in paths]
+
+
 def group_name(library: Library | UnitOfWork) -> str | None:
     """The group library's name as the window shows it: its chosen collections' names, or (a
     library that joined sharing none of its own) the group's top collections'; None when the
