@@ -68,8 +68,9 @@ class SyncSetupDialog(QDialog):
         self.setWindowTitle("Sync with Shared Library" if address is None else "Choose What Syncs")
         layout = QVBoxLayout(self)
         hint = QLabel(ADDRESS_HINT if address is None else
-                      "What syncs with the shared library from now on. References already shared stay "
-                      "shared; a collection added is sent at this sync.")
+                      "What syncs with the shared library from now on: a collection checked is sent "
+                      "at this sync. What is already shared stays in the group, checked or not (delete "
+                      "it to take it out of the group for everyone, or leave the group).")
         hint.setTextFormat(Qt.TextFormat.PlainText)
         hint.setWordWrap(True)
         layout.addWidget(hint)
