@@ -18,6 +18,13 @@ Citation keys stay unique in the library: a pulled reference whose key another r
 already has gets a letter suffix (``Smith2020a``), which is pushed back so every replica agrees,
 and the rename is reported. The server's address is remembered without its password; the
 password comes from libpq (PGPASSWORD, ~/.pgpass, a service file), never from the library.
+
+A server syncs the whole library, or only chosen collections: a group library beside this
+library's private references (``storage/sync_scope.py``). Then only the group's collections and
+references are merged from this side, a reference's private memberships are neither sent nor
+touched, and everything the server holds is pulled; a reference stays in the group once shared
+(taking it out of a collection is a membership change) until it is deleted or the library
+leaves (``leave``: kept as private copies, or removed but for those in a private collection).
 """
 
 from __future__ import annotations
