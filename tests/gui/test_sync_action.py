@@ -240,3 +240,30 @@ def test_choose_what_syncs_shows_the_scope_and_changes_it(
     finally:
         other.close()
     assert said == []
+
+
+def test_one_conflict_is_said_in_the_singular(qtbot, make_window, pg: PgServer, tmp_path: Path,
+                                              said: list[tuple[str, str]]) -> None:
+    url = pg.create_database("gui_one_conflict").replace("postgresql+psycopg://", "postgresql://")
+    window = make_window()
+    window.library.add_references([Reference(fields={"title": "Base"}, citation_key="k")])
+    sync.sync(window.library, url)
+    other = Library.open(tmp_path / "other.sqlite")
+    try:
+        sync.sync(other, url)
+        [i] = other.by_citation_key(["k"])
+        ref = other.get(i)
+        ref.fields["title"] = "Theirs"
+        other.update_reference(ref)
+        sync.sync(other)
+    finally:
+        other.close()
+    [i] = window.library.by_citation_key(["k"])
+    mine = window.library.get(i)
+    mine.fields["title"] = "Mine"
+    window.library.update_reference(mine)
+    action = sync_action.install(window, debounce_ms=60000, live=False)
+    action.action.trigger()
+    qtbot.waitUntil(lambda: action.last_report is not None, timeout=30000)
+    message = window.statusBar().currentMessage()
+    assert message.endswith("; 1 conflict (your value kept)"), message

@@ -84,7 +84,8 @@ class SyncAction(QObject):
             only = f" (only {', '.join(c['name'] for c in report.scope) or 'what the group holds'})"
         text = f"Synced with {report.server}{only}: {report.pushed} sent, {report.pulled} received"
         if report.conflicts:
-            text += f"; {len(report.conflicts)} conflicts (your values kept)"
+            n = len(report.conflicts)
+            text += f"; {n} conflict{'s' if n != 1 else ''} (your value{'s' if n != 1 else ''} kept)"
         self.window.show_status(text, 15000)
         lines = [f"{c.key}: {c.field}: yours {c.local!r} kept, theirs {c.remote!r}" for c in report.conflicts]
         lines += [f"{k['key']}: deleted on one side and edited on the other: the edited reference was kept"
