@@ -13,7 +13,9 @@ frames; "Qt" where no frame of ours was on the stack), the longest stretch witho
 C call holding the GIL, or the machine's load) and what the other threads ran of ours.
 
 The server replays the recorded DOI content-negotiation answer (tests/data/online) with the DOI
-swapped in, on a threaded local server (pytest-httpserver). Offscreen Qt, a fresh library.
+swapped in, on a threaded local server (pytest-httpserver) in a process of its own: the real
+services are other machines, and a server in the window's process had its request threads
+compete with the window for the GIL. Offscreen Qt, a fresh library.
 Run: .venv/bin/python bench/bench_add_identifier_window.py [--n 100] [--verbose] [--settle MS]
 """
 
@@ -22,12 +24,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import re
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("BIBLIOFILE_NO_SAMPLE_PROMPT", "1")
@@ -67,6 +71,17 @@ def answer(request: Request) -> Response:
     return Response(json.dumps(record), content_type="application/vnd.citationstyles.csl+json")
 
 
+def serve(port: Any, stop: Any) -> None:
+    """The local DOI server, in a child process until ``stop`` is set; its port goes to ``port``."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.expect_request(re.compile("/doi/.*")).respond_with_handler(answer)
+    server.start()
+    port.put(server.port)
+    stop.wait()
+    server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
@@ -74,11 +89,11 @@ def main() -> None:
     parser.add_argument("--settle", type=int, default=SETTLE_MS,
                         help="ms measured after the selection (3000 also covers the full-text run a write sets off)")
     args = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.expect_request(re.compile("/doi/.*")).respond_with_handler(answer)
+    spawn = multiprocessing.get_context("spawn")
+    port, stop_serving = spawn.Queue(), spawn.Event()
+    server = spawn.Process(target=serve, args=(port, stop_serving), daemon=True)
     server.start()
-    base = f"http://127.0.0.1:{server.port}"
+    base = f"http://127.0.0.1:{port.get(timeout=60)}"
     tmp = Path(tempfile.mkdtemp(prefix="bench-add-window-"))
     os.environ.update({
         "BIBLIOFILE_DOI_URL": f"{base}/doi", "BIBLIOFILE_CROSSREF_URL": f"{base}/crossref",
@@ -173,7 +188,8 @@ def main() -> None:
     sampler.stop()
     window.close()
     library.close()
-    server.stop()
+    stop_serving.set()
+    server.join(10)
     if FILLING:
         print(f"(bytecode compiled into {PYCACHE} during this run: run again for figures)")
     print(f"{args.n} DOIs through the toolbar field, server {LATENCY * 1000:.0f} ms per answer:")
@@ -182,6 +198,9 @@ def main() -> None:
               f" (until {args.settle} ms after the selection)")
         for g, after, what in worst.get(name, []):
             print(f"    gap {g:.0f} ms ending {after:.0f} ms after Enter: {what}")
+    slow = sorted((b - a, g) for a, b, g in sampler.collections if b - a >= 10)
+    print(f"  collections of the heap over 10 ms in the whole run: {len(slow)}"
+          + (f", longest {slow[-1][0]:.0f} ms (generation {slow[-1][1]})" if slow else ""))
 
 
 if __name__ == "__main__":

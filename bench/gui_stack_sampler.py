@@ -6,11 +6,13 @@ stack, Qt itself was busy (painting, layout), the event loop was waiting, or the
 waited for the GIL that another thread held: so each sample also keeps what the other threads
 running our code were doing (``elsewhere``), and a stretch with no sample at all (``silence``)
 means one C call held the GIL that long (a big ``json.loads``, loading a certificate bundle, a
-collection of the heap): then the sampler itself could not run.
+collection of the heap): then the sampler itself could not run. Collections of the heap are
+timed through ``gc.callbacks`` and named when they fall in a gap.
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -28,15 +30,27 @@ class StackSampler:
         self.interval = interval
         self.samples: list[tuple[float, str]] = []
         self.others: list[tuple[float, tuple[str, ...]]] = []
+        self.collections: list[tuple[float, float, int]] = []  # (start, end ms, generation)
+        self._collecting: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> None:
+        gc.callbacks.append(self._gc)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+        gc.callbacks.remove(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter() * 1000
+        if phase == "start":
+            self._collecting = now
+        elif self._collecting is not None:
+            self.collections.append((self._collecting, now, info["generation"]))
+            self._collecting = None
 
     def _run(self) -> None:
         me = threading.get_ident()
@@ -72,6 +86,9 @@ class StackSampler:
         """One line for a report: the GUI thread's labels, the longest silence, the others."""
         main = "; ".join(f"{lab} {pct}%" for lab, pct in self.during(start, end)) or "no sample"
         text = f"{main} [longest silence {self.silence(start, end):.0f} ms]"
+        collected = [(b - a, g) for a, b, g in self.collections if a < end and b > start and b - a >= 5]
+        if collected:
+            text += " [" + ", ".join(f"gc gen{g} {ms:.0f} ms" for ms, g in collected) + "]"
         others = self.elsewhere(start, end)
         if others:
             text += " | other threads: " + "; ".join(f"{lab} {pct}%" for lab, pct in others)
