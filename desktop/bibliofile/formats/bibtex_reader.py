@@ -1276,6 +1276,7 @@ def iter_bibtex_batches(
     *,
     convert: Callable[[list[Item]], T],
     pool: ProcessPoolExecutor | None = None,
+    all_ahead_from: float = 1.0,
 ) -> Iterator[ConvertedBatch[T]]: ...
 
 
@@ -1286,6 +1287,7 @@ def iter_bibtex_batches(
     batch_entries: int = 2000,
     convert: Callable[[list[Item]], Any] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    all_ahead_from: float = 1.0,
 ) -> Iterator[ReadResult] | Iterator[ConvertedBatch[Any]]:
     """The same result as read_bibtex, in file-order batches parsed on worker processes.
 
@@ -1294,9 +1296,13 @@ def iter_bibtex_batches(
     picklable top-level function), each batch's items are turned into ``convert(items)`` in the
     worker and ConvertedBatches are yielded: the References never cross the process boundary.
     ``pool``: workers already started by ``worker_pool`` (else they are started here).
+    ``all_ahead_from``: once the batches given reach this share of the text, every remaining job
+    goes to the workers at once (normally they run only a few jobs ahead of the consumer): the
+    consumer is about to do something long of its own (an import builds its indexes), and the
+    workers then parse the rest meanwhile instead of waiting for it.
     """
     if convert is not None:
-        return _converted_batches(text, file, workers, batch_entries, convert, pool)
+        return _converted_batches(text, file, workers, batch_entries, convert, pool, all_ahead_from)
     return _read_batches(text, file, workers, batch_entries)
 
 
@@ -1342,6 +1348,7 @@ def _converted_batches(
     batch_entries: int,
     convert: Callable[[list[Item]], T],
     pool: ProcessPoolExecutor | None,
+    all_ahead_from: float = 1.0,
 ) -> Iterator[ConvertedBatch[T]]:
     if len(text) < SMALL_TEXT or workers < 1:
         result = read_bibtex(text, file)
@@ -1350,7 +1357,8 @@ def _converted_batches(
     seen: dict[str, int] = {}
     carry = ""
     read = 0
-    for job, done in _run_jobs(_jobs(text, file, batch_entries, convert), workers, pool):
+    jobs = _jobs(text, file, batch_entries, convert)
+    for job, done in _run_jobs(jobs, workers, pool, int(all_ahead_from * len(text))):
         assert isinstance(done, tuple)
         payload, problems, entries, tail, keys = done
         _flag_keys(keys, file, problems, seen)
@@ -1486,9 +1494,10 @@ def worker_pool(workers: int = 2) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def _run_jobs(
-    jobs: Iterator[_Job], workers: int, pool: ProcessPoolExecutor | None = None
+    jobs: Iterator[_Job], workers: int, pool: ProcessPoolExecutor | None = None, all_ahead_at: int | None = None
 ) -> Iterator[tuple[_Job, _Done]]:
-    """(job, its result) in job order, at most a few jobs ahead of the consumer.
+    """(job, its result) in job order, at most a few jobs ahead of the consumer; all of the
+    remaining jobs once the results given cover ``all_ahead_at`` characters of text.
 
     The pool is started before the first job is made (unless the caller started it even
     earlier), so the workers import this module while the main process cuts the text.
@@ -1498,9 +1507,12 @@ def _run_jobs(
         yield from _in_process(jobs)
         return
     pending: deque[tuple[_Job, Future[_Done]]] = deque()
+    given = 0  # characters of text in the results given
     try:
         while True:
-            while len(pending) < workers + 1 and (new := next(jobs, None)) is not None:
+            while (
+                len(pending) < workers + 1 or (all_ahead_at is not None and given >= all_ahead_at)
+            ) and (new := next(jobs, None)) is not None:
                 try:
                     future = executor.submit(_parse_batch, new)
                 except Exception:  # the pool broke earlier (a killed worker): finish here
@@ -1517,6 +1529,15 @@ def _run_jobs(
                 yield from _in_process(itertools.chain([job], (j for j, _ in pending), jobs))
                 pending.clear()
                 return
+            given += len(job[0])
+            if all_ahead_at is not None and given >= all_ahead_at:
+                # Before the consumer gets this result (and starts its own long work).
+                while (new := next(jobs, None)) is not None:
+                    try:
+                        pending.append((new, executor.submit(_parse_batch, new)))
+                    except Exception:  # a broken pool: the loop above finds out at the next result
+                        jobs = itertools.chain([new], jobs)
+                        break
             yield job, result
     finally:
         for _, future in pending:

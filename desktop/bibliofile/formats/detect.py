@@ -54,9 +54,20 @@ _ISBN_TOKEN = re.compile(r"^(?:ISBN(?:-1[03])?:?\s*)?([\d][\d -]{8,16}[\dXx])$",
 
 
 def _first_line(text: str) -> str:
-    for line in text.lstrip("\ufeff").split("\n", 200)[:200]:
+    """The first of the first 200 lines that is not blank, right-stripped ("" if none).
+
+    Line by line, not ``split("\n", 200)``: that copied the rest of the text as its last piece
+    (a 100k-entry .bib: 177 MB and 0.1 s, the import's peak memory, issue 22)."""
+    text = text.lstrip("\ufeff")
+    start = 0
+    for _ in range(200):
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
         if line.strip():
             return line.rstrip()
+        if end < 0:
+            break
+        start = end + 1
     return ""
 
 

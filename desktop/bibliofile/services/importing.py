@@ -55,8 +55,12 @@ from bibliofile.storage.rows import REFERENCE_BODY, RowBatch, imported_rows
 
 FORMATS = ("auto", "bibtex", "ris", "csl-json", "endnote", "medline", "portal")
 BATCH = 2000
-# Share of the last file stored when the bulk load's indexes are built: the build (~2.5 s at
-# 100k) then runs while the workers parse the rest, instead of after them with a core idle.
+# Share of the last file stored when the bulk load's indexes are built: the build (~1.2 s of CPU
+# at 100k) then runs while the workers parse the rest, instead of after them with a core idle.
+# The rest of the file is sent to the workers at that point (iter_bibtex_batches' all_ahead_from):
+# with only their usual few jobs ahead they had parsed them after a fraction of the build and
+# waited for it (at 0.92, ~1 s of one core idle at 100k). The rows stored after the build go into
+# the indexes one by one, which costs more than building them: hence not much earlier.
 INDEX_WHEN_READ = 0.92
 
 
@@ -242,6 +246,7 @@ def _import_into(
                 report.unreadable.append(name)
                 report.problems.append(Problem(name, 0, exc.message, True))
                 continue
+            del data  # not needed once decoded: 88 MB of a 100k-entry file, held to the end before
             report.problems.extend(guessed)
             report.formats[name] = fmt
             import_id = uow.add_import(shown_path(Path(p).resolve()), fmt, encoding)
@@ -252,7 +257,12 @@ def _import_into(
             entries = blocks = 0
             # Workers turn their parsed batches into row tuples (rows.imported_rows), so this process
             # only inserts them.
-            for batch in iter_bibtex_batches(text, name, workers=workers, convert=imported_rows, pool=pool):
+            last = n == len(paths)
+            batches = iter_bibtex_batches(
+                text, name, workers=workers, convert=imported_rows, pool=pool,
+                all_ahead_from=INDEX_WHEN_READ if last else 1.0,
+            )
+            for batch in batches:
                 if cancelled is not None and cancelled():
                     raise Cancelled()
                 rows = batch.payload
@@ -263,8 +273,8 @@ def _import_into(
                 report.entries_in_files += batch.entries_in_file
                 entries += len(rows.refs)  # stored or skipped as already in the library
                 blocks += sum(1 for b in rows.blocks if b[1] != BlockKind.TRAILER.value)
-                if n == len(paths) and batch.read_to >= INDEX_WHEN_READ:
-                    bulk.build_indexes()  # while the workers parse the last batches
+                if last and batch.read_to >= INDEX_WHEN_READ:
+                    bulk.build_indexes()  # while the workers parse the rest, all sent to them now
             if not entries and blocks:
                 report.problems.append(Problem(name, 0, kept_blocks_notice(blocks)))
         citation_keys.fill_missing(uow, report.keyless, key_pattern)  # entries without a key get one
