@@ -29,23 +29,32 @@ _CHAR_PROPS = ("CharPosture", "CharWeight", "CharEscapement", "CharEscapementHei
 class Found(object):
     """A citation mark found in the document: the mark, what its name says, the ordinal of
     its footnote (0 in the body) and that footnote; its name, its text (body, footnote) and
-    its text as found, kept so a refresh does not ask Writer again (each UNO call costs)."""
+    its place (anchor), kept so a refresh does not ask Writer again (each UNO call costs).
+
+    The place stays right while the marks before it are rewritten, even a mark right next to
+    it (Writer moves the range with the text around it; checked with two adjacent marks)."""
 
     def __init__(self, mark: Any, info: marks.MarkName, note: int, footnote: Any = None,
-                 name: Optional[str] = None, text: Any = None, string: Optional[str] = None) -> None:
+                 name: Optional[str] = None, text: Any = None, anchor: Any = None) -> None:
         self.mark = mark
         self.info = info
         self.note = note
         self.footnote = footnote
         self.name = name if name is not None else mark.getName()
         self.text = text
-        self.string = string
+        self.anchor = anchor
+        self._shown: Optional[str] = None
+
+    def place(self) -> Any:
+        if self.anchor is None:
+            self.anchor = self.mark.getAnchor()
+        return self.anchor
 
     def shown(self) -> str:
-        """The citation's text in the document when it was found."""
-        if self.string is None:
-            self.string = self.mark.getAnchor().getString()
-        return self.string
+        """The citation's text in the document when it was first asked."""
+        if self._shown is None:
+            self._shown = self.place().getString()
+        return self._shown
 
 
 class Report(object):
@@ -93,16 +102,46 @@ def citations(doc: Any) -> List[Found]:
     the text portions of a paragraph slowly (~10 ms each), so walking every paragraph's
     portions took seconds on a long document. A citation anywhere else (a table cell, a
     frame, an endnote) falls back to that walk.
+
+    Each UNO call that gives an object costs ~0.2-0.5 ms in LibreOffice's Python (a wrapper
+    is built for it), so a document without footnotes, endnotes, tables or frames does not ask
+    each mark for its text: they are all in the body, or (a header, a shape) comparing their
+    places with the body's fails and they are found the long way.
     """
+    if _body_only(doc):
+        try:
+            return _citations(doc, True)
+        except _NotInBody:
+            pass
+    return _citations(doc, False)
+
+
+class _NotInBody(Exception):
+    pass
+
+
+def _body_only(doc: Any) -> bool:
+    try:
+        return not (doc.getFootnotes().getCount() or doc.getEndnotes().getCount()
+                    or doc.getTextTables().getCount() or doc.getTextFrames().getCount())
+    except Exception:  # a document without one of these lists: ask each mark
+        return False
+
+
+def _citations(doc: Any, in_body: bool) -> List[Found]:
     refs = doc.getReferenceMarks()
     body = doc.getText()
+    uid = _document_key(doc)
+    last = _LAST.get(uid) if uid else None
     placed: List[Tuple[Any, Any, Any, Any, marks.MarkName, str, Any]] = []  # (body place, note, place in note, mark, info, name, text)
     for name in refs.getElementNames():
         info = marks.parse_name(name)
         if info is None or info.kind != "citation":
             continue
-        mark = refs.getByName(name)
-        anchor = mark.getAnchor()
+        mark, anchor = _mark_and_place(refs, name, last)
+        if in_body:
+            placed.append((anchor, None, None, mark, info, name, body))
+            continue
         text = anchor.getText()
         if text == body:
             placed.append((anchor, None, None, mark, info, name, text))
@@ -121,19 +160,81 @@ def citations(doc: Any) -> List[Found]:
 
     # Writer lists the marks in the order they were put in the document, so the sort finds the
     # list in order or nearly: one comparison per mark
-    placed.sort(key=functools.cmp_to_key(order))
+    # Put first in the order the last refresh of this document found (the list Writer gives
+    # is in no useful order once marks were rewritten): the sort then only checks it, one
+    # comparison a mark, and still puts right what was moved or added since
+    if last is not None:
+        seen = last.order
+        placed.sort(key=lambda p: seen.get(p[5], len(seen)))
+    if in_body:
+        def order_in_body(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> int:
+            try:
+                return -body.compareRegionStarts(a[0], b[0])
+            except Exception as exc:  # IllegalArgumentException: a place outside the body
+                raise _NotInBody() from exc
+
+        if len(placed) == 1:
+            order_in_body(placed[0], placed[0])  # each mark is compared once at least
+        placed.sort(key=functools.cmp_to_key(order_in_body))
+    else:
+        placed.sort(key=functools.cmp_to_key(order))
     found: List[Found] = []
     note = 0
     last: Any = None
-    for where, footnote, _in_note, mark, info, name, text in placed:
+    for where, footnote, in_note, mark, info, name, text in placed:
         if footnote is None:
-            found.append(Found(mark, info, 0, None, name, text))
+            found.append(Found(mark, info, 0, None, name, text, where))
             continue
         if last is None or body.compareRegionStarts(last, where) != 0:
             note += 1  # numbered among the footnotes that hold citations: only the order counts
             last = where
-        found.append(Found(mark, info, note, footnote, name, text))
+        found.append(Found(mark, info, note, footnote, name, text, in_note))
     return found
+
+
+class _Last(object):
+    """What the last refresh of a document left: each mark's name, its place in document
+    order, and the mark itself (UNO objects cost; a mark removed since is disposed: its
+    anchor is None, and it is asked for by name again)."""
+
+    def __init__(self, names: List[str], marks_by_name: Dict[str, Any]) -> None:
+        self.order = {name: n for n, name in enumerate(names)}
+        self.marks = marks_by_name
+
+
+_LAST: Dict[str, _Last] = {}  # document (its RuntimeUID) -> what its last refresh left
+
+
+def _document_key(doc: Any) -> str:
+    try:
+        return str(doc.RuntimeUID)
+    except Exception:  # not a document model that says
+        return ""
+
+
+def _remember(doc: Any, names: List[str], marks_by_name: Dict[str, Any]) -> None:
+    uid = _document_key(doc)
+    if not uid:
+        return
+    _LAST.pop(uid, None)
+    while len(_LAST) >= 8:  # the documents refreshed most recently
+        _LAST.pop(next(iter(_LAST)))
+    _LAST[uid] = _Last(names, marks_by_name)
+
+
+def _mark_and_place(refs: Any, name: str, last: Optional[_Last]) -> Tuple[Any, Any]:
+    """The mark named ``name`` and its anchor: the mark the last refresh wrote when it is
+    still in the document, else the one Writer gives for the name."""
+    mark = last.marks.get(name) if last is not None else None
+    if mark is not None:
+        try:
+            anchor = mark.getAnchor()
+        except Exception:  # disposed: removed since
+            anchor = None
+        if anchor is not None:
+            return mark, anchor
+    mark = refs.getByName(name)
+    return mark, mark.getAnchor()
 
 
 def _walk(text: Any, note: int, out: List[Found], notes: List[int], footnote: Any) -> None:
@@ -241,33 +342,57 @@ def _put_mark(doc: Any, text: Any, cursor: Any, name: str, runs: List[marks.Run]
     text.insertTextContent(cursor, mark, True)
 
 
-def _replace_mark(doc: Any, found: Found, name: str, runs: List[marks.Run]) -> None:
-    """The mark's text becomes ``runs`` under a new mark named ``name``: the text set in one
-    call, formats put back on the runs that have any, so a plain citation costs a handful of
-    UNO calls (a refresh rewrites hundreds)."""
-    anchor = found.mark.getAnchor()  # asked now: an earlier rewrite next to it may have moved it
+class _Cursors(object):
+    """Two text cursors per text (one for a mark's text, one for its formatted runs), moved
+    from mark to mark: a new cursor costs a UNO object, moving one does not."""
+
+    def __init__(self) -> None:
+        self._by_text: Dict[int, Tuple[Any, Any, Any]] = {}
+
+    def at(self, text: Any, where: Any) -> Tuple[Any, Any]:
+        """(a cursor spanning ``where``, a spare cursor) in ``text``."""
+        held = self._by_text.get(id(text))
+        if held is None:
+            held = (text, text.createTextCursorByRange(where), text.createTextCursor())
+            self._by_text[id(text)] = held  # the text is held too, so its id stays its own
+        else:
+            held[1].gotoRange(where, False)
+        return held[1], held[2]
+
+
+def _replace_mark(doc: Any, found: Found, name: str, runs: List[marks.Run], cursors: Optional[_Cursors] = None) -> Any:
+    """The mark's text becomes ``runs`` under a new mark named ``name`` (returned): the text
+    set in one call, formats put back on the runs that have any, so a plain citation costs a
+    handful of UNO calls (a refresh rewrites hundreds)."""
+    anchor = found.place()
     text = found.text if found.text is not None else anchor.getText()
-    cursor = text.createTextCursorByRange(anchor)
+    cursor, spare = (cursors or _Cursors()).at(text, anchor)
     text.removeTextContent(found.mark)  # the mark goes, its text stays under the cursor
     cursor.setString(marks.plain(runs))  # the cursor now spans the new text
     cursor.setPropertiesToDefault(_CHAR_PROPS)  # none of the old text's formats
-    _format_runs(text, cursor, runs)
+    _format_runs(text, cursor, runs, spare)
     mark = doc.createInstance("com.sun.star.text.ReferenceMark")
     mark.setName(name)
     text.insertTextContent(cursor, mark, True)
+    return mark
 
 
-def _format_runs(text: Any, span: Any, runs: List[marks.Run]) -> None:
+def _format_runs(text: Any, span: Any, runs: List[marks.Run], cursor: Any = None) -> None:
     """Formats on the runs that have any, within ``span`` (which holds the runs' text, one
-    paragraph break counted as one character); ``span`` is left as it was."""
-    cursor: Any = None
+    paragraph break counted as one character); ``span`` is left as it was. ``cursor``: a
+    cursor of ``text`` to use (moved), else one is made when a run has formats."""
+    started = False
     skip = 0
     for chunk, formats in runs:
         if not formats or not chunk:
             skip += len(chunk)
             continue
-        if cursor is None:
-            cursor = text.createTextCursorByRange(span.getStart())
+        if not started:
+            if cursor is None:
+                cursor = text.createTextCursor()
+            cursor.gotoRange(span, False)
+            cursor.collapseToStart()
+            started = True
         else:
             cursor.collapseToEnd()
         if skip:
@@ -469,6 +594,8 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
     report.via = rendered.via
     report.problems.extend(problems)
     report.problems.extend(rendered.problems)
+    names = {id(f): f.name for f in found}  # each mark's name once refreshed
+    cursors = _Cursors()
     for n, (f, runs) in enumerate(zip(usable, rendered.citations)):
         data = dict(f.info.data or {})
         if rendered.items is not None:
@@ -485,9 +612,11 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
         # unchanged (same data, same text, same style): left alone, so a second refresh of a
         # long document touches only what changed
         if not (same_style and name == f.name and f.shown() == marks.plain(runs)):
-            _replace_mark(doc, f, name, runs)
+            f.mark = _replace_mark(doc, f, name, runs, cursors)
+            names[id(f)] = name
             report.rewritten += 1
         report.refreshed += 1
+    _remember(doc, [names[id(f)] for f in found], {names[id(f)]: f.mark for f in found})
     report.entries = len(rendered.entries)
     report.mark("citations")
     sections = bibliographies(doc)
