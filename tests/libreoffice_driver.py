@@ -21,7 +21,8 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
   on a thread (Add Citation waits for the pick): saving or closing the document while that
   refresh still edits it raced it (a save without the bibliography, soffice's heap corrupted);
 - ``{"op": "preferences", "style": S, "locale": L}``: ``writer.set_preferences``;
-- ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button);
+- ``{"op": "refresh", "style": S, "locale": L}``: ``writer.refresh`` (the Refresh button); its
+  result says how many citations were refreshed and how many of them rewritten;
 - ``{"op": "refresh_twice", "style": S}``: two refreshes at once, on two threads;
 - ``{"op": "dispatch", "url": "bibliofile:Refresh"}``: the toolbar's command through the
   installed extension (LibreOffice's dispatcher, as a click on the button does); its result has
@@ -157,7 +158,7 @@ def main(steps_file: str) -> int:
                 elif op == "refresh":
                     report = writer.refresh(doc, step.get("style"), step.get("locale"))
                     result.update(message=report.message(), via=report.via, refreshed=report.refreshed,
-                                  entries=report.entries, problems=report.problems)
+                                  rewritten=report.rewritten, entries=report.entries, problems=report.problems)
                 elif op == "refresh_twice":  # two refreshes at once, as a button and Add Citation's thread can
                     result["errors"] = _refresh_twice(writer, doc, step.get("style"))
                     result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]

@@ -434,3 +434,37 @@ def test_two_refreshes_at_once_leave_every_citation_once(qtbot, tmp_path) -> Non
     assert twice["citations"] == [f"[{n % 60 + 1}]" for n in range(200)]
     assert len(mark_names(tmp_path / "twice.odt")) == 200
     assert len(bibliography(tmp_path / "twice.odt")) == 60
+
+
+def test_formats_inside_a_citation_survive_restyles_and_an_unchanged_refresh_rewrites_nothing(qtbot, tmp_path) -> None:
+    """A mark's text is set in one call and only its formatted runs are formatted: APA cites a
+    book without author by its italic title, inside plain brackets; IEEE's numbers carry no
+    italics from it; a refresh with nothing changed leaves every mark alone."""
+    anon = {"id": "anon", "type": "book", "title": "Beta book", "issued": {"date-parts": [[2010]]}, "publisher": "Press"}
+    doc = write_odt(tmp_path / "paper.odt", TEXT)
+    results = run_driver(qtbot, tmp_path, [
+        {"op": "open", "path": str(doc)},
+        {"op": "cite", "after": "fast", "type": " ", "cites": [{"id": "anon", "itemData": anon}]},
+        {"op": "cite", "after": "do too", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}]},
+        {"op": "refresh", "style": "apa"},
+        {"op": "save", "path": str(tmp_path / "apa.odt")},
+        {"op": "refresh"},
+        {"op": "refresh", "style": "ieee"},
+        {"op": "save", "path": str(tmp_path / "ieee.odt")},
+        {"op": "refresh", "style": "apa"},
+        {"op": "save", "path": str(tmp_path / "apa-again.odt")},
+    ])
+    first, unchanged, ieee_refresh, again = by_op(results, "refresh")
+    assert (first["refreshed"], first["rewritten"]) == (2, 2)
+    assert (unchanged["refreshed"], unchanged["rewritten"]) == (2, 0)
+    assert (ieee_refresh["rewritten"], again["rewritten"]) == (2, 2)
+    for name in ("apa.odt", "apa-again.odt"):
+        out = tmp_path / name
+        assert body_paragraphs(out)[0] == "Mice grow tumours fast (Beta Book, 2010). Rats do too (Kim, 2010)."
+        # the title alone is italic (in the citation, and the book's title in both entries)
+        assert italic_texts(out) == {"Beta Book", "Beta book"}
+        assert bibliography(out) == ["Beta book. (2010). Press.", "Kim, B. (2010). Beta book. Press."]
+    ieee = tmp_path / "ieee.odt"
+    assert body_paragraphs(ieee)[0] == "Mice grow tumours fast [1]. Rats do too [2]."
+    assert italic_texts(ieee) == {"Beta book"}  # the entries' titles: nothing left over in the text
+    assert len(mark_names(ieee)) == 2
