@@ -77,16 +77,20 @@ class ScannedEntry:
     ``raw_fields`` are (name, raw value) pairs in file order; ``start_line`` is the splitter's
     line (0 = the text's first). The fields' own lines are only needed for the rare repeated
     field name, which this scanner leaves to bibtexparser, so they are computed on demand.
+    ``start`` is where ``raw`` begins in the text read (so a reader need not search for it).
     """
 
-    __slots__ = ("entry_type", "key", "raw", "raw_fields", "start_line")
+    __slots__ = ("entry_type", "key", "raw", "raw_fields", "start", "start_line")
 
-    def __init__(self, start_line: int, entry_type: str, key: str, raw: str, raw_fields: list[tuple[str, str]]):
+    def __init__(
+        self, start_line: int, entry_type: str, key: str, raw: str, raw_fields: list[tuple[str, str]], start: int = -1
+    ):
         self.start_line = start_line
         self.entry_type = entry_type
         self.key = key
         self.raw = raw
         self.raw_fields = raw_fields
+        self.start = start
 
     def field_lines(self) -> list[int]:
         """The splitter's start line of each field (the line of its ``=``)."""
@@ -157,7 +161,7 @@ def _entry(text: str, at: int, line: int, bound: int) -> ScannedEntry | None:
     raw_fields = [(n.strip(), v.strip()) for n, v in found]
     if len({n.lower() for n, _ in raw_fields}) != len(raw_fields):
         return None  # a repeated name: bibtexparser's DuplicateFieldKeyBlock, with its lines
-    return ScannedEntry(line, m_val[1:].strip(), m.group(2).strip(), text[at:end], raw_fields)
+    return ScannedEntry(line, m_val[1:].strip(), m.group(2).strip(), text[at:end], raw_fields, at)
 
 
 def _implicit_comment(text: str, line: int) -> bp.ImplicitComment | None:

@@ -793,7 +793,7 @@ def _read_segment(
         raw = block.raw
         if not raw:
             continue
-        pos = text.find(raw, cursor)
+        pos = _block_position(text, block, raw, cursor)
         if pos < 0:
             problems.append(Problem(file, line, "a block could not be located in the text; it was kept as text", True))
             continue
@@ -893,6 +893,17 @@ def _read_segment(
         items.append(PassthroughBlock(BlockKind.TRAILER, text[cursor:], "", line, file))
     result.entries_in_file = entries
     return result
+
+
+def _block_position(text: str, block: Block, raw: str, cursor: int) -> int:
+    """``text.find(raw, cursor)`` (``raw``: the block's text), without the search for an entry the scanner read: it
+    says where it starts, and the answer is the same when the raw text is there and no "@" (the
+    first character of ``raw``) comes before it from ``cursor`` (2.5 us of an entry's ~100)."""
+    if isinstance(block, ScannedEntry):
+        start = block.start
+        if start >= cursor and text.startswith(raw, start) and raw[:1] == "@" and text.find("@", cursor, start) < 0:
+            return start
+    return text.find(raw, cursor)
 
 
 def _budget_message(key: str, field_name: str, macro: str) -> str:

@@ -251,7 +251,7 @@ def latex_to_unicode(s: str) -> str:
         # Most values hold only accents, symbols and commands that need no argument read: one
         # regex pass decodes those at C speed; anything else (a command whose arguments must be
         # read, an accent without its letter) goes to the scanner, from the original text.
-        if _PLACEHOLDER_RE.search(s) is not None:
+        if not s.isascii() and _PLACEHOLDER_RE.search(s) is not None:  # isascii: O(1), no stand-in
             return _Decoder(s).run()
         fast = _FAST_RE.sub(_fast_command, s)
         if "\\" in fast:
