@@ -30,6 +30,7 @@ class StackSampler:
         self.interval = interval
         self.samples: list[tuple[float, str]] = []
         self.others: list[tuple[float, tuple[str, ...]]] = []
+        self.strangers: list[tuple[float, tuple[str, ...]]] = []
         self.collections: list[tuple[float, float, int]] = []  # (start, end ms, generation)
         self._collecting: float | None = None
         self._stop = threading.Event()
@@ -62,6 +63,11 @@ class StackSampler:
                 other_label(frame) for ident, frame in frames.items()
                 if ident not in (self.main, me) and _ours(frame)))
             self.others.append((now, busy))
+            # Threads running none of our code (a library's callbacks, an executor), unless
+            # they are waiting: who else may have held the GIL.
+            self.strangers.append((now, tuple(sorted(
+                stranger_label(frame) for ident, frame in frames.items()
+                if ident not in (self.main, me) and not _ours(frame) and not _waiting(frame)))))
 
     def during(self, start: float, end: float) -> list[tuple[str, int]]:
         """The labels sampled between ``start`` and ``end`` (ms), most frequent first, in %."""
@@ -92,7 +98,27 @@ class StackSampler:
         others = self.elsewhere(start, end)
         if others:
             text += " | other threads: " + "; ".join(f"{lab} {pct}%" for lab, pct in others)
+        if self.silence(start, end) >= 20:
+            text += " | " + self.around_silence(start, end)
         return text
+
+    def around_silence(self, start: float, end: float) -> str:
+        """The threads seen running just before and just after the longest silence in the
+        range, ours and others' (not waiting): the GIL's holder is usually among them."""
+        times = [start] + [t for t, _ in self.samples if start <= t <= end] + [end]
+        a, b = max(pairwise(times), key=lambda p: p[1] - p[0])
+        seen = [
+            f"{when}: " + (", ".join(dict.fromkeys([*ours, *theirs])) or "nothing running")
+            for when, t in (("before the silence", a), ("after", b))
+            for ours, theirs in [(self._at(self.others, t), self._at(self.strangers, t))]
+        ]
+        return "; ".join(seen)
+
+    @staticmethod
+    def _at(series: list[tuple[float, tuple[str, ...]]], t: float) -> tuple[str, ...]:
+        """The sample of ``series`` nearest to ``t`` (within 5 ms)."""
+        near = min(series, key=lambda s: abs(s[0] - t), default=None)
+        return near[1] if near is not None and abs(near[0] - t) <= 5 else ()
 
 
 def _ours(frame: FrameType | None) -> bool:
@@ -115,6 +141,19 @@ def label(frame: FrameType | None) -> str:
         return "Qt (event loop, paint, layout: no frame of ours)"
     # The innermost frame of ours (where the time goes) and the two outermost (who asked).
     return " <- ".join(dict.fromkeys([ours[0], *ours[-2:]]))
+
+
+def _waiting(frame: FrameType) -> bool:
+    return frame.f_code.co_name in {"wait", "get", "select", "poll", "accept", "_wait_for_tstate_lock"}
+
+
+def stranger_label(frame: FrameType) -> str:
+    """A thread running none of our code: its innermost frame and its outermost (its start)."""
+    inner = frame
+    while frame.f_back is not None:
+        frame = frame.f_back
+    names = [f"{f.f_code.co_filename.rsplit('/', 1)[-1].removesuffix('.py')}.{f.f_code.co_name}" for f in (inner, frame)]
+    return " <- ".join(dict.fromkeys(names)) + " (not ours)"
 
 
 def other_label(frame: FrameType) -> str:
