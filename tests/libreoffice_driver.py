@@ -28,6 +28,8 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
   installed extension (LibreOffice's dispatcher, as a click on the button does); its result has
   ``dispatch_seconds`` (until the command returned) and ``settled_seconds`` (until Writer had
   laid the document out again), then the citations' texts, read from here (not timed);
+- ``{"op": "undo"}`` / ``{"op": "redo"}`` (``"times": N``): Edit > Undo / Redo, then the
+  citations' texts;
 - ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
 
 Each step's result is printed as one JSON line on stdout; soffice is terminated at the end and
@@ -172,6 +174,11 @@ def main(steps_file: str) -> int:
                     result["pages"] = doc.getCurrentController().PageCount
                     result["settled_seconds"] = round(time.monotonic() - started, 3)
                     result["answer"] = str(getattr(answer, "Result", answer))
+                    result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
+                elif op in ("undo", "redo"):  # Edit > Undo / Redo, as often as "times" says
+                    manager = doc.getUndoManager()
+                    for _ in range(int(step.get("times", 1))):
+                        manager.undo() if op == "undo" else manager.redo()
                     result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
                 elif op == "save":
                     doc.storeToURL(Path(step["path"]).resolve().as_uri(), props(FilterName="writer8"))

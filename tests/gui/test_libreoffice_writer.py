@@ -468,3 +468,38 @@ def test_formats_inside_a_citation_survive_restyles_and_an_unchanged_refresh_rew
     assert body_paragraphs(ieee)[0] == "Mice grow tumours fast [1]. Rats do too [2]."
     assert italic_texts(ieee) == {"Beta book"}  # the entries' titles: nothing left over in the text
     assert len(mark_names(ieee)) == 2
+
+
+def test_a_refresh_is_one_undo_step_and_refreshes_after_undo_and_redo(qtbot, tmp_path) -> None:
+    """Edit > Undo takes a whole refresh back (every citation and the bibliography), Redo puts
+    it back, and the refreshes after them find the marks Undo and Redo brought back (a refresh
+    remembers the marks it wrote: those are gone after an Undo)."""
+    doc = write_odt(tmp_path / "paper.odt", TEXT)
+    lee = {**LEE, "title": "Alpha study"}
+    results = run_driver(qtbot, tmp_path, [
+        {"op": "open", "path": str(doc)},
+        {"op": "cite", "after": "fast", "type": " ", "cites": [{"id": "lee2008", "locator": "3", "label": "page", "itemData": lee}]},
+        {"op": "cite", "after": "do too", "type": " ", "cites": [{"id": "kim2010", "itemData": KIM}, {"id": "lee2008", "itemData": lee}]},
+        {"op": "refresh", "style": "apa"},
+        {"op": "refresh", "style": "ieee"},
+        {"op": "undo"},
+        {"op": "save", "path": str(tmp_path / "undone.odt")},
+        {"op": "redo"},
+        {"op": "refresh"},
+        {"op": "undo"},
+        {"op": "refresh", "style": "apa"},
+        {"op": "save", "path": str(tmp_path / "apa.odt")},
+    ])
+    undo, redo, undo_nothing = by_op(results, "undo")[0], by_op(results, "redo")[0], by_op(results, "undo")[1]
+    assert undo["citations"] == ["(Lee, 2008, p. 3)", "(Kim, 2010; Lee, 2008)"]
+    undone = tmp_path / "undone.odt"
+    assert body_paragraphs(undone)[:2] == APA_BODY
+    assert bibliography(undone) == ["Kim, B. (2010). Beta book. Press.", "Lee, A. (2008). Alpha study. Journal of Tests."]
+    assert redo["citations"] == ["[1, p. 3]", "[1], [2]"]
+    unchanged = by_op(results, "refresh")[2]
+    assert (unchanged["refreshed"], unchanged["rewritten"]) == (2, 0)
+    # an unchanged refresh still renames the bibliography's section: one undo step, nothing moves
+    assert undo_nothing["citations"] == ["[1, p. 3]", "[1], [2]"]
+    apa = tmp_path / "apa.odt"
+    assert body_paragraphs(apa)[:2] == APA_BODY
+    assert len(mark_names(apa)) == 2
