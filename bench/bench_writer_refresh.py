@@ -6,17 +6,23 @@ Needs soffice and LibreOffice's Python bridge (Debian: python3-uno, /usr/bin/pyt
 the .oxt, writes an .odt with N citations (Bibliofile reference marks embedding their CSL-JSON,
 every tenth citing two references), installs the extension into a private profile of a headless
 soffice and presses Refresh through LibreOffice's dispatcher, as a click does (the extension's
-Python runs inside soffice). Printed, each in seconds (wall; a shared machine's load stretches
-them):
+Python runs inside soffice). Printed for each press, in wall seconds (a shared machine's load
+stretches them; the load average is printed with them): ``settled``, until Writer has laid the
+document out again (the driver reads the page count), ``command``, until the dispatch returned,
+and the extension's own phases (it appends them to ``$BIBLIOFILE_OFFICE_TIMINGS``): find (the
+marks in document order), render (the app or the command line), citations (the marks rewritten;
+unchanged ones are left alone), bibliography, unlock (the undo step closed, the views unlocked):
 
 * without the app: the first Refresh (the extension's Python loaded, ``bibliofile cite
   --clusters`` started and its engine built: ~2-3 s of the total), a second one with nothing
   changed (marks left alone), and a restyle to IEEE (every mark rewritten);
 * with the app: the render answered by the app's token endpoint (the server of
   gui/cayw_server.py in this process, rendering with services/office_render.py as the app does,
-  from the embedded data): a restyle to APA with a cold engine, then to IEEE with it warm.
+  from the embedded data): a restyle to APA with a cold engine (a fresh soffice, too: nothing
+  remembered from an earlier refresh), then to IEEE with it warm, then one with nothing changed.
 
-Target (issue 20, for the headless refresh): under 3 s for 300 citations and 150 entries.
+Target (issue 20): under 3 s for 300 citations and 150 entries, for a restyle in Writer with the
+app running and without it.
 """
 
 from __future__ import annotations
