@@ -636,33 +636,37 @@ def _refresh(doc: Any, style: Optional[str], locale: Optional[str]) -> Report:
 def _place_for_style(doc: Any, found: List[Found], note_style: bool, report: Report) -> bool:
     """A note style puts each citation standing in the text into a new footnote there; an
     in-text style takes a citation that is alone in its footnote back into the text (as the
-    headless refresh and Zotero do). Whether anything moved."""
+    headless refresh and Zotero do). Whether anything moved. (What finding the marks kept is
+    used: their names, texts and places; cursors are moved, not made, as in a rewrite.)"""
     moved = False
+    cursors = _Cursors()
+    in_note: Dict[int, int] = {}
+    for f in found:
+        in_note[f.note] = in_note.get(f.note, 0) + 1
     for f in found:
         if f.info.data is None:
             continue  # left as it was, and named by the refresh
         if note_style and not f.note:
-            _into_footnote(doc, f)
+            _into_footnote(doc, f, cursors)
             report.moved_to_notes += 1
             moved = True
-        elif not note_style and f.note and _alone_in_note(f, found):
+        elif not note_style and f.note and in_note[f.note] == 1 and _alone_in_note(f):
             _out_of_footnote(doc, f)
             report.moved_to_text += 1
             moved = True
     return moved
 
 
-def _alone_in_note(f: Found, found: List[Found]) -> bool:
-    if f.footnote is None or sum(1 for g in found if g.note == f.note) != 1:
-        return False
-    return f.footnote.getString().strip() == f.mark.getAnchor().getString().strip()
+def _alone_in_note(f: Found) -> bool:
+    """The footnote holds the citation and nothing else (the writer's own note text stays)."""
+    return f.footnote is not None and f.footnote.getString().strip() == f.shown().strip()
 
 
-def _into_footnote(doc: Any, f: Found) -> None:
-    anchor = f.mark.getAnchor()
-    text = anchor.getText()
-    name, runs = f.mark.getName(), [(anchor.getString(), ())]
-    cursor = text.createTextCursorByRange(anchor)
+def _into_footnote(doc: Any, f: Found, cursors: _Cursors) -> None:
+    anchor = f.place()
+    text = f.text if f.text is not None else anchor.getText()
+    name, shown = f.name, f.shown()
+    cursor, _spare = cursors.at(text, anchor)
     text.removeTextContent(f.mark)
     cursor.setString("")
     cursor.collapseToStart()
@@ -671,17 +675,27 @@ def _into_footnote(doc: Any, f: Found) -> None:
     cursor.collapseToEnd()
     footnote = doc.createInstance("com.sun.star.text.Footnote")
     text.insertTextContent(cursor, footnote, False)
-    _put_mark(doc, footnote, footnote.createTextCursor(), name, runs)
+    _set_mark(doc, footnote, footnote.createTextCursor(), name, shown)
 
 
 def _out_of_footnote(doc: Any, f: Found) -> None:
-    name, runs = f.mark.getName(), [(f.mark.getAnchor().getString(), ())]
+    name, shown = f.name, f.shown()
     anchor = f.footnote.getAnchor()
     text = anchor.getText()
-    cursor = text.createTextCursorByRange(anchor.getStart())
+    cursor = text.createTextCursorByRange(anchor)
+    cursor.collapseToStart()
     text.removeTextContent(f.footnote)
     text.insertString(cursor, " ", False)
-    _put_mark(doc, text, cursor, name, runs)
+    _set_mark(doc, text, cursor, name, shown)
+
+
+def _set_mark(doc: Any, text: Any, cursor: Any, name: str, shown: str) -> None:
+    """``shown`` (plain: the rewrite that follows formats it) at the collapsed ``cursor``,
+    under a new mark named ``name``."""
+    cursor.setString(shown)  # the cursor now spans it
+    mark = doc.createInstance("com.sun.star.text.ReferenceMark")
+    mark.setName(name)
+    text.insertTextContent(cursor, mark, True)
 
 
 def _with_items(cites: List[Any], items: List[Any]) -> List[Any]:
