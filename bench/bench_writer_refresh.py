@@ -19,10 +19,13 @@ unchanged ones are left alone), bibliography, unlock (the undo step closed, the 
 * with the app: the render answered by the app's token endpoint (the server of
   gui/cayw_server.py in this process, rendering with services/office_render.py as the app does,
   from the embedded data): a restyle to APA with a cold engine (a fresh soffice, too: nothing
-  remembered from an earlier refresh), then to IEEE with it warm, then one with nothing changed.
+  remembered from an earlier refresh), then to IEEE with it warm, then one with nothing changed;
+  then to Chicago notes (every citation moved into a footnote of its own: a note style), one
+  with nothing changed, and back to APA (out of the footnotes).
 
 Target (issue 20): under 3 s for 300 citations and 150 entries, for a restyle in Writer with the
-app running and without it.
+app running and without it. (Moving every citation into footnotes or out of them is a one-off
+conversion, printed for the record.)
 """
 
 from __future__ import annotations
@@ -169,6 +172,9 @@ def main() -> int:
                 {"op": "dispatch", "url": button + "?style=apa"},
                 {"op": "dispatch", "url": button + "?style=ieee"},
                 {"op": "dispatch", "url": button},
+                {"op": "dispatch", "url": button + "?style=chicago-notes-bibliography-subsequent-ibid"},
+                {"op": "dispatch", "url": button},
+                {"op": "dispatch", "url": button + "?style=apa"},
             ], env)
         finally:
             server.shutdown()
@@ -180,6 +186,9 @@ def main() -> int:
         "with_app_cold_restyle": with_app[0],
         "with_app_warm_restyle": with_app[1],
         "with_app_unchanged": with_app[2],
+        "with_app_into_notes": with_app[3],
+        "with_app_notes_unchanged": with_app[4],
+        "with_app_out_of_notes": with_app[5],
     }
     figures = {f"{k}_s": r["settled_seconds"] for k, r in runs.items()}
     load = os.getloadavg()[0]
