@@ -2,6 +2,7 @@
 
     python bench/bench_import.py [--n 100000] [--seed 1] [--repeat 1] [--workers 2] [--json OUT]
     python bench/bench_import.py --profile [--n 100000]     (where our import's time goes)
+    python bench/bench_import.py --timeline [--n 100000]    (its CPU and its workers' over time)
 
 (a) baseline: ``bibtexparser.parse_file(path)`` with its default parse stack (parse only, no
     storage); (b) ours: ``Library.open(fresh file)`` + ``import_files(lib, [path])`` (read,
@@ -345,6 +346,65 @@ def profile_ours(path: Path, workers: int, parse_sample: int = 10_000) -> None:
     st.sort_stats("tottime").print_stats(12)
 
 
+# ---- timeline ----------------------------------------------------------------------------------
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) of a process so far, from /proc (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def timeline(path: Path, workers: int, step: float = 0.25) -> None:
+    """Our import in a child, its CPU and its parse workers' sampled every ``step`` seconds
+    (Linux /proc): where one process works while the others wait (reading the file before the
+    first batch, building the indexes, the commit) shows as rows with one column busy. On a
+    shared machine the columns also fall when others take the cores (load is printed)."""
+    if not Path("/proc/self/stat").exists():
+        print("--timeline needs Linux's /proc")
+        return
+    cmd = [sys.executable, __file__, "--child", "ours", "--file", str(path), "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    seen: dict[int, float] = {}
+    t0 = time.perf_counter()
+    rows: list[tuple[float, float, float]] = []  # (time, main %, workers %)
+    while proc.poll() is None:
+        time.sleep(step)
+        main = _proc_cpu(proc.pid)
+        if main is None:
+            break
+        kids = 0.0
+        for pid in _proc_children(proc.pid):
+            c = _proc_cpu(pid)
+            if c is not None:
+                kids += c - seen.get(pid, 0.0)
+                seen[pid] = c
+        main_d = main - seen.get(proc.pid, 0.0)
+        seen[proc.pid] = main
+        rows.append((time.perf_counter() - t0, 100 * main_d / step, 100 * kids / step))
+    out, _ = proc.communicate()
+    result = json.loads(out.strip().splitlines()[-1])
+    print(f"import of {path.name}: {result['seconds']:.2f} s, load average {_load()} at the end")
+    print("     s   main  workers")
+    for t, m, w in rows:
+        print(f"{t:6.2f} {m:5.0f}% {w:6.0f}%  " + "#" * round(m / 10) + "." * round(w / 10))
+    alone = sum(step for _, m, w in rows if m >= 50 and w < 25)
+    waiting = sum(step for _, m, w in rows if m < 25 and w >= 50)
+    print(f"main busy with the workers idle: {alone:.2f} s; workers busy with main idle: {waiting:.2f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Import benchmark against bibtexparser.parse_file")
     ap.add_argument("--n", type=int, default=100_000)
@@ -353,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--profile", action="store_true", help="profile our import instead of timing it")
+    ap.add_argument("--timeline", action="store_true", help="our import's CPU and its workers', every 0.25 s")
     ap.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -362,6 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.profile:
         profile_ours(ensure_bib(args.n, args.seed), args.workers)
+        return 0
+    if args.timeline:
+        timeline(ensure_bib(args.n, args.seed), args.workers)
         return 0
     r = measure(args.n, args.seed, args.repeat, args.workers)
     report(r)

@@ -37,17 +37,24 @@ def _read(pool: Any, text: str, all_ahead_from: float, submitted: list[int]) -> 
     return items, seen
 
 
-def _counting(pool: Any) -> list[int]:
-    submitted = [0]
+def _counting(pool: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """[jobs sent to the pool or parsed in this process (while no worker had answered)]."""
+    out = [0]
     submit = pool.submit
 
     def counted(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
         if fn is bibtex_reader._parse_batch:
-            submitted[0] += 1
+            out[0] += 1
         return submit(fn, *args, **kwargs)
 
+    class Counted(bibtex_reader._ParsedHere):
+        def __init__(self) -> None:
+            super().__init__()
+            out[0] += 1
+
     pool.submit = counted
-    return submitted
+    monkeypatch.setattr(bibtex_reader, "_ParsedHere", Counted)
+    return out
 
 
 def test_all_jobs_go_out_when_the_share_is_reached(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,14 +64,14 @@ def test_all_jobs_go_out_when_the_share_is_reached(monkeypatch: pytest.MonkeyPat
     jobs = sum(1 for _ in bibtex_reader._segments(text, 40))
     with bibtex_reader.worker_pool(1) as pool:
         assert pool is not None
-        submitted = _counting(pool)
+        submitted = _counting(pool, monkeypatch)
         items, seen = _read(pool, text, 0.5, submitted)
     assert items == single.items
     assert len(seen) == jobs > 8
     at = next(i for i, (share, _) in enumerate(seen) if share >= 0.5)
     assert seen[at][1] == jobs  # every job was out before the consumer got this batch
     for i, (_, out) in enumerate(seen[:at]):
-        assert out <= i + 1 + 2  # before it, at most workers + 1 ahead of the batch given
+        assert out <= i + 1 + 2 * 2  # before it, at most 2 * (workers + 1) ahead of the batch given
 
 
 def test_without_it_the_workers_stay_a_few_jobs_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,10 +79,10 @@ def test_without_it_the_workers_stay_a_few_jobs_ahead(monkeypatch: pytest.Monkey
     monkeypatch.setattr(bibtex_reader, "SMALL_TEXT", 0)
     with bibtex_reader.worker_pool(1) as pool:
         assert pool is not None
-        submitted = _counting(pool)
+        submitted = _counting(pool, monkeypatch)
         items, seen = _read(pool, text, 1.0, submitted)
     assert items == read_bibtex(text, "g.bib").items
-    assert all(out <= i + 1 + 2 for i, (_, out) in enumerate(seen))
+    assert all(out <= i + 1 + 2 * 2 for i, (_, out) in enumerate(seen))
 
 
 def test_a_broken_pool_still_gives_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,3 +94,27 @@ def test_a_broken_pool_still_gives_every_batch(monkeypatch: pytest.MonkeyPatch) 
             pool.submit(os._exit, 1).result()
         items, _ = _read(pool, text, 0.3, [0])
     assert items == read_bibtex(text, "g.bib").items
+
+
+def test_this_process_parses_while_no_worker_has_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker is busy (as while it starts): the importing process parses a few of the next
+    jobs itself, the batches come in file order and equal one read."""
+    import time
+
+    made: list[int] = []
+
+    class Counted(bibtex_reader._ParsedHere):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(1)
+
+    monkeypatch.setattr(bibtex_reader, "_ParsedHere", Counted)
+    monkeypatch.setattr(bibtex_reader, "SMALL_TEXT", 0)
+    text = generated(600)
+    with bibtex_reader.worker_pool(1) as pool:
+        assert pool is not None
+        pool.submit(time.sleep, 1.5)  # the worker's first 1.5 s
+        items, seen = _read(pool, text, 1.0, [0])
+    assert items == read_bibtex(text, "g.bib").items
+    assert [share for share, _ in seen] == sorted(share for share, _ in seen)
+    assert 1 <= len(made) <= 2  # at most as many as the window: 2 * (workers + 1) pending
