@@ -432,7 +432,7 @@ class CaywEndpoint(QObject):
         if self.server is not None:
             return self.port
         candidates = [0] if port == 0 else list(range(port, min(port + max(1, tries), 65536)))
-        from bibliofile.services.office_render import new_token
+        from bibliofile.services.office_endpoint import new_token
 
         self.token = new_token()
         last: OSError | None = None
@@ -455,7 +455,7 @@ class CaywEndpoint(QObject):
         self._serving.start()
         log.info("CAYW endpoint on %s", self.url)
         if endpoint_file is not None:
-            from bibliofile.services.office_render import write_endpoint_file
+            from bibliofile.services.office_endpoint import write_endpoint_file
 
             try:
                 write_endpoint_file(endpoint_file, self.server.server_address[1], self.token)
@@ -470,7 +470,7 @@ class CaywEndpoint(QObject):
         if server is None:
             return
         if self.endpoint_file is not None:
-            from bibliofile.services.office_render import remove_endpoint_file
+            from bibliofile.services.office_endpoint import remove_endpoint_file
 
             remove_endpoint_file(self.endpoint_file, self.token)
             self.endpoint_file = None

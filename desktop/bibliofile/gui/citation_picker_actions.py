@@ -200,10 +200,11 @@ class PickerActions(QObject):
             if not _truthy(settings.value(ENABLED_KEY, True)):
                 return None
             port = _int(settings.value(PORT_KEY, DEFAULT_PORT), DEFAULT_PORT)
-            from bibliofile.services import office_render
+            # office_endpoint, not office_render: the citation engine's modules wait (issue 22)
+            from bibliofile.services import office_endpoint
 
-            endpoint_file = office_render.endpoint_path()
-            office_render.write_command_file(office_render.state_dir() / office_render.COMMAND_FILE)
+            endpoint_file = office_endpoint.endpoint_path()
+            office_endpoint.write_command_file(office_endpoint.state_dir() / office_endpoint.COMMAND_FILE)
         got = self.endpoint.start(port, endpoint_file=endpoint_file)
         if got is None:
             self.window.show_status(

@@ -15,15 +15,7 @@ user's state folder, readable by the user only; the extension reads it there (it
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import secrets
-import sys
-from pathlib import Path
 from typing import Any
-
-from platformdirs import user_state_path
 
 from bibliofile.citation.csl_json import CslItem
 from bibliofile.model.csl import to_csl_json
@@ -31,11 +23,20 @@ from bibliofile.model.reference import Reference
 from bibliofile.services.citation_clusters import ClusterInput, parse_clusters, render
 from bibliofile.services.citing import select_references
 from bibliofile.services.documents import DEFAULT_STYLE, is_note_style
+
+# Where the extension finds the app (port, token, the headless command): office_endpoint.py,
+# which the window uses as it starts without importing the rendering above; re-exported here.
+from bibliofile.services.office_endpoint import APP as APP
+from bibliofile.services.office_endpoint import COMMAND_FILE as COMMAND_FILE
+from bibliofile.services.office_endpoint import ENDPOINT_FILE as ENDPOINT_FILE
+from bibliofile.services.office_endpoint import endpoint_path as endpoint_path
+from bibliofile.services.office_endpoint import new_token as new_token
+from bibliofile.services.office_endpoint import remove_endpoint_file as remove_endpoint_file
+from bibliofile.services.office_endpoint import state_dir as state_dir
+from bibliofile.services.office_endpoint import write_command_file as write_command_file
+from bibliofile.services.office_endpoint import write_endpoint_file as write_endpoint_file
 from bibliofile.storage.library import Library
 
-APP = "Bibliofile"
-ENDPOINT_FILE = "office-endpoint.json"
-COMMAND_FILE = "office-command.json"
 MAX_CITATIONS = 20_000
 
 
@@ -113,50 +114,3 @@ def _with_ids(raw_items: Any) -> list[dict[str, Any]]:
         return []
     return [r for r in raw_items if isinstance(r, dict) and r.get("id") not in (None, "")]
 
-
-# ---- where the extension finds the app ---------------------------------------------------------
-def state_dir() -> Path:
-    return user_state_path(APP, appauthor=False)
-
-
-def endpoint_path() -> Path:
-    return state_dir() / ENDPOINT_FILE
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def write_endpoint_file(path: Path, port: int, token: str) -> None:
-    """``{"port", "token", "pid"}``, created readable by the user only (0600 in a 0700
-    folder) and put in place atomically, so no reader ever sees half a token."""
-    _write_private(path, {"port": port, "token": token, "pid": os.getpid()})
-
-
-def remove_endpoint_file(path: Path, token: str) -> None:
-    """Remove the file if it still holds our token (a second app started since owns it now)."""
-    with contextlib.suppress(OSError, ValueError):
-        if json.loads(path.read_text(encoding="utf-8")).get("token") == token:
-            path.unlink()
-
-
-def write_command_file(path: Path) -> None:
-    """How to run ``bibliofile`` headless, for the extension's refresh when the app is closed:
-    the frozen app's own executable, else this Python with ``-m bibliofile``."""
-    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "bibliofile"]
-    with contextlib.suppress(OSError):
-        _write_private(path, {"command": command})
-
-
-def _write_private(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
