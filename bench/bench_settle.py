@@ -66,7 +66,8 @@ ROWS_MIN = 8  # lines of text in the table's middle that mean rows are shown (an
 KEY_DELAY_MS = 90
 TIMEOUT_S = 90.0
 
-LAUNCH_KEYS = ("mapped_s", "first_rows_s", "settled_s", "idle_s", "cpu_to_idle_s", "rss_idle_mb", "rss_peak_mb")
+LAUNCH_KEYS = ("mapped_s", "first_rows_s", "settled_s", "idle_s", "cpu_to_first_rows_s", "cpu_to_idle_s", "rss_idle_mb",
+               "rss_peak_mb")
 SEARCH_KEYS = ("first_change_ms", "settled_ms", "results_settled_ms", "idle_ms", "cpu_query_s", "cpu_after_key_s")
 
 
@@ -230,6 +231,7 @@ def launch(rec: Recorder, cmd: list[str], env: dict[str, str], quiet: float,
         "first_rows_s": rows[0] - t0 if rows else None,
         "settled_s": settled_at(changes, t0, end, [cursor]) - t0,
         "idle_s": idle - t0,
+        "cpu_to_first_rows_s": cpu_at(rec.cpu, rows[0]) if rows else None,  # what the first screen cost
         "cpu_to_idle_s": cpu_at(rec.cpu, idle + 0.05),
         "rss_idle_mb": mem.get("VmRSS", 0) / 1024,
         "cpu_ms_per_50ms": cpu_buckets(rec.cpu, t0, end),
@@ -414,6 +416,7 @@ def report(result: dict[str, Any]) -> None:
         ("-> first rows painted (s)", "first_rows_s", 1, 2),
         ("-> screen settled (s)", "settled_s", 1, 2),
         ("-> process idle (s)", "idle_s", 1, 2),
+        ("CPU until first rows (s)", "cpu_to_first_rows_s", 1, 2),
         ("CPU until idle (s)", "cpu_to_idle_s", 1, 2),
         ("resident memory, idle (MB)", "rss_idle_mb", 1, 0),
         ("resident memory, peak (MB)", "rss_peak_mb", 1, 0),
