@@ -117,7 +117,7 @@ def citations(doc: Any) -> List[Found]:
 
 
 class _NotInBody(Exception):
-    pass
+    """A mark taken to be in the body is not (comparing its place with the body's failed)."""
 
 
 def _body_only(doc: Any) -> bool:
@@ -132,13 +132,13 @@ def _citations(doc: Any, in_body: bool) -> List[Found]:
     refs = doc.getReferenceMarks()
     body = doc.getText()
     uid = _document_key(doc)
-    last = _LAST.get(uid) if uid else None
+    memo = _LAST.get(uid) if uid else None
     placed: List[Tuple[Any, Any, Any, Any, marks.MarkName, str, Any]] = []  # (body place, note, place in note, mark, info, name, text)
     for name in refs.getElementNames():
         info = marks.parse_name(name)
         if info is None or info.kind != "citation":
             continue
-        mark, anchor = _mark_and_place(refs, name, last)
+        mark, anchor = _mark_and_place(refs, name, memo)
         if in_body:
             placed.append((anchor, None, None, mark, info, name, body))
             continue
@@ -158,13 +158,12 @@ def _citations(doc: Any, in_body: bool) -> List[Found]:
             c = -a[1].compareRegionStarts(a[2], b[2])  # two citations in one footnote
         return c
 
-    # Writer lists the marks in the order they were put in the document, so the sort finds the
-    # list in order or nearly: one comparison per mark
-    # Put first in the order the last refresh of this document found (the list Writer gives
-    # is in no useful order once marks were rewritten): the sort then only checks it, one
-    # comparison a mark, and still puts right what was moved or added since
-    if last is not None:
-        seen = last.order
+    # A document just opened lists its marks in document order, or nearly; once marks were
+    # rewritten the list is in no useful order, so they are put first in the order the last
+    # refresh of this document found: the sort then only checks it (one comparison a mark
+    # instead of n log n) and still puts right what was moved or added since
+    if memo is not None:
+        seen = memo.order
         placed.sort(key=lambda p: seen.get(p[5], len(seen)))
     if in_body:
         def order_in_body(a: Tuple[Any, ...], b: Tuple[Any, ...]) -> int:
