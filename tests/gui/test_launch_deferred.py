@@ -6,7 +6,10 @@ listening, the deferred features are installed), it reports which modules were l
 - the endpoint wrote ``office-endpoint.json`` (its port) and ``office-command.json`` for the
   Writer extension, without importing the citation engine's Python side (office_render,
   citation_clusters, citing: 100-190 ms of imports at launch before, which only the first
-  render request needs).
+  render request needs);
+- a library that syncs with nothing did not load the sync services and SQLAlchemy's PostgreSQL
+  dialect (60-75 ms): File > Sync with Shared Library is added when the File menu first opens,
+  and a library that syncs gets the automatic sync at launch as before.
 """
 
 from __future__ import annotations
@@ -17,14 +20,20 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bibliofile.model import Reference
 from bibliofile.storage.library import Library
+from bibliofile.storage.sync_local import remember_server
+
+SYNC = "Sync with Shared Library…"
 
 NOT_AT_LAUNCH = (
     "bibliofile.services.office_render",
     "bibliofile.services.citation_clusters",
     "bibliofile.services.citing",
+    "bibliofile.services.sync",
+    "sqlalchemy.dialects.postgresql",
 )
 SETTLE_MS = 1500  # after the endpoint listens: the rest of the deferred start-up has run
 
@@ -40,10 +49,20 @@ state = {}
 original_show = main_window.MainWindow.show
 
 
+def file_menu():
+    return [a.text() for a in main_window.MainWindow.the.menu_file.actions()]
+
+
 def finish(window):
     state["port"] = window.picker_actions.endpoint.port
     state["deferred_installed"] = window.curation is not None
+    state["sync_installed"] = window.sync_action is not None
     state["loaded"] = [m for m in sys.argv[2].split(",") if m in sys.modules]
+    state["file_menu"] = file_menu()
+    window.menu_file.popup(window.mapToGlobal(window.rect().center()))  # the user opens File
+    QApplication.processEvents()
+    state["file_menu_opened"] = file_menu()
+    window.menu_file.hide()
     print("STATE " + json.dumps(state))
     window.close()
     QApplication.instance().quit()
@@ -57,6 +76,7 @@ def wait_for_endpoint(window, left):
 
 
 def show(self):
+    main_window.MainWindow.the = self
     original_show(self)
     wait_for_endpoint(self, 200)
 
@@ -72,10 +92,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _launch(tmp_path: Path, watch: tuple[str, ...]) -> tuple[dict[str, object], Path]:
+def _launch(tmp_path: Path, watch: tuple[str, ...], server: str | None = None) -> tuple[dict[str, Any], Path]:
     path = tmp_path / "lib.sqlite"
     lib = Library.open(path, create=True)
     lib.add_references([Reference(fields={"title": f"Paper {n}", "year": str(1990 + n % 30)}) for n in range(40)])
+    if server is not None:
+        remember_server(lib, server)
     lib.close()
     config = tmp_path / "config"
     (config / "Bibliofile").mkdir(parents=True)
@@ -101,11 +123,25 @@ def _launch(tmp_path: Path, watch: tuple[str, ...]) -> tuple[dict[str, object], 
     return json.loads(line[len("STATE "):]), state_home / "Bibliofile"
 
 
-def test_the_endpoint_starts_without_the_citation_engine(tmp_path: Path) -> None:
+def test_launch_loads_neither_the_citation_engine_nor_sync(tmp_path: Path) -> None:
     state, state_dir = _launch(tmp_path, NOT_AT_LAUNCH)
     assert state["port"], "the cite-as-you-write endpoint never started"
     assert state["deferred_installed"], "the deferred features were never installed"
-    assert state["loaded"] == [], f"loaded at launch, before any citation was asked for: {state['loaded']}"
+    assert state["loaded"] == [], f"loaded at launch, before anything asked for them: {state['loaded']}"
     # What the Writer extension reads to find the app (the endpoint file is removed at quit).
     command = json.loads((state_dir / "office-command.json").read_text())
     assert command["command"][-2:] == ["-m", "bibliofile"]
+
+    # File > Sync is there when the user opens File, not before.
+    assert not state["sync_installed"]
+    assert SYNC not in state["file_menu"]
+    assert SYNC in state["file_menu_opened"]
+    assert state["file_menu_opened"][-1] == "&Quit", "the sync actions go before Quit"
+
+
+def test_a_library_that_syncs_gets_its_automatic_sync_at_launch(tmp_path: Path) -> None:
+    # A server nobody answers (the probe's port, closed again): the automatic sync finds it offline.
+    state, _ = _launch(tmp_path, ("bibliofile.services.sync",), server=f"postgresql://me@127.0.0.1:{_free_port()}/lib")
+    assert state["sync_installed"], "the automatic sync of a library that syncs was not started with the window"
+    assert state["loaded"] == ["bibliofile.services.sync"]
+    assert SYNC in state["file_menu"]

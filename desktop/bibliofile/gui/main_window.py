@@ -42,6 +42,7 @@ from bibliofile.storage.library import LIBRARY, Library, Scope, UnitOfWork
 if TYPE_CHECKING:
     from bibliofile.gui.curation_actions import Curation
     from bibliofile.gui.integrity_badges import BadgeDelegate, IntegrityBadges
+    from bibliofile.gui.sync_action import SyncAction
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
     curation: Curation | None = None  # installed once the first rows are painted
     integrity_badges: IntegrityBadges | None = None
     integrity_delegate: BadgeDelegate | None = None
+    sync_action: SyncAction | None = None  # installed with the deferred features, or at File's first opening
 
     def __init__(
         self,
@@ -211,9 +213,31 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         from bibliofile.gui import fulltext_indexer
 
         self.fulltext = fulltext_indexer.install(self)  # attached files' text, once idle (issue 19)
+        self._install_sync_when_needed()  # File > Sync with Shared Library (issue 21)
+
+    def _install_sync_when_needed(self) -> None:
+        """File > Sync and the automatic sync (issue 21) now for a library that syncs; for one
+        that syncs with nothing (its automatic sync would do nothing) when the File menu first
+        opens: their modules (the sync services, SQLAlchemy's PostgreSQL dialect) were 60-75 ms
+        of CPU after the first paint (issue 22)."""
+        from bibliofile.services.idle_work import shares
+        from bibliofile.storage.errors import LibraryError
+
+        try:
+            now = self.runner.synchronous or shares(self.library)
+        except LibraryError:
+            now = True
+        if now:
+            self._install_sync()
+        else:
+            self.menu_file.aboutToShow.connect(self._install_sync)
+
+    def _install_sync(self) -> None:
+        if self.sync_action is not None:
+            return
         from bibliofile.gui import sync_action
 
-        self.sync_action = sync_action.install(self)  # File > Sync with Shared Library (issue 21)
+        self.sync_action = sync_action.install(self)
 
     def _edit_current(self) -> None:
         self.detail.focus_title()
