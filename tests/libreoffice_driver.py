@@ -28,6 +28,8 @@ UNO socket on a free port of 127.0.0.1, and the steps run in order:
   installed extension (LibreOffice's dispatcher, as a click on the button does); its result has
   ``dispatch_seconds`` (until the command returned) and ``settled_seconds`` (until Writer had
   laid the document out again), then the citations' texts, read from here (not timed);
+- ``{"op": "close_during", "url": U}``: the document closed (handed over, as its window does)
+  while the command ``U`` refreshes on another thread;
 - ``{"op": "undo"}`` / ``{"op": "redo"}`` (``"times": N``): Edit > Undo / Redo, then the
   citations' texts;
 - ``{"op": "save", "path": P}`` / ``{"op": "close"}``.
@@ -175,6 +177,9 @@ def main(steps_file: str) -> int:
                     result["settled_seconds"] = round(time.monotonic() - started, 3)
                     result["answer"] = str(getattr(answer, "Result", answer))
                     result["citations"] = [f.mark.getAnchor().getString() for f in writer.citations(doc)]
+                elif op == "close_during":  # the window closed while a button's refresh runs
+                    result.update(_close_during(smgr, ctx, doc, step["url"]))
+                    doc = None
                 elif op in ("undo", "redo"):  # Edit > Undo / Redo, as often as "times" says
                     manager = doc.getUndoManager()
                     for _ in range(int(step.get("times", 1))):
@@ -205,6 +210,43 @@ def main(steps_file: str) -> int:
             soffice.wait(20)
         with contextlib.suppress(ProcessLookupError):  # soffice.bin outlives its launcher's exit
             os.killpg(soffice.pid, signal.SIGKILL)
+
+
+def _close_during(smgr: Any, ctx: Any, doc: Any, url: str) -> dict[str, Any]:
+    """Dispatch ``url`` on a thread and, once its refresh has locked the views, close the
+    document as its window does (handing it over): whether the close was refused, whether
+    the document was closed once the refresh was done, and what the dispatch raised."""
+    import threading
+
+    frame = doc.getCurrentController().getFrame()
+    helper = smgr.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+    errors: list[str] = []
+
+    def press() -> None:
+        try:
+            helper.executeDispatch(frame, url, "", 0, ())
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    thread = threading.Thread(target=press)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not doc.hasControllersLocked():
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise TimeoutError("the refresh never locked the views")
+        time.sleep(0.02)
+    try:
+        doc.close(True)
+        refused = ""
+    except Exception as exc:  # CloseVetoException
+        refused = type(exc).__name__.rsplit(".", 1)[-1]
+    thread.join(300)
+    try:
+        doc.getURL()
+        closed = False
+    except Exception:  # DisposedException: closed
+        closed = True
+    return {"refused": refused, "closed_after": closed, "errors": errors, "done": not thread.is_alive()}
 
 
 def _refresh_twice(writer: Any, doc: Any, style: str | None) -> list[str]:

@@ -503,3 +503,26 @@ def test_a_refresh_is_one_undo_step_and_refreshes_after_undo_and_redo(qtbot, tmp
     apa = tmp_path / "apa.odt"
     assert body_paragraphs(apa)[:2] == APA_BODY
     assert len(mark_names(apa)) == 2
+
+
+def test_a_document_closed_during_a_refresh_closes_after_it(qtbot, tmp_path) -> None:
+    """Add Citation refreshes on a thread, so the window can be closed meanwhile: the close is
+    refused until the refresh is done, then the document closes (closing it under the refresh
+    crashed soffice: the next step found the bridge gone)."""
+    oxt = build(tmp_path / "bibliofile-writer.oxt", EXTENSION)
+    paras = []
+    for n in range(120):
+        ref = {**KIM, "id": f"k{n}", "citation-key": f"k{n}", "title": f"Book {n}", "author": [{"family": f"Kim{n}", "given": "Bo"}]}
+        data = {"version": 1, "citationID": f"c{n}", "citationItems": [{"id": ref["id"], "itemData": ref}],
+                "properties": {"plainCitation": "{Citation}", "noteIndex": 0}}
+        paras.append(f"<text:p>Claim {n} {reference_mark('BIBLIOFILE_CITATION ' + json.dumps(data), '{Citation}')}.</text:p>")
+    doc = write_odt(tmp_path / "long.odt", "".join(paras))
+    results = run_driver(qtbot, tmp_path, [
+        {"op": "open", "path": str(doc)},
+        {"op": "close_during", "url": "org.bibliofile.writer:Refresh?style=ieee"},
+        {"op": "open", "path": str(doc)},  # soffice still there
+        {"op": "refresh", "style": "apa"},
+    ], oxt=oxt)
+    [closing] = by_op(results, "close_during")
+    assert closing == {**closing, "refused": "CloseVetoException", "closed_after": True, "errors": [], "done": True}
+    assert by_op(results, "refresh")[0]["refreshed"] == 120

@@ -20,6 +20,8 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import uno
+import unohelper
+from com.sun.star.util import CloseVetoException, XCloseListener
 
 from bibliofile_office import app_link, marks
 
@@ -517,15 +519,43 @@ def set_preferences(doc: Any, style: str, locale: Optional[str]) -> None:
 _REFRESHING = threading.RLock()
 
 
+class _KeepOpen(unohelper.Base, XCloseListener):  # type: ignore[misc]
+    """Refuses to let the document close while a refresh edits it: closing it under a refresh
+    (Add Citation refreshes on a thread of its own) crashed soffice. When the closer handed
+    the document over (a window closed), it is closed once the refresh is done."""
+
+    def __init__(self) -> None:
+        self.close_after = False
+
+    def queryClosing(self, event: Any, gets_ownership: bool) -> None:
+        if gets_ownership:
+            self.close_after = True
+        raise CloseVetoException("Bibliofile is refreshing this document's citations", self)
+
+    def notifyClosing(self, event: Any) -> None:
+        pass
+
+    def disposing(self, event: Any) -> None:
+        pass
+
+
 class _Batch(object):
     """One undo step ("Refresh Citations") with the views locked meanwhile: Writer lays out and
-    repaints once at the end instead of after each of hundreds of edits."""
+    repaints once at the end instead of after each of hundreds of edits. The document is not
+    closed meanwhile (see _KeepOpen)."""
 
     def __init__(self, doc: Any, title: str) -> None:
         self.doc = doc
         self.title = title
+        self.keep: Optional[_KeepOpen] = None
 
     def __enter__(self) -> "_Batch":
+        try:
+            keep = _KeepOpen()
+            self.doc.addCloseListener(keep)
+            self.keep = keep
+        except Exception:  # a model that cannot be closed by others either
+            self.keep = None
         self.doc.lockControllers()
         self.undo = None
         try:
@@ -541,6 +571,13 @@ class _Batch(object):
                 self.undo.leaveUndoContext()
         finally:
             self.doc.unlockControllers()
+            if self.keep is not None:
+                self.doc.removeCloseListener(self.keep)
+                if self.keep.close_after:  # it was handed to us while the refresh ran
+                    try:
+                        self.doc.close(True)
+                    except Exception:  # someone else keeps it open now: theirs to close
+                        pass
 
 
 def refresh(doc: Any, style: Optional[str] = None, locale: Optional[str] = None) -> Report:
