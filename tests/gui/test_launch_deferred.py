@@ -7,6 +7,7 @@ listening, the deferred features are installed), it reports which modules were l
   Writer extension, without importing the citation engine's Python side (office_render,
   citation_clusters, citing: 100-190 ms of imports at launch before, which only the first
   render request needs);
+- the citation picker (Edit > Insert Citation…, an editor's pick) is loaded when first opened;
 - a library that syncs with nothing did not load the sync services and SQLAlchemy's PostgreSQL
   dialect (60-75 ms): File > Sync with Shared Library is added when the File menu first opens,
   and a library that syncs gets the automatic sync at launch as before.
@@ -32,6 +33,8 @@ NOT_AT_LAUNCH = (
     "bibliofile.services.office_render",
     "bibliofile.services.citation_clusters",
     "bibliofile.services.citing",
+    "bibliofile.gui.citation_picker",
+    "bibliofile.services.citation_picking",
     "bibliofile.services.sync",
     "sqlalchemy.dialects.postgresql",
 )

@@ -38,11 +38,11 @@ from bibliofile.gui.cayw_server import (
     PickRequest,
     RenderRequest,
 )
-from bibliofile.gui.citation_picker import CitationPicker
 from bibliofile.gui.preferences_dialog import quick_copy_locale, quick_copy_style
 from bibliofile.services.cayw_formats import PickedCite, formatted_citation, pandoc_citation
 
 if TYPE_CHECKING:
+    from bibliofile.gui.citation_picker import CitationPicker
     from bibliofile.gui.first_paint import AfterFirstRows
     from bibliofile.gui.window_api import WindowApi
 
@@ -82,6 +82,9 @@ class PickerActions(QObject):
 
     # ---- the picker ----------------------------------------------------------------------------
     def _new_picker(self) -> CitationPicker:
+        # Imported on first use: it and its search were ~20 ms of CPU before the first rows (issue 22).
+        from bibliofile.gui.citation_picker import CitationPicker
+
         w = self.window
         picker = CitationPicker(w.library, w.runner, w.as_parent())
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
