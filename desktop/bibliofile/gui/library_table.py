@@ -207,6 +207,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._scope: Scope = LIBRARY
         self._sort = "title"
         self._descending = False
+        self._orders_wanted = False  # a search may come (the search field took focus): see _prepare_orders
         self._serial = 0
         self._applied_serial = 0
         self._totals: dict[Scope, int] = {}
@@ -418,13 +419,23 @@ class LibraryTableModel(QAbstractTableModel):
         Only the current sort: warming the five other common orders after launch kept the CPU
         busy until 3 s after the window appeared (issue 22: idle within 1.0 s). A column's
         orders are read when the pointer comes to its header (``prepare_sort``), before the
-        click that asks for them."""
-        if self.runner.synchronous:
+        click that asks for them.
+
+        Not before a search may come (``want_orders``: the search field took focus): at launch
+        this was the largest work left after the first paint (30-60 ms at 100k, issue 22)."""
+        if self.runner.synchronous or not self._orders_wanted:
             return
         lib = self.library
         if scope == self._scope:  # still wanted
             sort, desc = self._sort, self._descending
             self.runner.ahead(lambda _c: lib.prepare_order(sort, desc, scope, True), None, lambda _e: None)
+
+    def want_orders(self) -> None:
+        """A search may follow (the search field took focus): warm the current sort's order now
+        and after every later search and write."""
+        if not self._orders_wanted:
+            self._orders_wanted = True
+            self._prepare_orders(self._scope)
 
     def prepare_sort(self, column: int) -> None:
         """The pointer is on this column's header: read its two orders (~60 ms each at 100k,

@@ -146,6 +146,7 @@ class MainWindow(WindowMenus, ReferenceActions, CollectionActions, WindowImport,
         # ---- wiring ---------------------------------------------------------------------------
         self.search_field.searchRequested.connect(self.set_query)
         self.search_field.resultsWanted.connect(self._go_to_results)
+        self.search_field.focusEntered.connect(self.model.want_orders)  # not at launch (issue 22)
         self.model.queryHintChanged.connect(self._show_hint)
         self.model.countsChanged.connect(self._show_counts)
         self.model.rowsUnreadable.connect(self.show_status)

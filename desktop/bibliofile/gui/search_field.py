@@ -18,7 +18,7 @@ Signals:
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QContextMenuEvent, QKeyEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QStyle, QToolTip, QWidget
 
 from bibliofile.model.query import parse_query
@@ -35,6 +35,7 @@ SYNTAX_TIP = (
 class SearchField(QLineEdit):
     searchRequested = Signal(str)
     resultsWanted = Signal()
+    focusEntered = Signal()  # a search may follow: the table warms what it searches with (issue 22)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,10 @@ class SearchField(QLineEdit):
         menu.addAction(self.inside_files_action)
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focusEntered.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
