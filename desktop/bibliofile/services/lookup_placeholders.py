@@ -13,13 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bibliofile.model.identifiers import Identifier, parse_identifier
 from bibliofile.model.reference import Reference
 from bibliofile.storage import lookup_queue
 from bibliofile.storage.batches import now
 from bibliofile.storage.library import Library, UnitOfWork
 from bibliofile.storage.lookup_queue import PendingLookup
+
+if TYPE_CHECKING:
+    from bibliofile.model.identifiers import Identifier
 
 __all__ = ["PLACEHOLDER_TITLE", "identifier_of", "queue_placeholders", "waiting"]
 
@@ -35,6 +38,10 @@ def waiting(library: Library) -> int:
 
 def identifier_of(ref: Reference) -> Identifier | None:
     """The identifier a reference is best looked up by: DOI, arXiv id, PMID, PMCID, ISBN."""
+    # Here, not at the top: the window imports this module at launch for ``waiting``, and
+    # identifiers brings isbnlib (~15 ms of CPU after the first paint, issue 22).
+    from bibliofile.model.identifiers import Identifier, parse_identifier
+
     f = ref.fields
     tries: list[str] = []
     if f.get("doi"):
