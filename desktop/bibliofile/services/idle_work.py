@@ -4,11 +4,8 @@ with nothing to index or keep up to date leaves the process idle after its first
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bibliofile.storage import idle_work
-from bibliofile.storage.library import Library, connection
-from bibliofile.storage.tables import sync_state_t
+from bibliofile.storage.library import Library
 
 __all__ = ["files_to_index", "keeps_files", "shares"]
 
@@ -28,5 +25,4 @@ def shares(library: Library) -> bool:
     ``services.sync.remembered_server`` reads it): only then is the automatic sync started with
     the window. Its modules (the sync services, SQLAlchemy's PostgreSQL dialect) cost 60-75 ms
     of CPU; a library that syncs with nothing gets File > Sync when the File menu first opens."""
-    with connection(library) as conn:
-        return conn.execute(select(sync_state_t.c.id).limit(1)).first() is not None
+    return idle_work.has_sync_server(library)

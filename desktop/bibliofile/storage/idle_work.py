@@ -9,9 +9,9 @@ from sqlalchemy import exists, select
 
 from bibliofile.storage.fulltext import FINISHED
 from bibliofile.storage.library import Source, connection
-from bibliofile.storage.tables import attachments_t, autoexports_t, fulltext_files_t
+from bibliofile.storage.tables import attachments_t, autoexports_t, fulltext_files_t, sync_state_t
 
-__all__ = ["has_autoexports", "has_unindexed_attachments"]
+__all__ = ["has_autoexports", "has_sync_server", "has_unindexed_attachments"]
 
 A = attachments_t.c
 F = fulltext_files_t.c
@@ -21,6 +21,12 @@ def has_autoexports(src: Source) -> bool:
     """The library keeps at least one file up to date (File > Keep a .bib Updated…)."""
     with connection(src) as conn:
         return conn.execute(select(autoexports_t.c.id).limit(1)).first() is not None
+
+
+def has_sync_server(src: Source) -> bool:
+    """The library remembers a shared library it syncs with (File > Sync with Shared Library)."""
+    with connection(src) as conn:
+        return conn.execute(select(sync_state_t.c.id).limit(1)).first() is not None
 
 
 def has_unindexed_attachments(src: Source) -> bool:
