@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from bibliofile.gui.library_table import (
     COLUMN_KEYS,
+    FIRST_SCREEN_ROWS,
     IDS_MIME,
     PAGE_SIZE,
     LibraryTableModel,
@@ -55,12 +56,15 @@ def test_rows_are_read_a_page_at_a_time(lib: Library, monkeypatch) -> None:
     monkeypatch.setattr(lib, "rows", counting_rows)
     model = model_for(lib)
     assert model.rowCount() == 2000
-    assert fetched == []  # opening the table reads no rows at all
-    for r in range(50):
+    # The search reads its first screen of rows with the ids (on its worker), no more.
+    assert fetched == [FIRST_SCREEN_ROWS]
+    for r in range(FIRST_SCREEN_ROWS):
         model.data(model.index(r, COL["title"]))
-    assert fetched == [PAGE_SIZE]  # one page served fifty rows
+    assert fetched == [FIRST_SCREEN_ROWS]  # painting the first screen reads nothing
+    model.data(model.index(FIRST_SCREEN_ROWS, COL["title"]))
+    assert len(fetched) == 2 and fetched[1] < PAGE_SIZE  # scrolling on: a page, less rows read
     model.data(model.index(1500, COL["title"]))
-    assert len(fetched) == 2 and max(fetched) <= PAGE_SIZE
+    assert len(fetched) == 3 and max(fetched) <= PAGE_SIZE
 
 
 def test_sort_runs_in_sql(lib: Library) -> None:

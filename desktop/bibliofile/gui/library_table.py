@@ -88,6 +88,7 @@ PENDING_FINISH_MS = 150  # the rest of a head-first search starts by then even i
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 CACHE_ROWS = 3000
 ANNOTATED_ROWS = 80  # rows of a search's first screen its annotator learns about (a tall window)
+FIRST_SCREEN_ROWS = ANNOTATED_ROWS  # rows a search's worker reads and formats for its first paint
 
 
 class RowAnnotator(Protocol):
@@ -164,6 +165,28 @@ _READING_FORMAT: dict[str, Any] = {
     "rating": lambda v: stars(int(v or 0)),
 }
 
+@dataclass(frozen=True, slots=True)
+class FirstRows:
+    """A search's first screen of rows, read and formatted on its worker with its ids, so that
+    painting them runs no query on the GUI thread (issue 22: the page read and the formatting
+    were ~5-10 ms of each keystroke's GUI time, and the query waits for the GIL under load)."""
+
+    version: int  # the model's rows version when the search started (see LibraryTableModel)
+    rows: dict[int, tuple[Any, ...]]
+    texts: dict[int, tuple[str, ...]]
+
+
+def _read_first_rows(library: Library, ids: Sequence[int], version: int) -> FirstRows:
+    """On a search's worker: the rows of ``ids`` and their text as shown. A damaged page gives
+    nothing here: painting reads it row by row and says what is wrong (``_fill_page``)."""
+    try:
+        rows = library.rows(ids, COLUMN_KEYS) if ids else {}
+    except LibraryError:
+        rows = {}
+    texts = {rid: tuple(_format(k, v) for k, v in zip(COLUMN_KEYS, row, strict=True)) for rid, row in rows.items()}
+    return FirstRows(version, rows, texts)
+
+
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ANSWERED = frozenset(
     int(r) for r in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole, Qt.ItemDataRole.TextAlignmentRole)
@@ -202,6 +225,8 @@ class LibraryTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None
         self._cache: OrderedDict[int, tuple[Any, ...]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[str, ...]] = OrderedDict()  # as shown, per id
+        # Moves on at every write: rows a search's worker read before it are not kept (FirstRows).
+        self._rows_version = 0
         self._query = ""
         self._inside_files = False  # plain words also search attached files (issue 19)
         self._scope: Scope = LIBRARY
@@ -292,45 +317,53 @@ class LibraryTableModel(QAbstractTableModel):
         known = None if recount else self._totals.get(scope)
         keep_rows = not recount  # a keystroke: no write since the rows were read
         if not keep_rows:
+            self._rows_version += 1  # rows read by searches started before this are not kept
             self.rowsStale.emit()  # before the worker starts, so what it learns is current
         annotator = self.annotator
+        version = self._rows_version
+        cached = self._cache if keep_rows else {}  # only membership is read on the worker
 
-        def work(_ctx: Any) -> tuple[StagedSearch, int, Any] | None:
+        def work(_ctx: Any) -> tuple[StagedSearch, int, Any, FirstRows] | None:
             if serial != self._serial:
                 return None  # typed on before this search started: only the newest is wanted
             staged = lib.search_staged(searched, sort, desc, scope, HEAD_ROWS)
-            # What the first screen of rows needs beside them (their badges), found here so
-            # that rows, count and badges are painted at once.
+            # What the first screen of rows needs beside them (their text, their badges), found
+            # here so that rows, count and badges are painted at once, with no query in the paint.
+            first = staged.head[:FIRST_SCREEN_ROWS]
+            rows = _read_first_rows(lib, [i for i in first if i not in cached], version)
             extra = annotator.prepare(staged.head[:ANNOTATED_ROWS]) if annotator is not None else None
             if not parse_query(query).terms:
-                return staged, staged.count, extra
-            return staged, known if known is not None else lib.count(scope), extra
+                return staged, staged.count, extra, rows
+            return staged, known if known is not None else lib.count(scope), extra, rows
 
         if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
             # The window's first search: the first rows and the count come back in ~5 ms, so
             # the window is painted with them while the whole order (~100 ms at 100k) is read.
-            def head(_ctx: Any) -> tuple[list[int], int]:
-                return lib.search_head(sort, desc, scope, HEAD_ROWS), lib.count(scope)
+            def head(_ctx: Any) -> tuple[list[int], int, FirstRows]:
+                ids = lib.search_head(sort, desc, scope, HEAD_ROWS)
+                return ids, lib.count(scope), _read_first_rows(lib, ids[:FIRST_SCREEN_ROWS], version)
 
             self.runner.read(head, lambda res: self._apply_head(serial, *res), lambda _e: None)
 
-        def done(res: tuple[StagedSearch, int, Any] | None) -> None:
+        def done(res: tuple[StagedSearch, int, Any, FirstRows] | None) -> None:
             if res is not None:
                 if annotator is not None and annotator is self.annotator:
                     annotator.accept(res[2])
-                self._apply_staged(serial, scope, res[0], res[1], keep_rows)
+                self._apply_staged(serial, scope, res[0], res[1], keep_rows, res[3])
 
         self.runner.read(work, done, self._search_failed)
 
-    def _apply_staged(self, serial: int, scope: Scope, staged: StagedSearch, total: int, keep_rows: bool) -> None:
+    def _apply_staged(
+        self, serial: int, scope: Scope, staged: StagedSearch, total: int, keep_rows: bool, first: FirstRows | None = None
+    ) -> None:
         """A broad search's first rows and count are shown at once; its other ids are put in
         order on a worker (StagedSearch.finish) and swapped in without a reset."""
         if staged.finish is None:
-            self._apply(serial, scope, staged.head, total, keep_rows)
+            self._apply(serial, scope, staged.head, total, keep_rows, first)
             return
         if serial < self._applied_serial or serial != self._serial:
             return
-        self._show_head(serial, staged.head, staged.count, total, keep_rows)
+        self._show_head(serial, staged.head, staged.count, total, keep_rows, first)
         finish = staged.finish
 
         def start() -> None:
@@ -358,13 +391,15 @@ class LibraryTableModel(QAbstractTableModel):
         if start is not None:
             start()
 
-    def _apply_head(self, serial: int, head: list[int], total: int) -> None:
+    def _apply_head(self, serial: int, head: list[int], total: int, first: FirstRows | None = None) -> None:
         """The first search's first rows, read apart from the whole order (see refresh)."""
         if serial != self._serial or self._applied_serial >= serial or self._ids:
             return
-        self._show_head(serial, head, total, total, keep_rows=True)
+        self._show_head(serial, head, total, total, True, first)
 
-    def _show_head(self, serial: int, head: list[int], count: int, total: int, keep_rows: bool) -> None:
+    def _show_head(
+        self, serial: int, head: list[int], count: int, total: int, keep_rows: bool, first: FirstRows | None = None
+    ) -> None:
         """Show a search's first rows; rows past them hold 0 ("not read yet": they paint empty
         and are left out of selections) until ``_apply`` brings every id."""
         self.beginResetModel()
@@ -373,6 +408,7 @@ class LibraryTableModel(QAbstractTableModel):
         if not keep_rows:
             self._cache.clear()
             self._texts.clear()
+        self._keep_first_rows(first)
         self.total = total
         self._head_serial = serial
         self.endResetModel()
@@ -383,7 +419,9 @@ class LibraryTableModel(QAbstractTableModel):
 
         messages.show_error(None, exc)
 
-    def _apply(self, serial: int, scope: Scope, ids: list[int], total: int, keep_rows: bool = False) -> None:
+    def _apply(
+        self, serial: int, scope: Scope, ids: list[int], total: int, keep_rows: bool = False, first: FirstRows | None = None
+    ) -> None:
         if serial < self._applied_serial or serial != self._serial:
             return  # a newer search is on its way
         self._applied_serial = serial
@@ -406,6 +444,7 @@ class LibraryTableModel(QAbstractTableModel):
             if not keep_rows:  # after a write, rows are read again
                 self._cache.clear()
                 self._texts.clear()
+            self._keep_first_rows(first)
             self.total = total
             self.endResetModel()
         self.countsChanged.emit(len(ids), total)
@@ -450,8 +489,21 @@ class LibraryTableModel(QAbstractTableModel):
 
         self.runner.ahead(work, None, lambda _e: None)
 
+    def _keep_first_rows(self, first: FirstRows | None) -> None:
+        """Keep the rows a search's worker read for its first screen (see FirstRows), unless the
+        library was written since that search started: then painting reads them again."""
+        if first is None or first.version != self._rows_version:
+            return
+        self._cache.update(first.rows)
+        self._texts.update(first.texts)
+        while len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        while len(self._texts) > CACHE_ROWS:
+            self._texts.popitem(last=False)
+
     def invalidate(self) -> None:
         """Forget cached rows and repaint once (after a write); ids stay until the next search."""
+        self._rows_version += 1
         self._cache.clear()
         self._texts.clear()
         if self._ids:
