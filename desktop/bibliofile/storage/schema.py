@@ -333,6 +333,7 @@ class SyncStateRow(Base):
     replica_id: Mapped[str]
     last_pulled_version: Mapped[int]
     last_synced: Mapped[datetime | None]
+    scope_json: Mapped[str | None]  # None: the whole library; else the chosen collections' gids
 
 
 class SyncBaseRow(Base):
