@@ -26,6 +26,16 @@ def library(library_path: Path) -> Iterator[object]:
     lib.close()
 
 
+@pytest.fixture(scope="module")
+def pg() -> Iterator[object]:
+    """A private PostgreSQL for the sync tests of one module (``tests.pg_server``: initdb and
+    pg_ctl in a temporary folder on a free port), stopped after the module's last test."""
+    from tests.pg_server import running_server
+
+    with running_server() as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """platformdirs and QSettings write under XDG dirs: point them at a temporary home."""

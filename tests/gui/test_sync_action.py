@@ -5,11 +5,10 @@ and the local edit stays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.gui import messages, sync_action
 from bibliofile.gui.sync_setup_dialog import SyncSetupDialog
@@ -17,12 +16,6 @@ from bibliofile.model import Reference
 from bibliofile.services import sync
 from bibliofile.storage import sync_replica
 from bibliofile.storage.library import Library
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.gui import messages, sync_action, sync_status
 from bibliofile.gui.library_table import TABLE_COLUMNS
@@ -26,12 +26,6 @@ from bibliofile.storage.library import Library
 _names = count()
 TITLE = [c.key for c in TABLE_COLUMNS].index("title")
 FAST = {"debounce_ms": 200, "retry_ms": (300, 1000)}
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

@@ -14,25 +14,18 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
-from tests.pg_server import SUPERUSER, PgServer, running_server
+from tests.pg_server import SUPERUSER, PgServer
 
 from bibliofile.model import Reference
 from bibliofile.storage.library import Library
 
 _names = count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

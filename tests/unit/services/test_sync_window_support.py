@@ -14,7 +14,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.model import Creator, Reference
 from bibliofile.services import changes, sync
@@ -22,12 +22,6 @@ from bibliofile.storage import server
 from bibliofile.storage.library import Library
 
 _names = count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Engine, column, inspect, select, table, update
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.model import Creator, CreatorRole, Reference, SourceRecord
 from bibliofile.model.merge import normalize
@@ -27,12 +27,6 @@ from bibliofile.storage import server
 from bibliofile.storage.server_tables import VERSION_TABLE, server_metadata
 
 _names = count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

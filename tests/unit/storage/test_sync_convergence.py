@@ -12,14 +12,12 @@ on the same references and fields. Few examples, so the module runs in seconds.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.model import Creator, Reference
 from bibliofile.model.merge import Json
@@ -46,12 +44,6 @@ ops = st.one_of(
     st.tuples(st.just("add"), st.integers(0, 1)),
     st.tuples(st.just("sync"), st.integers(0, 1)),
 )
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 def state(lib: Library) -> dict[str, dict[str, Json]]:

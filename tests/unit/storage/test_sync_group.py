@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.model import Creator, Reference
 from bibliofile.services import sync
@@ -31,12 +31,6 @@ from bibliofile.storage.server_tables import (
 )
 
 _names = count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import column, func, select, table
-from tests.pg_server import PgServer, running_server
+from tests.pg_server import PgServer
 
 from bibliofile.model import Creator, Reference
 from bibliofile.model.merge import Json
@@ -28,12 +28,6 @@ from bibliofile.storage.library import Library
 from bibliofile.storage.server_tables import change_log, s_collections, s_references
 
 _names = count()
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    with running_server() as s:
-        yield s
 
 
 @pytest.fixture
