@@ -42,16 +42,7 @@ ONLY_HINT = (
 def collection_paths(rows: list[tuple[int, int | None, str]]) -> list[str]:
     """"Parent/Child" of each collection of (id, parent id, name) rows, parents first, by name."""
     by_id = {i: (p, n) for i, p, n in rows}
-    out: list[str] = []
-    for cid in by_id:
-        names: list[str] = []
-        seen: set[int] = set()
-        at: int | None = cid
-        while at is not None and at in by_id and at not in seen:
-            seen.add(at)
-            names.append(by_id[at][1])
-            at = by_id[at][0]
-        out.append("/".join(reversed(names)))
+    out = [sync.tree_path(cid, by_id, lambda at: (by_id[at][1], by_id[at][0])) for cid in by_id]
     return sorted(out, key=lambda p: [part.casefold() for part in p.split("/")])
 
 

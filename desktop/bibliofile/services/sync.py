@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from string import ascii_lowercase
-from typing import Literal
+from typing import Literal, TypeVar
 from uuid import UUID
 
 from bibliofile.model.merge import Conflict, Json, canonical, merge_object, normalize
@@ -200,19 +200,30 @@ def _resolve_collections(uow: UnitOfWork, conn: server.ServerConnection, wanted:
     return out
 
 
+K = TypeVar("K", bound=Hashable)
+
+
+def tree_path(start: K, known: Container[K], step: Callable[[K], tuple[str, K | None]]) -> str:
+    """"Parent/Child" of ``start``: ``step`` gives a node's name and its parent; the walk stops at
+    a parent not in ``known`` (or seen before: a damaged cycle ends the path)."""
+    names: list[str] = []
+    seen: set[K] = set()
+    at: K | None = start
+    while at is not None and at in known and at not in seen:
+        seen.add(at)
+        name, at_parent = step(at)
+        names.append(name)
+        at = at_parent
+    return "/".join(reversed(names))
+
+
 def collection_paths(collections: Mapping[str, Mapping[str, Json]]) -> dict[str, str]:
     """gid -> "Parent/Child" path of each collection (gid -> snapshot with its "parent")."""
-    out: dict[str, str] = {}
-    for gid in collections:
-        names: list[str] = []
-        seen: set[str] = set()
-        at: str | None = gid
-        while at is not None and at in collections and at not in seen:
-            seen.add(at)
-            names.append(str(collections[at].get("name") or ""))
-            parent = collections[at].get("parent")
-            at = str(parent) if parent else None
-        out[gid] = "/".join(reversed(names))
+    def step(at: str) -> tuple[str, str | None]:
+        parent = collections[at].get("parent")
+        return str(collections[at].get("name") or ""), str(parent) if parent else None
+
+    out = {gid: tree_path(gid, collections.keys(), step) for gid in collections}
     return out
 
 
