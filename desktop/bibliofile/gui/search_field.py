@@ -40,7 +40,16 @@ class SearchField(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("searchField")
-        self.setClearButtonEnabled(True)
+        # Our own clear action, not setClearButtonEnabled: Qt's button fades in over 160 ms on
+        # the first character (and out on the last), so the screen kept changing ~130 ms after a
+        # search's rows had settled (issue 22). This one appears and goes at once.
+        clear_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_LineEditClearButton)
+        self.clear_action = QAction(clear_icon, "Clear Search", self)
+        self.clear_action.setObjectName("searchClear")
+        self.clear_action.setToolTip("Clear the search (Esc)")
+        self.clear_action.triggered.connect(self._clear)
+        self.addAction(self.clear_action, QLineEdit.ActionPosition.TrailingPosition)  # first: at the end
+        self.textChanged.connect(lambda text: self.clear_action.setVisible(bool(text)))
         self.setPlaceholderText(PLACEHOLDER)
         self.setToolTip(SYNTAX_TIP)
         self.setMinimumWidth(260)
@@ -48,7 +57,6 @@ class SearchField(QLineEdit):
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         self.hint_action = QAction(icon, "", self)
         self.hint_action.setObjectName("searchHint")
-        self.hint_action.setVisible(False)
         self.hint_action.triggered.connect(self._show_hint_tip)
         self.addAction(self.hint_action, QLineEdit.ActionPosition.TrailingPosition)
         self.textChanged.connect(self._update_hint)
@@ -62,9 +70,13 @@ class SearchField(QLineEdit):
         self.inside_files_action.setToolTip("Plain words also match the text of attached files (PDF, HTML, text)")
         file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
         self.inside_files_indicator = QAction(file_icon, "Searching inside files too (click to stop)", self)
-        self.inside_files_indicator.setVisible(False)
         self.inside_files_indicator.triggered.connect(lambda: self.inside_files_action.setChecked(False))
         self.addAction(self.inside_files_indicator, QLineEdit.ActionPosition.LeadingPosition)
+        # Hidden only once added: QLineEdit gives an action hidden before addAction a button
+        # that shows anyway (the file icon was always at the field's start), and places side
+        # buttons when they are added, so the clear button, added first, keeps the far end.
+        for action in (self.clear_action, self.hint_action, self.inside_files_indicator):
+            action.setVisible(False)
         self.inside_files_action.toggled.connect(self.inside_files_indicator.setVisible)
 
     def _fire(self, *_args: object) -> None:
@@ -83,6 +95,11 @@ class SearchField(QLineEdit):
         self.hint_action.setToolTip(hint)
         self.hint_action.setText(hint)
         self.setToolTip(f"{hint}\n\n{SYNTAX_TIP}" if hint else SYNTAX_TIP)
+
+    def _clear(self) -> None:
+        self.clear()
+        self._fire()
+        self.setFocus()
 
     def _show_hint_tip(self) -> None:
         QToolTip.showText(self.mapToGlobal(QPoint(self.width() - 20, self.height())), self.hint, self)
@@ -112,8 +129,7 @@ class SearchField(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
-            self.clear()
-            self._fire()
+            self._clear()
             return
         if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self._fire()  # Enter searches what was not searched yet (see flush)
