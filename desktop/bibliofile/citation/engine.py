@@ -390,6 +390,9 @@ def _item_ids(items: list[dict[str, Any]]) -> list[str]:
     return ids
 
 
+COMPACT_AFTER_S = 3.0  # quiet seconds after a style's engine is built before V8 collects
+
+
 class CiteprocEngine:
     """One V8 context with citeproc-js loaded, formatting in any style, locale and format.
 
@@ -402,8 +405,13 @@ class CiteprocEngine:
         citeproc_js: Path | None = None,
         styles: StyleCatalogue | None = None,
         max_engines: int = 6,
+        compact_after: float | None = COMPACT_AFTER_S,
     ) -> None:
         self._js_path = citeproc_js or find_citeproc_js()
+        self._compact_after = compact_after
+        self._compact_timer: threading.Timer | None = None
+        self._last_call = 0.0
+        self.compactions = 0
         self._styles = styles
         self._max = max(1, max_engines)
         self._lock = threading.RLock()
@@ -435,12 +443,17 @@ class CiteprocEngine:
     def close(self) -> None:
         """Free the V8 context (also done at exit; closing twice is harmless).
 
+        V8 keeps most of the pages it had (a closed context gives back ~4 MB of ~45), so the
+        engine is not closed when idle; ``_compact_later`` is what gives memory back.
+
         Contexts are made and freed on one thread for the whole process (``_owner``):
         mini-racer crashes the process (SIGSEGV) when a context made on one thread is freed on
         another, which is what the GUI would do (made on a worker of the read pool, freed at
         exit on the main thread), and also when contexts are made on several short-lived threads.
         """
         with self._lock:
+            if self._compact_timer is not None:
+                self._compact_timer.cancel()
             self._engines.clear()
             if self._ctx is not None:
                 ctx, self._ctx = self._ctx, None
@@ -465,6 +478,7 @@ class CiteprocEngine:
 
     # ---- engines ---------------------------------------------------------------------------
     def _call(self, fn: str, *args: Any) -> Any:
+        self._last_call = time.monotonic()
         try:
             return self._context().call(f"BF.{fn}", *args)
         except EngineUnavailable:
@@ -503,7 +517,44 @@ class CiteprocEngine:
         while len(self._engines) > self._max:
             old, _ = self._engines.popitem(last=False)
             self._call("dropEngine", old)
+        self._compact_later()
         return built
+
+    # ---- memory ----------------------------------------------------------------------------
+    def _compact_later(self, delay: float | None = None) -> None:
+        """Give V8's garbage back once the engine has been quiet for ``compact_after`` seconds.
+
+        Building a style's engine leaves tens of MB of garbage in V8's heap (APA: the heap
+        peaks at ~94 MB and holds ~52 MB once collected; the process's resident memory falls
+        by ~40 MB), which V8 would keep until it next grows the heap. Rendering afterwards adds
+        little, so one collection after a build is enough. It takes 0.2-0.3 s, off the caller's
+        thread and only while no one renders: a render that comes first postpones it.
+        """
+        if self._compact_after is None:
+            return
+        if self._compact_timer is not None:
+            self._compact_timer.cancel()
+        timer = threading.Timer(self._compact_after if delay is None else delay, self._compact)
+        timer.name = "bibliofile-v8-compact"
+        timer.daemon = True
+        self._compact_timer = timer
+        timer.start()
+
+    def _compact(self) -> None:
+        assert self._compact_after is not None
+        quiet = time.monotonic() - self._last_call
+        if quiet < self._compact_after:  # rendered since: wait until it has been quiet that long
+            self._compact_later(self._compact_after - quiet)
+            return
+        if not self._lock.acquire(blocking=False):
+            self._compact_later()  # a render is running
+            return
+        try:
+            if self._ctx is not None:
+                self._ctx.low_memory_notification()
+                self.compactions += 1
+        finally:
+            self._lock.release()
 
     def prepare(self, style: str = "apa", locale: str | None = None) -> float:
         """Build (or find) the engine for a style ahead of need; returns seconds spent building."""
