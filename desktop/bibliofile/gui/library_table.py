@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -106,6 +106,10 @@ class RowAnnotator(Protocol):
 # and air; rows measured; text of one shape; (floor px, cap px, cap as a share of the table).
 _FIT_PAD = 24
 _FIT_SAMPLE_ROWS = 100
+# Rows the window's first search reads with its head: the first screen's and those a first
+# run's column fit measures (LibraryTableView._content_widths), so neither queries on the GUI
+# thread before the first rows are painted.
+LAUNCH_ROWS = max(FIRST_SCREEN_ROWS, _FIT_SAMPLE_ROWS)
 # Text of one shape: (as wide as this, squeezed to no less than this).
 _FIT_SAMPLE_TEXT = {"year": ("0000", "0000"), "date_added": ("0000-00-00 00:00", "0000-00-00…")}
 _FIT_LIMITS: dict[str, tuple[int, int, float]] = {
@@ -336,22 +340,40 @@ class LibraryTableModel(QAbstractTableModel):
                 return staged, staged.count, extra, rows
             return staged, known if known is not None else lib.count(scope), extra, rows
 
-        if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
-            # The window's first search: the first rows and the count come back in ~5 ms, so
-            # the window is painted with them while the whole order (~100 ms at 100k) is read.
-            def head(_ctx: Any) -> tuple[list[int], int, FirstRows]:
-                ids = lib.search_head(sort, desc, scope, HEAD_ROWS)
-                return ids, lib.count(scope), _read_first_rows(lib, ids[:FIRST_SCREEN_ROWS], version)
-
-            self.runner.read(head, lambda res: self._apply_head(serial, *res), lambda _e: None)
-
         def done(res: tuple[StagedSearch, int, Any, FirstRows] | None) -> None:
             if res is not None:
                 if annotator is not None and annotator is self.annotator:
                     annotator.accept(res[2])
                 self._apply_staged(serial, scope, res[0], res[1], keep_rows, res[3])
 
+        if not self._ids and self._applied_serial == 0 and not self.runner.synchronous and not parse_query(query).terms:
+            # The window's first search: the first rows and the count come back in ~5 ms, so
+            # the window is painted with them, and only then is the whole order read (~25 ms
+            # of CPU at 100k, which beside the first paint only delayed it: issue 22). The rows
+            # read are those the first-run column fit measures as well, so painting them runs
+            # no query on the GUI thread.
+            def head(_ctx: Any) -> tuple[list[int], int, FirstRows]:
+                ids = lib.search_head(sort, desc, scope, HEAD_ROWS)
+                return ids, lib.count(scope), _read_first_rows(lib, ids[:LAUNCH_ROWS], version)
+
+            def whole() -> None:
+                self.runner.read(work, done, self._search_failed)
+
+            def head_read(res: tuple[list[int], int, FirstRows]) -> None:
+                self._apply_head(serial, *res)
+                self._after_head(serial, whole)
+
+            self.runner.read(head, head_read, lambda _e: self._after_head(serial, whole))
+            return
         self.runner.read(work, done, self._search_failed)
+
+    def _after_head(self, serial: int, whole: Callable[[], None]) -> None:
+        """The first search's head is shown (or could not be read): read its whole order once
+        the view has painted the head (``start_pending``), or after PENDING_FINISH_MS."""
+        if serial != self._serial:
+            return  # a newer search replaced this one
+        self._pending_finish = whole
+        QTimer.singleShot(PENDING_FINISH_MS, self.start_pending)
 
     def _apply_staged(
         self, serial: int, scope: Scope, staged: StagedSearch, total: int, keep_rows: bool, first: FirstRows | None = None
