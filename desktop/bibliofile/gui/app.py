@@ -20,7 +20,6 @@ from bibliofile import __version__
 from bibliofile.gui import messages
 from bibliofile.gui.app_icon import APP_ID, DISPLAY_NAME, app_icon
 from bibliofile.gui.crash_dialog import install_excepthook
-from bibliofile.gui.file_open import FileOpenHandler
 from bibliofile.services.locations import log_path, sample_library_file
 from bibliofile.startup import resume_collector
 from bibliofile.storage.errors import LibraryError
@@ -133,6 +132,8 @@ def run_gui(library_path: Path, explicit: bool = False, open_files: Sequence[Pat
     if sys.platform == "darwin":
         # macOS sends double-clicked files as events. A filter on the application sees every
         # event of every widget, so it is installed only where such events come (issue 22).
+        from bibliofile.gui.file_open import FileOpenHandler
+
         app.installEventFilter(FileOpenHandler(window))
     if open_files:
         QTimer.singleShot(0, lambda: window.import_files(list(open_files)))
