@@ -3,6 +3,7 @@
     python bench/bench_import.py [--n 100000] [--seed 1] [--repeat 1] [--workers 2] [--json OUT]
     python bench/bench_import.py --profile [--n 100000]     (where our import's time goes)
     python bench/bench_import.py --timeline [--n 100000]    (its CPU and its workers' over time)
+    python bench/bench_import.py --phases [--n 100000]      (the importing thread's CPU per phase)
 
 (a) baseline: ``bibtexparser.parse_file(path)`` with its default parse stack (parse only, no
     storage); (b) ours: ``Library.open(fresh file)`` + ``import_files(lib, [path])`` (read,
@@ -405,6 +406,117 @@ def timeline(path: Path, workers: int, step: float = 0.25) -> None:
     print(f"main busy with the workers idle: {alone:.2f} s; workers busy with main idle: {waiting:.2f} s")
 
 
+# ---- phases of the importing process -------------------------------------------------------------
+
+
+def run_phases(path: Path, workers: int) -> dict[str, Any]:
+    """Our import with the importing thread's CPU (``time.thread_time``) and wall time taken at
+    its phase boundaries: before the first batch is stored, storing batches (and, apart, the
+    SQL of each table) until the indexes are built, the build, the batches stored after it,
+    and the end (keys, sync marks, commit). Only functions of the importing process are
+    wrapped (never one a worker is sent), so the workers run as in a timed run.
+
+    Why: on two cores the importing process is the critical path, and what it does while the
+    workers are idle (the build, the last batches, the commit) decides the wall time; cProfile
+    (``--profile``) slows exactly the Python parts, these timers do not."""
+    from bibliofile.services import importing
+    from bibliofile.storage import library as lib_module
+    from bibliofile.storage import search_fts5
+
+    marks: dict[str, list[float]] = {}  # phase -> [wall, cpu]
+    sql: dict[str, list[float]] = {}
+    state = {"built": False, "last_store": 0.0, "last_store_cpu": 0.0}
+
+    def add(table: dict[str, list[float]], key: str, wall: float, cpu: float) -> None:
+        slot = table.setdefault(key, [0.0, 0.0])
+        slot[0] += wall
+        slot[1] += cpu
+
+    def timed(table: dict[str, list[float]], key_of: Any, f: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            w, c = time.perf_counter(), time.thread_time()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                add(table, key_of(args), time.perf_counter() - w, time.thread_time() - c)
+
+        return wrapper
+
+    store = importing._store
+
+    def stored(*args: Any, **kwargs: Any) -> Any:
+        w, c = time.perf_counter(), time.thread_time()
+        if "first batch" not in marks:
+            marks["before the first batch (read, decode, cut, parse here)"] = [w - t0, c - c0]
+            marks["first batch"] = [0.0, 0.0]
+        try:
+            return store(*args, **kwargs)
+        finally:
+            key = "batches stored after the build" if state["built"] else "batches stored before the build"
+            add(marks, key, time.perf_counter() - w, time.thread_time() - c)
+            state["last_store"], state["last_store_cpu"] = time.perf_counter(), time.thread_time()
+
+    build = lib_module.BulkLoad.build_indexes
+
+    def built(self: Any) -> None:
+        if state["built"] or not self._indexes:
+            build(self)
+            return
+        w, c = time.perf_counter(), time.thread_time()
+        build(self)
+        add(marks, "index build", time.perf_counter() - w, time.thread_time() - c)
+        state["built"] = True
+
+    table_name = {"references": "references", "creators": "creators", "blocks": "kept blocks"}
+    importing._store = stored  # type: ignore[assignment]
+    lib_module.BulkLoad.build_indexes = built  # type: ignore[method-assign]
+    lib_module.UnitOfWork._insert_many = timed(  # type: ignore[method-assign]
+        sql, lambda a: "SQL " + table_name.get(a[1].name, a[1].name), lib_module.UnitOfWork._insert_many
+    )
+    search_fts5.Fts5Index.add = timed(sql, lambda _a: "SQL full-text rows", search_fts5.Fts5Index.add)  # type: ignore[method-assign]
+
+    tmp = Path(tempfile.mkdtemp(prefix="phases-", dir=DATA_DIR))
+    try:
+        lib = lib_module.Library.open(tmp / "library.sqlite")
+        p0 = _cpu_split()[0]
+        t0, c0 = time.perf_counter(), time.thread_time()
+        report = importing.import_files(lib, [path], workers=workers)
+        t1, c1 = time.perf_counter(), time.thread_time()
+        p1 = _cpu_split()[0]
+        marks["end: keys, sync marks, commit"] = [t1 - state["last_store"], c1 - state["last_store_cpu"]]
+        marks.pop("first batch", None)
+        lib.wait_for_checkpoint()
+        lib.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {
+        "seconds": t1 - t0,
+        "thread_cpu_seconds": c1 - c0,
+        "process_cpu_seconds": p1 - p0,
+        "imported": report.imported,
+        "phases": marks,
+        "sql": sql,
+    }
+
+
+def phases(path: Path, workers: int) -> None:
+    cmd = [sys.executable, __file__, "--child", "phases", "--file", str(path), "--workers", str(workers)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"import of {path.name}: {r['seconds']:.2f} s wall, {r['imported']:,} imported; CPU of the importing "
+          f"thread {r['thread_cpu_seconds']:.2f} s, of its process {r['process_cpu_seconds']:.2f} s (the rest: "
+          f"the pool's threads sending jobs and receiving results); load average {_load()} at the end")
+    print(f"  {'phase of the importing thread':58} {'wall':>7} {'CPU':>7}")
+    for name, (wall, cpu) in r["phases"].items():
+        print(f"  {name:58} {wall:7.2f} {cpu:7.2f}")
+    waited = r["seconds"] - sum(wall for wall, _cpu in r["phases"].values())
+    print(f"  {'waiting for the next parsed batch':58} {waited:7.2f}")
+    print("  of which, in all batches:")
+    for name, (wall, cpu) in sorted(r["sql"].items(), key=lambda kv: -kv[1][1]):
+        print(f"    {name:56} {wall:7.2f} {cpu:7.2f}")
+    print("  (wall minus CPU in a phase: the thread waited for the workers or for a core)")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Import benchmark against bibtexparser.parse_file")
     ap.add_argument("--n", type=int, default=100_000)
@@ -414,11 +526,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--profile", action="store_true", help="profile our import instead of timing it")
     ap.add_argument("--timeline", action="store_true", help="our import's CPU and its workers', every 0.25 s")
-    ap.add_argument("--child", choices=["baseline", "ours"], help=argparse.SUPPRESS)
+    ap.add_argument("--phases", action="store_true", help="our import's thread CPU per phase (build, commit...)")
+    ap.add_argument("--child", choices=["baseline", "ours", "phases"], help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        result = run_baseline(args.file) if args.child == "baseline" else run_ours(args.file, args.workers)
+        if args.child == "phases":
+            result = run_phases(args.file, args.workers)
+        else:
+            result = run_baseline(args.file) if args.child == "baseline" else run_ours(args.file, args.workers)
         print(json.dumps(result))
         return 0
     if args.profile:
@@ -426,6 +542,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.timeline:
         timeline(ensure_bib(args.n, args.seed), args.workers)
+        return 0
+    if args.phases:
+        phases(ensure_bib(args.n, args.seed), args.workers)
         return 0
     r = measure(args.n, args.seed, args.repeat, args.workers)
     report(r)
