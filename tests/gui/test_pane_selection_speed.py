@@ -78,6 +78,9 @@ def async_window(make_window, lib: Library, qtbot, n: int):
     # A broad search shows its first rows before the rest: wait until every row has its id.
     model = window.model
     qtbot.waitUntil(lambda: model.rowCount() == n and all(model.id_at(r) for r in range(n)), timeout=WAIT)
+    # The first search reads its whole order after its head is painted (issue 22); applied, it
+    # puts the selection back, which would make the pane read again: let it land first.
+    qtbot.waitUntil(lambda: not model.finish_pending and not window.runner.busy(), timeout=WAIT)
     return window, ids
 
 
@@ -130,7 +133,10 @@ def test_a_burst_of_selections_is_read_once_for_the_last(make_window, lib, qtbot
     real = window.runner.read
 
     def counted(fn, *args, **kwargs):
-        started.append(len(pane._ids))
+        # the pane's reads only: the table's first search reads its whole order on the same
+        # runner once its first rows are in (issue 22), which may fall inside the burst
+        if getattr(fn, "__module__", "") == pane.__module__:
+            started.append(len(pane._ids))
         return real(fn, *args, **kwargs)
 
     monkeypatch.setattr(window.runner, "read", counted)
