@@ -7,6 +7,7 @@ so painting the first rows reads no rows on the GUI thread."""
 from __future__ import annotations
 
 import threading
+import traceback
 from typing import Any
 
 from sqlalchemy import event
@@ -17,6 +18,8 @@ from .conftest import many_refs
 
 N = 3000  # more than the head (200 rows): the rest of the ids come with the whole order
 
+
+AFTER_FIRST_ROWS = {"start_when_idle"}  # gui/lookup_queue.py and fulltext_indexer.py: after the first rows
 
 def test_the_whole_order_is_read_only_once_the_head_is_painted(make_window, lib: Library, qtbot) -> None:
     lib.add_references(many_refs(N))
@@ -43,7 +46,14 @@ def test_painting_the_first_rows_reads_no_rows_on_the_gui_thread(make_window, li
     recording = [False]
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if recording[0] and threading.get_ident() == gui and 'FROM "references"' in statement:
+        # Work hung on the first rows (the lookup queue's one index probe) runs once they are
+        # painted; on a loaded machine it can fall before the grab below.
+        if (
+            recording[0]
+            and threading.get_ident() == gui
+            and 'FROM "references"' in statement
+            and not any(f.name in AFTER_FIRST_ROWS for f in traceback.extract_stack())
+        ):
             on_gui.append(statement)
 
     event.listen(lib.engine, "before_cursor_execute", seen)
