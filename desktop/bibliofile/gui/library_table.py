@@ -372,8 +372,7 @@ class LibraryTableModel(QAbstractTableModel):
         the view has painted the head (``start_pending``), or after PENDING_FINISH_MS."""
         if serial != self._serial:
             return  # a newer search replaced this one
-        self._pending_finish = whole
-        QTimer.singleShot(PENDING_FINISH_MS, self.start_pending)
+        self._finish_after_paint(whole)
 
     def _apply_staged(
         self, serial: int, scope: Scope, staged: StagedSearch, total: int, keep_rows: bool, first: FirstRows | None = None
@@ -399,6 +398,11 @@ class LibraryTableModel(QAbstractTableModel):
         # each call waits for the GIL while a worker holds it (a head painted beside the
         # finishing walk took 35-65 ms longer). The view calls start_pending(); the timer is
         # for a model without a view.
+        self._finish_after_paint(start)
+
+    def _finish_after_paint(self, start: Callable[[], None]) -> None:
+        """Run ``start`` (the rest of a head-first search) when the view has painted the head
+        and calls ``start_pending``, or after PENDING_FINISH_MS, whichever comes first."""
         self._pending_finish = start
         QTimer.singleShot(PENDING_FINISH_MS, self.start_pending)
 
