@@ -75,6 +75,7 @@ from bibliofile.storage.rows import (
     reference_from_row,
     reference_row,
 )
+from bibliofile.storage.scope import LIBRARY, TRASH, Scope  # noqa: F401  (re-exported: callers import them from here)
 from bibliofile.storage.search import SearchIndex, group_ids, index_for
 from bibliofile.storage.tables import (
     blocks_t,
@@ -138,19 +139,6 @@ class CollectionSnapshot:
 
     collections: list[tuple[int, int | None, str, int]]
     items: list[tuple[int, int, int]]
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which part of the library a search covers: the library, trash, unfiled, or a collection."""
-
-    trash: bool = False
-    collection_id: int | None = None
-    unfiled: bool = False
-
-
-LIBRARY = Scope()
-TRASH = Scope(trash=True)
 
 
 WAL_AUTOCHECKPOINT = 1000  # pages: SQLite's default, put back after a bulk load
