@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bibliofile.storage.library import Library, UnitOfWork
+if TYPE_CHECKING:  # only named in types: the window imports this before SQLAlchemy (issue 22)
+    from bibliofile.storage.library import Library, UnitOfWork
 
 
 class NotDone(Exception):
@@ -36,7 +38,7 @@ class Change:
     changed: bool = True
 
 
-Operation = Callable[[UnitOfWork], Change]
+Operation = Callable[["UnitOfWork"], Change]
 
 
 def unchanged(description: str) -> Change:

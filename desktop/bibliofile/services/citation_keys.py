@@ -20,10 +20,16 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bibliofile.services.changes import Change, unchanged
-from bibliofile.storage import curation
-from bibliofile.storage.library import Library, UnitOfWork
+
+if TYPE_CHECKING:
+    from bibliofile.storage.library import Library, UnitOfWork
+
+# The window imports this module (the pattern language, DEFAULT_PATTERN) before its first rows
+# are painted, so storage.curation, which imports SQLAlchemy, is imported on first use in the
+# functions that read or write keys (issue 22).
 
 DEFAULT_PATTERN = "[auth:lower][year][shorttitle:lower]"
 
@@ -187,12 +193,16 @@ class KeyAllocator:
 
 
 def _sources(src: Library | UnitOfWork, ids: Sequence[int]) -> dict[int, KeySource]:
+    from bibliofile.storage import curation
+
     return {rid: KeySource(t, y, tuple(a)) for rid, (t, y, a) in curation.key_inputs(src, ids).items()}
 
 
 def fill_missing(uow: UnitOfWork, ids: Iterable[int] | None = None, pattern: str = DEFAULT_PATTERN) -> dict[int, str]:
     """Give a key to each of these references (all when None) that has none; inside the
     caller's unit of work (the import's, a new reference's). Returns the keys given."""
+    from bibliofile.storage import curation
+
     missing = curation.ids_without_key(uow, None if ids is None else list(ids))
     if not missing:
         return {}
@@ -205,6 +215,8 @@ def regenerate(uow: UnitOfWork, ids: Sequence[int], pattern: str = DEFAULT_PATTE
 
 
 def _assign(uow: UnitOfWork, ids: list[int], pattern: str, replace: bool) -> dict[int, str]:
+    from bibliofile.storage import curation
+
     check_pattern(pattern)
     keys = curation.citation_keys(uow)
     targets = set(ids)
@@ -244,6 +256,8 @@ def _undone_by(text: str, restore: Mapping[int, str]) -> Change:
     """A Change whose undo sets the keys in ``restore`` (and whose redo, the keys they replaced)."""
 
     def undo(u: UnitOfWork) -> Change:
+        from bibliofile.storage import curation
+
         return _undone_by(text, curation.set_citation_keys(u, restore))
 
     return Change(text, undo, tuple(restore))

@@ -14,14 +14,16 @@ import dataclasses
 import importlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FIELDS, FieldDef
 from bibliofile.model.item_types import is_known_item_type
 from bibliofile.model.reference import Reference
 from bibliofile.services import citation_keys
-from bibliofile.storage.library import Library
+
+if TYPE_CHECKING:  # only named in types: the window imports this before SQLAlchemy (issue 22)
+    from bibliofile.storage.library import Library
 
 CITATION_KEY = "citation_key"
 

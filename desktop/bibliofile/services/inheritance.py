@@ -9,11 +9,14 @@ the window otherwise loads only when it first cites.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from bibliofile.formats.crossref import resolve_crossref
 from bibliofile.model.creators import Creator
 from bibliofile.model.reference import Reference
-from bibliofile.storage.library import Library
+
+if TYPE_CHECKING:  # only named in types: the window imports this before SQLAlchemy (issue 22)
+    from bibliofile.storage.library import Library
 
 MAX_CROSSREF_DEPTH = 10
 
