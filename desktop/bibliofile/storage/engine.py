@@ -108,19 +108,6 @@ def cannot_write(exc: BaseException) -> bool:
     ) or "readonly" in text or "read-only" in text or "unable to open" in text
 
 
-def can_write(path: Path) -> bool:
-    """Whether a library at ``path`` can be written: the file, and its folder for the WAL's
-    ``-wal``/``-shm`` files (unless both are there already and writable)."""
-    import os
-
-    if not os.access(path, os.W_OK):
-        return False
-    if os.access(path.parent, os.W_OK | os.X_OK):
-        return True
-    beside = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
-    return all(p.exists() and os.access(p, os.W_OK) for p in beside)
-
-
 def make_engine(url: str, read_only: bool = False, **options: Any) -> Engine:
     """An engine for ``url``; ``read_only`` opens a SQLite file with ``connect_read_only``
     (no journal mode change, ``query_only``), for libraries on read-only media or folders.

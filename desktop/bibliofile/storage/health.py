@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bibliofile.storage.errors import LibraryError
+from bibliofile.storage.first_screen import QUICK_CHECK_MAX_BYTES
 from bibliofile.storage.sqlite_dialect import (
     DriverDatabaseError,
     DriverError,
@@ -26,8 +27,6 @@ from bibliofile.storage.sqlite_dialect import (
     integrity_findings,
 )
 
-# quick_check reads every page (~0.1 s for 50 MB on a laptop): done on every open below this.
-QUICK_CHECK_MAX_BYTES = 50 * 1024 * 1024
 MAX_LINES = 20  # of SQLite's findings, for a message
 
 

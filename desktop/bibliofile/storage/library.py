@@ -46,7 +46,6 @@ from bibliofile.storage import health, migrate, sqlite_dialect, sync_triggers
 from bibliofile.storage.batches import chunks, driver_value, execute_many, now
 from bibliofile.storage.engine import (
     CHECK_ADVICE,
-    can_write,
     cannot_write,
     library_url,
     make_engine,
@@ -62,6 +61,7 @@ from bibliofile.storage.errors import (
     LibraryReadOnlyError,
     LibraryUpgradeError,
 )
+from bibliofile.storage.first_screen import can_write
 from bibliofile.storage.orders import Hits, OrderCache, StagedSearch
 from bibliofile.storage.rows import (
     BLOCK_COLUMNS,
@@ -75,7 +75,11 @@ from bibliofile.storage.rows import (
     reference_from_row,
     reference_row,
 )
-from bibliofile.storage.scope import LIBRARY, TRASH, Scope  # noqa: F401  (re-exported: callers import them from here)
+
+# The scopes live in storage/scope.py (no SQLAlchemy there) and are re-exported from here.
+from bibliofile.storage.scope import LIBRARY as LIBRARY
+from bibliofile.storage.scope import TRASH as TRASH
+from bibliofile.storage.scope import Scope as Scope
 from bibliofile.storage.search import SearchIndex, group_ids, index_for
 from bibliofile.storage.tables import (
     blocks_t,
@@ -164,14 +168,16 @@ class Library:
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, location: str | Path, *, create: bool = True, read_only: bool = False) -> Library:
+    def open(cls, location: str | Path, *, create: bool = True, read_only: bool = False, checked: bool = False) -> Library:
         """Open and upgrade a library; newer or foreign files are refused untouched.
 
         ``create=False`` (search, export, cite) refuses a missing or empty file instead of
         making a library of it. A file that cannot be written (read-only media or folder), or
         ``read_only``, is opened for reading: writes raise LibraryReadOnlyError. A small library
         is quick-checked first; a damaged one opens for reading (writes raise
-        LibraryCorruptError) and is never upgraded.
+        LibraryCorruptError) and is never upgraded. ``checked``: the caller quick-checked the
+        file moments ago and it passed (the window's first screen, storage/first_screen.py), so
+        it is not read through again.
         """
         url = library_url(location)
         path = sqlite_path(url)
@@ -199,7 +205,7 @@ class Library:
                         + ", which cannot be written there. Nothing was changed. Copy it to a folder "
                         "you can write to and open the copy."
                     )
-                if not fresh:
+                if not fresh and not checked:
                     damage = health.damage_on_open(path)
                     if damage is not None and needs_upgrade:
                         raise LibraryCorruptError(
