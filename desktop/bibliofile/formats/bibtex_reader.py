@@ -1049,9 +1049,10 @@ def _block_end(text: str, start: int) -> int:
     return start + 1
 
 
-def _string_definitions(text: str) -> list[tuple[int, str, str]]:
-    """(position, name, raw value) of every top-level @string, found cheaply by regex."""
-    out: list[tuple[int, str, str]] = []
+def _string_definitions(text: str) -> Iterator[tuple[int, str, str]]:
+    """(position, name, raw value) of every top-level @string in file order, found cheaply by
+    regex as they are asked for: the jobs need only those before them, so the first job goes
+    out before the whole text is searched (~0.1 s of a 100k-entry file, with the workers idle)."""
     depth = 0
     prev = 0
     for m in _STRING_START_RE.finditer(text):
@@ -1065,10 +1066,9 @@ def _string_definitions(text: str) -> list[tuple[int, str, str]]:
         end = _block_end(text, open_at)
         body = _STRING_BODY_RE.match(text, open_at + 1, end - 1)
         if body:
-            out.append((m.start(), body.group(1).lower(), body.group(2)))
+            yield m.start(), body.group(1).lower(), body.group(2)
         depth += text.count("{", prev, end) - text.count("}", prev, end)
         prev = end
-    return out
 
 
 _SAMPLE = 1 << 20  # characters read to estimate the mean block length
@@ -1323,21 +1323,21 @@ def _jobs(
     """The jobs in file order, made as they are asked for (the first goes out at once)."""
     segments = _segments(text, batch_entries)
     definitions = _string_definitions(text)
+    definition = next(definitions, None)
     macros: dict[str, MacroValue] = dict(DEFAULT_MACROS)
     limit = expansion_limit(len(text))
     refused: set[str] = set()
     packer = MacroPacker()
-    d = 0
     line = 1
     prev = 0
     current = next(segments, None)
     while current is not None:
         a, b = current
         following = next(segments, None)
-        while d < len(definitions) and definitions[d][0] < a:
-            _, name, raw = definitions[d]
+        while definition is not None and definition[0] < a:
+            _, name, raw = definition
             _define(name, raw, macros, refused, limit, [])  # the worker reading it reports a refusal
-            d += 1
+            definition = next(definitions, None)
         line += text.count("\n", prev, a)
         prev = a
         if len(macros) + len(refused) <= _SEND_ALL_MACROS:
