@@ -70,6 +70,10 @@ class AutoExportWatch(QObject):
         if self._submitting or task in self._own:  # our own rewrite (a synchronous runner's too)
             self._own.discard(task)
             return
+        if task.reads_only:
+            # A search or a pre-render changed nothing. The window's first search ends before
+            # its rows are painted, and asking then would load SQLAlchemy before them (issue 22).
+            return
         self.changed()
 
     def changed(self) -> None:

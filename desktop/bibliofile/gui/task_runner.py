@@ -42,8 +42,12 @@ class Task:
         on_done: Callable[[Any], None] | None,
         on_error: Callable[[BaseException], None] | None,
         on_progress: Callable[[int], None] | None,
+        reads_only: bool = False,
     ) -> None:
         self.fn = fn
+        # Run on a read lane (``read``, ``ahead``): it changed nothing, so watchers of changes
+        # (the auto-export) need not look (the window's first search ends before its rows paint).
+        self.reads_only = reads_only
         self.on_done = on_done
         self.on_error = on_error
         self.on_progress = on_progress
@@ -120,7 +124,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int], None] | None = None,
     ) -> Task:
-        return self._submit(self._readers, fn, on_done, on_error, on_progress)
+        return self._submit(self._readers, fn, on_done, on_error, on_progress, reads_only=True)
 
     def ahead(
         self,
@@ -129,7 +133,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Task:
         """A read done ahead of need, one at a time, beside the read pool (never in its way)."""
-        return self._submit(self._ahead, fn, on_done, on_error, None)
+        return self._submit(self._ahead, fn, on_done, on_error, None, reads_only=True)
 
     def idle(
         self,
@@ -154,8 +158,10 @@ class TaskRunner(QObject):
     ) -> Task:
         return self._submit(self._writer, fn, on_done, on_error, on_progress)
 
-    def _submit(self, pool: QThreadPool | None, fn: Any, on_done: Any, on_error: Any, on_progress: Any) -> Task:
-        task = Task(fn, on_done, on_error, on_progress)
+    def _submit(
+        self, pool: QThreadPool | None, fn: Any, on_done: Any, on_error: Any, on_progress: Any, reads_only: bool = False
+    ) -> Task:
+        task = Task(fn, on_done, on_error, on_progress, reads_only)
         self._live.add(task)
         if pool is None:
             self._execute(task)
@@ -229,10 +235,10 @@ class SyncTaskRunner(TaskRunner):
         return True
 
     def read(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
-        return self._submit(None, fn, on_done, on_error, on_progress)
+        return self._submit(None, fn, on_done, on_error, on_progress, reads_only=True)
 
     def ahead(self, fn: Any, on_done: Any = None, on_error: Any = None) -> Task:
-        return self._submit(None, fn, on_done, on_error, None)
+        return self._submit(None, fn, on_done, on_error, None, reads_only=True)
 
     def write(self, fn: Any, on_done: Any = None, on_error: Any = None, on_progress: Any = None) -> Task:
         return self._submit(None, fn, on_done, on_error, on_progress)
