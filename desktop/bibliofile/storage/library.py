@@ -708,8 +708,15 @@ class UnitOfWork:
         indexes = []
         if conn.execute(select(R.id).limit(1)).first() is None:
             # Indexes with text in their key (titles, names, citation keys) take rows in random
-            # order; the others (positions, types) grow at a few points and cost little per row.
-            indexes = [ix for ix in references_t.indexes if any(isinstance(c.type, Text) for c in ix.columns)]
+            # order; the others (positions, types) grow at a few points and cost little per row,
+            # and so do those led by the import and position (the export outline), whatever
+            # text follows: an import's rows come in that order, so they go in at the end.
+            indexes = [
+                ix
+                for ix in references_t.indexes
+                if any(isinstance(c.type, Text) for c in ix.columns)
+                and [c.name for c in list(ix.columns)[:2]] != ["import_id", "position"]
+            ]
             for ix in indexes:
                 ix.drop(conn)
         bulk = BulkLoad(conn, indexes)
