@@ -10,7 +10,9 @@ Cost model, measured (see the report in tests/unit/citation/test_engine.py::test
 loading citeproc.js into a fresh V8 context is ~0.1 s; building a ``CSL.Engine`` for a big style
 (APA 7) is ~0.8 s of citeproc-js's own work (the same under Node). Formatting with an engine that
 exists is milliseconds per item. So one ``CiteprocEngine`` (one V8 context) is kept per process,
-and inside it one ``CSL.Engine`` per (style, locale) in a small LRU cache. The output format is
+and inside it one ``CSL.Engine`` per (style, locale) in a small LRU cache, while it is used:
+after ``RELEASE_AFTER_S`` without a call the context is closed and ~100 MB given back, and the
+next call pays the start again (~1 s for APA; off the GUI thread in the window). The output format is
 not part of the key, unlike "one engine per (style, locale, format)": ``setOutputFormat`` is a
 cheap switch in citeproc-js, and copying to the clipboard wants HTML and text of the same
 citation at once, which would otherwise build the same 0.8 s engine twice.
@@ -27,6 +29,7 @@ the garbage collector at shutdown can hang the exit.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import hashlib
 import json
 import os
@@ -35,7 +38,8 @@ import sys
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
@@ -312,17 +316,68 @@ def find_citeproc_js(start: Path | None = None) -> Path:
     )
 
 
+# V8's flags, set once per process before its first context. "--single-threaded" is
+# mini-racer's default. V8 keeps a process-wide pool of heap pages and, by default, hands a
+# closed isolate's pages to that pool, still resident, for the next isolate: closing a context
+# gave back 4 MB of ~55. Without the sharing a closed context's pages go back to the OS (issue 22).
+V8_FLAGS = ("--single-threaded", "--no-memory-pool-share-memory-on-teardown")
+
+
 def _new_context() -> MiniRacer:
     from bibliofile.citation.v8_library import preload
 
     preload()  # its 74 MB library loaded with the GIL released, not by ctypes.CDLL (issue 18)
     try:
-        from py_mini_racer import MiniRacer
+        from py_mini_racer import MiniRacer, init_mini_racer
     except ImportError as exc:  # pragma: no cover - the lock file installs it
         raise EngineUnavailable(
             "Citation formatting needs the Python package mini-racer; run `make setup`."
         ) from exc
+    init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)  # a no-op once V8 is started
     return MiniRacer()
+
+
+MADV_PAGEOUT = 21  # Linux 5.4+: reclaim these pages now (clean file pages are simply dropped)
+
+
+def give_back_memory() -> None:
+    """Return what a closed V8 context leaves behind to the OS (Linux; elsewhere a no-op).
+
+    glibc keeps freed blocks in its arenas (V8's zones and mini-racer's buffers are malloc'd):
+    ``malloc_trim(0)`` returns the free pages of every arena. The V8 library is a mapped file of
+    which a context touches ~40 MB; those pages stay resident, counted in the window's memory,
+    until the kernel is short of memory. ``MADV_PAGEOUT`` on its read-only mappings hands them
+    back now (the kernel leaves pages another process maps too); the next context faults in
+    what it needs again, from the page cache when it is still there. Writable mappings are left
+    alone. What stays is V8's start-up, ~16 MB (its ICU data, read into memory, is 11 MB).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:  # pragma: no cover - Linux always has a C library
+        return
+    trim = getattr(libc, "malloc_trim", None)  # glibc only (not musl)
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
+        trim(0)
+    from bibliofile.citation.v8_library import library_path
+
+    lib = library_path()
+    madvise = getattr(libc, "madvise", None)
+    if lib is None or madvise is None:
+        return
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    name = str(lib)
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            regions = [line.split(maxsplit=5) for line in fh]
+    except OSError:
+        return
+    for fields in regions:
+        if len(fields) == 6 and fields[5].strip() == name and "w" not in fields[1]:
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            madvise(start, end - start, MADV_PAGEOUT)  # EINVAL on kernels before 5.4: ignored
 
 
 class _OwnerThread:
@@ -391,13 +446,20 @@ def _item_ids(items: list[dict[str, Any]]) -> list[str]:
 
 
 COMPACT_AFTER_S = 3.0  # quiet seconds after a style's engine is built before V8 collects
+# Quiet seconds after which the whole V8 context is closed and its memory given back (issue 22):
+# ~80 MB the window would otherwise hold while one reads or curates. Starting again costs ~0.1 s
+# (citeproc.js) plus the style's build (APA ~0.7 s) on the next render, which the window does on
+# a background lane when the selection changes, so it is paid only after a minute or so of quiet.
+RELEASE_AFTER_S = 45.0
 
 
 class CiteprocEngine:
     """One V8 context with citeproc-js loaded, formatting in any style, locale and format.
 
     Thread-safe: calls are serialised by a lock, so the GUI's worker and the CLI may share it.
-    Keeps up to ``max_engines`` ``CSL.Engine`` objects (one per style and locale) alive.
+    Keeps up to ``max_engines`` ``CSL.Engine`` objects (one per style and locale) alive while
+    it is used; after ``release_after`` quiet seconds the V8 context is closed and the next call
+    starts it again (``None``: kept until ``close``).
     """
 
     def __init__(
@@ -406,12 +468,18 @@ class CiteprocEngine:
         styles: StyleCatalogue | None = None,
         max_engines: int = 6,
         compact_after: float | None = COMPACT_AFTER_S,
+        release_after: float | None = RELEASE_AFTER_S,
     ) -> None:
         self._js_path = citeproc_js or find_citeproc_js()
         self._compact_after = compact_after
-        self._compact_timer: threading.Timer | None = None
+        self._release_after = release_after
+        self._quiet_timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()  # guards _quiet_timer and _pending
+        self._pending = 0  # calls running or waiting for the lock
+        self._built_since_compaction = False
         self._last_call = 0.0
         self.compactions = 0
+        self.releases = 0  # contexts closed for being quiet (for tests and the bench)
         self._styles = styles
         self._max = max(1, max_engines)
         self._lock = threading.RLock()
@@ -425,6 +493,7 @@ class CiteprocEngine:
             t0 = time.perf_counter()
             self._ctx = _owner().run(self._load)
             self.load_seconds = time.perf_counter() - t0
+            self._watch_quiet()
         return self._ctx
 
     def _load(self) -> MiniRacer:
@@ -443,21 +512,25 @@ class CiteprocEngine:
     def close(self) -> None:
         """Free the V8 context (also done at exit; closing twice is harmless).
 
-        V8 keeps most of the pages it had (a closed context gives back ~4 MB of ~45), so the
-        engine is not closed when idle; ``_compact_later`` is what gives memory back.
-
         Contexts are made and freed on one thread for the whole process (``_owner``):
         mini-racer crashes the process (SIGSEGV) when a context made on one thread is freed on
         another, which is what the GUI would do (made on a worker of the read pool, freed at
         exit on the main thread), and also when contexts are made on several short-lived threads.
         """
         with self._lock:
-            if self._compact_timer is not None:
-                self._compact_timer.cancel()
-            self._engines.clear()
-            if self._ctx is not None:
-                ctx, self._ctx = self._ctx, None
-                _owner().run(ctx.close)
+            with self._timer_lock:
+                if self._quiet_timer is not None:
+                    self._quiet_timer.cancel()
+                    self._quiet_timer = None
+            self._close_context()
+
+    def _close_context(self) -> None:
+        """Drop the style engines and free the context on its owner thread (lock held)."""
+        self._engines.clear()
+        self._built_since_compaction = False
+        if self._ctx is not None:
+            ctx, self._ctx = self._ctx, None
+            _owner().run(ctx.close)
 
     def __enter__(self) -> CiteprocEngine:
         return self
@@ -517,48 +590,95 @@ class CiteprocEngine:
         while len(self._engines) > self._max:
             old, _ = self._engines.popitem(last=False)
             self._call("dropEngine", old)
-        self._compact_later()
+        self._built_since_compaction = True
+        self._watch_quiet()
         return built
 
     # ---- memory ----------------------------------------------------------------------------
-    def _compact_later(self, delay: float | None = None) -> None:
-        """Give V8's garbage back once the engine has been quiet for ``compact_after`` seconds.
+    @contextmanager
+    def _using(self) -> Iterator[None]:
+        """Hold the engine for one call; a call waiting for the lock already counts as use,
+        so the quiet timer never closes the context under a render that is about to run."""
+        with self._timer_lock:
+            self._pending += 1
+        self._last_call = time.monotonic()
+        try:
+            with self._lock:
+                yield
+        finally:
+            self._last_call = time.monotonic()
+            with self._timer_lock:
+                self._pending -= 1
 
-        Building a style's engine leaves tens of MB of garbage in V8's heap (APA: the heap
-        peaks at ~94 MB and holds ~52 MB once collected; the process's resident memory falls
-        by ~40 MB), which V8 would keep until it next grows the heap. Rendering afterwards adds
-        little, so one collection after a build is enough. It takes 0.2-0.3 s, off the caller's
-        thread and only while no one renders: a render that comes first postpones it.
+    def _quiet_due(self) -> float | None:
+        """Seconds of quiet before the next step: V8's collection after a build, then release."""
+        if self._built_since_compaction and self._compact_after is not None:
+            return self._compact_after
+        return self._release_after
+
+    def _watch_quiet(self, delay: float | None = None) -> None:
+        """(Re)arm the one timer that gives memory back once the engine has been quiet.
+
+        After a style's engine is built, ``compact_after`` quiet seconds bring a full V8
+        collection: building leaves tens of MB of garbage in V8's heap (APA: the heap peaks at
+        ~94 MB and holds ~52 MB once collected), which V8 would keep until it next grows the
+        heap; 0.2-0.3 s of work. After ``release_after`` quiet seconds the whole context is
+        closed (``_release``). Both run on the timer's thread, only while no call runs or waits.
         """
-        if self._compact_after is None:
+        due = self._quiet_due()
+        if due is None:
             return
-        if self._compact_timer is not None:
-            self._compact_timer.cancel()
-        timer = threading.Timer(self._compact_after if delay is None else delay, self._compact)
-        timer.name = "bibliofile-v8-compact"
-        timer.daemon = True
-        self._compact_timer = timer
-        timer.start()
+        with self._timer_lock:
+            if self._quiet_timer is not None:
+                self._quiet_timer.cancel()
+            timer = threading.Timer(due if delay is None else max(0.0, delay), self._on_quiet)
+            timer.name = "bibliofile-v8-quiet"
+            timer.daemon = True
+            self._quiet_timer = timer
+            timer.start()
 
-    def _compact(self) -> None:
-        assert self._compact_after is not None
-        quiet = time.monotonic() - self._last_call
-        if quiet < self._compact_after:  # rendered since: wait until it has been quiet that long
-            self._compact_later(self._compact_after - quiet)
-            return
+    def _on_quiet(self) -> None:
+        with self._timer_lock:
+            if self._quiet_timer is not threading.current_thread():
+                return  # re-armed or cancelled since this one started
+            self._quiet_timer = None
         if not self._lock.acquire(blocking=False):
-            self._compact_later()  # a render is running
+            self._watch_quiet()  # a call is running: look again after another quiet spell
             return
         try:
-            if self._ctx is not None:
+            due = self._quiet_due()
+            if self._ctx is None or due is None:
+                return
+            quiet = time.monotonic() - self._last_call
+            with self._timer_lock:
+                busy = self._pending > 0
+            if busy or quiet < due:  # used since: wait until it has been quiet that long
+                self._watch_quiet(due - quiet if not busy else None)
+                return
+            if self._built_since_compaction and self._compact_after is not None:
                 self._ctx.low_memory_notification()
+                self._built_since_compaction = False
                 self.compactions += 1
+                if self._release_after is not None:
+                    self._watch_quiet(self._release_after - quiet)
+            else:
+                self._release()
         finally:
             self._lock.release()
 
+    def _release(self) -> None:
+        """Close the quiet context and give its memory back; the next call starts another.
+
+        With ``V8_FLAGS`` V8 returns a closed isolate's heap pages (APA: ~55 MB); the rest is
+        glibc's free arena pages and the V8 library's mapped pages (``give_back_memory``).
+        """
+        self._close_context()
+        self.releases += 1
+        give_back_memory()
+
     def prepare(self, style: str = "apa", locale: str | None = None) -> float:
         """Build (or find) the engine for a style ahead of need; returns seconds spent building."""
-        with self._lock:
+        with self._using():
             before = len(self._engines)
             engine = self._engine(style, locale)
             return engine.built_in if len(self._engines) != before else 0.0
@@ -584,7 +704,7 @@ class CiteprocEngine:
         for item, iid in zip(items, ids, strict=True):
             item["id"] = iid
         position = {iid: i for i, iid in enumerate(ids)}
-        with self._lock:
+        with self._using():
             engine = self._engine(style, locale)
             self._call("setItems", items)
             if not engine.has_bibliography:
@@ -635,7 +755,7 @@ class CiteprocEngine:
             item["id"] = iid
         by_ref = {id(r): iid for r, iid in zip(everything, ids, strict=True)}
         payload = [_cite_json(c, by_ref[id(c.ref)]) for c in cites]
-        with self._lock:
+        with self._using():
             engine = self._engine(style, locale)
             self._call("setItems", csl_items)
             out = self._call("citation", engine.key, fmt, ids, payload)
@@ -670,7 +790,7 @@ class CiteprocEngine:
         texts = [""] * len(clusters)  # an empty cluster stays empty
         if not payload:
             return ClusterResult(texts, Bibliography([], fmt))
-        with self._lock:
+        with self._using():
             engine = self._engine(style, locale)
             self._call("setItems", list(by_id.values()))
             out = self._call("clusters", engine.key, fmt, payload)
