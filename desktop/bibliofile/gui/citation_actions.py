@@ -42,10 +42,8 @@ from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QMenu
 
-from bibliofile.gui.import_dialog import plural
-from bibliofile.gui.preferences_dialog import PreferencesDialog, quick_copy_locale, quick_copy_style
-
 if TYPE_CHECKING:
+    from bibliofile.gui.preferences_dialog import PreferencesDialog
     from bibliofile.gui.window_api import WindowApi
     from bibliofile.services.citation_payload import Payload, PayloadCache
 
@@ -141,13 +139,21 @@ class CitationController(QObject):
         self.act_copy_citation.setEnabled(has)
 
     # ---- quick copy style ----------------------------------------------------------------------
+    # The dialogs' modules are imported when first needed, not with the window (~13 ms of its
+    # start before the first paint).
     def style(self) -> str:
+        from bibliofile.gui.preferences_dialog import quick_copy_style
+
         return quick_copy_style(self.window.settings)
 
     def locale(self) -> str | None:
+        from bibliofile.gui.preferences_dialog import quick_copy_locale
+
         return quick_copy_locale(self.window.settings)
 
     def open_preferences(self) -> PreferencesDialog:
+        from bibliofile.gui.preferences_dialog import PreferencesDialog
+
         dlg = PreferencesDialog(self.window.settings, self.window.as_parent())
         dlg.accepted.connect(self._timer.start)  # pre-render in the new style
         dlg.open()
@@ -251,6 +257,8 @@ class CitationController(QObject):
         )
 
     def _copied(self, payload: Payload, what: str, n: int) -> None:
+        from bibliofile.gui.import_dialog import plural
+
         mime = QMimeData()
         set_payload(mime, payload)
         QGuiApplication.clipboard().setMimeData(mime)
