@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -37,7 +37,9 @@ from PySide6.QtWidgets import (
 from bibliofile.gui.task_runner import Task, TaskContext, TaskRunner
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.storage.errors import Cancelled
-from bibliofile.storage.library import Library
+
+if TYPE_CHECKING:
+    from bibliofile.storage.library import Library
 
 SHOW_PROGRESS_AFTER_MS = 500
 # Every format the importer reads; the content decides the format, the filter only helps to find

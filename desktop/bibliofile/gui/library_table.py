@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -48,8 +48,11 @@ from bibliofile.model.item_types import item_type
 from bibliofile.model.query import Query, including_fulltext, parse_query
 from bibliofile.model.reading import STATUS_LABELS, stars
 from bibliofile.storage.errors import LibraryError
-from bibliofile.storage.library import LIBRARY, Library, Scope
-from bibliofile.storage.orders import StagedSearch
+from bibliofile.storage.scope import LIBRARY, Scope
+
+if TYPE_CHECKING:  # only named in types: this module is imported before SQLAlchemy (issue 22)
+    from bibliofile.storage.library import Library
+    from bibliofile.storage.orders import StagedSearch
 
 # Drag payload between the table and the sidebar: a JSON list of reference ids.
 IDS_MIME = "application/x-bibliofile-reference-ids"

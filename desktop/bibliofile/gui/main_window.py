@@ -37,12 +37,13 @@ from bibliofile.gui.window_import import WindowImport
 from bibliofile.gui.window_layout_settings import WindowLayoutSettings
 from bibliofile.gui.window_menus import WindowMenus
 from bibliofile.startup import resume_collector
-from bibliofile.storage.library import LIBRARY, Library, Scope, UnitOfWork
+from bibliofile.storage.scope import LIBRARY, Scope
 
 if TYPE_CHECKING:
     from bibliofile.gui.curation_actions import Curation
     from bibliofile.gui.integrity_badges import BadgeDelegate, IntegrityBadges
     from bibliofile.gui.sync_action import SyncAction
+    from bibliofile.storage.library import Library, UnitOfWork
 
 log = logging.getLogger(__name__)
 

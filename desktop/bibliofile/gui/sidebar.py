@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from bibliofile.gui.library_table import IDS_MIME, ids_from_mime
-from bibliofile.storage.library import LIBRARY, TRASH, Scope
+from bibliofile.storage.scope import LIBRARY, TRASH, Scope
 
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
