@@ -2,7 +2,8 @@
 
 A part of MainWindow (a mixin), split out so the window module stays a frame. Each command is one
 undo step over an operation of ``services.collections`` (``gui.undo.change_command``);
-afterwards the sidebar reads the collections again.
+afterwards the sidebar reads the collections again. services.collections is imported on first
+use: it imports SQLAlchemy, which loads after the first screen (issue 22).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from bibliofile.gui import messages
 from bibliofile.gui.import_dialog import plural
 from bibliofile.gui.undo import change_command
 from bibliofile.gui.window_api import WindowMixin
-from bibliofile.services import collections
 
 
 class CollectionActions(WindowMixin):
@@ -23,12 +23,16 @@ class CollectionActions(WindowMixin):
         self.sidebar.set_collections(self.library.collections())
 
     def create_collection(self, name: str, parent_id: int | None = None) -> None:
+        from bibliofile.services import collections
+
         self.undo_stack.push(
             change_command(self, f"New Collection “{name}”", lambda u: collections.create(u, name, parent_id),
                            self.reload_collections)
         )
 
     def rename_collection(self, cid: int, name: str) -> None:
+        from bibliofile.services import collections
+
         old = self.sidebar.collection_name(cid)
         self.undo_stack.push(
             change_command(self, f"Rename Collection “{old}”", lambda u: collections.rename(u, cid, name),
@@ -37,6 +41,8 @@ class CollectionActions(WindowMixin):
 
     def delete_collection(self, cid: int) -> None:
         """Delete a collection and its sub-collections; undo puts them back, items included."""
+        from bibliofile.services import collections
+
         name = self.sidebar.collection_name(cid)
         self.undo_stack.push(
             change_command(self, f"Delete Collection “{name}”", lambda u: collections.delete(u, cid),
@@ -44,6 +50,8 @@ class CollectionActions(WindowMixin):
         )
 
     def add_to_collection(self, cid: int, ids: list[int]) -> None:
+        from bibliofile.services import collections
+
         name = self.sidebar.collection_name(cid)
 
         def done() -> None:
@@ -55,6 +63,8 @@ class CollectionActions(WindowMixin):
         )
 
     def remove_selected_from_collection(self) -> None:
+        from bibliofile.services import collections
+
         cid = self.model.scope.collection_id
         ids = self.table.selected_ids()
         if cid is None or not ids:

@@ -7,6 +7,8 @@ unlocks editing after a confirmation, and then an edit sets a field on all of th
 plain-text widgets (line edits, plain-text labels): a title holding ``<b>`` shows the tags.
 Colours and fonts come from the palette, so dark mode works. The Tags row (gui/tags_editor.py)
 adds and removes tags of the selection, each change one step on the same undo stack.
+services.selection_summary is imported on first use: it imports SQLAlchemy, which loads after
+the first screen (issue 22).
 """
 
 from __future__ import annotations
@@ -53,14 +55,14 @@ from bibliofile.model.creators import Creator
 from bibliofile.model.fields import FIELD_BY_KEY, FieldDef, FieldGroup
 from bibliofile.model.item_types import ITEM_TYPES, item_type
 from bibliofile.model.reference import Reference
-from bibliofile.services import editing, selection_summary
+from bibliofile.services import editing
 from bibliofile.services.citation_keys import DEFAULT_PATTERN
 from bibliofile.services.inheritance import inherited_values
-from bibliofile.services.selection_summary import SelectionSummary
 from bibliofile.storage.errors import LibraryError
 
 if TYPE_CHECKING:  # the library and the runner are passed in; only their types are needed here
     from bibliofile.gui.task_runner import Task, TaskContext, TaskRunner
+    from bibliofile.services.selection_summary import SelectionSummary
     from bibliofile.storage.library import Library
 
 log = logging.getLogger(__name__)
@@ -281,6 +283,8 @@ class DetailPane(QWidget):
 
     # ---- loading ------------------------------------------------------------------------------
     def _reload(self, keep_layout: bool) -> None:
+        from bibliofile.services import selection_summary
+
         self._cancel_load()
         ids = self._ids
         if not ids:
@@ -325,6 +329,8 @@ class DetailPane(QWidget):
         self._load_timer.start()
 
     def _start_load(self) -> None:
+        from bibliofile.services import selection_summary
+
         assert self.runner is not None
         library, ids, seq = self.library, list(self._ids), self._load_seq
         whole = frozenset(ids) == self._unlocked  # being edited: the edit needs them whole
@@ -355,6 +361,8 @@ class DetailPane(QWidget):
         self._apply(refs, view, self._load_keeps_layout)
 
     def _load_failed(self, seq: int, exc: BaseException) -> None:
+        from bibliofile.services import selection_summary
+
         if seq != self._load_seq or isinstance(exc, selection_summary.SelectionReadCancelled):
             return
         self._load = None

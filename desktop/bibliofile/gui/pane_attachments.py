@@ -5,7 +5,8 @@ Every change is one step on the window's undo stack over services/attachments.py
 ``attach`` and ``files`` run the same operations), written at once on this thread as the rest
 of the pane writes. A file dropped from the file manager onto the section is attached (stored,
 or linked when the drop asks for a link). The base folder linked paths are relative to is the
-setting ``attachments/base_folder`` (default the home folder).
+setting ``attachments/base_folder`` (default the home folder). services.attachments is imported
+on first use: it imports SQLAlchemy, which loads after the first screen (issue 22).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal
@@ -43,11 +45,12 @@ from PySide6.QtWidgets import (
 from bibliofile.gui.undo import LibraryWriter, change_command
 from bibliofile.gui.window_api import Writer
 from bibliofile.model.reference import Reference
-from bibliofile.services import attachments
-from bibliofile.services.attachments import AttachmentView, FileLocations, Mode
 from bibliofile.services.changes import Change, Operation, combined
 from bibliofile.storage.errors import LibraryError
-from bibliofile.storage.library import Library, UnitOfWork
+
+if TYPE_CHECKING:
+    from bibliofile.services.attachments import AttachmentView, FileLocations, Mode
+    from bibliofile.storage.library import Library, UnitOfWork
 
 BASE_FOLDER_KEY = "attachments/base_folder"
 LINK_CHOICE_KEY = "attachments/link"  # the Attach dialog's last choice: link instead of store
@@ -61,6 +64,8 @@ def app_settings() -> QSettings:
 
 def locations(library: Library, settings: QSettings | None = None) -> FileLocations:
     """Where this library's files are, with the base folder from the settings."""
+    from bibliofile.services.attachments import FileLocations
+
     s = settings if settings is not None else app_settings()
     return FileLocations.of(library, str(s.value(BASE_FOLDER_KEY, "") or "") or None)
 
@@ -207,6 +212,8 @@ class AttachmentsSection(QWidget):
 
     def refresh(self) -> None:
         """Read the reference's files again and whether each is there."""
+        from bibliofile.services import attachments
+
         selected = {v.attachment.id for v in self.selected()}
         self.views = attachments.attachments_of(self.library, self.where(), self.reference_id)
         self.list.clear()
@@ -304,6 +311,8 @@ class AttachmentsSection(QWidget):
                              self, self._after_write)
 
     def remove_selected(self) -> None:
+        from bibliofile.services import attachments
+
         chosen = self.selected()
         if self.read_only or not chosen:
             return
@@ -318,6 +327,8 @@ class AttachmentsSection(QWidget):
     def locate_selected(self) -> None:
         """Look for the selected missing files by name and size; what is not found, the user
         chooses (one file dialog per file)."""
+        from bibliofile.services import attachments
+
         missing = [v for v in self.selected() if not v.present]
         if self.read_only or not missing:
             return
@@ -368,6 +379,8 @@ class AttachmentsSection(QWidget):
 
 def attach_operation(where: FileLocations, reference_id: int, files: Sequence[Path], mode: Mode, text: str) -> Operation:
     """Attach several files as one operation (one transaction, one undo step)."""
+    from bibliofile.services import attachments
+
     def operation(u: UnitOfWork) -> Change:
         return combined(text, [attachments.attach(u, where, reference_id, f, mode) for f in files])
 

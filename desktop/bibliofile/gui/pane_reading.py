@@ -6,7 +6,8 @@ see or set them where its other details are (issue 17). Each choice is one
 use, so it is one undo step and does not mark the entry edited (an unedited BibTeX entry still
 exports byte for byte). With several references the rows show the shared value or "(various)".
 Beside the status, one reference read in the built-in reader shows its progress ("12 of 20
-pages", issue 19; services/reading_progress.py).
+pages", issue 19; services/reading_progress.py). Those services are imported on first use: they
+import SQLAlchemy, which loads after the first screen (issue 22).
 
 Signals (ReadingRows):
     chosen(str, dict): the undo text and the keyword arguments for ``set_reading``.
@@ -27,7 +28,6 @@ from bibliofile.gui.field_editors import FieldLineEdit
 from bibliofile.gui.pane_selection import batch_status
 from bibliofile.gui.undo import WriteCommand, change_command
 from bibliofile.model.reading import STATUS_LABELS, STATUSES, ReadingState, stars
-from bibliofile.services import reading, reading_progress
 from bibliofile.services.changes import Change
 from bibliofile.storage.errors import LibraryError
 
@@ -199,6 +199,8 @@ class ReadingRows(QObject):
     def show_progress(self, library: Library, ids: Sequence[int]) -> None:
         """"12 of 20 pages" beside the status of one reference read in the reader (one small
         query); nothing for several references or one never opened there."""
+        from bibliofile.services import reading_progress
+
         text = ""
         if len(ids) == 1:
             try:
@@ -278,6 +280,8 @@ def reading_command(
     made: list[Change] = []
 
     def operation(u: UnitOfWork) -> Change:
+        from bibliofile.services import reading
+
         made.append(reading.set_reading(u, ids, description=text, **changes))
         return made[-1]
 

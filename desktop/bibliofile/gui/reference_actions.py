@@ -2,10 +2,13 @@
 
 A part of MainWindow (a mixin), split out so the window module stays a frame. Each command is one
 undo step on the window's stack over an operation of ``services.references`` or
-``services.trash`` (``gui.undo.change_command``), run as one unit of work.
+``services.trash`` (``gui.undo.change_command``), run as one unit of work. Those services are
+imported on first use: they import SQLAlchemy, which loads after the first screen (issue 22).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QInputDialog
 
@@ -15,15 +18,19 @@ from bibliofile.gui.pane_attachments import locations
 from bibliofile.gui.undo import change_command
 from bibliofile.gui.window_api import WindowMixin
 from bibliofile.model.item_types import ITEM_TYPES
-from bibliofile.services import references, trash
 from bibliofile.services.changes import Change
-from bibliofile.storage.library import LIBRARY, TRASH, UnitOfWork
+from bibliofile.storage.scope import LIBRARY, TRASH
+
+if TYPE_CHECKING:
+    from bibliofile.storage.library import UnitOfWork
 
 
 class ReferenceActions(WindowMixin):
     """New Reference, Move to Trash, Restore and Empty Trash on the window's table."""
 
     def trash_selected(self) -> None:
+        from bibliofile.services import trash
+
         ids = self.table.selected_ids()
         if not ids or self.model.scope.trash:
             return
@@ -37,6 +44,8 @@ class ReferenceActions(WindowMixin):
         )
 
     def restore_selected(self) -> None:
+        from bibliofile.services import trash
+
         ids = self.table.selected_ids()
         if not ids or not self.model.scope.trash:
             return
@@ -62,6 +71,8 @@ class ReferenceActions(WindowMixin):
         return []
 
     def ask_empty_trash(self) -> None:
+        from bibliofile.services import trash
+
         n = self.library.count(TRASH)
         if not n:
             return
@@ -71,6 +82,8 @@ class ReferenceActions(WindowMixin):
 
     def empty_trash(self) -> None:
         """Delete the trash's references, then (once that is committed) their stored files."""
+        from bibliofile.services import trash
+
         where = locations(self.library, self.settings)
 
         def done(emptied: trash.Emptied) -> None:
@@ -88,6 +101,8 @@ class ReferenceActions(WindowMixin):
 
     def new_reference(self, csl_type: str) -> None:
         """Add an empty reference of this type (to the current collection too) and select it."""
+        from bibliofile.services import references
+
         if self.model.scope.trash or self.model.query:
             # The new, empty reference would be hidden: show the library without a search.
             self.search_field.set_text_silently("")

@@ -4,6 +4,8 @@ A chip's ✕ takes the tag off; typing a name (existing tags complete as you typ
 gives it. Each change is one ``tag_command`` step on the window's undo stack, whatever the number of
 references selected, written at once like the pane's field edits. Tag names are the user's
 text: chips are plain-text labels, so a tag named ``<b>`` shows those characters.
+services.tags is imported on first use: it imports SQLAlchemy, which loads after the first
+screen (issue 22).
 
 Signals (TagsEditor):
     tagAdded(str): Return (or a chosen completion) in the field, with the name typed.
@@ -33,7 +35,6 @@ from PySide6.QtWidgets import (
 
 from bibliofile.gui.flow_layout import FlowLayout
 from bibliofile.gui.undo import LibraryWriter, WriteCommand, change_command
-from bibliofile.services import tags
 from bibliofile.services.changes import Change, NotDone, unchanged
 from bibliofile.storage.errors import LibraryError
 
@@ -233,6 +234,8 @@ def tag_command(
     text = label if len(ids) == 1 else f"{label} ({len(ids)} references)"
 
     def operation(uow: UnitOfWork) -> Change:
+        from bibliofile.services import tags
+
         if add:
             return tags.add_tag(uow, ids, name)
         try:
@@ -255,5 +258,7 @@ def tag_command(
 
 def all_tag_names(library: Library) -> list[str]:
     """Every tag's name, for the field's completion."""
+    from bibliofile.services import tags
+
     return [t.name for t in tags.all_tags(library)]
 
