@@ -43,3 +43,19 @@ def test_importing_the_main_window_loads_no_sqlalchemy_alembic_or_storage_engine
         f"importing bibliofile.gui.main_window loaded {storage + toolkits[:10]}"
         f"{' and more' if len(toolkits) > 10 else ''}; storage and services modules loaded: {ours}"
     )
+
+
+def test_importing_the_main_window_loads_no_http_server() -> None:
+    """The cite-as-you-write endpoint starts after the first rows are painted; its HTTP server
+    (``http.server`` with ``email`` and ``http.client``, ~10 ms) is imported then, not with the
+    window (gui/cayw_http.py)."""
+    res = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    loaded: list[str] = json.loads(res.stdout.strip().splitlines()[-1])
+    assert "http.server" not in loaded and "bibliofile.gui.cayw_http" not in loaded
