@@ -26,7 +26,8 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_importing_the_main_window_loads_no_sqlalchemy_alembic_or_storage_engine() -> None:
+def _loaded_by_importing_the_window() -> list[str]:
+    """The modules a fresh interpreter holds after ``import bibliofile.gui.main_window``."""
     res = subprocess.run(
         [sys.executable, "-c", SCRIPT],
         capture_output=True,
@@ -36,6 +37,11 @@ def test_importing_the_main_window_loads_no_sqlalchemy_alembic_or_storage_engine
     )
     assert res.returncode == 0, res.stderr
     loaded: list[str] = json.loads(res.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_main_window_loads_no_sqlalchemy_alembic_or_storage_engine() -> None:
+    loaded = _loaded_by_importing_the_window()
     toolkits = [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "alembic")]
     storage = [m for m in loaded if m in HEAVY_STORAGE]
     ours = [m for m in loaded if m.startswith(("bibliofile.storage", "bibliofile.services"))]
@@ -49,13 +55,5 @@ def test_importing_the_main_window_loads_no_http_server() -> None:
     """The cite-as-you-write endpoint starts after the first rows are painted; its HTTP server
     (``http.server`` with ``email`` and ``http.client``, ~10 ms) is imported then, not with the
     window (gui/cayw_http.py)."""
-    res = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        timeout=120,
-    )
-    assert res.returncode == 0, res.stderr
-    loaded: list[str] = json.loads(res.stdout.strip().splitlines()[-1])
+    loaded = _loaded_by_importing_the_window()
     assert "http.server" not in loaded and "bibliofile.gui.cayw_http" not in loaded

@@ -152,23 +152,31 @@ class CaywHandler(BaseHTTPRequestHandler):
         finally:
             self.server.gate.leave()
 
+    def _hand_over(self, request: Any, hand: Callable[[Any], None], timeout: float | None = None) -> bool | None:
+        """Hand ``request`` to the GUI and wait for its answer, listed as pending meanwhile (so
+        a stop answers it); whether it was answered in time, or None (503 sent) when the
+        server is stopping."""
+        with self.server.pending_lock:
+            if self.server.stopping:
+                self._answer(503, "Bibliofile is closing.\n")
+                return None
+            self.server.pending.add(request)
+        try:
+            hand(request)
+            return bool(request.wait(timeout))
+        finally:
+            with self.server.pending_lock:
+                self.server.pending.discard(request)
+
     def _render(self, payload: Any) -> None:
         on_render = self.server.on_render
         if on_render is None:
             self._answer(503, "rendering is not available\n")
             return
         request = RenderRequest(payload)
-        with self.server.pending_lock:
-            if self.server.stopping:
-                self._answer(503, "Bibliofile is closing.\n")
-                return
-            self.server.pending.add(request)
-        try:
-            on_render(request)
-            answered = request.wait(RENDER_WAIT)
-        finally:
-            with self.server.pending_lock:
-                self.server.pending.discard(request)
+        answered = self._hand_over(request, on_render, RENDER_WAIT)
+        if answered is None:
+            return
         if not answered:
             self._answer(504, "Bibliofile took too long to render the citations.\n")
         elif request.result is None:
@@ -178,33 +186,15 @@ class CaywHandler(BaseHTTPRequestHandler):
 
     def _office_pick(self) -> None:
         request = PickRequest("office", {})
-        with self.server.pending_lock:
-            if self.server.stopping:
-                self._answer(503, "Bibliofile is closing.\n")
-                return
-            self.server.pending.add(request)
-        try:
-            self.server.on_pick(request)
-            request.wait()
-        finally:
-            with self.server.pending_lock:
-                self.server.pending.discard(request)
+        if self._hand_over(request, self.server.on_pick) is None:
+            return
         cites = [c.as_csl_cite() for c in request.cites or []]
         self._answer(200, json.dumps({"cites": cites}, ensure_ascii=False), "application/json")
 
     def _pick(self, fmt: str, options: dict[str, str]) -> None:
         request = PickRequest(fmt, options)
-        with self.server.pending_lock:
-            if self.server.stopping:
-                self._answer(503, "Bibliofile is closing.\n")
-                return
-            self.server.pending.add(request)
-        try:
-            self.server.on_pick(request)
-            request.wait()
-        finally:
-            with self.server.pending_lock:
-                self.server.pending.discard(request)
+        if self._hand_over(request, self.server.on_pick) is None:
+            return
         if not request.cites:
             self._answer(200, "")  # cancelled: nothing, as Better BibTeX answers
             return

@@ -58,23 +58,13 @@ COLUMN_SQL: dict[str, str] = {
     "date_read": "date_read",
 }
 _DATETIME_COLUMNS = frozenset({"date_added"})
-# ``storage.library.SORT_COLUMNS``: what each sort key orders by.
+# ``storage.library.SORT_COLUMNS``: what each sort key orders by (the column itself, but for the
+# three whose display text sorts by a key made for sorting).
 SORT_SQL: dict[str, str] = {
+    **{k: c for k, c in COLUMN_SQL.items() if k != "id"},
     "authors": "sort_authors",
-    "year": "year",
     "title": "sort_title",
     "container": "sort_container",
-    "type": "item_type",
-    "date_added": "date_added",
-    "citation_key": "citation_key",
-    "doi": "doi",
-    "pages": "pages",
-    "status": "status",
-    "date": "date",
-    "read_status": "read_status",
-    "priority": "priority",
-    "rating": "rating",
-    "date_read": "date_read",
 }
 _CHUNK = 900  # ids per IN (...), as the Library reads them
 
