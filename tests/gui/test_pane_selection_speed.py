@@ -11,6 +11,8 @@ same references (the oracle below). Nothing here is timed: bench/bench_pane_sele
 from __future__ import annotations
 
 import os
+import threading
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -149,14 +151,36 @@ def test_a_burst_of_selections_is_read_once_for_the_last(make_window, lib, qtbot
     assert pane.summary.common == oracle(lib, ids[:100])[0]
 
 
-def test_a_result_for_an_earlier_selection_is_not_shown(make_window, lib, qtbot) -> None:
+def test_a_result_for_an_earlier_selection_is_not_shown(make_window, lib, qtbot, monkeypatch) -> None:
+    """The first selection's read is held on its worker until the second selection is made,
+    then let go: its result arrives after the second's and must not be shown. (Waiting for the
+    read to be seen in flight instead timed out on a quick machine: it started and ended
+    between two polls of the wait.)"""
     window, ids = async_window(make_window, lib, qtbot, 120)
     pane = window.detail
+    let_go = threading.Event()
+    held: list[Any] = []
+    real = window.runner.read
+
+    def hold_first(fn, *args, **kwargs):
+        if held or getattr(fn, "__module__", "") != pane.__module__:
+            return real(fn, *args, **kwargs)
+
+        def slow(ctx):
+            let_go.wait(WAIT / 1000)
+            return fn(ctx)
+
+        held.append(real(slow, *args, **kwargs))
+        return held[0]
+
+    monkeypatch.setattr(window.runner, "read", hold_first)
     window.table.select_ids(ids[:100])
-    qtbot.waitUntil(lambda: pane._load is not None, timeout=WAIT)  # its read has started
+    qtbot.waitUntil(lambda: bool(held), timeout=WAIT)  # its read has started, and waits
     window.table.select_ids(ids[50:])
     qtbot.waitUntil(lambda: summary_ready(pane), timeout=WAIT)
-    qtbot.wait(100)  # the first read's result, if it were delivered, would be in by now
+    let_go.set()
+    qtbot.waitUntil(lambda: held[0].done, timeout=WAIT)
+    qtbot.wait(100)  # its result, delivered after the task ended, would be in by now
     assert sorted(pane.summary.ids) == ids[50:]
     assert pane.header.text() == "70 references selected"
     assert pane.summary.common == oracle(lib, ids[50:])[0]
