@@ -80,6 +80,16 @@ def can_write(path: Path) -> bool:
     return all(p.exists() and os.access(p, os.W_OK) for p in beside)
 
 
+def _read_only_mount(path: Path) -> bool:
+    """A file system mounted read-only, which ``os.access`` may not report (root): the full
+    open finds it out too, and says "(read-only)" in the title from the start."""
+    flag = getattr(os, "ST_RDONLY", 0)
+    try:
+        return bool(flag and os.statvfs(path).f_flag & flag)
+    except (OSError, AttributeError):  # no statvfs (Windows): can_write decides
+        return False
+
+
 class FirstScreen:
     """What the window's first screen reads, from one read-only sqlite3 connection."""
 
@@ -96,7 +106,7 @@ class FirstScreen:
         a small file that fails quick_check, or anything SQLite does not like."""
         try:
             size = path.stat().st_size
-            if size == 0 or not can_write(path):
+            if size == 0 or not can_write(path) or _read_only_mount(path):
                 return None
             con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error):

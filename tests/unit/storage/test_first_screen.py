@@ -179,3 +179,17 @@ def test_closing_a_library_never_opened_does_not_open_it(filled: Path) -> None:
     lib.count()
     lib.close()
     assert opener.calls == 0
+
+
+def test_a_read_only_mount_is_left_to_the_full_open(filled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root, ``os.access`` may call a file on a read-only mount writable; the file system's
+    own flag sends it to the full open, which opens it for reading and says so in the title.
+    (A read-only mount cannot be made in a test: the flag is what statvfs would report.)"""
+    import os
+    import types
+
+    from bibliofile.storage import first_screen
+
+    assert FirstScreen.open(filled) is not None
+    monkeypatch.setattr(first_screen.os, "statvfs", lambda _p: types.SimpleNamespace(f_flag=os.ST_RDONLY))
+    assert FirstScreen.open(filled) is None
