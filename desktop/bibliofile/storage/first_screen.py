@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bibliofile.storage.scope import LIBRARY, Scope
 
@@ -67,6 +67,7 @@ SORT_SQL: dict[str, str] = {
     "container": "sort_container",
 }
 _CHUNK = 900  # ids per IN (...), as the Library reads them
+T = TypeVar("T")
 
 
 def can_write(path: Path) -> bool:
@@ -111,18 +112,18 @@ class FirstScreen:
             con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error):
             return None
+        checked = size < QUICK_CHECK_MAX_BYTES
         try:
             con.execute("PRAGMA query_only=ON")
             tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if "alembic_version" not in tables or "references" not in tables:
-                con.close()
-                return None
-            revisions = {r[0] for r in con.execute("SELECT version_num FROM alembic_version")}
-            checked = size < QUICK_CHECK_MAX_BYTES
-            if revisions != {SCHEMA_HEAD} or (checked and con.execute("PRAGMA quick_check(1)").fetchone() != ("ok",)):
-                con.close()
-                return None
+            accepted = (
+                {"alembic_version", "references"} <= tables
+                and {r[0] for r in con.execute("SELECT version_num FROM alembic_version")} == {SCHEMA_HEAD}
+                and (not checked or con.execute("PRAGMA quick_check(1)").fetchone() == ("ok",))
+            )
         except sqlite3.Error:
+            accepted = False
+        if not accepted:
             con.close()
             return None
         return cls(path, con, checked)
@@ -242,41 +243,32 @@ class DeferredLibrary:
     def damage(self) -> str | None:
         return self._real.damage if self._real is not None else None
 
-    def _first_screen(self) -> FirstScreen | None:
-        return self._first if self._real is None else None
+    def _answer(self, first_asked: Callable[[FirstScreen], T], real_asked: Callable[[Library], T], known: bool = True) -> T:
+        """The first screen's answer while the real library is not open and ``known`` says the
+        first screen can answer this question; otherwise (or on any SQLite error, a first screen
+        closed meanwhile among them) the real library's."""
+        first = self._first if self._real is None else None
+        if first is not None and known:
+            try:
+                return first_asked(first)
+            except sqlite3.Error:
+                pass
+        return real_asked(self.real())
 
     def collections(self) -> list[tuple[int, int | None, str]]:
-        first = self._first_screen()
-        if first is not None:
-            try:
-                return first.collections()
-            except sqlite3.Error:
-                pass
-        return self.real().collections()
+        return self._answer(lambda f: f.collections(), lambda lib: lib.collections())
 
     def count(self, scope: Scope = LIBRARY) -> int:
-        first = self._first_screen()
-        if first is not None and scope == LIBRARY:
-            try:
-                return first.count()
-            except sqlite3.Error:
-                pass
-        return self.real().count(scope)
+        return self._answer(lambda f: f.count(), lambda lib: lib.count(scope), scope == LIBRARY)
 
     def search_head(self, sort: str = "title", descending: bool = False, scope: Scope = LIBRARY, limit: int = 200) -> list[int]:
-        first = self._first_screen()
-        if first is not None and scope == LIBRARY:
-            try:
-                return first.search_head(sort, descending, limit)
-            except sqlite3.Error:
-                pass
-        return self.real().search_head(sort, descending, scope, limit)
+        return self._answer(
+            lambda f: f.search_head(sort, descending, limit),
+            lambda lib: lib.search_head(sort, descending, scope, limit),
+            scope == LIBRARY,
+        )
 
     def rows(self, ids: Sequence[int], columns: Sequence[str]) -> dict[int, tuple[Any, ...]]:
-        first = self._first_screen()
-        if first is not None and all(c in COLUMN_SQL for c in columns):
-            try:
-                return first.rows(ids, columns)
-            except sqlite3.Error:
-                pass
-        return self.real().rows(ids, columns)
+        return self._answer(
+            lambda f: f.rows(ids, columns), lambda lib: lib.rows(ids, columns), all(c in COLUMN_SQL for c in columns)
+        )
